@@ -1,0 +1,439 @@
+//! Messages and conversations: `/v1/conversations`.
+//!
+//! Each conversation numbers its messages with a server-assigned, gap-free
+//! `seq` starting at 1; `(conversation_id, seq)` names a message. The server
+//! also stamps `send_time`, which never decreases along `seq`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::groups::Role;
+use crate::{ConversationId, FileId, GroupId, Millis, Seq, UserId};
+
+/// What a message says. Tagged by `"kind"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MessageContent {
+    /// Plain text; emoji are just Unicode. Never interpreted as markup.
+    Text {
+        /// 1 to `max_text_chars` characters.
+        text: String,
+    },
+    /// An uploaded image, shown inline.
+    Image {
+        /// The uploaded file (must be an image).
+        file: FileRef,
+        /// Pixels, as the server measured them at upload.
+        width: u32,
+        /// Pixels.
+        height: u32,
+    },
+    /// An uploaded file, shown as a card.
+    File {
+        /// The uploaded file.
+        file: FileRef,
+    },
+    /// The record of a call, written by the server when a call ends.
+    CallRecord {
+        /// Voice or video.
+        media: CallMedia,
+        /// How it ended.
+        outcome: CallOutcome,
+        /// Talk time, zero unless the call was answered.
+        duration_ms: u64,
+    },
+    /// Something that happened in the conversation, written by the server.
+    System {
+        /// What happened.
+        event: SystemEvent,
+    },
+    /// A message its sender recalled; its content is gone from the server.
+    Recalled,
+}
+
+impl MessageContent {
+    /// The `kind` tag as on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MessageContent::Text { .. } => "text",
+            MessageContent::Image { .. } => "image",
+            MessageContent::File { .. } => "file",
+            MessageContent::CallRecord { .. } => "call_record",
+            MessageContent::System { .. } => "system",
+            MessageContent::Recalled => "recalled",
+        }
+    }
+
+    /// The file this content refers to, if any.
+    pub fn file(&self) -> Option<&FileRef> {
+        match self {
+            MessageContent::Image { file, .. } | MessageContent::File { file } => Some(file),
+            _ => None,
+        }
+    }
+}
+
+/// A file as a message refers to it. The server fills `name`, `size` and
+/// `mime` from the upload; a client sends only `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// From the upload response.
+    pub id: FileId,
+    /// The uploaded name.
+    #[serde(default)]
+    pub name: String,
+    /// Bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// As detected from the content.
+    #[serde(default)]
+    pub mime: String,
+}
+
+/// Voice or video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallMedia {
+    /// Voice only.
+    Audio,
+    /// Voice and camera.
+    Video,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    /// Answered, then hung up.
+    Completed,
+    /// Rang out unanswered.
+    Missed,
+    /// Turned down.
+    Declined,
+    /// The caller gave up before an answer.
+    Cancelled,
+    /// The callee was in another call.
+    Busy,
+}
+
+/// A change the server records in a conversation. Tagged by `"event"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SystemEvent {
+    /// Two users became friends: the first message of their conversation.
+    FriendsConnected,
+    /// `by` made the group.
+    GroupCreated {
+        /// The creator.
+        by: UserId,
+        /// Its first name.
+        name: String,
+    },
+    /// Users joined: invited by `by`, or by themselves when `by` is absent.
+    MembersJoined {
+        /// The inviter or approver.
+        by: Option<UserId>,
+        /// Who joined.
+        user_ids: Vec<UserId>,
+    },
+    /// A member left.
+    MemberLeft {
+        /// Who left.
+        user_id: UserId,
+    },
+    /// A member was removed.
+    MemberKicked {
+        /// Who removed them.
+        by: UserId,
+        /// Who was removed.
+        user_id: UserId,
+    },
+    /// The group got a new name.
+    GroupRenamed {
+        /// Who renamed it.
+        by: UserId,
+        /// The new name.
+        name: String,
+    },
+    /// The announcement changed.
+    AnnouncementChanged {
+        /// Who changed it.
+        by: UserId,
+        /// The new text.
+        announcement: String,
+    },
+    /// The group's image changed.
+    GroupAvatarChanged {
+        /// Who changed it.
+        by: UserId,
+    },
+    /// The join policy changed.
+    JoinPolicyChanged {
+        /// The owner.
+        by: UserId,
+        /// The new policy.
+        join_policy: crate::groups::JoinPolicy,
+    },
+    /// A member's role changed.
+    RoleChanged {
+        /// The owner.
+        by: UserId,
+        /// Whose role.
+        user_id: UserId,
+        /// The new role.
+        role: Role,
+    },
+    /// The group has a new owner.
+    OwnershipTransferred {
+        /// The old owner.
+        from: UserId,
+        /// The new owner.
+        to: UserId,
+    },
+    /// The owner dissolved the group.
+    GroupDissolved {
+        /// The owner.
+        by: UserId,
+    },
+    /// A message was recalled: clients replace the message at `seq` with [`MessageContent::Recalled`].
+    MessageRecalled {
+        /// Its sender.
+        by: UserId,
+        /// Which message.
+        seq: Seq,
+    },
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Its conversation.
+    pub conversation_id: ConversationId,
+    /// Its position in the conversation.
+    pub seq: Seq,
+    /// Who sent it (for server-written kinds: the user who caused it).
+    pub sender_id: UserId,
+    /// The sender's id for it; empty for server-written messages.
+    pub client_msg_id: String,
+    /// When the server stored it.
+    pub send_time: Millis,
+    /// What it says.
+    pub content: MessageContent,
+    /// The message it answers, in the same conversation.
+    pub reply_to: Option<Seq>,
+}
+
+/// `POST /v1/conversations/{id}/messages` (the same as the WebSocket `send` frame).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessageRequest {
+    /// A UUID the client makes (v7 recommended); resending the same one is answered with the first ack.
+    pub client_msg_id: String,
+    /// Text, image or file; other kinds are the server's to write.
+    pub content: MessageContent,
+    /// The `seq` of a message in the same conversation this answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Seq>,
+}
+
+/// The server's receipt for a stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendAck {
+    /// Echoed.
+    pub client_msg_id: String,
+    /// Where it was stored.
+    pub conversation_id: ConversationId,
+    /// Its position.
+    pub seq: Seq,
+    /// The server's time for it.
+    pub send_time: Millis,
+}
+
+/// Direct (a friend pair) or group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// Two friends.
+    Direct,
+    /// A group's conversation.
+    Group,
+}
+
+/// One conversation in the caller's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: ConversationId,
+    /// Direct or group.
+    pub kind: ConversationKind,
+    /// For direct: the other person.
+    pub peer_id: Option<UserId>,
+    /// For group: the group.
+    pub group_id: Option<GroupId>,
+    /// The newest `seq` (0 if empty): fetch up to here to be caught up.
+    pub last_seq: Seq,
+    /// The caller's read cursor.
+    pub read_seq: Seq,
+    /// For direct: the other person's read cursor (read receipts).
+    pub peer_read_seq: Option<Seq>,
+    /// Messages after `read_seq` sent by others.
+    pub unread: u32,
+    /// The newest message.
+    pub last_message: Option<Message>,
+}
+
+/// `GET /v1/conversations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    /// Newest activity first.
+    pub conversations: Vec<Conversation>,
+}
+
+/// `GET /v1/conversations/{id}/messages`. Give at most one of the four bounds;
+/// with none, the newest page. Pages are keyset, never offset.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Messages with `seq > after_seq`, oldest first (catch-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_seq: Option<Seq>,
+    /// Messages with `seq < before_seq`, the newest of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<Seq>,
+    /// Messages with `send_time > after_time`, oldest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_time: Option<Millis>,
+    /// Messages with `send_time < before_time`, the newest of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_time: Option<Millis>,
+    /// 1 to `max_page_size`; default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// A page of history, always in ascending `seq` order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// Ascending by `seq`.
+    pub messages: Vec<Message>,
+    /// Whether more messages lie further in the direction asked.
+    pub has_more: bool,
+}
+
+/// `POST /v1/conversations/{id}/read` (the same as the WebSocket `read` frame).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkReadRequest {
+    /// Everything up to here is read; a cursor never moves back.
+    pub seq: Seq,
+}
+
+/// One member's read cursor, from `GET /v1/conversations/{id}/read-cursors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadCursor {
+    /// The member.
+    pub user_id: UserId,
+    /// Their cursor.
+    pub seq: Seq,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::pin;
+    use serde_json::json;
+
+    #[test]
+    fn test_text_message_shape() {
+        pin(
+            &Message {
+                conversation_id: 7,
+                seq: 12,
+                sender_id: 1,
+                client_msg_id: "0190a5f4-0000-7000-8000-000000000000".into(),
+                send_time: 1_700_000_000_123,
+                content: MessageContent::Text { text: "开会 👋".into() },
+                reply_to: Some(11),
+            },
+            json!({
+                "conversation_id": 7, "seq": 12, "sender_id": 1,
+                "client_msg_id": "0190a5f4-0000-7000-8000-000000000000",
+                "send_time": 1_700_000_000_123_i64,
+                "content": {"kind": "text", "text": "开会 👋"},
+                "reply_to": 11
+            }),
+        );
+    }
+
+    #[test]
+    fn test_content_kinds_shapes() {
+        let file = FileRef { id: "f".into(), name: "a.png".into(), size: 3, mime: "image/png".into() };
+        let file_json = json!({"id": "f", "name": "a.png", "size": 3, "mime": "image/png"});
+        pin(
+            &MessageContent::Image { file: file.clone(), width: 4, height: 5 },
+            json!({"kind": "image", "file": file_json, "width": 4, "height": 5}),
+        );
+        pin(&MessageContent::File { file }, json!({"kind": "file", "file": file_json}));
+        pin(
+            &MessageContent::CallRecord { media: CallMedia::Video, outcome: CallOutcome::Missed, duration_ms: 0 },
+            json!({"kind": "call_record", "media": "video", "outcome": "missed", "duration_ms": 0}),
+        );
+        pin(&MessageContent::Recalled, json!({"kind": "recalled"}));
+        pin(
+            &MessageContent::System { event: SystemEvent::MessageRecalled { by: 1, seq: 3 } },
+            json!({"kind": "system", "event": {"event": "message_recalled", "by": 1, "seq": 3}}),
+        );
+        pin(
+            &MessageContent::System { event: SystemEvent::MembersJoined { by: None, user_ids: vec![2] } },
+            json!({"kind": "system", "event": {"event": "members_joined", "by": null, "user_ids": [2]}}),
+        );
+        pin(
+            &MessageContent::System { event: SystemEvent::FriendsConnected },
+            json!({"kind": "system", "event": {"event": "friends_connected"}}),
+        );
+    }
+
+    #[test]
+    fn test_a_client_may_send_a_file_ref_with_only_its_id() {
+        let c: MessageContent = serde_json::from_value(json!({"kind": "file", "file": {"id": "abc"}})).unwrap();
+        assert_eq!(c.file().unwrap().id, "abc");
+        assert_eq!(c.kind(), "file");
+    }
+
+    #[test]
+    fn test_conversation_shape() {
+        pin(
+            &Conversation {
+                id: 7,
+                kind: ConversationKind::Direct,
+                peer_id: Some(2),
+                group_id: None,
+                last_seq: 12,
+                read_seq: 10,
+                peer_read_seq: Some(12),
+                unread: 2,
+                last_message: None,
+            },
+            json!({
+                "id": 7, "kind": "direct", "peer_id": 2, "group_id": null, "last_seq": 12,
+                "read_seq": 10, "peer_read_seq": 12, "unread": 2, "last_message": null
+            }),
+        );
+    }
+
+    #[test]
+    fn test_send_ack_history_and_read_shapes() {
+        pin(
+            &SendMessageRequest {
+                client_msg_id: "c".into(),
+                content: MessageContent::Text { text: "hi".into() },
+                reply_to: None,
+            },
+            json!({"client_msg_id": "c", "content": {"kind": "text", "text": "hi"}}),
+        );
+        pin(
+            &SendAck { client_msg_id: "c".into(), conversation_id: 1, seq: 2, send_time: 3 },
+            json!({"client_msg_id": "c", "conversation_id": 1, "seq": 2, "send_time": 3}),
+        );
+        pin(&HistoryQuery { after_seq: Some(5), limit: Some(10), ..Default::default() }, json!({"after_seq": 5, "limit": 10}));
+        pin(&HistoryPage { messages: vec![], has_more: false }, json!({"messages": [], "has_more": false}));
+        pin(&MarkReadRequest { seq: 4 }, json!({"seq": 4}));
+        pin(&ReadCursor { user_id: 1, seq: 4 }, json!({"user_id": 1, "seq": 4}));
+    }
+}

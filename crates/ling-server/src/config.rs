@@ -1,0 +1,169 @@
+//! Server configuration: every flag also reads from a `LING_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use ling_proto::info::{IceServer, Limits};
+
+/// The Ling chat server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ling-server", version, about = "The Ling chat server", long_about = None)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "LING_LISTEN", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+
+    /// Directory for the database and uploaded files; created if missing.
+    #[arg(long, env = "LING_DATA", default_value = "./ling-data")]
+    pub data: PathBuf,
+
+    /// The server's name, shown to people when they add it in the app.
+    #[arg(long, env = "LING_NAME", default_value = "Ling")]
+    pub name: String,
+
+    /// PEM certificate chain; with --tls-key, serve HTTPS/WSS.
+    #[arg(long, env = "LING_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "LING_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Refuse new accounts (existing ones keep working).
+    #[arg(long, env = "LING_REGISTRATION_CLOSED")]
+    pub registration_closed: bool,
+
+    /// Largest upload, in bytes (default 50 MiB).
+    #[arg(long, env = "LING_MAX_FILE_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_file_bytes: u64,
+
+    /// Longest text message, in characters.
+    #[arg(long, env = "LING_MAX_TEXT_CHARS", default_value_t = 8000)]
+    pub max_text_chars: u32,
+
+    /// Largest group.
+    #[arg(long, env = "LING_MAX_GROUP_MEMBERS", default_value_t = 500)]
+    pub max_group_members: u32,
+
+    /// ICE servers for calls, comma-separated `stun:` / `turn:` URLs.
+    #[arg(long, env = "LING_ICE_SERVERS", value_delimiter = ',')]
+    pub ice_servers: Vec<String>,
+
+    /// Username for the `turn:` servers.
+    #[arg(long, env = "LING_TURN_USERNAME")]
+    pub turn_username: Option<String>,
+
+    /// Credential for the `turn:` servers.
+    #[arg(long, env = "LING_TURN_CREDENTIAL")]
+    pub turn_credential: Option<String>,
+
+    /// Seconds between WebSocket pings; a connection silent for three times as long is closed.
+    #[arg(long, env = "LING_HEARTBEAT_SECS", default_value_t = 20)]
+    pub heartbeat_secs: u32,
+
+    /// Frames queued for one WebSocket before the client counts as too slow and is disconnected.
+    #[arg(long, env = "LING_WS_QUEUE", default_value_t = 1024)]
+    pub ws_queue: usize,
+
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `ling_server=debug`.
+    #[arg(long, env = "LING_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "LING_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// Largest WebSocket frame the protocol accepts; larger ones get `frame_too_large`.
+pub const MAX_FRAME_BYTES: u32 = 64 * 1024;
+/// Frames past this close the connection (1009) without being read.
+pub const HARD_FRAME_BYTES: usize = 1024 * 1024;
+/// Largest JSON request body.
+pub const MAX_BODY_BYTES: u32 = 256 * 1024;
+/// How long a message may be recalled.
+pub const RECALL_WINDOW_SECS: u32 = 120;
+/// Largest history page.
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Default history page.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+impl Config {
+    /// Defaults with the given data directory, listening on an ephemeral loopback port.
+    pub fn for_data_dir(data: impl Into<PathBuf>) -> Self {
+        let mut c = Config::parse_from(["ling-server", "--listen", "127.0.0.1:0"]);
+        c.data = data.into();
+        c
+    }
+
+    /// The limits as `/v1/info` reports them.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_text_chars: self.max_text_chars,
+            max_file_bytes: self.max_file_bytes,
+            max_frame_bytes: MAX_FRAME_BYTES,
+            max_body_bytes: MAX_BODY_BYTES,
+            max_group_members: self.max_group_members,
+            recall_window_secs: RECALL_WINDOW_SECS,
+            max_page_size: MAX_PAGE_SIZE,
+        }
+    }
+
+    /// The ICE servers as `/v1/info` reports them.
+    pub fn ice(&self) -> Vec<IceServer> {
+        let (stun, turn): (Vec<_>, Vec<_>) =
+            self.ice_servers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).partition(|s| s.starts_with("stun:"));
+        let mut out = Vec::new();
+        if !stun.is_empty() {
+            out.push(IceServer { urls: stun, username: None, credential: None });
+        }
+        if !turn.is_empty() {
+            out.push(IceServer { urls: turn, username: self.turn_username.clone(), credential: self.turn_credential.clone() });
+        }
+        out
+    }
+
+    /// The WebSocket heartbeat interval.
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(u64::from(self.heartbeat_secs.max(1)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_flags_have_env_vars_and_defaults() {
+        let c = Config::parse_from(["ling-server"]);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:7878");
+        assert_eq!(c.max_file_bytes, 52_428_800);
+        let help = <Config as clap::CommandFactory>::command().render_long_help().to_string();
+        for var in ["LING_LISTEN", "LING_DATA", "LING_TLS_CERT", "LING_TLS_KEY", "LING_MAX_FILE_BYTES", "LING_ICE_SERVERS"] {
+            assert!(help.contains(var), "--help does not mention {var}");
+        }
+    }
+
+    #[test]
+    fn test_ice_servers_split_into_stun_and_turn_with_credentials() {
+        let c = Config::parse_from([
+            "ling-server",
+            "--ice-servers",
+            "stun:a:3478, turn:b:3478",
+            "--turn-username",
+            "u",
+            "--turn-credential",
+            "p",
+        ]);
+        let ice = c.ice();
+        assert_eq!(ice.len(), 2);
+        assert_eq!(ice[0].urls, vec!["stun:a:3478"]);
+        assert_eq!(ice[1].username.as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn test_tls_cert_requires_key() {
+        assert!(Config::try_parse_from(["ling-server", "--tls-cert", "c.pem"]).is_err());
+    }
+}

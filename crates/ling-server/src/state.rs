@@ -1,0 +1,51 @@
+//! What every handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::blobs::BlobStore;
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// The shared state: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
+    /// Persistent data.
+    pub store: Arc<dyn Store>,
+    /// Realtime fan-out.
+    pub hub: Arc<dyn Hub>,
+    /// Uploaded files' bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Settings.
+    pub config: Config,
+    /// Fires when the server starts shutting down.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

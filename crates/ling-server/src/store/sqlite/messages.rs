@@ -1,0 +1,280 @@
+//! Conversations, messages and read cursors on SQLite.
+
+use async_trait::async_trait;
+use ling_proto::messages::{Conversation, ConversationKind, HistoryPage, Message, MessageContent, ReadCursor, SystemEvent};
+use ling_proto::{ConversationId, ErrorCode, Seq, UserId};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{SqliteStore, from_json, to_json};
+use crate::store::{Appended, HistoryBound, MessageStore, NewMessage, Recall, SendContext, StoreError, StoreResult};
+
+/// Unread counts stop here; clients show "9999+".
+pub const UNREAD_CAP: u32 = 9999;
+
+const MESSAGE_COLUMNS: &str = "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to";
+
+struct RawMessage {
+    conversation_id: ConversationId,
+    seq: Seq,
+    sender_id: UserId,
+    client_msg_id: String,
+    send_time: i64,
+    content: String,
+    reply_to: Option<Seq>,
+}
+
+fn raw_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<RawMessage> {
+    Ok(RawMessage {
+        conversation_id: r.get(at)?,
+        seq: r.get(at + 1)?,
+        sender_id: r.get(at + 2)?,
+        client_msg_id: r.get(at + 3)?,
+        send_time: r.get(at + 4)?,
+        content: r.get(at + 5)?,
+        reply_to: r.get(at + 6)?,
+    })
+}
+
+impl RawMessage {
+    fn decode(self) -> StoreResult<Message> {
+        Ok(Message {
+            conversation_id: self.conversation_id,
+            seq: self.seq,
+            sender_id: self.sender_id,
+            client_msg_id: self.client_msg_id,
+            send_time: self.send_time,
+            content: from_json(&self.content)?,
+            reply_to: self.reply_to,
+        })
+    }
+}
+
+fn load_message(c: &Connection, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+    c.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq = ?2"))?
+        .query_row([conversation, seq], |r| raw_from_row(r, 0))
+        .optional()?
+        .map(RawMessage::decode)
+        .transpose()
+}
+
+/// Appends within the caller's transaction (see [`MessageStore::append`]).
+pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMessage) -> StoreResult<Appended> {
+    if !m.client_msg_id.is_empty() {
+        let existing = c
+            .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2"))?
+            .query_row(params![m.sender, m.client_msg_id], |r| raw_from_row(r, 0))
+            .optional()?;
+        if let Some(raw) = existing {
+            return Ok(Appended { message: raw.decode()?, duplicate: true });
+        }
+    }
+    let (seq, send_time): (Seq, i64) = c
+        .prepare_cached(
+            "UPDATE conversations SET last_seq = last_seq + 1, last_time = max(last_time, ?1) WHERE id = ?2
+             RETURNING last_seq, last_time",
+        )?
+        .query_row(params![m.now, conversation], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let content = to_json(&m.content)?;
+    c.prepare_cached(
+        "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![conversation, seq, m.sender, m.client_msg_id, send_time, m.content.kind(), content, m.reply_to])?;
+    if let Some(file) = m.content.file() {
+        c.prepare_cached("INSERT OR IGNORE INTO conversation_files (file_id, conversation_id) VALUES (?1, ?2)")?
+            .execute(params![file.id, conversation])?;
+    }
+    Ok(Appended {
+        message: Message {
+            conversation_id: conversation,
+            seq,
+            sender_id: m.sender,
+            client_msg_id: m.client_msg_id,
+            send_time,
+            content: m.content,
+            reply_to: m.reply_to,
+        },
+        duplicate: false,
+    })
+}
+
+fn page(c: &Connection, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage> {
+    let (filter, order, reverse, arg) = match bound {
+        HistoryBound::Latest => ("1", "seq DESC", true, 0),
+        HistoryBound::AfterSeq(s) => ("seq > ?2", "seq ASC", false, s),
+        HistoryBound::BeforeSeq(s) => ("seq < ?2", "seq DESC", true, s),
+        HistoryBound::AfterTime(t) => ("send_time > ?2", "send_time ASC, seq ASC", false, t),
+        HistoryBound::BeforeTime(t) => ("send_time < ?2", "send_time DESC, seq DESC", true, t),
+    };
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND {filter} AND ?2 = ?2 ORDER BY {order} LIMIT ?3"
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut raws = stmt
+        .query_map(params![conversation, arg, i64::from(limit) + 1], |r| raw_from_row(r, 0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = raws.len() > limit as usize;
+    raws.truncate(limit as usize);
+    if reverse {
+        raws.reverse();
+    }
+    Ok(HistoryPage { messages: raws.into_iter().map(RawMessage::decode).collect::<StoreResult<_>>()?, has_more })
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn send_context(&self, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>> {
+        self.read(move |c| {
+            let Some((kind, last_seq)) = c
+                .prepare_cached("SELECT kind, last_seq FROM conversations WHERE id = ?1")?
+                .query_row([conversation], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?)))
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let member_ids: Vec<UserId> = c
+                .prepare_cached("SELECT user_id FROM conversation_members WHERE conversation_id = ?1")?
+                .query_map([conversation], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let is_member = member_ids.contains(&user);
+            let (kind, peer, group) = if kind == "direct" {
+                (ConversationKind::Direct, member_ids.iter().copied().find(|u| *u != user), None)
+            } else {
+                let group = c
+                    .prepare_cached("SELECT id, dissolved FROM chat_groups WHERE conversation_id = ?1")?
+                    .query_row([conversation], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                (ConversationKind::Group, None, group)
+            };
+            Ok(Some(SendContext { kind, is_member, peer, group, member_ids, last_seq }))
+        })
+        .await
+    }
+
+    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<Appended> {
+        self.write(move |c| append_in(c, conversation, message)).await
+    }
+
+    async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+        self.read(move |c| load_message(c, conversation, seq)).await
+    }
+
+    async fn history(&self, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage> {
+        self.read(move |c| page(c, conversation, bound, limit)).await
+    }
+
+    async fn conversations(&self, user: UserId) -> StoreResult<Vec<Conversation>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT c.id, c.kind, c.last_seq, me.read_seq,
+                        (SELECT count(*) FROM (SELECT 1 FROM messages u WHERE u.conversation_id = c.id AND u.seq > me.read_seq
+                                               AND u.sender_id <> ?1 LIMIT {UNREAD_CAP})),
+                        (SELECT p.user_id FROM conversation_members p WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> ?1),
+                        (SELECT p.read_seq FROM conversation_members p WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> ?1),
+                        g.id,
+                        m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.send_time, m.content, m.reply_to
+                 FROM conversation_members me
+                 JOIN conversations c ON c.id = me.conversation_id
+                 LEFT JOIN chat_groups g ON g.conversation_id = c.id
+                 LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+                 WHERE me.user_id = ?1
+                 ORDER BY c.last_time DESC, c.id DESC"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([user], |r| {
+                let kind: String = r.get(1)?;
+                let last = if r.get::<_, Option<i64>>(8)?.is_some() { Some(raw_from_row(r, 8)?) } else { None };
+                Ok((
+                    Conversation {
+                        id: r.get(0)?,
+                        kind: if kind == "direct" { ConversationKind::Direct } else { ConversationKind::Group },
+                        last_seq: r.get(2)?,
+                        read_seq: r.get(3)?,
+                        unread: r.get(4)?,
+                        peer_id: r.get(5)?,
+                        peer_read_seq: r.get(6)?,
+                        group_id: r.get(7)?,
+                        last_message: None,
+                    },
+                    last,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut conv, last) = row?;
+                conv.last_message = last.map(RawMessage::decode).transpose()?;
+                out.push(conv);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Seq>> {
+        self.write(move |c| {
+            Ok(c.prepare_cached(
+                "UPDATE conversation_members
+                 SET read_seq = min(?1, (SELECT last_seq FROM conversations WHERE id = ?2))
+                 WHERE conversation_id = ?2 AND user_id = ?3
+                   AND read_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2))
+                 RETURNING read_seq",
+            )?
+            .query_row(params![seq, conversation, user], |r| r.get(0))
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn read_cursors(&self, conversation: ConversationId) -> StoreResult<Vec<ReadCursor>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare("SELECT user_id, read_seq FROM conversation_members WHERE conversation_id = ?1 ORDER BY user_id")?;
+            let rows = stmt.query_map([conversation], |r| Ok(ReadCursor { user_id: r.get(0)?, seq: r.get(1)? }))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn recall(&self, recall: Recall) -> StoreResult<Message> {
+        self.write(move |c| {
+            let Some(original) = load_message(c, recall.conversation, recall.seq)? else {
+                return Err(StoreError::NotFound);
+            };
+            if original.sender_id != recall.by {
+                return Err(StoreError::Rejected(ErrorCode::NotOwnMessage, "only the sender may recall a message".into()));
+            }
+            match original.content {
+                MessageContent::Recalled => {
+                    return Err(StoreError::Rejected(ErrorCode::AlreadyRecalled, "the message was already recalled".into()));
+                }
+                MessageContent::Text { .. } | MessageContent::Image { .. } | MessageContent::File { .. } => {}
+                _ => {
+                    return Err(StoreError::Rejected(
+                        ErrorCode::InvalidRequest,
+                        "only text, image and file messages can be recalled".into(),
+                    ));
+                }
+            }
+            if recall.now - original.send_time > recall.window_ms {
+                return Err(StoreError::Rejected(
+                    ErrorCode::RecallWindowPassed,
+                    format!("messages can be recalled for {} seconds after sending", recall.window_ms / 1000),
+                ));
+            }
+            c.execute(
+                "UPDATE messages SET kind = 'recalled', content = ?1 WHERE conversation_id = ?2 AND seq = ?3",
+                params![to_json(&MessageContent::Recalled)?, recall.conversation, recall.seq],
+            )?;
+            let notice = NewMessage {
+                sender: recall.by,
+                client_msg_id: String::new(),
+                content: MessageContent::System { event: SystemEvent::MessageRecalled { by: recall.by, seq: recall.seq } },
+                reply_to: None,
+                now: recall.now,
+            };
+            Ok(append_in(c, recall.conversation, notice)?.message)
+        })
+        .await
+    }
+}
