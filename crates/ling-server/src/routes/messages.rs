@@ -165,9 +165,10 @@ pub async fn mark_read(state: &AppState, user: UserId, conversation: Conversatio
         return Err(ApiError::invalid("seq may not be negative"));
     }
     let ctx = member_context(state, user, conversation).await?;
-    let Some(cursor) = state.store.mark_read(user, conversation, seq).await? else {
-        return Ok(seq.min(ctx.last_seq));
-    };
+    let (cursor, moved) = state.store.mark_read(user, conversation, seq).await?;
+    if !moved {
+        return Ok(cursor);
+    }
     let mut audience = vec![user];
     if let Some(peer) = ctx.peer
         && !state.store.relation(user, peer).await?.any_block()

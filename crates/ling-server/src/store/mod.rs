@@ -361,8 +361,9 @@ pub trait MessageStore: Send + Sync {
     async fn history(&self, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage>;
     /// The user's conversations, newest activity first.
     async fn conversations(&self, user: UserId) -> StoreResult<Vec<Conversation>>;
-    /// Moves the user's read cursor forward (clamped to the last seq); the new cursor if it moved.
-    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Seq>>;
+    /// Moves the user's read cursor forward (clamped to the last seq); returns
+    /// the cursor and whether it moved.
+    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<(Seq, bool)>;
     /// Every member's read cursor.
     async fn read_cursors(&self, conversation: ConversationId) -> StoreResult<Vec<ReadCursor>>;
     /// Replaces a message's content with `Recalled` and appends a `MessageRecalled`

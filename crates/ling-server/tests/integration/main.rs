@@ -1,1 +1,15 @@
+//! Integration tests of `ling-server`: the real server on 127.0.0.1:0, real
+//! HTTP and WebSocket clients. Names say the behaviour.
 
+mod common;
+
+mod accounts;
+mod calls;
+mod contacts;
+mod files;
+mod groups;
+mod info;
+mod messages;
+mod realtime;
+mod safety;
+mod shutdown;

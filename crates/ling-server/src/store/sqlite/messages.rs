@@ -82,6 +82,11 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![conversation, seq, m.sender, m.client_msg_id, send_time, m.content.kind(), content, m.reply_to])?;
+    if !m.client_msg_id.is_empty() {
+        // Sending implies having read the conversation up to here.
+        c.prepare_cached("UPDATE conversation_members SET read_seq = ?1 WHERE conversation_id = ?2 AND user_id = ?3 AND read_seq < ?1")?
+            .execute(params![seq, conversation, m.sender])?;
+    }
     if let Some(file) = m.content.file() {
         c.prepare_cached("INSERT OR IGNORE INTO conversation_files (file_id, conversation_id) VALUES (?1, ?2)")?
             .execute(params![file.id, conversation])?;
@@ -212,9 +217,9 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Seq>> {
+    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<(Seq, bool)> {
         self.write(move |c| {
-            Ok(c.prepare_cached(
+            let moved: Option<Seq> = c.prepare_cached(
                 "UPDATE conversation_members
                  SET read_seq = min(?1, (SELECT last_seq FROM conversations WHERE id = ?2))
                  WHERE conversation_id = ?2 AND user_id = ?3
@@ -222,7 +227,18 @@ impl MessageStore for SqliteStore {
                  RETURNING read_seq",
             )?
             .query_row(params![seq, conversation, user], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+            match moved {
+                Some(cursor) => Ok((cursor, true)),
+                None => {
+                    let cursor = c
+                        .prepare_cached("SELECT read_seq FROM conversation_members WHERE conversation_id = ?1 AND user_id = ?2")?
+                        .query_row([conversation, user], |r| r.get(0))
+                        .optional()?
+                        .ok_or(StoreError::NotFound)?;
+                    Ok((cursor, false))
+                }
+            }
         })
         .await
     }
