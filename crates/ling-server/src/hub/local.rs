@@ -92,6 +92,14 @@ impl Hub for LocalHub {
         }
     }
 
+    fn send_to_other_sessions(&self, user: UserId, except: SessionId, frame: &ServerFrame) {
+        let conns = self.conns.read();
+        let mut encoded = None;
+        for conn in conns.get(&user).into_iter().flatten().filter(|c| c.session != except) {
+            conn.deliver(encoded.get_or_insert_with(|| encode(frame)).clone());
+        }
+    }
+
     fn close_sessions(&self, user: UserId, sessions: &[SessionId], code: u16) {
         let conns = self.conns.read();
         for conn in conns.get(&user).into_iter().flatten().filter(|c| sessions.contains(&c.session)) {

@@ -64,6 +64,8 @@ pub trait Hub: Send + Sync {
     fn send_raw(&self, users: &[UserId], frame: Utf8Bytes);
     /// Sends a frame to one device.
     fn send_to_session(&self, user: UserId, session: SessionId, frame: &ServerFrame);
+    /// Sends a frame to every device of `user` but `except`.
+    fn send_to_other_sessions(&self, user: UserId, except: SessionId, frame: &ServerFrame);
     /// Closes the connections of these sessions (revoked, logged out).
     fn close_sessions(&self, user: UserId, sessions: &[SessionId], code: u16);
     /// Whether the user has a live connection.

@@ -54,7 +54,7 @@ pub async fn relay(state: &AppState, from: AuthUser, s: Signal) -> ApiResult<()>
     }
     // The callee's other devices stop ringing once one of them answers.
     if answered_here {
-        crate::hub::send(&*state.hub, &[from.user_id], &frame);
+        state.hub.send_to_other_sessions(from.user_id, from.session_id, &frame);
     }
     Ok(())
 }
