@@ -1,1 +1,310 @@
-fn main() {}
+//! `ling-bench`: load figures for a Ling server on this machine.
+//!
+//! It starts the release `ling-server` itself (so it can read the server's
+//! RSS), in a temp data directory, then runs three phases and prints a
+//! report: idle connections held, one-to-one messages persisted and delivered
+//! per second with delivery latency, and fan-out latency in a large group.
+//! The clients run in this process on the same machine, so they compete with
+//! the server for the CPU: the figures are a floor. See `docs/benchmarks.md`.
+
+mod client;
+mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use ling_proto::messages::MessageContent;
+use ling_proto::ws::{ClientFrame, ServerFrame};
+
+use client::{Account, Api, connect};
+use stats::{Latencies, rss_kib};
+
+/// Load benchmark for ling-server.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The ling-server binary (default: next to this one).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Accounts to register (connections and pairs are spread over them).
+    #[arg(long, default_value_t = 500)]
+    users: usize,
+    /// Idle WebSocket connections to open and hold.
+    #[arg(long, default_value_t = 10_000)]
+    idle: usize,
+    /// How long to hold the idle connections before measuring.
+    #[arg(long, default_value_t = 5)]
+    idle_secs: u64,
+    /// Friend pairs exchanging one-to-one messages.
+    #[arg(long, default_value_t = 200)]
+    pairs: usize,
+    /// Target one-to-one messages per second, all pairs together.
+    #[arg(long, default_value_t = 20_000)]
+    rate: u64,
+    /// Seconds of one-to-one traffic.
+    #[arg(long, default_value_t = 10)]
+    secs: u64,
+    /// Members of the fan-out group.
+    #[arg(long, default_value_t = 500)]
+    group_size: usize,
+    /// Messages sent into the group.
+    #[arg(long, default_value_t = 100)]
+    group_messages: usize,
+    /// Group messages per second.
+    #[arg(long, default_value_t = 10)]
+    group_rate: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let server_bin = match args.server_bin.clone() {
+        Some(p) => p,
+        None => std::env::current_exe()?.with_file_name("ling-server"),
+    };
+    let data = tempfile::tempdir()?;
+    let mut server = Server::start(&server_bin, data.path()).await?;
+    let result = run(&args, &server).await;
+    server.stop();
+    result
+}
+
+async fn run(args: &Args, server: &Server) -> Result<()> {
+    let api = Api::new(&server.base);
+    println!("ling-bench: server {} (pid {}), {} cores", server.base, server.pid, std::thread::available_parallelism()?.get());
+    println!("server RSS at start: {:.1} MiB", rss_kib(server.pid)? as f64 / 1024.0);
+
+    let started = Instant::now();
+    let accounts = api.register_many(args.users.max(args.pairs * 2).max(args.group_size)).await?;
+    println!(
+        "registered {} accounts in {:.1} s; server RSS {:.1} MiB",
+        accounts.len(),
+        started.elapsed().as_secs_f64(),
+        rss_kib(server.pid)? as f64 / 1024.0
+    );
+
+    idle_phase(args, server, &accounts).await?;
+    one_to_one_phase(args, server, &api, &accounts).await?;
+    group_phase(args, &api, &accounts).await?;
+    println!("server RSS at end: {:.1} MiB", rss_kib(server.pid)? as f64 / 1024.0);
+    Ok(())
+}
+
+async fn idle_phase(args: &Args, server: &Server, accounts: &[Account]) -> Result<()> {
+    if args.idle == 0 {
+        return Ok(());
+    }
+    let before = rss_kib(server.pid)?;
+    let started = Instant::now();
+    let mut conns = Vec::with_capacity(args.idle);
+    let mut pending = futures_util::stream::FuturesUnordered::new();
+    for i in 0..args.idle {
+        let token = accounts[i % accounts.len()].token.clone();
+        let url = server.ws_url();
+        pending.push(async move { connect(&url, &token).await });
+        if pending.len() >= 200 {
+            conns.push(futures_util::StreamExt::next(&mut pending).await.context("connect")??);
+        }
+    }
+    while let Some(c) = futures_util::StreamExt::next(&mut pending).await {
+        conns.push(c?);
+    }
+    let opened = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
+    let after = rss_kib(server.pid)?;
+    let held = conns.len();
+    println!(
+        "idle: {held} connections opened in {:.1} s and held {} s; server RSS {:.1} MiB ({:.1} KiB per connection)",
+        opened.as_secs_f64(),
+        args.idle_secs,
+        after as f64 / 1024.0,
+        (after.saturating_sub(before)) as f64 / held as f64
+    );
+    drop(conns);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+async fn one_to_one_phase(args: &Args, server: &Server, api: &Api, accounts: &[Account]) -> Result<()> {
+    if args.pairs == 0 {
+        return Ok(());
+    }
+    let pairs: Vec<(Account, Account)> =
+        (0..args.pairs).map(|i| (accounts[2 * i].clone(), accounts[2 * i + 1].clone())).collect();
+    let mut convs = Vec::new();
+    for (a, b) in &pairs {
+        convs.push(api.befriend(a, b).await?);
+    }
+    let clock = Instant::now();
+    let deliveries = Arc::new(Latencies::default());
+    let acks = Arc::new(AtomicU64::new(0));
+    let sent = Arc::new(AtomicU64::new(0));
+    let deadline = clock + Duration::from_secs(args.secs);
+    let per_pair = (args.rate as f64 / args.pairs as f64).max(0.1);
+    let mut tasks = Vec::new();
+    for ((a, b), conv) in pairs.into_iter().zip(convs) {
+        let (mut a_tx, mut a_rx) = connect(&server.ws_url(), &a.token).await?.split();
+        let (_b_tx, mut b_rx) = connect(&server.ws_url(), &b.token).await?.split();
+        let d = deliveries.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(frame) = b_rx.next_frame().await {
+                if let ServerFrame::Message { message } = frame
+                    && let MessageContent::Text { text } = message.content
+                    && let Some(t) = text.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
+                {
+                    d.record(clock.elapsed().as_micros() as u64 - t);
+                }
+            }
+        }));
+        let acks2 = acks.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(frame) = a_rx.next_frame().await {
+                if matches!(frame, ServerFrame::Ack(_)) {
+                    acks2.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+        let sent2 = sent.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_pair));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            while Instant::now() < deadline {
+                tick.tick().await;
+                let frame = ClientFrame::Send {
+                    client_msg_id: uuid::Uuid::now_v7().to_string(),
+                    conversation_id: conv,
+                    content: MessageContent::Text { text: format!("t:{}", clock.elapsed().as_micros()) },
+                    reply_to: None,
+                };
+                if a_tx.send(&frame).await.is_err() {
+                    break;
+                }
+                sent2.fetch_add(1, Ordering::Relaxed);
+            }
+            // Let the last messages land.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            drop(a_tx);
+        }));
+    }
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(args.secs)).await;
+    let secs = t0.elapsed().as_secs_f64();
+    let (s, a, d) = (sent.load(Ordering::Relaxed), acks.load(Ordering::Relaxed), deliveries.count());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (a_all, d_all) = (acks.load(Ordering::Relaxed), deliveries.count());
+    for t in tasks {
+        t.abort();
+    }
+    let lat = deliveries.summary();
+    println!(
+        "1:1: {} pairs, target {} msg/s for {} s: sent {s} ({:.0}/s), persisted (acked) {a} ({:.0}/s), delivered {d} ({:.0}/s); \
+         after drain {a_all} acked, {d_all} delivered",
+        args.pairs,
+        args.rate,
+        args.secs,
+        s as f64 / secs,
+        a as f64 / secs,
+        d as f64 / secs
+    );
+    println!("1:1 delivery latency (send -> receiver): {lat}");
+    Ok(())
+}
+
+async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()> {
+    if args.group_size < 2 {
+        return Ok(());
+    }
+    let members = &accounts[..args.group_size];
+    let owner = &members[0];
+    let conv = api.open_group(owner, &members[1..]).await?;
+    let clock = Instant::now();
+    let latencies = Arc::new(Latencies::default());
+    let mut tasks = Vec::new();
+    let ws_url = api.ws_url();
+    for m in &members[1..] {
+        let (_tx, mut rx) = connect(&ws_url, &m.token).await?.split();
+        let l = latencies.clone();
+        tasks.push(tokio::spawn(async move {
+            let _keep = _tx;
+            while let Some(frame) = rx.next_frame().await {
+                if let ServerFrame::Message { message } = frame
+                    && let MessageContent::Text { text } = message.content
+                    && let Some(t) = text.strip_prefix("g:").and_then(|t| t.parse::<u64>().ok())
+                {
+                    l.record(clock.elapsed().as_micros() as u64 - t);
+                }
+            }
+        }));
+    }
+    let (mut tx, _rx) = connect(&ws_url, &owner.token).await?.split();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.group_rate.max(1) as f64));
+    for _ in 0..args.group_messages {
+        tick.tick().await;
+        let frame = ClientFrame::Send {
+            client_msg_id: uuid::Uuid::now_v7().to_string(),
+            conversation_id: conv,
+            content: MessageContent::Text { text: format!("g:{}", clock.elapsed().as_micros()) },
+            reply_to: None,
+        };
+        tx.send(&frame).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for t in tasks {
+        t.abort();
+    }
+    let expected = args.group_messages * (args.group_size - 1);
+    println!(
+        "group fan-out: {} members, {} messages at {}/s: {} of {} deliveries; latency (send -> each member): {}",
+        args.group_size,
+        args.group_messages,
+        args.group_rate,
+        latencies.count(),
+        expected,
+        latencies.summary()
+    );
+    Ok(())
+}
+
+/// The server under test, as a child process.
+struct Server {
+    child: std::process::Child,
+    pid: u32,
+    base: String,
+}
+
+impl Server {
+    async fn start(bin: &std::path::Path, data: &std::path::Path) -> Result<Server> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(bin)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("LING_LOG", "warn,ling_server::app=info")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next().context("server exited before listening")??;
+            if let Some(rest) = line.split("addr=").nth(1) {
+                break rest.split_whitespace().next().unwrap_or_default().to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        let pid = child.id();
+        Ok(Server { child, pid, base: format!("http://{addr}") })
+    }
+
+    fn ws_url(&self) -> String {
+        format!("{}/v1/ws", self.base.replacen("http", "ws", 1))
+    }
+
+    fn stop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.pid.to_string()]).status();
+        let _ = self.child.wait();
+    }
+}

@@ -14,9 +14,51 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
 
+/// Argon2 runs on a few dedicated threads (one per core, at most 4), never
+/// on tokio's blocking pool (up to 512 threads). Each hash takes 19 MiB and a
+/// core for ~20 ms, so a burst of registrations or logins queues here instead
+/// of starving other requests and multiplying peak memory. (Freed hash memory
+/// going back to the system is the allocator's part: see `main.rs`.)
+fn run_hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> tokio::sync::oneshot::Receiver<T> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static POOL: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = std::sync::OnceLock::new();
+    let sender = POOL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4);
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new().name(format!("ling-argon2-{i}")).spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
+        }
+        std::sync::Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(job());
+    });
+    if let Ok(sender) = sender.lock() {
+        let _ = sender.send(job);
+    }
+    rx
+}
+
 /// Hashes a secret with argon2id.
 pub async fn hash_secret(secret: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || {
+    run_hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string())
     })
@@ -28,7 +70,7 @@ pub async fn hash_secret(secret: String) -> ApiResult<String> {
 /// Checks a secret against an argon2id hash. With no hash (unknown user) it
 /// still spends the same time, so timing does not tell which usernames exist.
 pub async fn verify_secret(secret: String, hash: Option<String>) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || {
+    run_hashing(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&hash).map_err(ApiError::internal)?;

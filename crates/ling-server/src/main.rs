@@ -1,6 +1,13 @@
 //! `ling-server`: see `--help`.
 
 use clap::Parser;
+
+/// mimalloc returns freed memory to the system; glibc's malloc kept ~450 MiB
+/// after a burst of registrations (argon2 takes 19 MiB a hash, and glibc's
+/// dynamic mmap threshold then serves such blocks from arenas it never trims).
+/// Measured with `ling-bench --users 100`, 2026-11-23: see docs/benchmarks.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use ling_server::Config;
 use tracing_subscriber::EnvFilter;
 
