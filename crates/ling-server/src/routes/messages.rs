@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path, Query};
 use crate::hub;
 use crate::state::{AppState, now_ms};
-use crate::store::{HistoryBound, NewMessage, Recall, SendContext};
+use crate::store::{HistoryBound, NewMessage, Recall, Relation, SendContext, SendFacts, SendRule, StoreError};
 use crate::validate;
 
 /// Routes of this module.
@@ -39,13 +39,17 @@ pub async fn member_context(state: &AppState, user: UserId, conversation: Conver
     Ok(ctx)
 }
 
-/// Refuses writing (sending, typing, calling) where it is not allowed:
-/// a direct conversation needs friends with no block; a group must not be dissolved.
-pub async fn check_can_write(state: &AppState, user: UserId, ctx: &SendContext) -> ApiResult<()> {
+/// The rule for writing into a conversation (sending, typing, calling): the
+/// caller is a member; a direct conversation needs friends with no block; a
+/// group must not be dissolved. Pure, so the store can apply it inside the
+/// transaction that appends.
+pub fn write_rule(ctx: &SendContext, relation: Option<&Relation>) -> ApiResult<()> {
+    if !ctx.is_member {
+        return Err(ApiError::not_a_member());
+    }
     match ctx.kind {
         ConversationKind::Direct => {
-            let peer = ctx.peer.ok_or_else(|| ApiError::not_found("conversation peer"))?;
-            let rel = state.store.relation(user, peer).await?;
+            let rel = relation.ok_or_else(|| ApiError::not_found("conversation peer"))?;
             if rel.any_block() {
                 return Err(ApiError::new(ErrorCode::Blocked, "one of you has blocked the other"));
             }
@@ -60,6 +64,15 @@ pub async fn check_can_write(state: &AppState, user: UserId, ctx: &SendContext) 
         }
     }
     Ok(())
+}
+
+/// [`write_rule`] with the relation read from the store.
+pub async fn check_can_write(state: &AppState, user: UserId, ctx: &SendContext) -> ApiResult<()> {
+    let relation = match (ctx.kind, ctx.peer) {
+        (ConversationKind::Direct, Some(peer)) => Some(state.store.relation(user, peer).await?),
+        _ => None,
+    };
+    write_rule(ctx, relation.as_ref())
 }
 
 /// Checks what a client wants to send and fills in file details from the upload.
@@ -101,6 +114,11 @@ fn file_ref(info: &ling_proto::files::FileInfo) -> FileRef {
 }
 
 /// Sends a message: checks, stores (idempotently) and fans out.
+///
+/// One trip to the store: the facts are read and [`write_rule`] applied in
+/// the transaction that appends, so a send costs one write job rather than
+/// two reads and a write (see docs/benchmarks.md),
+/// and nothing can change between the check and the write.
 pub async fn send_message(
     state: &AppState,
     user: UserId,
@@ -108,25 +126,33 @@ pub async fn send_message(
     req: SendMessageRequest,
 ) -> ApiResult<SendAck> {
     validate::client_msg_id(&req.client_msg_id)?;
-    let ctx = member_context(state, user, conversation).await?;
-    check_can_write(state, user, &ctx).await?;
-    let content = prepare_content(state, user, req.content).await?;
-    if let Some(r) = req.reply_to
-        && !(1..=ctx.last_seq).contains(&r)
-    {
-        return Err(ApiError::invalid("reply_to is not a message of this conversation"));
-    }
-    let appended = state
-        .store
-        .append(
-            conversation,
-            NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to: req.reply_to, now: now_ms() },
-        )
-        .await?;
+    let content = match req.content {
+        MessageContent::Text { .. } => prepare_content(state, user, req.content).await?,
+        other => {
+            // Files are checked against the store first: refuse non-members before looking.
+            member_context(state, user, conversation).await?;
+            prepare_content(state, user, other).await?
+        }
+    };
+    let reply_to = req.reply_to;
+    let rule: SendRule = Box::new(move |facts: &SendFacts| {
+        write_rule(&facts.context, facts.relation.as_ref()).map_err(|e| StoreError::Rejected(e.code, e.message))?;
+        if let Some(r) = reply_to
+            && !(1..=facts.context.last_seq).contains(&r)
+        {
+            return Err(StoreError::Rejected(ErrorCode::InvalidRequest, "reply_to is not a message of this conversation".into()));
+        }
+        Ok(())
+    });
+    let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
+    let (appended, members) = state.store.append_checked(conversation, message, rule).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("conversation"),
+        other => other.into(),
+    })?;
     let m = appended.message;
     let ack = SendAck { client_msg_id: m.client_msg_id.clone(), conversation_id: m.conversation_id, seq: m.seq, send_time: m.send_time };
     if !appended.duplicate {
-        hub::send(&*state.hub, &ctx.member_ids, &ServerFrame::Message { message: m });
+        hub::send(&*state.hub, &members, &ServerFrame::Message { message: m });
     }
     Ok(ack)
 }
@@ -270,7 +296,7 @@ async fn recall(
         })
         .await
         .map_err(|e| match e {
-            crate::store::StoreError::NotFound => ApiError::not_found("message"),
+            StoreError::NotFound => ApiError::not_found("message"),
             other => other.into(),
         })?;
     hub::send(&*state.hub, &ctx.member_ids, &ServerFrame::Message { message: notice.clone() });

@@ -293,6 +293,18 @@ pub struct SendContext {
     pub last_seq: Seq,
 }
 
+/// The facts a send is decided on, read in the transaction that appends it.
+#[derive(Debug, Clone)]
+pub struct SendFacts {
+    /// The sender's standing in the conversation.
+    pub context: SendContext,
+    /// For direct conversations: how the sender and the peer stand.
+    pub relation: Option<Relation>,
+}
+
+/// Decides a send from its facts; a refusal is `StoreError::Rejected`.
+pub type SendRule = Box<dyn FnOnce(&SendFacts) -> StoreResult<()> + Send>;
+
 /// A message to store.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -355,6 +367,11 @@ pub trait MessageStore: Send + Sync {
     /// Appends a message with the next seq, or finds the earlier one with the same `(sender, client_msg_id)`.
     /// A message naming a file makes the file readable by the conversation's members.
     async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<Appended>;
+    /// Like [`MessageStore::append`], but first reads the [`SendFacts`] and lets
+    /// `rule` refuse, all in one transaction. A duplicate `(sender,
+    /// client_msg_id)` is answered before the rule runs (a resend always gets
+    /// its ack). Returns the members to fan the message out to.
+    async fn append_checked(&self, conversation: ConversationId, message: NewMessage, rule: SendRule) -> StoreResult<(Appended, Vec<UserId>)>;
     /// One message.
     async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>>;
     /// A page of history, ascending by seq, and whether there is more beyond it.

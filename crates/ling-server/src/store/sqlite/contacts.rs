@@ -69,21 +69,22 @@ fn load_friend_group(c: &Connection, user: UserId, id: FriendGroupId) -> StoreRe
     .ok_or(StoreError::NotFound)
 }
 
+/// How `a` and `b` stand, on any connection.
+pub(super) fn relation_in(c: &Connection, a: UserId, b: UserId) -> StoreResult<Relation> {
+    Ok(c.prepare_cached(
+        "SELECT
+           EXISTS (SELECT 1 FROM friends WHERE owner_id = ?1 AND friend_id = ?2)
+           AND EXISTS (SELECT 1 FROM friends WHERE owner_id = ?2 AND friend_id = ?1),
+           EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2),
+           EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?2 AND blocked_id = ?1)",
+    )?
+    .query_row([a, b], |r| Ok(Relation { friends: r.get(0)?, blocks: r.get(1)?, blocked_by: r.get(2)? }))?)
+}
+
 #[async_trait]
 impl ContactStore for SqliteStore {
     async fn relation(&self, a: UserId, b: UserId) -> StoreResult<Relation> {
-        self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT
-                   EXISTS (SELECT 1 FROM friends WHERE owner_id = ?1 AND friend_id = ?2)
-                   AND EXISTS (SELECT 1 FROM friends WHERE owner_id = ?2 AND friend_id = ?1),
-                   EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2),
-                   EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?2 AND blocked_id = ?1)",
-                [a, b],
-                |r| Ok(Relation { friends: r.get(0)?, blocks: r.get(1)?, blocked_by: r.get(2)? }),
-            )?)
-        })
-        .await
+        self.read(move |c| relation_in(c, a, b)).await
     }
 
     async fn create_friend_request(&self, from: UserId, to: UserId, message: String, now: Millis) -> StoreResult<FriendRequest> {

@@ -6,7 +6,10 @@ use ling_proto::{ConversationId, ErrorCode, Seq, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{SqliteStore, from_json, to_json};
-use crate::store::{Appended, HistoryBound, MessageStore, NewMessage, Recall, SendContext, StoreError, StoreResult};
+use super::contacts::relation_in;
+use crate::store::{
+    Appended, HistoryBound, MessageStore, NewMessage, Recall, SendContext, SendFacts, SendRule, StoreError, StoreResult,
+};
 
 /// Unread counts stop here; clients show "9999+".
 pub const UNREAD_CAP: u32 = 9999;
@@ -65,16 +68,48 @@ fn load_message(c: &Connection, conversation: ConversationId, seq: Seq) -> Store
         .transpose()
 }
 
+/// The facts about `user` in `conversation`, on any connection.
+fn send_context_in(c: &Connection, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>> {
+    let Some((kind, last_seq)) = c
+        .prepare_cached("SELECT kind, last_seq FROM conversations WHERE id = ?1")?
+        .query_row([conversation], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let member_ids: Vec<UserId> = c
+        .prepare_cached("SELECT user_id FROM conversation_members WHERE conversation_id = ?1")?
+        .query_map([conversation], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let is_member = member_ids.contains(&user);
+    let (kind, peer, group) = if kind == "direct" {
+        (ConversationKind::Direct, member_ids.iter().copied().find(|u| *u != user), None)
+    } else {
+        let group = c
+            .prepare_cached("SELECT id, dissolved FROM chat_groups WHERE conversation_id = ?1")?
+            .query_row([conversation], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        (ConversationKind::Group, None, group)
+    };
+    Ok(Some(SendContext { kind, is_member, peer, group, member_ids, last_seq }))
+}
+
+/// The message already stored under `m`'s `(sender, client_msg_id)`, if any.
+fn find_duplicate(c: &Connection, m: &NewMessage) -> StoreResult<Option<Message>> {
+    if m.client_msg_id.is_empty() {
+        return Ok(None);
+    }
+    c.prepare_cached(FIND_DUPLICATE)?
+        .query_row(params![m.sender, m.client_msg_id], |r| raw_from_row(r, 0))
+        .optional()?
+        .map(RawMessage::decode)
+        .transpose()
+}
+
 /// Appends within the caller's transaction (see [`MessageStore::append`]).
 pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMessage) -> StoreResult<Appended> {
-    if !m.client_msg_id.is_empty() {
-        let existing = c
-            .prepare_cached(FIND_DUPLICATE)?
-            .query_row(params![m.sender, m.client_msg_id], |r| raw_from_row(r, 0))
-            .optional()?;
-        if let Some(raw) = existing {
-            return Ok(Appended { message: raw.decode()?, duplicate: true });
-        }
+    if let Some(earlier) = find_duplicate(c, &m)? {
+        return Ok(Appended { message: earlier, duplicate: true });
     }
     let (seq, send_time): (Seq, i64) = c
         .prepare_cached(
@@ -139,29 +174,22 @@ fn page(c: &Connection, conversation: ConversationId, bound: HistoryBound, limit
 #[async_trait]
 impl MessageStore for SqliteStore {
     async fn send_context(&self, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>> {
-        self.read(move |c| {
-            let Some((kind, last_seq)) = c
-                .prepare_cached("SELECT kind, last_seq FROM conversations WHERE id = ?1")?
-                .query_row([conversation], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?)))
-                .optional()?
-            else {
-                return Ok(None);
+        self.read(move |c| send_context_in(c, user, conversation)).await
+    }
+
+    async fn append_checked(&self, conversation: ConversationId, message: NewMessage, rule: SendRule) -> StoreResult<(Appended, Vec<UserId>)> {
+        self.write(move |c| {
+            if let Some(earlier) = find_duplicate(c, &message)? {
+                return Ok((Appended { message: earlier, duplicate: true }, Vec::new()));
+            }
+            let context = send_context_in(c, message.sender, conversation)?.ok_or(StoreError::NotFound)?;
+            let relation = match (context.kind, context.peer) {
+                (ConversationKind::Direct, Some(peer)) => Some(relation_in(c, message.sender, peer)?),
+                _ => None,
             };
-            let member_ids: Vec<UserId> = c
-                .prepare_cached("SELECT user_id FROM conversation_members WHERE conversation_id = ?1")?
-                .query_map([conversation], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            let is_member = member_ids.contains(&user);
-            let (kind, peer, group) = if kind == "direct" {
-                (ConversationKind::Direct, member_ids.iter().copied().find(|u| *u != user), None)
-            } else {
-                let group = c
-                    .prepare_cached("SELECT id, dissolved FROM chat_groups WHERE conversation_id = ?1")?
-                    .query_row([conversation], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                (ConversationKind::Group, None, group)
-            };
-            Ok(Some(SendContext { kind, is_member, peer, group, member_ids, last_seq }))
+            let facts = SendFacts { context, relation };
+            rule(&facts)?;
+            Ok((append_in(c, conversation, message)?, facts.context.member_ids))
         })
         .await
     }
