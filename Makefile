@@ -16,6 +16,8 @@ build: setup
 	cargo build --workspace --locked
 
 test: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
 
 # A local server on an embedded SQLite database in $(LING_DATA).

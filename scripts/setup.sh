@@ -32,4 +32,10 @@ if ! command -v cargo >/dev/null; then
   log "cargo is missing: install Rust (https://rustup.rs) and run again"
   exit 1
 fi
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    log "installing the $component component"
+    rustup component add "$component"
+  fi
+done
 log "ok"

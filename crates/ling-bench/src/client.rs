@@ -27,14 +27,22 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Api {
-        Api { http: reqwest::Client::new(), base: base.to_owned() }
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+        }
     }
 
     pub fn ws_url(&self) -> String {
         format!("{}/v1/ws", self.base.replacen("http", "ws", 1))
     }
 
-    async fn post<T: serde::de::DeserializeOwned>(&self, token: Option<&str>, path: &str, body: serde_json::Value) -> Result<T> {
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T> {
         let mut r = self.http.post(format!("{}{}", self.base, path)).json(&body);
         if let Some(t) = token {
             r = r.bearer_auth(t);
@@ -45,7 +53,11 @@ impl Api {
         if !status.is_success() {
             bail!("{path}: {status} {}", String::from_utf8_lossy(&bytes));
         }
-        Ok(serde_json::from_slice(if bytes.is_empty() { b"{}" } else { &bytes })?)
+        Ok(serde_json::from_slice(if bytes.is_empty() {
+            b"{}"
+        } else {
+            &bytes
+        })?)
     }
 
     /// Registers `n` accounts, a few at a time.
@@ -71,8 +83,20 @@ impl Api {
 
     /// Makes two accounts friends; returns their conversation.
     pub async fn befriend(&self, a: &Account, b: &Account) -> Result<i64> {
-        let req: FriendRequest = self.post(Some(&a.token), "/v1/friend-requests", serde_json::json!({"user_id": b.id})).await?;
-        let _: FriendRequest = self.post(Some(&b.token), &format!("/v1/friend-requests/{}/accept", req.id), serde_json::json!({})).await?;
+        let req: FriendRequest = self
+            .post(
+                Some(&a.token),
+                "/v1/friend-requests",
+                serde_json::json!({"user_id": b.id}),
+            )
+            .await?;
+        let _: FriendRequest = self
+            .post(
+                Some(&b.token),
+                &format!("/v1/friend-requests/{}/accept", req.id),
+                serde_json::json!({}),
+            )
+            .await?;
         let friends: Vec<Friend> = self
             .http
             .get(format!("{}/v1/friends", self.base))
@@ -81,15 +105,27 @@ impl Api {
             .await?
             .json()
             .await?;
-        friends.into_iter().find(|f| f.user.id == b.id).map(|f| f.conversation_id).context("friendship")
+        friends
+            .into_iter()
+            .find(|f| f.user.id == b.id)
+            .map(|f| f.conversation_id)
+            .context("friendship")
     }
 
     /// An open group of `owner` that `members` join; returns its conversation.
     pub async fn open_group(&self, owner: &Account, members: &[Account]) -> Result<i64> {
-        let g: Group = self.post(Some(&owner.token), "/v1/groups", serde_json::json!({"name": "bench", "join_policy": "open"})).await?;
+        let g: Group = self
+            .post(
+                Some(&owner.token),
+                "/v1/groups",
+                serde_json::json!({"name": "bench", "join_policy": "open"}),
+            )
+            .await?;
         for chunk in members.chunks(16) {
             let path = format!("/v1/groups/{}/join", g.id);
-            let futs = chunk.iter().map(|m| self.post::<serde_json::Value>(Some(&m.token), &path, serde_json::json!({})));
+            let futs = chunk.iter().map(|m| {
+                self.post::<serde_json::Value>(Some(&m.token), &path, serde_json::json!({}))
+            });
             for r in futures_util::future::join_all(futs).await {
                 r?;
             }
@@ -106,7 +142,8 @@ pub struct Conn(Stream);
 /// Opens a WebSocket with `token`.
 pub async fn connect(url: &str, token: &str) -> Result<Conn> {
     let mut req = url.into_client_request()?;
-    req.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
     match ws.next().await {
         Some(Ok(Message::Text(_))) => Ok(Conn(ws)),
@@ -126,7 +163,9 @@ pub struct Sender(SplitSink<Stream, Message>);
 
 impl Sender {
     pub async fn send(&mut self, frame: &ClientFrame) -> Result<()> {
-        self.0.send(Message::text(serde_json::to_string(frame)?)).await?;
+        self.0
+            .send(Message::text(serde_json::to_string(frame)?))
+            .await?;
         Ok(())
     }
 }

@@ -24,8 +24,20 @@ impl Latencies {
     pub fn summary(&self) -> Summary {
         let mut s = self.samples.lock().map(|s| s.clone()).unwrap_or_default();
         s.sort_unstable();
-        let pick = |q: f64| if s.is_empty() { 0 } else { s[((s.len() - 1) as f64 * q).round() as usize] };
-        Summary { n: s.len(), p50: pick(0.50), p95: pick(0.95), p99: pick(0.99), max: s.last().copied().unwrap_or(0) }
+        let pick = |q: f64| {
+            if s.is_empty() {
+                0
+            } else {
+                s[((s.len() - 1) as f64 * q).round() as usize]
+            }
+        };
+        Summary {
+            n: s.len(),
+            p50: pick(0.50),
+            p95: pick(0.95),
+            p99: pick(0.99),
+            max: s.last().copied().unwrap_or(0),
+        }
     }
 }
 
@@ -41,7 +53,15 @@ pub struct Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = |us: u64| us as f64 / 1000.0;
-        write!(f, "n={} p50={:.2} ms p95={:.2} ms p99={:.2} ms max={:.2} ms", self.n, ms(self.p50), ms(self.p95), ms(self.p99), ms(self.max))
+        write!(
+            f,
+            "n={} p50={:.2} ms p95={:.2} ms p99={:.2} ms max={:.2} ms",
+            self.n,
+            ms(self.p50),
+            ms(self.p95),
+            ms(self.p99),
+            ms(self.max)
+        )
     }
 }
 

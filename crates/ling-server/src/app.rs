@@ -46,7 +46,11 @@ pub fn app(state: AppState) -> Router {
 
 /// Opens the data directory, serves on `listener` until `shutdown` resolves,
 /// then closes every connection and lets every acknowledged write reach disk.
-pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data)?;
     let store = SqliteStore::open(&config.data.join("ling.db"))?;
     let blobs = LocalBlobs::open(&config.data.join("blobs"))?;
@@ -79,11 +83,16 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
             });
             tracing::info!(%addr, "listening (https)");
             let std_listener = listener.into_std()?;
-            axum_server::from_tcp_rustls(std_listener, tls)?.handle(handle).serve(service).await?;
+            axum_server::from_tcp_rustls(std_listener, tls)?
+                .handle(handle)
+                .serve(service)
+                .await?;
         }
         _ => {
             tracing::info!(%addr, "listening (http)");
-            axum::serve(listener, service).with_graceful_shutdown(stop).await?;
+            axum::serve(listener, service)
+                .with_graceful_shutdown(stop)
+                .await?;
         }
     }
     token.cancel();

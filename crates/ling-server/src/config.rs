@@ -112,14 +112,26 @@ impl Config {
 
     /// The ICE servers as `/v1/info` reports them.
     pub fn ice(&self) -> Vec<IceServer> {
-        let (stun, turn): (Vec<_>, Vec<_>) =
-            self.ice_servers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).partition(|s| s.starts_with("stun:"));
+        let (stun, turn): (Vec<_>, Vec<_>) = self
+            .ice_servers
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .partition(|s| s.starts_with("stun:"));
         let mut out = Vec::new();
         if !stun.is_empty() {
-            out.push(IceServer { urls: stun, username: None, credential: None });
+            out.push(IceServer {
+                urls: stun,
+                username: None,
+                credential: None,
+            });
         }
         if !turn.is_empty() {
-            out.push(IceServer { urls: turn, username: self.turn_username.clone(), credential: self.turn_credential.clone() });
+            out.push(IceServer {
+                urls: turn,
+                username: self.turn_username.clone(),
+                credential: self.turn_credential.clone(),
+            });
         }
         out
     }
@@ -139,8 +151,17 @@ mod tests {
         let c = Config::parse_from(["ling-server"]);
         assert_eq!(c.listen.to_string(), "127.0.0.1:7878");
         assert_eq!(c.max_file_bytes, 52_428_800);
-        let help = <Config as clap::CommandFactory>::command().render_long_help().to_string();
-        for var in ["LING_LISTEN", "LING_DATA", "LING_TLS_CERT", "LING_TLS_KEY", "LING_MAX_FILE_BYTES", "LING_ICE_SERVERS"] {
+        let help = <Config as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        for var in [
+            "LING_LISTEN",
+            "LING_DATA",
+            "LING_TLS_CERT",
+            "LING_TLS_KEY",
+            "LING_MAX_FILE_BYTES",
+            "LING_ICE_SERVERS",
+        ] {
             assert!(help.contains(var), "--help does not mention {var}");
         }
     }

@@ -42,7 +42,12 @@ pub struct LocalHub {
 impl LocalHub {
     /// A hub whose connections queue at most `queue` frames.
     pub fn new(queue: usize) -> Self {
-        LocalHub { conns: RwLock::new(HashMap::new()), next_id: AtomicU64::new(1), count: AtomicUsize::new(0), queue: queue.max(1) }
+        LocalHub {
+            conns: RwLock::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            count: AtomicUsize::new(0),
+            queue: queue.max(1),
+        }
     }
 }
 
@@ -54,14 +59,26 @@ impl Hub for LocalHub {
         let mut conns = self.conns.write();
         let list = conns.entry(user).or_default();
         let first = list.is_empty();
-        list.push(Conn { id, session, tx, close: close.clone() });
+        list.push(Conn {
+            id,
+            session,
+            tx,
+            close: close.clone(),
+        });
         self.count.fetch_add(1, Ordering::Relaxed);
-        Subscription { conn_id: id, rx, close, first }
+        Subscription {
+            conn_id: id,
+            rx,
+            close,
+            first,
+        }
     }
 
     fn unsubscribe(&self, user: UserId, conn_id: u64) -> bool {
         let mut conns = self.conns.write();
-        let Some(list) = conns.get_mut(&user) else { return false };
+        let Some(list) = conns.get_mut(&user) else {
+            return false;
+        };
         let before = list.len();
         list.retain(|c| c.id != conn_id);
         if list.len() < before {
@@ -87,7 +104,12 @@ impl Hub for LocalHub {
     fn send_to_session(&self, user: UserId, session: SessionId, frame: &ServerFrame) {
         let conns = self.conns.read();
         let mut encoded = None;
-        for conn in conns.get(&user).into_iter().flatten().filter(|c| c.session == session) {
+        for conn in conns
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.session == session)
+        {
             conn.deliver(encoded.get_or_insert_with(|| encode(frame)).clone());
         }
     }
@@ -95,14 +117,24 @@ impl Hub for LocalHub {
     fn send_to_other_sessions(&self, user: UserId, except: SessionId, frame: &ServerFrame) {
         let conns = self.conns.read();
         let mut encoded = None;
-        for conn in conns.get(&user).into_iter().flatten().filter(|c| c.session != except) {
+        for conn in conns
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.session != except)
+        {
             conn.deliver(encoded.get_or_insert_with(|| encode(frame)).clone());
         }
     }
 
     fn close_sessions(&self, user: UserId, sessions: &[SessionId], code: u16) {
         let conns = self.conns.read();
-        for conn in conns.get(&user).into_iter().flatten().filter(|c| sessions.contains(&c.session)) {
+        for conn in conns
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter(|c| sessions.contains(&c.session))
+        {
             conn.close.close(code);
         }
     }

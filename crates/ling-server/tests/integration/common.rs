@@ -55,7 +55,13 @@ impl TestServer {
         let task = tokio::spawn(ling_server::run(listener, config.clone(), async move {
             let _ = rx.await;
         }));
-        TestServer { addr, config, stop: Some(tx), task: Some(task), _dir: None }
+        TestServer {
+            addr,
+            config,
+            stop: Some(tx),
+            task: Some(task),
+            _dir: None,
+        }
     }
 
     /// Shuts down gracefully (as on SIGTERM) and waits until it has stopped.
@@ -64,7 +70,11 @@ impl TestServer {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task).await.expect("server stops in time").unwrap().unwrap();
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("server stops in time")
+                .unwrap()
+                .unwrap();
         }
     }
 
@@ -87,7 +97,14 @@ impl TestServer {
 
     /// An HTTP client with no login.
     pub fn anon(&self) -> Client {
-        Client { http: reqwest::Client::new(), base: self.url(""), token: None, me: None, session_id: 0, ws_base: format!("ws://{}", self.addr) }
+        Client {
+            http: reqwest::Client::new(),
+            base: self.url(""),
+            token: None,
+            me: None,
+            session_id: 0,
+            ws_base: format!("ws://{}", self.addr),
+        }
     }
 
     /// Registers `name` (password "password1") and returns the logged-in client.
@@ -96,7 +113,12 @@ impl TestServer {
         let r: RegisterResponse = c
             .post(
                 "/v1/auth/register",
-                &RegisterRequest { username: name.into(), password: "password1".into(), display_name: None, device_name: "test".into() },
+                &RegisterRequest {
+                    username: name.into(),
+                    password: "password1".into(),
+                    display_name: None,
+                    device_name: "test".into(),
+                },
             )
             .await
             .unwrap();
@@ -165,7 +187,12 @@ impl Client {
     }
 
     /// Sends a request and decodes a success body, or returns the error answer.
-    pub async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<String>) -> Result<T, ApiErr> {
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T, ApiErr> {
         let mut r = self.request(method, path);
         if let Some(b) = body {
             r = r.header("content-type", "application/json").body(b);
@@ -176,25 +203,61 @@ impl Client {
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiErr> {
         self.call(Method::GET, path, None).await
     }
-    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiErr> {
-        self.call(Method::POST, path, Some(serde_json::to_string(body).unwrap())).await
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ApiErr> {
+        self.call(
+            Method::POST,
+            path,
+            Some(serde_json::to_string(body).unwrap()),
+        )
+        .await
     }
-    pub async fn patch<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiErr> {
-        self.call(Method::PATCH, path, Some(serde_json::to_string(body).unwrap())).await
+    pub async fn patch<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ApiErr> {
+        self.call(
+            Method::PATCH,
+            path,
+            Some(serde_json::to_string(body).unwrap()),
+        )
+        .await
     }
-    pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiErr> {
-        self.call(Method::PUT, path, Some(serde_json::to_string(body).unwrap())).await
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ApiErr> {
+        self.call(
+            Method::PUT,
+            path,
+            Some(serde_json::to_string(body).unwrap()),
+        )
+        .await
     }
     pub async fn delete(&self, path: &str) -> Result<(), ApiErr> {
-        self.call::<Empty>(Method::DELETE, path, None).await.map(|_| ())
+        self.call::<Empty>(Method::DELETE, path, None)
+            .await
+            .map(|_| ())
     }
 
     /// Opens this device's WebSocket and reads the `hello`.
     pub async fn ws(&self) -> Ws {
-        let mut req = format!("{}/v1/ws", self.ws_base).into_client_request().unwrap();
+        let mut req = format!("{}/v1/ws", self.ws_base)
+            .into_client_request()
+            .unwrap();
         let token = self.token.as_ref().expect("logged in");
-        req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
-        let (stream, _) = tokio_tungstenite::connect_async(req).await.expect("websocket connects");
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("websocket connects");
         let mut ws = Ws { stream };
         match ws.recv().await {
             ServerFrame::Hello { .. } => ws,
@@ -212,11 +275,21 @@ pub async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, A
     let status = resp.status();
     let bytes = resp.bytes().await.expect("body read");
     if status.is_success() {
-        let bytes = if bytes.is_empty() { &b"{}"[..] } else { &bytes[..] };
-        Ok(serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("bad success body ({e}): {}", String::from_utf8_lossy(bytes))))
+        let bytes = if bytes.is_empty() {
+            &b"{}"[..]
+        } else {
+            &bytes[..]
+        };
+        Ok(serde_json::from_slice(bytes).unwrap_or_else(|e| {
+            panic!("bad success body ({e}): {}", String::from_utf8_lossy(bytes))
+        }))
     } else {
-        let body: ErrorBody = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("error {status} without an error body ({e}): {}", String::from_utf8_lossy(&bytes)));
+        let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "error {status} without an error body ({e}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
         Err(ApiErr { status, body })
     }
 }
@@ -231,7 +304,10 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 impl Ws {
     pub async fn send(&mut self, frame: &ClientFrame) {
-        self.stream.send(Message::text(serde_json::to_string(frame).unwrap())).await.unwrap();
+        self.stream
+            .send(Message::text(serde_json::to_string(frame).unwrap()))
+            .await
+            .unwrap();
     }
 
     pub async fn send_raw(&mut self, msg: Message) {
@@ -241,9 +317,16 @@ impl Ws {
     /// The next application frame (pings are skipped).
     pub async fn recv(&mut self) -> ServerFrame {
         loop {
-            let msg = tokio::time::timeout(WAIT, self.stream.next()).await.expect("a frame in time").expect("stream open").expect("frame ok");
+            let msg = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a frame in time")
+                .expect("stream open")
+                .expect("frame ok");
             match msg {
-                Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
+                Message::Text(t) => {
+                    return serde_json::from_str(t.as_str())
+                        .unwrap_or_else(|e| panic!("bad frame {t}: {e}"));
+                }
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("expected a text frame, got {other:?}"),
             }
@@ -275,7 +358,10 @@ impl Ws {
     /// Reads until the server closes; returns its close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
         loop {
-            match tokio::time::timeout(WAIT, self.stream.next()).await.expect("closed in time") {
+            match tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("closed in time")
+            {
                 Some(Ok(Message::Close(f))) => return f,
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return None,
@@ -287,14 +373,37 @@ impl Ws {
 /// Makes `a` and `b` friends; returns their conversation.
 pub async fn befriend(a: &Client, b: &Client) -> i64 {
     use ling_proto::contacts::{FriendRequest, SendFriendRequest};
-    let req: FriendRequest = a.post("/v1/friend-requests", &SendFriendRequest { user_id: b.id(), message: "hi".into() }).await.unwrap();
-    let _: FriendRequest = b.post(&format!("/v1/friend-requests/{}/accept", req.id), &serde_json::json!({})).await.unwrap();
+    let req: FriendRequest = a
+        .post(
+            "/v1/friend-requests",
+            &SendFriendRequest {
+                user_id: b.id(),
+                message: "hi".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let _: FriendRequest = b
+        .post(
+            &format!("/v1/friend-requests/{}/accept", req.id),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
     let friends: Vec<ling_proto::contacts::Friend> = a.get("/v1/friends").await.unwrap();
-    friends.iter().find(|f| f.user.id == b.id()).expect("friends now").conversation_id
+    friends
+        .iter()
+        .find(|f| f.user.id == b.id())
+        .expect("friends now")
+        .conversation_id
 }
 
 /// Sends a text over HTTP; returns the ack.
-pub async fn send_text(c: &Client, conversation: i64, text: &str) -> Result<ling_proto::messages::SendAck, ApiErr> {
+pub async fn send_text(
+    c: &Client,
+    conversation: i64,
+    text: &str,
+) -> Result<ling_proto::messages::SendAck, ApiErr> {
     c.post(
         &format!("/v1/conversations/{conversation}/messages"),
         &ling_proto::messages::SendMessageRequest {

@@ -1,7 +1,9 @@
 //! Friends, friend requests, friend groups and blocks on SQLite.
 
 use async_trait::async_trait;
-use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList, FriendRequestStatus};
+use ling_proto::contacts::{
+    BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList, FriendRequestStatus,
+};
 use ling_proto::{ConversationId, ErrorCode, FriendGroupId, Millis, Patch, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -36,11 +38,18 @@ fn request_from_row(r: &Row<'_>) -> rusqlite::Result<FriendRequest> {
 }
 
 fn load_request(c: &Connection, id: i64) -> StoreResult<FriendRequest> {
-    c.query_row(&request_query("r.id = ?1"), [id], request_from_row).optional()?.ok_or(StoreError::NotFound)
+    c.query_row(&request_query("r.id = ?1"), [id], request_from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The direct conversation of `a` and `b`, made (with both members) if missing.
-pub(super) fn ensure_direct_conversation(c: &Connection, a: UserId, b: UserId, now: Millis) -> StoreResult<(ConversationId, bool)> {
+pub(super) fn ensure_direct_conversation(
+    c: &Connection,
+    a: UserId,
+    b: UserId,
+    now: Millis,
+) -> StoreResult<(ConversationId, bool)> {
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
     let existing: Option<ConversationId> = c
         .query_row(
@@ -52,10 +61,19 @@ pub(super) fn ensure_direct_conversation(c: &Connection, a: UserId, b: UserId, n
     if let Some(id) = existing {
         return Ok((id, false));
     }
-    c.execute("INSERT INTO conversations (kind, created_at) VALUES ('direct', ?1)", [now])?;
+    c.execute(
+        "INSERT INTO conversations (kind, created_at) VALUES ('direct', ?1)",
+        [now],
+    )?;
     let id = c.last_insert_rowid();
-    c.execute("INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) VALUES (?1, ?2, ?3)", [lo, hi, id])?;
-    c.execute("INSERT INTO conversation_members (conversation_id, user_id) VALUES (?1, ?2), (?1, ?3)", [id, lo, hi])?;
+    c.execute(
+        "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) VALUES (?1, ?2, ?3)",
+        [lo, hi, id],
+    )?;
+    c.execute(
+        "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?1, ?2), (?1, ?3)",
+        [id, lo, hi],
+    )?;
     Ok((id, true))
 }
 
@@ -63,7 +81,13 @@ fn load_friend_group(c: &Connection, user: UserId, id: FriendGroupId) -> StoreRe
     c.query_row(
         "SELECT id, name, position FROM friend_groups WHERE id = ?1 AND owner_id = ?2",
         [id, user],
-        |r| Ok(FriendGroup { id: r.get(0)?, name: r.get(1)?, position: r.get(2)? }),
+        |r| {
+            Ok(FriendGroup {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                position: r.get(2)?,
+            })
+        },
     )
     .optional()?
     .ok_or(StoreError::NotFound)
@@ -78,7 +102,13 @@ pub(super) fn relation_in(c: &Connection, a: UserId, b: UserId) -> StoreResult<R
            EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2),
            EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?2 AND blocked_id = ?1)",
     )?
-    .query_row([a, b], |r| Ok(Relation { friends: r.get(0)?, blocks: r.get(1)?, blocked_by: r.get(2)? }))?)
+    .query_row([a, b], |r| {
+        Ok(Relation {
+            friends: r.get(0)?,
+            blocks: r.get(1)?,
+            blocked_by: r.get(2)?,
+        })
+    })?)
 }
 
 #[async_trait]
@@ -87,7 +117,13 @@ impl ContactStore for SqliteStore {
         self.read(move |c| relation_in(c, a, b)).await
     }
 
-    async fn create_friend_request(&self, from: UserId, to: UserId, message: String, now: Millis) -> StoreResult<FriendRequest> {
+    async fn create_friend_request(
+        &self,
+        from: UserId,
+        to: UserId,
+        message: String,
+        now: Millis,
+    ) -> StoreResult<FriendRequest> {
         self.write(move |c| {
             c.execute(
                 "INSERT INTO friend_requests (from_id, to_id, message, status, created_at, updated_at)
@@ -113,9 +149,18 @@ impl ContactStore for SqliteStore {
 
     async fn friend_request(&self, id: i64) -> StoreResult<Option<FriendRequestRow>> {
         self.read(move |c| {
-            Ok(c.query_row("SELECT id, from_id, to_id, status = 'pending' FROM friend_requests WHERE id = ?1", [id], |r| {
-                Ok(FriendRequestRow { id: r.get(0)?, from_id: r.get(1)?, to_id: r.get(2)?, pending: r.get(3)? })
-            })
+            Ok(c.query_row(
+                "SELECT id, from_id, to_id, status = 'pending' FROM friend_requests WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(FriendRequestRow {
+                        id: r.get(0)?,
+                        from_id: r.get(1)?,
+                        to_id: r.get(2)?,
+                        pending: r.get(3)?,
+                    })
+                },
+            )
             .optional()?)
         })
         .await
@@ -165,7 +210,10 @@ impl ContactStore for SqliteStore {
     async fn friend_requests(&self, user: UserId) -> StoreResult<FriendRequestList> {
         self.read(move |c| {
             let list = |filter: &str| -> StoreResult<Vec<FriendRequest>> {
-                let mut stmt = c.prepare(&format!("{} ORDER BY r.created_at DESC, r.id DESC", request_query(filter)))?;
+                let mut stmt = c.prepare(&format!(
+                    "{} ORDER BY r.created_at DESC, r.id DESC",
+                    request_query(filter)
+                ))?;
                 let rows = stmt.query_map([user], request_from_row)?;
                 Ok(rows.collect::<Result<_, _>>()?)
             };
@@ -214,7 +262,13 @@ impl ContactStore for SqliteStore {
         .await
     }
 
-    async fn update_friend(&self, owner: UserId, friend: UserId, remark: Patch<String>, group: Patch<FriendGroupId>) -> StoreResult<()> {
+    async fn update_friend(
+        &self,
+        owner: UserId,
+        friend: UserId,
+        remark: Patch<String>,
+        group: Patch<FriendGroupId>,
+    ) -> StoreResult<()> {
         self.write(move |c| {
             let exists: bool = c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM friends WHERE owner_id = ?1 AND friend_id = ?2)",
@@ -226,7 +280,10 @@ impl ContactStore for SqliteStore {
             }
             if let Patch::Set(g) = group {
                 load_friend_group(c, owner, g).map_err(|_| {
-                    StoreError::Rejected(ErrorCode::InvalidRequest, "group_id is not one of your friend groups".into())
+                    StoreError::Rejected(
+                        ErrorCode::InvalidRequest,
+                        "group_id is not one of your friend groups".into(),
+                    )
                 })?;
             }
             if !remark.is_keep() {
@@ -278,9 +335,18 @@ impl ContactStore for SqliteStore {
         .await
     }
 
-    async fn rename_friend_group(&self, user: UserId, id: FriendGroupId, name: String) -> StoreResult<FriendGroup> {
+    async fn rename_friend_group(
+        &self,
+        user: UserId,
+        id: FriendGroupId,
+        name: String,
+    ) -> StoreResult<FriendGroup> {
         self.write(move |c| {
-            if c.execute("UPDATE friend_groups SET name = ?1 WHERE id = ?2 AND owner_id = ?3", params![name, id, user])? == 0 {
+            if c.execute(
+                "UPDATE friend_groups SET name = ?1 WHERE id = ?2 AND owner_id = ?3",
+                params![name, id, user],
+            )? == 0
+            {
                 return Err(StoreError::NotFound);
             }
             load_friend_group(c, user, id)
@@ -289,8 +355,13 @@ impl ContactStore for SqliteStore {
     }
 
     async fn delete_friend_group(&self, user: UserId, id: FriendGroupId) -> StoreResult<bool> {
-        self.write(move |c| Ok(c.execute("DELETE FROM friend_groups WHERE id = ?1 AND owner_id = ?2", [id, user])? > 0))
-            .await
+        self.write(move |c| {
+            Ok(c.execute(
+                "DELETE FROM friend_groups WHERE id = ?1 AND owner_id = ?2",
+                [id, user],
+            )? > 0)
+        })
+        .await
     }
 
     async fn block(&self, blocker: UserId, blocked: UserId, now: Millis) -> StoreResult<()> {
@@ -311,8 +382,13 @@ impl ContactStore for SqliteStore {
     }
 
     async fn unblock(&self, blocker: UserId, blocked: UserId) -> StoreResult<bool> {
-        self.write(move |c| Ok(c.execute("DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2", [blocker, blocked])? > 0))
-            .await
+        self.write(move |c| {
+            Ok(c.execute(
+                "DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2",
+                [blocker, blocked],
+            )? > 0)
+        })
+        .await
     }
 
     async fn blocks(&self, user: UserId) -> StoreResult<Vec<BlockedUser>> {
