@@ -20,6 +20,7 @@ use crate::hub::local::LocalHub;
 use crate::routes;
 use crate::state::{AppState, Shared};
 use crate::store::sqlite::SqliteStore;
+use crate::throttle::AuthThrottle;
 
 /// The whole HTTP API over `state`.
 pub fn app(state: AppState) -> Router {
@@ -59,6 +60,7 @@ pub async fn run(
         store: Arc::new(store.clone()),
         hub: Arc::new(LocalHub::new(config.ws_queue)),
         blobs: Arc::new(blobs),
+        auth_throttle: AuthThrottle::per_minute(config.auth_attempts_per_minute),
         config: config.clone(),
         shutdown: token.clone(),
     });

@@ -67,6 +67,10 @@ pub struct Config {
     #[arg(long, env = "LING_WS_QUEUE", default_value_t = 1024)]
     pub ws_queue: usize,
 
+    /// Login and password-reset attempts allowed per account per minute (then `rate_limited`).
+    #[arg(long, env = "LING_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub auth_attempts_per_minute: u32,
+
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `ling_server=debug`.
     #[arg(long, env = "LING_LOG", default_value = "info")]
     pub log: String,

@@ -14,6 +14,7 @@ pub mod hub;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod validate;
 
 pub use app::{app, run};

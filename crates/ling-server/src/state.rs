@@ -9,6 +9,7 @@ use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::store::Store;
+use crate::throttle::AuthThrottle;
 
 /// The shared state: cheap to clone.
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub struct Shared {
     pub blobs: Arc<dyn BlobStore>,
     /// Settings.
     pub config: Config,
+    /// Limits password guessing per account.
+    pub auth_throttle: AuthThrottle,
     /// Fires when the server starts shutting down.
     pub shutdown: CancellationToken,
 }

@@ -103,6 +103,7 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_ascii_lowercase();
+    state.auth_throttle.check(&username)?;
     let found = state.store.credentials_by_username(&username).await?;
     let (user_id, hash) = match found {
         Some((id, hash, _)) => (Some(id), Some(hash)),
@@ -142,6 +143,7 @@ async fn reset_password(
 ) -> ApiResult<Json<RecoveryCodeResponse>> {
     validate::password(&req.new_password)?;
     let username = req.username.trim().to_ascii_lowercase();
+    state.auth_throttle.check(&username)?;
     let found = state.store.credentials_by_username(&username).await?;
     let (user_id, hash) = match found {
         Some((id, _, recovery)) => (Some(id), Some(recovery)),

@@ -317,3 +317,36 @@ async fn test_user_search_by_username_prefix_and_display_name() {
     assert_eq!(e.code(), ErrorCode::InvalidRequest);
     let _unused: Option<UserProfile> = None;
 }
+
+#[tokio::test]
+async fn test_password_guessing_is_rate_limited_per_account() {
+    let server = TestServer::start_with(|c| c.auth_attempts_per_minute = 5).await;
+    server.user("alice").await;
+    server.user("bob").await;
+    for _ in 0..5 {
+        assert_eq!(
+            server
+                .login("alice", "guess-guess")
+                .await
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidCredentials
+        );
+    }
+    let e = server.login("alice", "password1").await.unwrap_err();
+    assert_eq!(
+        (e.status.as_u16(), e.code()),
+        (429, ErrorCode::RateLimited),
+        "even the right password waits"
+    );
+    let e = server
+        .anon()
+        .post::<RecoveryCodeResponse>("/v1/auth/reset-password", &serde_json::json!({"username": "alice", "recovery_code": "x", "new_password": "password9"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+    assert!(
+        server.login("bob", "password1").await.is_ok(),
+        "other accounts are not affected"
+    );
+}
