@@ -27,10 +27,7 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Api {
-        Api {
-            http: reqwest::Client::new(),
-            base: base.to_owned(),
-        }
+        Api { http: reqwest::Client::new(), base: base.to_owned() }
     }
 
     pub fn ws_url(&self) -> String {
@@ -53,11 +50,7 @@ impl Api {
         if !status.is_success() {
             bail!("{path}: {status} {}", String::from_utf8_lossy(&bytes));
         }
-        Ok(serde_json::from_slice(if bytes.is_empty() {
-            b"{}"
-        } else {
-            &bytes
-        })?)
+        Ok(serde_json::from_slice(if bytes.is_empty() { b"{}" } else { &bytes })?)
     }
 
     /// Registers `n` accounts, a few at a time.
@@ -69,7 +62,11 @@ impl Api {
                 let name = format!("b{}_{i}", &run[run.len() - 8..]);
                 async move {
                     let r: RegisterResponse = self
-                        .post(None, "/v1/auth/register", serde_json::json!({"username": name, "password": "bench-password", "device_name": "bench"}))
+                        .post(
+                            None,
+                            "/v1/auth/register",
+                            serde_json::json!({"username": name, "password": "bench-password", "device_name": "bench"}),
+                        )
                         .await?;
                     Ok::<_, anyhow::Error>(Account { id: r.user.id, token: r.session.token })
                 }
@@ -83,49 +80,24 @@ impl Api {
 
     /// Makes two accounts friends; returns their conversation.
     pub async fn befriend(&self, a: &Account, b: &Account) -> Result<i64> {
-        let req: FriendRequest = self
-            .post(
-                Some(&a.token),
-                "/v1/friend-requests",
-                serde_json::json!({"user_id": b.id}),
-            )
-            .await?;
-        let _: FriendRequest = self
-            .post(
-                Some(&b.token),
-                &format!("/v1/friend-requests/{}/accept", req.id),
-                serde_json::json!({}),
-            )
-            .await?;
-        let friends: Vec<Friend> = self
-            .http
-            .get(format!("{}/v1/friends", self.base))
-            .bearer_auth(&a.token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        friends
-            .into_iter()
-            .find(|f| f.user.id == b.id)
-            .map(|f| f.conversation_id)
-            .context("friendship")
+        let req: FriendRequest =
+            self.post(Some(&a.token), "/v1/friend-requests", serde_json::json!({"user_id": b.id})).await?;
+        let _: FriendRequest =
+            self.post(Some(&b.token), &format!("/v1/friend-requests/{}/accept", req.id), serde_json::json!({})).await?;
+        let friends: Vec<Friend> =
+            self.http.get(format!("{}/v1/friends", self.base)).bearer_auth(&a.token).send().await?.json().await?;
+        friends.into_iter().find(|f| f.user.id == b.id).map(|f| f.conversation_id).context("friendship")
     }
 
     /// An open group of `owner` that `members` join; returns its conversation.
     pub async fn open_group(&self, owner: &Account, members: &[Account]) -> Result<i64> {
         let g: Group = self
-            .post(
-                Some(&owner.token),
-                "/v1/groups",
-                serde_json::json!({"name": "bench", "join_policy": "open"}),
-            )
+            .post(Some(&owner.token), "/v1/groups", serde_json::json!({"name": "bench", "join_policy": "open"}))
             .await?;
         for chunk in members.chunks(16) {
             let path = format!("/v1/groups/{}/join", g.id);
-            let futs = chunk.iter().map(|m| {
-                self.post::<serde_json::Value>(Some(&m.token), &path, serde_json::json!({}))
-            });
+            let futs =
+                chunk.iter().map(|m| self.post::<serde_json::Value>(Some(&m.token), &path, serde_json::json!({})));
             for r in futures_util::future::join_all(futs).await {
                 r?;
             }
@@ -142,8 +114,7 @@ pub struct Conn(Stream);
 /// Opens a WebSocket with `token`.
 pub async fn connect(url: &str, token: &str) -> Result<Conn> {
     let mut req = url.into_client_request()?;
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
     match ws.next().await {
         Some(Ok(Message::Text(_))) => Ok(Conn(ws)),
@@ -163,9 +134,7 @@ pub struct Sender(SplitSink<Stream, Message>);
 
 impl Sender {
     pub async fn send(&mut self, frame: &ClientFrame) -> Result<()> {
-        self.0
-            .send(Message::text(serde_json::to_string(frame)?))
-            .await?;
+        self.0.send(Message::text(serde_json::to_string(frame)?)).await?;
         Ok(())
     }
 }

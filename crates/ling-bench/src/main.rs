@@ -80,15 +80,10 @@ async fn run(args: &Args, server: &Server) -> Result<()> {
         server.pid,
         std::thread::available_parallelism()?.get()
     );
-    println!(
-        "server RSS at start: {:.1} MiB",
-        rss_kib(server.pid)? as f64 / 1024.0
-    );
+    println!("server RSS at start: {:.1} MiB", rss_kib(server.pid)? as f64 / 1024.0);
 
     let started = Instant::now();
-    let accounts = api
-        .register_many(args.users.max(args.pairs * 2).max(args.group_size))
-        .await?;
+    let accounts = api.register_many(args.users.max(args.pairs * 2).max(args.group_size)).await?;
     println!(
         "registered {} accounts in {:.1} s; server RSS {:.1} MiB",
         accounts.len(),
@@ -99,10 +94,7 @@ async fn run(args: &Args, server: &Server) -> Result<()> {
     idle_phase(args, server, &accounts).await?;
     one_to_one_phase(args, server, &api, &accounts).await?;
     group_phase(args, &api, &accounts).await?;
-    println!(
-        "server RSS at end: {:.1} MiB",
-        rss_kib(server.pid)? as f64 / 1024.0
-    );
+    println!("server RSS at end: {:.1} MiB", rss_kib(server.pid)? as f64 / 1024.0);
     Ok(())
 }
 
@@ -119,11 +111,7 @@ async fn idle_phase(args: &Args, server: &Server, accounts: &[Account]) -> Resul
         let url = server.ws_url();
         pending.push(async move { connect(&url, &token).await });
         if pending.len() >= 200 {
-            conns.push(
-                futures_util::StreamExt::next(&mut pending)
-                    .await
-                    .context("connect")??,
-            );
+            conns.push(futures_util::StreamExt::next(&mut pending).await.context("connect")??);
         }
     }
     while let Some(c) = futures_util::StreamExt::next(&mut pending).await {
@@ -145,18 +133,12 @@ async fn idle_phase(args: &Args, server: &Server, accounts: &[Account]) -> Resul
     Ok(())
 }
 
-async fn one_to_one_phase(
-    args: &Args,
-    server: &Server,
-    api: &Api,
-    accounts: &[Account],
-) -> Result<()> {
+async fn one_to_one_phase(args: &Args, server: &Server, api: &Api, accounts: &[Account]) -> Result<()> {
     if args.pairs == 0 {
         return Ok(());
     }
-    let pairs: Vec<(Account, Account)> = (0..args.pairs)
-        .map(|i| (accounts[2 * i].clone(), accounts[2 * i + 1].clone()))
-        .collect();
+    let pairs: Vec<(Account, Account)> =
+        (0..args.pairs).map(|i| (accounts[2 * i].clone(), accounts[2 * i + 1].clone())).collect();
     let mut convs = Vec::new();
     for (a, b) in &pairs {
         convs.push(api.befriend(a, b).await?);
@@ -199,9 +181,7 @@ async fn one_to_one_phase(
                 let frame = ClientFrame::Send {
                     client_msg_id: uuid::Uuid::now_v7().to_string(),
                     conversation_id: conv,
-                    content: MessageContent::Text {
-                        text: format!("t:{}", clock.elapsed().as_micros()),
-                    },
+                    content: MessageContent::Text { text: format!("t:{}", clock.elapsed().as_micros()) },
                     reply_to: None,
                 };
                 if a_tx.send(&frame).await.is_err() {
@@ -217,11 +197,7 @@ async fn one_to_one_phase(
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.secs)).await;
     let secs = t0.elapsed().as_secs_f64();
-    let (s, a, d) = (
-        sent.load(Ordering::Relaxed),
-        acks.load(Ordering::Relaxed),
-        deliveries.count(),
-    );
+    let (s, a, d) = (sent.load(Ordering::Relaxed), acks.load(Ordering::Relaxed), deliveries.count());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (a_all, d_all) = (acks.load(Ordering::Relaxed), deliveries.count());
     for t in tasks {
@@ -269,16 +245,13 @@ async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()>
         }));
     }
     let (mut tx, _rx) = connect(&ws_url, &owner.token).await?.split();
-    let mut tick =
-        tokio::time::interval(Duration::from_secs_f64(1.0 / args.group_rate.max(1) as f64));
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.group_rate.max(1) as f64));
     for _ in 0..args.group_messages {
         tick.tick().await;
         let frame = ClientFrame::Send {
             client_msg_id: uuid::Uuid::now_v7().to_string(),
             conversation_id: conv,
-            content: MessageContent::Text {
-                text: format!("g:{}", clock.elapsed().as_micros()),
-            },
+            content: MessageContent::Text { text: format!("g:{}", clock.elapsed().as_micros()) },
             reply_to: None,
         };
         tx.send(&frame).await?;
@@ -323,20 +296,12 @@ impl Server {
         let addr = loop {
             let line = lines.next().context("server exited before listening")??;
             if let Some(rest) = line.split("addr=").nth(1) {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
+                break rest.split_whitespace().next().unwrap_or_default().to_owned();
             }
         };
         std::thread::spawn(move || for _ in lines {});
         let pid = child.id();
-        Ok(Server {
-            child,
-            pid,
-            base: format!("http://{addr}"),
-        })
+        Ok(Server { child, pid, base: format!("http://{addr}") })
     }
 
     fn ws_url(&self) -> String {
@@ -344,9 +309,7 @@ impl Server {
     }
 
     fn stop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
-            .status();
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.pid.to_string()]).status();
         let _ = self.child.wait();
     }
 }

@@ -25,19 +25,9 @@ impl Latencies {
         let mut s = self.samples.lock().map(|s| s.clone()).unwrap_or_default();
         s.sort_unstable();
         let pick = |q: f64| {
-            if s.is_empty() {
-                0
-            } else {
-                s[((s.len() - 1) as f64 * q).round() as usize]
-            }
+            if s.is_empty() { 0 } else { s[((s.len() - 1) as f64 * q).round() as usize] }
         };
-        Summary {
-            n: s.len(),
-            p50: pick(0.50),
-            p95: pick(0.95),
-            p99: pick(0.99),
-            max: s.last().copied().unwrap_or(0),
-        }
+        Summary { n: s.len(), p50: pick(0.50), p95: pick(0.95), p99: pick(0.99), max: s.last().copied().unwrap_or(0) }
     }
 }
 

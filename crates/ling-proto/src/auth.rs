@@ -133,10 +133,7 @@ mod tests {
         pin(
             &LoginResponse {
                 user: crate::users::tests::sample_me(),
-                session: NewSession {
-                    id: 9,
-                    token: "tok".into(),
-                },
+                session: NewSession { id: 9, token: "tok".into() },
             },
             json!({
                 "user": crate::users::tests::sample_me_json(),
@@ -148,13 +145,7 @@ mod tests {
     #[test]
     fn test_session_info_shape() {
         pin(
-            &SessionInfo {
-                id: 3,
-                device_name: "phone".into(),
-                created_at: 1,
-                last_seen_at: 2,
-                current: true,
-            },
+            &SessionInfo { id: 3, device_name: "phone".into(), created_at: 1, last_seen_at: 2, current: true },
             json!({"id": 3, "device_name": "phone", "created_at": 1, "last_seen_at": 2, "current": true}),
         );
     }
@@ -162,31 +153,14 @@ mod tests {
     #[test]
     fn test_reset_and_change_password_shapes() {
         pin(
-            &ResetPasswordRequest {
-                username: "a".into(),
-                recovery_code: "c".into(),
-                new_password: "p".into(),
-            },
+            &ResetPasswordRequest { username: "a".into(), recovery_code: "c".into(), new_password: "p".into() },
             json!({"username": "a", "recovery_code": "c", "new_password": "p"}),
         );
         pin(
-            &ChangePasswordRequest {
-                old_password: "o".into(),
-                new_password: "n".into(),
-            },
+            &ChangePasswordRequest { old_password: "o".into(), new_password: "n".into() },
             json!({"old_password": "o", "new_password": "n"}),
         );
-        pin(
-            &RecoveryCodeResponse {
-                recovery_code: "x".into(),
-            },
-            json!({"recovery_code": "x"}),
-        );
-        pin(
-            &RegenerateRecoveryCodeRequest {
-                password: "p".into(),
-            },
-            json!({"password": "p"}),
-        );
+        pin(&RecoveryCodeResponse { recovery_code: "x".into() }, json!({"recovery_code": "x"}));
+        pin(&RegenerateRecoveryCodeRequest { password: "p".into() }, json!({"password": "p"}));
     }
 }

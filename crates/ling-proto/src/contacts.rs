@@ -117,13 +117,7 @@ mod tests {
     use serde_json::json;
 
     fn profile(id: i64, name: &str) -> UserProfile {
-        UserProfile {
-            id,
-            username: name.into(),
-            display_name: name.into(),
-            avatar: None,
-            signature: "".into(),
-        }
+        UserProfile { id, username: name.into(), display_name: name.into(), avatar: None, signature: "".into() }
     }
 
     fn profile_json(id: i64, name: &str) -> serde_json::Value {
@@ -146,13 +140,7 @@ mod tests {
                 "message": "hi", "status": "pending", "created_at": 10
             }),
         );
-        pin(
-            &SendFriendRequest {
-                user_id: 2,
-                message: "".into(),
-            },
-            json!({"user_id": 2, "message": ""}),
-        );
+        pin(&SendFriendRequest { user_id: 2, message: "".into() }, json!({"user_id": 2, "message": ""}));
     }
 
     #[test]
@@ -175,40 +163,10 @@ mod tests {
 
     #[test]
     fn test_update_friend_and_groups_and_blocks_shapes() {
-        pin(
-            &UpdateFriendRequest {
-                remark: Patch::Set("x".into()),
-                group_id: Patch::Keep,
-            },
-            json!({"remark": "x"}),
-        );
-        pin(
-            &FriendGroup {
-                id: 1,
-                name: "Work".into(),
-                position: 0,
-            },
-            json!({"id": 1, "name": "Work", "position": 0}),
-        );
-        pin(
-            &FriendGroupRequest {
-                name: "Work".into(),
-            },
-            json!({"name": "Work"}),
-        );
-        pin(
-            &BlockedUser {
-                user: profile(3, "c"),
-                since: 4,
-            },
-            json!({"user": profile_json(3, "c"), "since": 4}),
-        );
-        pin(
-            &FriendRequestList {
-                incoming: vec![],
-                outgoing: vec![],
-            },
-            json!({"incoming": [], "outgoing": []}),
-        );
+        pin(&UpdateFriendRequest { remark: Patch::Set("x".into()), group_id: Patch::Keep }, json!({"remark": "x"}));
+        pin(&FriendGroup { id: 1, name: "Work".into(), position: 0 }, json!({"id": 1, "name": "Work", "position": 0}));
+        pin(&FriendGroupRequest { name: "Work".into() }, json!({"name": "Work"}));
+        pin(&BlockedUser { user: profile(3, "c"), since: 4 }, json!({"user": profile_json(3, "c"), "since": 4}));
+        pin(&FriendRequestList { incoming: vec![], outgoing: vec![] }, json!({"incoming": [], "outgoing": []}));
     }
 }

@@ -159,10 +159,7 @@ mod tests {
     #[test]
     fn test_error_body_shape() {
         pin(
-            &ErrorBody {
-                code: ErrorCode::NotAMember,
-                message: "not a member".into(),
-            },
+            &ErrorBody { code: ErrorCode::NotAMember, message: "not a member".into() },
             json!({"code": "not_a_member", "message": "not a member"}),
         );
     }
@@ -171,10 +168,7 @@ mod tests {
     fn test_protocol_doc_lists_every_code() {
         let doc = include_str!("../../../docs/protocol.md");
         for code in ALL_CODES {
-            assert!(
-                doc.contains(&format!("`{code}`")),
-                "docs/protocol.md does not list `{code}`"
-            );
+            assert!(doc.contains(&format!("`{code}`")), "docs/protocol.md does not list `{code}`");
         }
     }
 }

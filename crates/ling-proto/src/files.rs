@@ -60,11 +60,6 @@ mod tests {
                 "width": null, "height": null, "has_thumbnail": false, "created_at": 1
             }),
         );
-        pin(
-            &UploadQuery {
-                name: "a.txt".into(),
-            },
-            json!({"name": "a.txt"}),
-        );
+        pin(&UploadQuery { name: "a.txt".into() }, json!({"name": "a.txt"}));
     }
 }

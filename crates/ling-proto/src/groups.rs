@@ -224,64 +224,24 @@ mod tests {
 
     #[test]
     fn test_member_and_request_shapes() {
-        let user = UserProfile {
-            id: 2,
-            username: "b".into(),
-            display_name: "B".into(),
-            avatar: None,
-            signature: "".into(),
-        };
-        let user_json =
-            json!({"id": 2, "username": "b", "display_name": "B", "avatar": null, "signature": ""});
+        let user =
+            UserProfile { id: 2, username: "b".into(), display_name: "B".into(), avatar: None, signature: "".into() };
+        let user_json = json!({"id": 2, "username": "b", "display_name": "B", "avatar": null, "signature": ""});
         pin(
-            &GroupMember {
-                user: user.clone(),
-                role: Role::Admin,
-                nickname: Some("bee".into()),
-                joined_at: 1,
-            },
+            &GroupMember { user: user.clone(), role: Role::Admin, nickname: Some("bee".into()), joined_at: 1 },
             json!({"user": user_json, "role": "admin", "nickname": "bee", "joined_at": 1}),
         );
         pin(
-            &GroupJoinRequest {
-                id: 1,
-                group_id: 4,
-                user,
-                message: "pls".into(),
-                created_at: 2,
-            },
+            &GroupJoinRequest { id: 1, group_id: 4, user, message: "pls".into(), created_at: 2 },
             json!({"id": 1, "group_id": 4, "user": user_json, "message": "pls", "created_at": 2}),
         );
+        pin(&JoinGroupResponse { outcome: JoinOutcome::Pending }, json!({"outcome": "pending"}));
+        pin(&SetRoleRequest { role: Role::Member }, json!({"role": "member"}));
+        pin(&InviteRequest { user_ids: vec![2, 3] }, json!({"user_ids": [2, 3]}));
+        pin(&TransferOwnershipRequest { user_id: 2 }, json!({"user_id": 2}));
+        pin(&SetNicknameRequest { nickname: None }, json!({"nickname": null}));
         pin(
-            &JoinGroupResponse {
-                outcome: JoinOutcome::Pending,
-            },
-            json!({"outcome": "pending"}),
-        );
-        pin(
-            &SetRoleRequest { role: Role::Member },
-            json!({"role": "member"}),
-        );
-        pin(
-            &InviteRequest {
-                user_ids: vec![2, 3],
-            },
-            json!({"user_ids": [2, 3]}),
-        );
-        pin(
-            &TransferOwnershipRequest { user_id: 2 },
-            json!({"user_id": 2}),
-        );
-        pin(
-            &SetNicknameRequest { nickname: None },
-            json!({"nickname": null}),
-        );
-        pin(
-            &UpdateGroupRequest {
-                name: Some("n".into()),
-                avatar: Patch::Clear,
-                ..Default::default()
-            },
+            &UpdateGroupRequest { name: Some("n".into()), avatar: Patch::Clear, ..Default::default() },
             json!({"name": "n", "avatar": null}),
         );
         assert!(Role::Owner > Role::Admin && Role::Admin > Role::Member);

@@ -59,10 +59,6 @@ pub(crate) mod test_util {
         let json = serde_json::to_value(value).expect("serialize");
         assert_eq!(json, expected, "wire shape changed");
         let back: T = serde_json::from_value(json.clone()).expect("deserialize");
-        assert_eq!(
-            serde_json::to_value(&back).expect("reserialize"),
-            json,
-            "round trip changed"
-        );
+        assert_eq!(serde_json::to_value(&back).expect("reserialize"), json, "round trip changed");
     }
 }

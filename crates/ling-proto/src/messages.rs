@@ -348,9 +348,7 @@ mod tests {
                 sender_id: 1,
                 client_msg_id: "0190a5f4-0000-7000-8000-000000000000".into(),
                 send_time: 1_700_000_000_123,
-                content: MessageContent::Text {
-                    text: "开会 👋".into(),
-                },
+                content: MessageContent::Text { text: "开会 👋".into() },
                 reply_to: Some(11),
             },
             json!({
@@ -365,61 +363,35 @@ mod tests {
 
     #[test]
     fn test_content_kinds_shapes() {
-        let file = FileRef {
-            id: "f".into(),
-            name: "a.png".into(),
-            size: 3,
-            mime: "image/png".into(),
-        };
+        let file = FileRef { id: "f".into(), name: "a.png".into(), size: 3, mime: "image/png".into() };
         let file_json = json!({"id": "f", "name": "a.png", "size": 3, "mime": "image/png"});
         pin(
-            &MessageContent::Image {
-                file: file.clone(),
-                width: 4,
-                height: 5,
-            },
+            &MessageContent::Image { file: file.clone(), width: 4, height: 5 },
             json!({"kind": "image", "file": file_json, "width": 4, "height": 5}),
         );
+        pin(&MessageContent::File { file }, json!({"kind": "file", "file": file_json}));
         pin(
-            &MessageContent::File { file },
-            json!({"kind": "file", "file": file_json}),
-        );
-        pin(
-            &MessageContent::CallRecord {
-                media: CallMedia::Video,
-                outcome: CallOutcome::Missed,
-                duration_ms: 0,
-            },
+            &MessageContent::CallRecord { media: CallMedia::Video, outcome: CallOutcome::Missed, duration_ms: 0 },
             json!({"kind": "call_record", "media": "video", "outcome": "missed", "duration_ms": 0}),
         );
         pin(&MessageContent::Recalled, json!({"kind": "recalled"}));
         pin(
-            &MessageContent::System {
-                event: SystemEvent::MessageRecalled { by: 1, seq: 3 },
-            },
+            &MessageContent::System { event: SystemEvent::MessageRecalled { by: 1, seq: 3 } },
             json!({"kind": "system", "event": {"event": "message_recalled", "by": 1, "seq": 3}}),
         );
         pin(
-            &MessageContent::System {
-                event: SystemEvent::MembersJoined {
-                    by: None,
-                    user_ids: vec![2],
-                },
-            },
+            &MessageContent::System { event: SystemEvent::MembersJoined { by: None, user_ids: vec![2] } },
             json!({"kind": "system", "event": {"event": "members_joined", "by": null, "user_ids": [2]}}),
         );
         pin(
-            &MessageContent::System {
-                event: SystemEvent::FriendsConnected,
-            },
+            &MessageContent::System { event: SystemEvent::FriendsConnected },
             json!({"kind": "system", "event": {"event": "friends_connected"}}),
         );
     }
 
     #[test]
     fn test_a_client_may_send_a_file_ref_with_only_its_id() {
-        let c: MessageContent =
-            serde_json::from_value(json!({"kind": "file", "file": {"id": "abc"}})).unwrap();
+        let c: MessageContent = serde_json::from_value(json!({"kind": "file", "file": {"id": "abc"}})).unwrap();
         assert_eq!(c.file().unwrap().id, "abc");
         assert_eq!(c.kind(), "file");
     }
@@ -456,33 +428,15 @@ mod tests {
             json!({"client_msg_id": "c", "content": {"kind": "text", "text": "hi"}}),
         );
         pin(
-            &SendAck {
-                client_msg_id: "c".into(),
-                conversation_id: 1,
-                seq: 2,
-                send_time: 3,
-            },
+            &SendAck { client_msg_id: "c".into(), conversation_id: 1, seq: 2, send_time: 3 },
             json!({"client_msg_id": "c", "conversation_id": 1, "seq": 2, "send_time": 3}),
         );
         pin(
-            &HistoryQuery {
-                after_seq: Some(5),
-                limit: Some(10),
-                ..Default::default()
-            },
+            &HistoryQuery { after_seq: Some(5), limit: Some(10), ..Default::default() },
             json!({"after_seq": 5, "limit": 10}),
         );
-        pin(
-            &HistoryPage {
-                messages: vec![],
-                has_more: false,
-            },
-            json!({"messages": [], "has_more": false}),
-        );
+        pin(&HistoryPage { messages: vec![], has_more: false }, json!({"messages": [], "has_more": false}));
         pin(&MarkReadRequest { seq: 4 }, json!({"seq": 4}));
-        pin(
-            &ReadCursor { user_id: 1, seq: 4 },
-            json!({"user_id": 1, "seq": 4}),
-        );
+        pin(&ReadCursor { user_id: 1, seq: 4 }, json!({"user_id": 1, "seq": 4}));
     }
 }

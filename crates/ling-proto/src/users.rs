@@ -110,8 +110,7 @@ pub(crate) mod tests {
     #[test]
     fn test_update_profile_absent_null_and_value_mean_keep_clear_and_set() {
         let r: UpdateProfileRequest =
-            serde_json::from_value(json!({"display_name": "A", "avatar": null, "phone": "123"}))
-                .unwrap();
+            serde_json::from_value(json!({"display_name": "A", "avatar": null, "phone": "123"})).unwrap();
         assert_eq!(r.display_name.as_deref(), Some("A"));
         assert_eq!(r.avatar, Patch::Clear);
         assert_eq!(r.phone, Patch::Set("123".into()));

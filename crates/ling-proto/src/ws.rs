@@ -242,30 +242,16 @@ mod tests {
             },
             json!({"type": "send", "client_msg_id": "c1", "conversation_id": 3, "content": {"kind": "text", "text": "hi"}}),
         );
-        pin(
-            &ClientFrame::Typing { conversation_id: 3 },
-            json!({"type": "typing", "conversation_id": 3}),
-        );
-        pin(
-            &ClientFrame::Read {
-                conversation_id: 3,
-                seq: 9,
-            },
-            json!({"type": "read", "conversation_id": 3, "seq": 9}),
-        );
-        pin(
-            &ClientFrame::Ping { nonce: 1 },
-            json!({"type": "ping", "nonce": 1}),
-        );
+        pin(&ClientFrame::Typing { conversation_id: 3 }, json!({"type": "typing", "conversation_id": 3}));
+        pin(&ClientFrame::Read { conversation_id: 3, seq: 9 }, json!({"type": "read", "conversation_id": 3, "seq": 9}));
+        pin(&ClientFrame::Ping { nonce: 1 }, json!({"type": "ping", "nonce": 1}));
         pin(
             &ClientFrame::Call {
                 call_id: "k".into(),
                 conversation_id: 3,
                 to_user: 2,
                 to_device: None,
-                signal: CallSignal::Invite {
-                    media: CallMedia::Audio,
-                },
+                signal: CallSignal::Invite { media: CallMedia::Audio },
             },
             json!({"type": "call", "call_id": "k", "conversation_id": 3, "to_user": 2, "signal": {"signal": "invite", "media": "audio"}}),
         );
@@ -273,20 +259,10 @@ mod tests {
 
     #[test]
     fn test_call_signals_shapes() {
+        pin(&CallSignal::Offer { sdp: "v=0".into() }, json!({"signal": "offer", "sdp": "v=0"}));
+        pin(&CallSignal::Answer { sdp: "v=0".into() }, json!({"signal": "answer", "sdp": "v=0"}));
         pin(
-            &CallSignal::Offer { sdp: "v=0".into() },
-            json!({"signal": "offer", "sdp": "v=0"}),
-        );
-        pin(
-            &CallSignal::Answer { sdp: "v=0".into() },
-            json!({"signal": "answer", "sdp": "v=0"}),
-        );
-        pin(
-            &CallSignal::Ice {
-                candidate: "candidate:1".into(),
-                sdp_mid: Some("0".into()),
-                sdp_mline_index: Some(0),
-            },
+            &CallSignal::Ice { candidate: "candidate:1".into(), sdp_mid: Some("0".into()), sdp_mline_index: Some(0) },
             json!({"signal": "ice", "candidate": "candidate:1", "sdp_mid": "0", "sdp_mline_index": 0}),
         );
         for (s, name) in [
@@ -304,21 +280,11 @@ mod tests {
     #[test]
     fn test_server_frames_shapes() {
         pin(
-            &ServerFrame::Hello {
-                user_id: 1,
-                session_id: 2,
-                server_time: 3,
-                heartbeat_secs: 20,
-            },
+            &ServerFrame::Hello { user_id: 1, session_id: 2, server_time: 3, heartbeat_secs: 20 },
             json!({"type": "hello", "user_id": 1, "session_id": 2, "server_time": 3, "heartbeat_secs": 20}),
         );
         pin(
-            &ServerFrame::Ack(SendAck {
-                client_msg_id: "c".into(),
-                conversation_id: 1,
-                seq: 2,
-                send_time: 3,
-            }),
+            &ServerFrame::Ack(SendAck { client_msg_id: "c".into(), conversation_id: 1, seq: 2, send_time: 3 }),
             json!({"type": "ack", "client_msg_id": "c", "conversation_id": 1, "seq": 2, "send_time": 3}),
         );
         pin(
@@ -331,47 +297,22 @@ mod tests {
             json!({"type": "error", "code": "not_a_member", "message": "m", "client_msg_id": "c"}),
         );
         pin(
-            &ServerFrame::Read {
-                conversation_id: 1,
-                user_id: 2,
-                seq: 3,
-            },
+            &ServerFrame::Read { conversation_id: 1, user_id: 2, seq: 3 },
             json!({"type": "read", "conversation_id": 1, "user_id": 2, "seq": 3}),
         );
         pin(
-            &ServerFrame::Presence {
-                user_id: 2,
-                online: true,
-            },
+            &ServerFrame::Presence { user_id: 2, online: true },
             json!({"type": "presence", "user_id": 2, "online": true}),
         );
         pin(
-            &ServerFrame::Typing {
-                conversation_id: 1,
-                user_id: 2,
-            },
+            &ServerFrame::Typing { conversation_id: 1, user_id: 2 },
             json!({"type": "typing", "conversation_id": 1, "user_id": 2}),
         );
-        pin(
-            &ServerFrame::ContactsChanged,
-            json!({"type": "contacts_changed"}),
-        );
-        pin(
-            &ServerFrame::GroupChanged { group_id: 4 },
-            json!({"type": "group_changed", "group_id": 4}),
-        );
-        pin(
-            &ServerFrame::GroupRemoved { group_id: 4 },
-            json!({"type": "group_removed", "group_id": 4}),
-        );
-        pin(
-            &ServerFrame::GroupJoinRequest { group_id: 4 },
-            json!({"type": "group_join_request", "group_id": 4}),
-        );
-        pin(
-            &ServerFrame::Pong { nonce: 7 },
-            json!({"type": "pong", "nonce": 7}),
-        );
+        pin(&ServerFrame::ContactsChanged, json!({"type": "contacts_changed"}));
+        pin(&ServerFrame::GroupChanged { group_id: 4 }, json!({"type": "group_changed", "group_id": 4}));
+        pin(&ServerFrame::GroupRemoved { group_id: 4 }, json!({"type": "group_removed", "group_id": 4}));
+        pin(&ServerFrame::GroupJoinRequest { group_id: 4 }, json!({"type": "group_join_request", "group_id": 4}));
+        pin(&ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
         pin(
             &ServerFrame::Call {
                 call_id: "k".into(),

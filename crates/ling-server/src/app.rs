@@ -34,13 +34,15 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::files::router())
         .merge(routes::ws::router())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
-        .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed, "that method is not allowed here") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(ErrorCode::MethodNotAllowed, "that method is not allowed here")
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES as usize))
         .layer(
             // Paths only: query strings may carry a WebSocket token.
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
+            TraceLayer::new_for_http().make_span_with(
+                |req: &Request<_>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+            ),
         )
         .with_state(state)
 }
@@ -85,16 +87,11 @@ pub async fn run(
             });
             tracing::info!(%addr, "listening (https)");
             let std_listener = listener.into_std()?;
-            axum_server::from_tcp_rustls(std_listener, tls)?
-                .handle(handle)
-                .serve(service)
-                .await?;
+            axum_server::from_tcp_rustls(std_listener, tls)?.handle(handle).serve(service).await?;
         }
         _ => {
             tracing::info!(%addr, "listening (http)");
-            axum::serve(listener, service)
-                .with_graceful_shutdown(stop)
-                .await?;
+            axum::serve(listener, service).with_graceful_shutdown(stop).await?;
         }
     }
     token.cancel();

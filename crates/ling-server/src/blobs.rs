@@ -26,12 +26,7 @@ pub trait BlobStore: Send + Sync {
     fn staging_dir(&self) -> &Path;
     /// Moves a finished upload into the store under its hash (dropping it if
     /// that content is already there).
-    async fn commit(
-        &self,
-        staged: &Path,
-        sha256: &str,
-        rendition: Rendition,
-    ) -> std::io::Result<()>;
+    async fn commit(&self, staged: &Path, sha256: &str, rendition: Rendition) -> std::io::Result<()>;
     /// Answers a download, honouring `Range` and conditional headers.
     async fn serve(&self, sha256: &str, rendition: Rendition, request: Request<Body>) -> Response;
 }
@@ -51,17 +46,11 @@ impl LocalBlobs {
         for entry in std::fs::read_dir(&staging)? {
             let _ = std::fs::remove_file(entry?.path());
         }
-        Ok(LocalBlobs {
-            root: root.to_owned(),
-            staging,
-        })
+        Ok(LocalBlobs { root: root.to_owned(), staging })
     }
 
     fn path(&self, sha256: &str, rendition: Rendition) -> Option<PathBuf> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
         if !valid {
             return None;
         }
@@ -79,12 +68,7 @@ impl BlobStore for LocalBlobs {
         &self.staging
     }
 
-    async fn commit(
-        &self,
-        staged: &Path,
-        sha256: &str,
-        rendition: Rendition,
-    ) -> std::io::Result<()> {
+    async fn commit(&self, staged: &Path, sha256: &str, rendition: Rendition) -> std::io::Result<()> {
         let target = self
             .path(sha256, rendition)
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a sha256"))?;
@@ -105,14 +89,9 @@ impl BlobStore for LocalBlobs {
         };
         match ServeFile::new(path).oneshot(request).await {
             Ok(mut resp) => {
-                resp.headers_mut().insert(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                );
-                resp.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, max-age=31536000, immutable"),
-                );
+                resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+                resp.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
                 resp.map(Body::new)
             }
             Err(e) => crate::error::ApiError::internal(e).into_response(),

@@ -124,11 +124,7 @@ impl Config {
             .partition(|s| s.starts_with("stun:"));
         let mut out = Vec::new();
         if !stun.is_empty() {
-            out.push(IceServer {
-                urls: stun,
-                username: None,
-                credential: None,
-            });
+            out.push(IceServer { urls: stun, username: None, credential: None });
         }
         if !turn.is_empty() {
             out.push(IceServer {
@@ -155,17 +151,10 @@ mod tests {
         let c = Config::parse_from(["ling-server"]);
         assert_eq!(c.listen.to_string(), "127.0.0.1:7878");
         assert_eq!(c.max_file_bytes, 52_428_800);
-        let help = <Config as clap::CommandFactory>::command()
-            .render_long_help()
-            .to_string();
-        for var in [
-            "LING_LISTEN",
-            "LING_DATA",
-            "LING_TLS_CERT",
-            "LING_TLS_KEY",
-            "LING_MAX_FILE_BYTES",
-            "LING_ICE_SERVERS",
-        ] {
+        let help = <Config as clap::CommandFactory>::command().render_long_help().to_string();
+        for var in
+            ["LING_LISTEN", "LING_DATA", "LING_TLS_CERT", "LING_TLS_KEY", "LING_MAX_FILE_BYTES", "LING_ICE_SERVERS"]
+        {
             assert!(help.contains(var), "--help does not mention {var}");
         }
     }

@@ -19,35 +19,27 @@ use crate::error::{ApiError, ApiResult};
 /// core for ~20 ms, so a burst of registrations or logins queues here instead
 /// of starving other requests and multiplying peak memory. (Freed hash memory
 /// going back to the system is the allocator's part: see `main.rs`.)
-fn run_hashing<T: Send + 'static>(
-    job: impl FnOnce() -> T + Send + 'static,
-) -> tokio::sync::oneshot::Receiver<T> {
+fn run_hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> tokio::sync::oneshot::Receiver<T> {
     type Job = Box<dyn FnOnce() + Send>;
-    static POOL: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
-        std::sync::OnceLock::new();
+    static POOL: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = std::sync::OnceLock::new();
     let sender = POOL.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            .clamp(1, 4);
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4);
         for i in 0..threads {
             let rx = rx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("ling-argon2-{i}"))
-                .spawn(move || {
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
+            let spawned = std::thread::Builder::new().name(format!("ling-argon2-{i}")).spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
                     }
-                });
+                }
+            });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "could not start a password hashing thread");
             }
@@ -68,9 +60,7 @@ fn run_hashing<T: Send + 'static>(
 pub async fn hash_secret(secret: String) -> ApiResult<String> {
     run_hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(secret.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(ApiError::internal)?
@@ -84,9 +74,7 @@ pub async fn verify_secret(secret: String, hash: Option<String>) -> ApiResult<bo
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&hash).map_err(ApiError::internal)?;
-        let ok = Argon2::default()
-            .verify_password(secret.as_bytes(), &parsed)
-            .is_ok();
+        let ok = Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok();
         Ok(ok && known)
     })
     .await
@@ -100,10 +88,7 @@ fn dummy_hash() -> &'static str {
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut secret);
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(&secret, &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        Argon2::default().hash_password(&secret, &salt).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 
@@ -127,14 +112,8 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// A new recovery code: 100 random bits as `XXXXX-XXXXX-XXXXX-XXXXX`.
 pub fn new_recovery_code() -> String {
     let mut rng = rand::rng();
-    let chars: Vec<u8> = (0..20)
-        .map(|_| CROCKFORD[(rng.next_u32() % 32) as usize])
-        .collect();
-    chars
-        .chunks(5)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-")
+    let chars: Vec<u8> = (0..20).map(|_| CROCKFORD[(rng.next_u32() % 32) as usize]).collect();
+    chars.chunks(5).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
 }
 
 /// A recovery code as typed, in the form that was hashed: upper case, no
@@ -159,11 +138,7 @@ mod tests {
     async fn test_hash_and_verify() {
         let h = hash_secret("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(
-            verify_secret("correct horse".into(), Some(h.clone()))
-                .await
-                .unwrap()
-        );
+        assert!(verify_secret("correct horse".into(), Some(h.clone())).await.unwrap());
         assert!(!verify_secret("wrong horse".into(), Some(h)).await.unwrap());
         assert!(!verify_secret("anything".into(), None).await.unwrap());
     }
@@ -182,10 +157,7 @@ mod tests {
         let code = new_recovery_code();
         assert_eq!(code.len(), 23);
         let typed = code.to_lowercase().replace('-', " ");
-        assert_eq!(
-            normalize_recovery_code(&typed),
-            normalize_recovery_code(&code)
-        );
+        assert_eq!(normalize_recovery_code(&typed), normalize_recovery_code(&code));
         assert_eq!(normalize_recovery_code("o1-il"), "0111");
     }
 }

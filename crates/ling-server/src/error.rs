@@ -22,10 +22,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     /// An error with a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            message: message.into(),
-        }
+        ApiError { code, message: message.into() }
     }
 
     /// `invalid_request` naming what is wrong.
@@ -40,10 +37,12 @@ impl ApiError {
 
     /// `not_a_member`.
     pub fn not_a_member() -> Self {
-        Self::new(
-            ErrorCode::NotAMember,
-            "you are not a member of this conversation",
-        )
+        Self::new(ErrorCode::NotAMember, "you are not a member of this conversation")
+    }
+
+    /// `blocked`: one of two users blocked the other.
+    pub fn blocked() -> Self {
+        Self::new(ErrorCode::Blocked, "one of you has blocked the other")
     }
 
     /// `internal`, with the cause logged.
@@ -59,10 +58,7 @@ impl ApiError {
 
     /// The body sent to the client.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            code: self.code,
-            message: self.message.clone(),
-        }
+        ErrorBody { code: self.code, message: self.message.clone() }
     }
 }
 
@@ -70,16 +66,16 @@ impl ApiError {
 pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
-        InvalidJson | InvalidRequest | InvalidUsername | WeakPassword | InvalidTarget
-        | TextTooLong | InvalidContent | InvalidClientMsgId | InvalidFileName | EmptyFile
-        | UnknownFrame | UnsupportedFrame | InvalidCallSignal => StatusCode::BAD_REQUEST,
+        InvalidJson | InvalidRequest | InvalidUsername | WeakPassword | InvalidTarget | TextTooLong
+        | InvalidContent | InvalidClientMsgId | InvalidFileName | EmptyFile | UnknownFrame | UnsupportedFrame
+        | InvalidCallSignal => StatusCode::BAD_REQUEST,
         Unauthorized | InvalidCredentials | InvalidRecoveryCode => StatusCode::UNAUTHORIZED,
-        RegistrationClosed | Forbidden | NotAMember | NotFriends | Blocked | InsufficientRole
-        | NotOwnMessage | RecallWindowPassed => StatusCode::FORBIDDEN,
+        RegistrationClosed | Forbidden | NotAMember | NotFriends | Blocked | InsufficientRole | NotOwnMessage
+        | RecallWindowPassed => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        UsernameTaken | AlreadyFriends | RequestPending | RequestClosed | AlreadyMember
-        | GroupDissolved | OwnerCannotLeave | GroupFull | AlreadyRecalled => StatusCode::CONFLICT,
+        UsernameTaken | AlreadyFriends | RequestPending | RequestClosed | AlreadyMember | GroupDissolved
+        | OwnerCannotLeave | GroupFull | AlreadyRecalled => StatusCode::CONFLICT,
         PayloadTooLarge | FileTooLarge | FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
@@ -99,12 +95,8 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Rejected(code, message) => ApiError::new(code, message),
             StoreError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
-            StoreError::Conflict(what) => {
-                ApiError::new(ErrorCode::InvalidRequest, format!("already exists: {what}"))
-            }
-            StoreError::Closed => {
-                ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down")
-            }
+            StoreError::Conflict(what) => ApiError::new(ErrorCode::InvalidRequest, format!("already exists: {what}")),
+            StoreError::Closed => ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down"),
             other => ApiError::internal(other),
         }
     }
@@ -128,9 +120,6 @@ mod tests {
             assert!(s.is_client_error() || s.is_server_error(), "{code} -> {s}");
         }
         assert_eq!(status_of(ErrorCode::UsernameTaken), StatusCode::CONFLICT);
-        assert_eq!(
-            status_of(ErrorCode::Internal),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
+        assert_eq!(status_of(ErrorCode::Internal), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

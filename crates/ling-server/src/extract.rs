@@ -23,13 +23,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(JsonRejection::BytesRejection(e))
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    "the request body is too large",
-                ))
+            Err(JsonRejection::BytesRejection(e)) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large"))
             }
             Err(e) => Err(ApiError::new(ErrorCode::InvalidJson, e.body_text())),
         }
@@ -86,20 +81,12 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 impl AuthUser {
     /// Authenticates a token.
     pub async fn from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-        let unauthorized = || {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "log in again: the session is unknown or was revoked",
-            )
-        };
+        let unauthorized =
+            || ApiError::new(ErrorCode::Unauthorized, "log in again: the session is unknown or was revoked");
         if token.is_empty() || token.len() > 128 {
             return Err(unauthorized());
         }
-        let row = state
-            .store
-            .session_by_token(token_hash(token))
-            .await?
-            .ok_or_else(unauthorized)?;
+        let row = state.store.session_by_token(token_hash(token)).await?.ok_or_else(unauthorized)?;
         let now = now_ms();
         if now - row.last_seen_at > TOUCH_EVERY_MS {
             let store = state.store.clone();
@@ -109,10 +96,7 @@ impl AuthUser {
                 }
             });
         }
-        Ok(AuthUser {
-            user_id: row.user_id,
-            session_id: row.id,
-        })
+        Ok(AuthUser { user_id: row.user_id, session_id: row.id })
     }
 }
 
@@ -127,12 +111,8 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "log in first: no `Authorization: Bearer` token",
-            )
-        })?;
+        let token = bearer(parts)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "log in first: no `Authorization: Bearer` token"))?;
         AuthUser::from_token(state, token).await
     }
 }

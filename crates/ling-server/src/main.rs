@@ -17,15 +17,9 @@ async fn main() -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     if config.log_json {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .json()
-            .init();
+        tracing_subscriber::fmt().with_env_filter(filter).json().init();
     } else {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_ansi(ansi)
-            .init();
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     ling_server::run(listener, config, shutdown_signal()).await

@@ -24,10 +24,7 @@ impl AuthThrottle {
     /// `n` attempts a minute per account (at least 1).
     pub fn per_minute(n: u32) -> Self {
         let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
-        AuthThrottle {
-            limiter: RateLimiter::keyed(Quota::per_minute(n)),
-            checks: AtomicU64::new(0),
-        }
+        AuthThrottle { limiter: RateLimiter::keyed(Quota::per_minute(n)), checks: AtomicU64::new(0) }
     }
 
     /// Counts an attempt for `account`; `rate_limited` once they run out.
@@ -35,18 +32,13 @@ impl AuthThrottle {
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.limiter.retain_recent();
         }
-        self.limiter
-            .check_key(&account.to_owned())
-            .map_err(|not_until| {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                ApiError::new(
-                    ErrorCode::RateLimited,
-                    format!(
-                        "too many attempts for this account; try again in {} s",
-                        wait.as_secs().max(1)
-                    ),
-                )
-            })
+        self.limiter.check_key(&account.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::new(
+                ErrorCode::RateLimited,
+                format!("too many attempts for this account; try again in {} s", wait.as_secs().max(1)),
+            )
+        })
     }
 }
 

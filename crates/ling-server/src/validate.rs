@@ -9,9 +9,7 @@ use crate::error::{ApiError, ApiResult};
 pub fn username(raw: &str) -> ApiResult<String> {
     let u = raw.trim().to_ascii_lowercase();
     let ok_len = (3..=32).contains(&u.len());
-    let ok_chars = u
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
+    let ok_chars = u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
     let ok_start = u.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
     if ok_len && ok_chars && ok_start {
         Ok(u)
@@ -27,15 +25,9 @@ pub fn username(raw: &str) -> ApiResult<String> {
 pub fn password(p: &str) -> ApiResult<()> {
     let n = p.chars().count();
     if n < 8 {
-        Err(ApiError::new(
-            ErrorCode::WeakPassword,
-            "a password needs at least 8 characters",
-        ))
+        Err(ApiError::new(ErrorCode::WeakPassword, "a password needs at least 8 characters"))
     } else if n > 256 {
-        Err(ApiError::new(
-            ErrorCode::WeakPassword,
-            "a password may have at most 256 characters",
-        ))
+        Err(ApiError::new(ErrorCode::WeakPassword, "a password may have at most 256 characters"))
     } else {
         Ok(())
     }
@@ -47,14 +39,10 @@ pub fn name(field: &str, raw: &str, max: usize) -> ApiResult<String> {
     let s = raw.trim();
     let n = s.chars().count();
     if n == 0 || n > max {
-        return Err(ApiError::invalid(format!(
-            "{field} must be 1 to {max} characters"
-        )));
+        return Err(ApiError::invalid(format!("{field} must be 1 to {max} characters")));
     }
     if s.chars().any(char::is_control) {
-        return Err(ApiError::invalid(format!(
-            "{field} may not contain control characters"
-        )));
+        return Err(ApiError::invalid(format!("{field} may not contain control characters")));
     }
     Ok(s.to_owned())
 }
@@ -63,17 +51,10 @@ pub fn name(field: &str, raw: &str, max: usize) -> ApiResult<String> {
 /// characters, control characters other than newlines and tabs refused.
 pub fn text(field: &str, raw: &str, max: usize) -> ApiResult<String> {
     if raw.chars().count() > max {
-        return Err(ApiError::invalid(format!(
-            "{field} may have at most {max} characters"
-        )));
+        return Err(ApiError::invalid(format!("{field} may have at most {max} characters")));
     }
-    if raw
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(ApiError::invalid(format!(
-            "{field} may not contain control characters"
-        )));
+    if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(ApiError::invalid(format!("{field} may not contain control characters")));
     }
     Ok(raw.to_owned())
 }
@@ -81,44 +62,27 @@ pub fn text(field: &str, raw: &str, max: usize) -> ApiResult<String> {
 /// Checks a text message: 1..=`max` characters and not only whitespace.
 pub fn message_text(raw: &str, max: u32) -> ApiResult<()> {
     if raw.trim().is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidContent,
-            "a text message may not be empty",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidContent, "a text message may not be empty"));
     }
     if raw.chars().count() > max as usize {
-        return Err(ApiError::new(
-            ErrorCode::TextTooLong,
-            format!("a text message may have at most {max} characters"),
-        ));
+        return Err(ApiError::new(ErrorCode::TextTooLong, format!("a text message may have at most {max} characters")));
     }
     Ok(())
 }
 
 /// Checks a `client_msg_id`: 1–64 of `[A-Za-z0-9_-]` (a UUID in practice).
 pub fn client_msg_id(id: &str) -> ApiResult<()> {
-    let ok = (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::InvalidClientMsgId,
-            "client_msg_id must be 1 to 64 letters, digits, '-' or '_'",
-        ))
+        Err(ApiError::new(ErrorCode::InvalidClientMsgId, "client_msg_id must be 1 to 64 letters, digits, '-' or '_'"))
     }
 }
 
 /// Checks an uploaded file's name: 1–255 bytes, no path separators, no control characters, not `.` or `..`.
 pub fn file_name(raw: &str) -> ApiResult<String> {
-    let bad = |why: &str| {
-        Err(ApiError::new(
-            ErrorCode::InvalidFileName,
-            format!("invalid file name: {why}"),
-        ))
-    };
+    let bad = |why: &str| Err(ApiError::new(ErrorCode::InvalidFileName, format!("invalid file name: {why}")));
     let s = raw.trim();
     if s.is_empty() || s.len() > 255 {
         return bad("it must be 1 to 255 bytes");
@@ -138,25 +102,17 @@ pub fn file_name(raw: &str) -> ApiResult<String> {
 /// Checks a phone number: up to 32 of digits, spaces, `+ - ( )`.
 pub fn phone(raw: &str) -> ApiResult<String> {
     let s = raw.trim();
-    let ok = !s.is_empty()
-        && s.len() <= 32
-        && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    let ok = !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(ApiError::invalid(
-            "a phone number is up to 32 digits, spaces, '+', '-', '(' or ')'",
-        ))
+        Err(ApiError::invalid("a phone number is up to 32 digits, spaces, '+', '-', '(' or ')'"))
     }
 }
 
 /// Checks a device name: 1–64 characters; defaults to "Unknown device".
 pub fn device_name(raw: &str) -> ApiResult<String> {
-    if raw.trim().is_empty() {
-        Ok("Unknown device".into())
-    } else {
-        name("device_name", raw, 64)
-    }
+    if raw.trim().is_empty() { Ok("Unknown device".into()) } else { name("device_name", raw, 64) }
 }
 
 #[cfg(test)]
@@ -167,11 +123,7 @@ mod tests {
     fn test_usernames() {
         assert_eq!(username(" Alice_01 ").unwrap(), "alice_01");
         for bad in ["ab", "_alice", "al ice", "ålice", "a/b", &"x".repeat(33)] {
-            assert_eq!(
-                username(bad).unwrap_err().code,
-                ErrorCode::InvalidUsername,
-                "{bad}"
-            );
+            assert_eq!(username(bad).unwrap_err().code, ErrorCode::InvalidUsername, "{bad}");
         }
     }
 
@@ -194,33 +146,14 @@ mod tests {
     #[test]
     fn test_message_text() {
         assert!(message_text("👋", 10).is_ok());
-        assert_eq!(
-            message_text(" \n ", 10).unwrap_err().code,
-            ErrorCode::InvalidContent
-        );
-        assert_eq!(
-            message_text(&"字".repeat(11), 10).unwrap_err().code,
-            ErrorCode::TextTooLong
-        );
+        assert_eq!(message_text(" \n ", 10).unwrap_err().code, ErrorCode::InvalidContent);
+        assert_eq!(message_text(&"字".repeat(11), 10).unwrap_err().code, ErrorCode::TextTooLong);
     }
 
     #[test]
     fn test_path_like_file_names_are_refused() {
-        for bad in [
-            "../etc/passwd",
-            "a/b",
-            "a\\b",
-            "..",
-            ".",
-            "",
-            "a\u{0}b",
-            &"x".repeat(256),
-        ] {
-            assert_eq!(
-                file_name(bad).unwrap_err().code,
-                ErrorCode::InvalidFileName,
-                "{bad:?}"
-            );
+        for bad in ["../etc/passwd", "a/b", "a\\b", "..", ".", "", "a\u{0}b", &"x".repeat(256)] {
+            assert_eq!(file_name(bad).unwrap_err().code, ErrorCode::InvalidFileName, "{bad:?}");
         }
         assert_eq!(file_name("报告 v2.pdf").unwrap(), "报告 v2.pdf");
         assert_eq!(file_name("..hidden").unwrap(), "..hidden");

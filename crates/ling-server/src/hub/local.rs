@@ -51,6 +51,17 @@ impl LocalHub {
     }
 }
 
+impl LocalHub {
+    /// Sends to the connections of `user` that `which` picks, encoding once.
+    fn send_where(&self, user: UserId, frame: &ServerFrame, which: impl Fn(&Conn) -> bool) {
+        let conns = self.conns.read();
+        let mut encoded = None;
+        for conn in conns.get(&user).into_iter().flatten().filter(|c| which(c)) {
+            conn.deliver(encoded.get_or_insert_with(|| encode(frame)).clone());
+        }
+    }
+}
+
 impl Hub for LocalHub {
     fn subscribe(&self, user: UserId, session: SessionId) -> Subscription {
         let (tx, rx) = mpsc::channel(self.queue);
@@ -59,19 +70,9 @@ impl Hub for LocalHub {
         let mut conns = self.conns.write();
         let list = conns.entry(user).or_default();
         let first = list.is_empty();
-        list.push(Conn {
-            id,
-            session,
-            tx,
-            close: close.clone(),
-        });
+        list.push(Conn { id, session, tx, close: close.clone() });
         self.count.fetch_add(1, Ordering::Relaxed);
-        Subscription {
-            conn_id: id,
-            rx,
-            close,
-            first,
-        }
+        Subscription { conn_id: id, rx, close, first }
     }
 
     fn unsubscribe(&self, user: UserId, conn_id: u64) -> bool {
@@ -102,39 +103,16 @@ impl Hub for LocalHub {
     }
 
     fn send_to_session(&self, user: UserId, session: SessionId, frame: &ServerFrame) {
-        let conns = self.conns.read();
-        let mut encoded = None;
-        for conn in conns
-            .get(&user)
-            .into_iter()
-            .flatten()
-            .filter(|c| c.session == session)
-        {
-            conn.deliver(encoded.get_or_insert_with(|| encode(frame)).clone());
-        }
+        self.send_where(user, frame, |c| c.session == session);
     }
 
     fn send_to_other_sessions(&self, user: UserId, except: SessionId, frame: &ServerFrame) {
-        let conns = self.conns.read();
-        let mut encoded = None;
-        for conn in conns
-            .get(&user)
-            .into_iter()
-            .flatten()
-            .filter(|c| c.session != except)
-        {
-            conn.deliver(encoded.get_or_insert_with(|| encode(frame)).clone());
-        }
+        self.send_where(user, frame, |c| c.session != except);
     }
 
     fn close_sessions(&self, user: UserId, sessions: &[SessionId], code: u16) {
         let conns = self.conns.read();
-        for conn in conns
-            .get(&user)
-            .into_iter()
-            .flatten()
-            .filter(|c| sessions.contains(&c.session))
-        {
+        for conn in conns.get(&user).into_iter().flatten().filter(|c| sessions.contains(&c.session)) {
             conn.close.close(code);
         }
     }

@@ -39,9 +39,7 @@ pub struct CloseSignal {
 impl CloseSignal {
     /// Asks for the close; the first code given wins.
     pub fn close(&self, code: u16) {
-        let _ = self
-            .code
-            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
         self.token.cancel();
     }
 

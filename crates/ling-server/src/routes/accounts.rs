@@ -7,16 +7,13 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use ling_proto::auth::{
     ChangePasswordRequest, LoginRequest, LoginResponse, NewSession, RecoveryCodeResponse,
-    RegenerateRecoveryCodeRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
-    SessionInfo,
+    RegenerateRecoveryCodeRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest, SessionInfo,
 };
 use ling_proto::users::{Me, UpdateProfileRequest};
 use ling_proto::ws::{ServerFrame, close};
 use ling_proto::{ErrorCode, Patch, SessionId, UserId};
 
-use crate::credentials::{
-    hash_secret, new_recovery_code, new_token, normalize_recovery_code, verify_secret,
-};
+use crate::credentials::{hash_secret, new_recovery_code, new_token, normalize_recovery_code, verify_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path};
 use crate::hub;
@@ -41,10 +38,7 @@ pub fn router() -> Router<AppState> {
 async fn new_session(state: &AppState, user: UserId, device_name: &str) -> ApiResult<NewSession> {
     let device = validate::device_name(device_name)?;
     let (token, hash) = new_token();
-    let id = state
-        .store
-        .create_session(user, hash, device, now_ms())
-        .await?;
+    let id = state.store.create_session(user, hash, device, now_ms()).await?;
     Ok(NewSession { id, token })
 }
 
@@ -53,10 +47,7 @@ async fn register(
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
     if state.config.registration_closed {
-        return Err(ApiError::new(
-            ErrorCode::RegistrationClosed,
-            "this server does not accept new accounts",
-        ));
+        return Err(ApiError::new(ErrorCode::RegistrationClosed, "this server does not accept new accounts"));
     }
     let username = validate::username(&req.username)?;
     validate::password(&req.password)?;
@@ -66,42 +57,22 @@ async fn register(
     };
     validate::device_name(&req.device_name)?;
     let recovery_code = new_recovery_code();
-    let (password_hash, recovery_hash) = tokio::try_join!(
-        hash_secret(req.password),
-        hash_secret(normalize_recovery_code(&recovery_code))
-    )?;
+    let (password_hash, recovery_hash) =
+        tokio::try_join!(hash_secret(req.password), hash_secret(normalize_recovery_code(&recovery_code)))?;
     let user = state
         .store
-        .create_user(NewUser {
-            username,
-            display_name,
-            password_hash,
-            recovery_hash,
-            now: now_ms(),
-        })
+        .create_user(NewUser { username, display_name, password_hash, recovery_hash, now: now_ms() })
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                ApiError::new(ErrorCode::UsernameTaken, "that username is taken")
-            }
+            StoreError::Conflict(_) => ApiError::new(ErrorCode::UsernameTaken, "that username is taken"),
             other => other.into(),
         })?;
     let session = new_session(&state, user.id, &req.device_name).await?;
     tracing::info!(user = user.id, "account registered");
-    Ok((
-        StatusCode::CREATED,
-        Json(RegisterResponse {
-            user,
-            session,
-            recovery_code,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(RegisterResponse { user, session, recovery_code })))
 }
 
-async fn login(
-    State(state): State<AppState>,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
+async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_ascii_lowercase();
     state.auth_throttle.check(&username)?;
     let found = state.store.credentials_by_username(&username).await?;
@@ -111,10 +82,7 @@ async fn login(
     };
     let ok = verify_secret(req.password, hash).await?;
     let Some(user_id) = user_id.filter(|_| ok) else {
-        return Err(ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "wrong username or password",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
     };
     let session = new_session(&state, user_id, &req.device_name).await?;
     let user = state.store.me(user_id).await?;
@@ -123,16 +91,11 @@ async fn login(
 
 /// Revokes sessions and closes their live connections.
 async fn revoke(state: &AppState, user: UserId, sessions: &[SessionId]) {
-    state
-        .hub
-        .close_sessions(user, sessions, close::SESSION_REVOKED);
+    state.hub.close_sessions(user, sessions, close::SESSION_REVOKED);
 }
 
 async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_session(auth.user_id, auth.session_id)
-        .await?;
+    state.store.delete_session(auth.user_id, auth.session_id).await?;
     revoke(&state, auth.user_id, &[auth.session_id]).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -151,24 +114,13 @@ async fn reset_password(
     };
     let ok = verify_secret(normalize_recovery_code(&req.recovery_code), hash).await?;
     let Some(user_id) = user_id.filter(|_| ok) else {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRecoveryCode,
-            "wrong username or recovery code",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidRecoveryCode, "wrong username or recovery code"));
     };
     let recovery_code = new_recovery_code();
-    let (password_hash, recovery_hash) = tokio::try_join!(
-        hash_secret(req.new_password),
-        hash_secret(normalize_recovery_code(&recovery_code))
-    )?;
-    state
-        .store
-        .set_password_hash(user_id, password_hash)
-        .await?;
-    state
-        .store
-        .set_recovery_hash(user_id, recovery_hash)
-        .await?;
+    let (password_hash, recovery_hash) =
+        tokio::try_join!(hash_secret(req.new_password), hash_secret(normalize_recovery_code(&recovery_code)))?;
+    state.store.set_password_hash(user_id, password_hash).await?;
+    state.store.set_recovery_hash(user_id, recovery_hash).await?;
     let revoked = state.store.delete_sessions_except(user_id, None).await?;
     revoke(&state, user_id, &revoked).await;
     tracing::info!(user = user_id, "password reset with the recovery code");
@@ -185,16 +137,8 @@ async fn update_me(
     Json(req): Json<UpdateProfileRequest>,
 ) -> ApiResult<Json<Me>> {
     let change = ProfileChange {
-        display_name: req
-            .display_name
-            .as_deref()
-            .map(|n| validate::name("display_name", n, 64))
-            .transpose()?,
-        signature: req
-            .signature
-            .as_deref()
-            .map(|s| validate::text("signature", s, 200))
-            .transpose()?,
+        display_name: req.display_name.as_deref().map(|n| validate::name("display_name", n, 64)).transpose()?,
+        signature: req.signature.as_deref().map(|s| validate::text("signature", s, 200)).transpose()?,
         phone: match req.phone {
             Patch::Set(p) if p.trim().is_empty() => Patch::Clear,
             Patch::Set(p) => Patch::Set(validate::phone(&p)?),
@@ -218,11 +162,7 @@ async fn update_me(
     let blocked = state.store.block_peers(auth.user_id).await?;
     audience.retain(|u| !blocked.contains(u));
     audience.push(auth.user_id);
-    hub::send(
-        &*state.hub,
-        &audience,
-        &ServerFrame::ProfileChanged { user: profile },
-    );
+    hub::send(&*state.hub, &audience, &ServerFrame::ProfileChanged { user: profile });
     Ok(Json(me))
 }
 
@@ -231,10 +171,7 @@ async fn check_password(state: &AppState, user: UserId, password: String) -> Api
     if verify_secret(password, Some(hash)).await? {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "the current password is wrong",
-        ))
+        Err(ApiError::new(ErrorCode::InvalidCredentials, "the current password is wrong"))
     }
 }
 
@@ -245,14 +182,8 @@ async fn change_password(
 ) -> ApiResult<StatusCode> {
     validate::password(&req.new_password)?;
     check_password(&state, auth.user_id, req.old_password).await?;
-    state
-        .store
-        .set_password_hash(auth.user_id, hash_secret(req.new_password).await?)
-        .await?;
-    let revoked = state
-        .store
-        .delete_sessions_except(auth.user_id, Some(auth.session_id))
-        .await?;
+    state.store.set_password_hash(auth.user_id, hash_secret(req.new_password).await?).await?;
+    let revoked = state.store.delete_sessions_except(auth.user_id, Some(auth.session_id)).await?;
     revoke(&state, auth.user_id, &revoked).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -264,20 +195,11 @@ async fn regenerate_recovery_code(
 ) -> ApiResult<Json<RecoveryCodeResponse>> {
     check_password(&state, auth.user_id, req.password).await?;
     let recovery_code = new_recovery_code();
-    state
-        .store
-        .set_recovery_hash(
-            auth.user_id,
-            hash_secret(normalize_recovery_code(&recovery_code)).await?,
-        )
-        .await?;
+    state.store.set_recovery_hash(auth.user_id, hash_secret(normalize_recovery_code(&recovery_code)).await?).await?;
     Ok(Json(RecoveryCodeResponse { recovery_code }))
 }
 
-async fn sessions(
-    State(state): State<AppState>,
-    auth: AuthUser,
-) -> ApiResult<Json<Vec<SessionInfo>>> {
+async fn sessions(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<Vec<SessionInfo>>> {
     let mut list = state.store.sessions(auth.user_id).await?;
     for s in &mut list {
         s.current = s.id == auth.session_id;

@@ -28,40 +28,20 @@ pub struct Signal {
 /// Checks and relays one signal.
 pub async fn relay(state: &AppState, from: AuthUser, s: Signal) -> ApiResult<()> {
     validate::client_msg_id(&s.call_id).map_err(|_| {
-        ApiError::new(
-            ErrorCode::InvalidCallSignal,
-            "call_id must be 1 to 64 letters, digits, '-' or '_'",
-        )
+        ApiError::new(ErrorCode::InvalidCallSignal, "call_id must be 1 to 64 letters, digits, '-' or '_'")
     })?;
     if s.to_user == from.user_id {
-        return Err(ApiError::new(
-            ErrorCode::InvalidTarget,
-            "you cannot call yourself",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidTarget, "you cannot call yourself"));
     }
     let ctx = member_context(state, from.user_id, s.conversation_id).await?;
     if !ctx.member_ids.contains(&s.to_user) {
-        return Err(ApiError::new(
-            ErrorCode::NotAMember,
-            "that user is not in this conversation",
-        ));
+        return Err(ApiError::new(ErrorCode::NotAMember, "that user is not in this conversation"));
     }
     check_can_write(state, from.user_id, &ctx).await?;
-    if state
-        .store
-        .relation(from.user_id, s.to_user)
-        .await?
-        .any_block()
-    {
-        return Err(ApiError::new(
-            ErrorCode::Blocked,
-            "one of you has blocked the other",
-        ));
+    if state.store.relation(from.user_id, s.to_user).await?.any_block() {
+        return Err(ApiError::blocked());
     }
-    let answered_here = matches!(
-        s.signal,
-        CallSignal::Accept | CallSignal::Decline | CallSignal::Busy
-    );
+    let answered_here = matches!(s.signal, CallSignal::Accept | CallSignal::Decline | CallSignal::Busy);
     let frame = ServerFrame::Call {
         call_id: s.call_id,
         conversation_id: s.conversation_id,
@@ -75,9 +55,7 @@ pub async fn relay(state: &AppState, from: AuthUser, s: Signal) -> ApiResult<()>
     }
     // The callee's other devices stop ringing once one of them answers.
     if answered_here {
-        state
-            .hub
-            .send_to_other_sessions(from.user_id, from.session_id, &frame);
+        state.hub.send_to_other_sessions(from.user_id, from.session_id, &frame);
     }
     Ok(())
 }

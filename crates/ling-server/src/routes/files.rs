@@ -78,10 +78,7 @@ fn random_id() -> String {
 }
 
 fn too_large(limit: u64) -> ApiError {
-    ApiError::new(
-        ErrorCode::FileTooLarge,
-        format!("files may be at most {limit} bytes"),
-    )
+    ApiError::new(ErrorCode::FileTooLarge, format!("files may be at most {limit} bytes"))
 }
 
 async fn upload(
@@ -92,25 +89,19 @@ async fn upload(
 ) -> ApiResult<(StatusCode, Json<FileInfo>)> {
     let name = validate::file_name(&q.name)?;
     let limit = state.config.max_file_bytes;
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
 
     let staged = Staged(Some(state.blobs.staging_dir().join(random_id())));
-    let mut out = tokio::fs::File::create(staged.path())
-        .await
-        .map_err(ApiError::internal)?;
+    let mut out = tokio::fs::File::create(staged.path()).await.map_err(ApiError::internal)?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let mut stream = request.into_body().into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::invalid(format!("the upload was interrupted: {e}")))?;
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("the upload was interrupted: {e}")))?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(too_large(limit));
@@ -127,22 +118,12 @@ async fn upload(
 
     let path = staged.path().to_owned();
     let name_for_probe = name.clone();
-    let probe = tokio::task::spawn_blocking(move || probe(&path, &name_for_probe))
-        .await
-        .map_err(ApiError::internal)?;
+    let probe = tokio::task::spawn_blocking(move || probe(&path, &name_for_probe)).await.map_err(ApiError::internal)?;
 
     if let Some(thumb) = &probe.thumbnail {
-        state
-            .blobs
-            .commit(thumb, &sha256, Rendition::Thumbnail)
-            .await
-            .map_err(ApiError::internal)?;
+        state.blobs.commit(thumb, &sha256, Rendition::Thumbnail).await.map_err(ApiError::internal)?;
     }
-    state
-        .blobs
-        .commit(staged.path(), &sha256, Rendition::Original)
-        .await
-        .map_err(ApiError::internal)?;
+    state.blobs.commit(staged.path(), &sha256, Rendition::Original).await.map_err(ApiError::internal)?;
     staged.keep();
 
     let info = FileInfo {
@@ -176,17 +157,8 @@ fn probe(path: &FsPath, name: &str) -> Probe {
     }
     let mime = infer::get(&head)
         .map(|t| t.mime_type().to_owned())
-        .unwrap_or_else(|| {
-            mime_guess::from_path(name)
-                .first_or_octet_stream()
-                .essence_str()
-                .to_owned()
-        });
-    let mut result = Probe {
-        mime,
-        dimensions: None,
-        thumbnail: None,
-    };
+        .unwrap_or_else(|| mime_guess::from_path(name).first_or_octet_stream().essence_str().to_owned());
+    let mut result = Probe { mime, dimensions: None, thumbnail: None };
     if !result.mime.starts_with("image/") {
         return result;
     }
@@ -207,9 +179,7 @@ fn probe(path: &FsPath, name: &str) -> Probe {
         .and_then(|r| r.decode().map_err(|e| e.to_string()))
         .and_then(|img| {
             let small = img.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
-            small
-                .save_with_format(&thumb_path, image::ImageFormat::Jpeg)
-                .map_err(|e| e.to_string())
+            small.save_with_format(&thumb_path, image::ImageFormat::Jpeg).map_err(|e| e.to_string())
         });
     match made {
         Ok(()) => result.thumbnail = Some(thumb_path),
@@ -228,26 +198,13 @@ async fn readable(state: &AppState, user: UserId, id: &str) -> ApiResult<FileInf
     if id.is_empty() || id.len() > 64 || !state.store.can_read_file(user, id.to_owned()).await? {
         return Err(ApiError::not_found("file"));
     }
-    Ok(state
-        .store
-        .file(id.to_owned())
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?
-        .0)
+    Ok(state.store.file(id.to_owned()).await?.ok_or_else(|| ApiError::not_found("file"))?.0)
 }
 
 /// `attachment; filename*=UTF-8''...` (RFC 6266 / 5987), with an ASCII fallback.
 fn content_disposition(name: &str, inline: bool) -> HeaderValue {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded: String = name
         .bytes()
         .map(|b| {
@@ -259,33 +216,19 @@ fn content_disposition(name: &str, inline: bool) -> HeaderValue {
         })
         .collect();
     let kind = if inline { "inline" } else { "attachment" };
-    HeaderValue::from_str(&format!(
-        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-async fn serve(
-    state: &AppState,
-    info: &FileInfo,
-    rendition: Rendition,
-    request: Request,
-) -> Response {
+async fn serve(state: &AppState, info: &FileInfo, rendition: Rendition, request: Request) -> Response {
     let mut resp = state.blobs.serve(&info.sha256, rendition, request).await;
     if resp.status().is_success() || resp.status() == StatusCode::PARTIAL_CONTENT {
-        let mime = if rendition == Rendition::Thumbnail {
-            "image/jpeg"
-        } else {
-            info.mime.as_str()
-        };
+        let mime = if rendition == Rendition::Thumbnail { "image/jpeg" } else { info.mime.as_str() };
         if let Ok(v) = HeaderValue::from_str(mime) {
             resp.headers_mut().insert(header::CONTENT_TYPE, v);
         }
         let inline = mime.starts_with("image/") && mime != "image/svg+xml";
-        resp.headers_mut().insert(
-            header::CONTENT_DISPOSITION,
-            content_disposition(&info.name, inline),
-        );
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, content_disposition(&info.name, inline));
     }
     resp
 }
@@ -310,16 +253,10 @@ async fn thumbnail(
     if !info.has_thumbnail {
         return Err(ApiError::not_found("thumbnail"));
     }
-    Ok(serve(&state, &info, Rendition::Thumbnail, request)
-        .await
-        .into_response())
+    Ok(serve(&state, &info, Rendition::Thumbnail, request).await.into_response())
 }
 
-async fn info(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-) -> ApiResult<Json<FileInfo>> {
+async fn info(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>) -> ApiResult<Json<FileInfo>> {
     Ok(Json(readable(&state, auth.user_id, &id).await?))
 }
 
@@ -332,10 +269,7 @@ mod tests {
         let v = content_disposition("报告 1.pdf", false);
         let s = v.to_str().unwrap();
         assert!(s.starts_with("attachment; filename=\"__ 1.pdf\""), "{s}");
-        assert!(
-            s.contains("filename*=UTF-8''%E6%8A%A5%E5%91%8A%201.pdf"),
-            "{s}"
-        );
+        assert!(s.contains("filename*=UTF-8''%E6%8A%A5%E5%91%8A%201.pdf"), "{s}");
     }
 
     #[test]
@@ -348,12 +282,8 @@ mod tests {
         let p = probe(&path, "photo.png");
         assert_eq!(p.mime, "image/png");
         assert_eq!(p.dimensions, Some((640, 480)));
-        let thumb = image::ImageReader::open(p.thumbnail.unwrap())
-            .unwrap()
-            .with_guessed_format()
-            .unwrap()
-            .decode()
-            .unwrap();
+        let thumb =
+            image::ImageReader::open(p.thumbnail.unwrap()).unwrap().with_guessed_format().unwrap().decode().unwrap();
         assert_eq!((thumb.width(), thumb.height()), (320, 240));
     }
 

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use ling_proto::groups::{
-    CreateGroupRequest, Group, GroupJoinRequest, GroupMember, GroupSummary, InviteRequest,
-    JoinGroupRequest, JoinGroupResponse, JoinOutcome, JoinPolicy, Role, SetNicknameRequest,
-    SetRoleRequest, TransferOwnershipRequest, UpdateGroupRequest,
+    CreateGroupRequest, Group, GroupJoinRequest, GroupMember, GroupSummary, InviteRequest, JoinGroupRequest,
+    JoinGroupResponse, JoinOutcome, JoinPolicy, Role, SetNicknameRequest, SetRoleRequest, TransferOwnershipRequest,
+    UpdateGroupRequest,
 };
 use ling_proto::messages::SystemEvent;
 use ling_proto::ws::ServerFrame;
@@ -39,23 +39,13 @@ pub fn router() -> Router<AppState> {
         .route("/v1/groups/{id}/nickname", put(set_nickname))
         .route("/v1/groups/{id}/join", post(join))
         .route("/v1/groups/{id}/join-requests", get(join_requests))
-        .route(
-            "/v1/groups/{id}/join-requests/{request_id}/approve",
-            post(approve),
-        )
-        .route(
-            "/v1/groups/{id}/join-requests/{request_id}/reject",
-            post(reject),
-        )
+        .route("/v1/groups/{id}/join-requests/{request_id}/approve", post(approve))
+        .route("/v1/groups/{id}/join-requests/{request_id}/reject", post(reject))
 }
 
 /// The group and the caller's role in it; non-members are refused.
 async fn as_member(state: &AppState, user: UserId, id: GroupId) -> ApiResult<(Group, Role)> {
-    let group = state
-        .store
-        .group(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("group"))?;
+    let group = state.store.group(id).await?.ok_or_else(|| ApiError::not_found("group"))?;
     let role = state
         .store
         .role(id, user)
@@ -64,31 +54,31 @@ async fn as_member(state: &AppState, user: UserId, id: GroupId) -> ApiResult<(Gr
     Ok((group, role))
 }
 
+/// Another member's role, refusing non-members.
+async fn role_of(state: &AppState, id: GroupId, user: UserId) -> ApiResult<Role> {
+    state
+        .store
+        .role(id, user)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotAMember, "that user is not in the group"))
+}
+
+/// Records `event` in the group's conversation and pushes it to the members.
+async fn record(state: &AppState, group: &Group, by: UserId, event: SystemEvent) -> ApiResult<()> {
+    post_system(state, group.conversation_id, by, event, &[]).await.map(|_| ())
+}
+
 fn require(role: Role, at_least: Role) -> ApiResult<()> {
     if role >= at_least {
         Ok(())
     } else {
-        let who = if at_least == Role::Owner {
-            "the owner"
-        } else {
-            "the owner or an admin"
-        };
-        Err(ApiError::new(
-            ErrorCode::InsufficientRole,
-            format!("only {who} may do this"),
-        ))
+        let who = if at_least == Role::Owner { "the owner" } else { "the owner or an admin" };
+        Err(ApiError::new(ErrorCode::InsufficientRole, format!("only {who} may do this")))
     }
 }
 
 fn require_live(group: &Group) -> ApiResult<()> {
-    if group.dissolved {
-        Err(ApiError::new(
-            ErrorCode::GroupDissolved,
-            "the group was dissolved",
-        ))
-    } else {
-        Ok(())
-    }
+    if group.dissolved { Err(ApiError::new(ErrorCode::GroupDissolved, "the group was dissolved")) } else { Ok(()) }
 }
 
 /// Refuses `users` that are not the caller's friends (or are blocked either way).
@@ -96,10 +86,7 @@ async fn require_friends(state: &AppState, me: UserId, users: &[UserId]) -> ApiR
     for u in users.iter().filter(|u| **u != me) {
         let rel = state.store.relation(me, *u).await?;
         if !rel.friends || rel.any_block() {
-            return Err(ApiError::new(
-                ErrorCode::NotFriends,
-                format!("user {u} is not your friend"),
-            ));
+            return Err(ApiError::new(ErrorCode::NotFriends, format!("user {u} is not your friend")));
         }
     }
     Ok(())
@@ -107,11 +94,7 @@ async fn require_friends(state: &AppState, me: UserId, users: &[UserId]) -> ApiR
 
 async fn tell_members(state: &AppState, id: GroupId) -> ApiResult<()> {
     let members = state.store.member_ids(id).await?;
-    hub::send(
-        &*state.hub,
-        &members,
-        &ServerFrame::GroupChanged { group_id: id },
-    );
+    hub::send(&*state.hub, &members, &ServerFrame::GroupChanged { group_id: id });
     Ok(())
 }
 
@@ -119,10 +102,7 @@ fn check_capacity(state: &AppState, now: u32, adding: usize) -> ApiResult<()> {
     if now as usize + adding > state.config.max_group_members as usize {
         Err(ApiError::new(
             ErrorCode::GroupFull,
-            format!(
-                "a group may have at most {} members",
-                state.config.max_group_members
-            ),
+            format!("a group may have at most {} members", state.config.max_group_members),
         ))
     } else {
         Ok(())
@@ -158,26 +138,9 @@ async fn create(
             now: now_ms(),
         })
         .await?;
-    post_system(
-        &state,
-        group.conversation_id,
-        me,
-        SystemEvent::GroupCreated { by: me, name },
-        &[],
-    )
-    .await?;
+    record(&state, &group, me, SystemEvent::GroupCreated { by: me, name }).await?;
     if !members.is_empty() {
-        post_system(
-            &state,
-            group.conversation_id,
-            me,
-            SystemEvent::MembersJoined {
-                by: Some(me),
-                user_ids: members,
-            },
-            &[],
-        )
-        .await?;
+        record(&state, &group, me, SystemEvent::MembersJoined { by: Some(me), user_ids: members }).await?;
     }
     tell_members(&state, group.id).await?;
     Ok((StatusCode::CREATED, Json(group)))
@@ -204,11 +167,7 @@ async fn search(
     Ok(Json(state.store.search_groups(query.to_owned(), 20).await?))
 }
 
-async fn get_group(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<GroupId>,
-) -> ApiResult<Json<Group>> {
+async fn get_group(State(state): State<AppState>, auth: AuthUser, Path(id): Path<GroupId>) -> ApiResult<Json<Group>> {
     Ok(Json(as_member(&state, auth.user_id, id).await?.0))
 }
 
@@ -226,16 +185,8 @@ async fn update(
         require(role, Role::Owner)?;
     }
     let change = GroupChange {
-        name: req
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n, 64))
-            .transpose()?,
-        announcement: req
-            .announcement
-            .as_deref()
-            .map(|a| validate::text("announcement", a, 2000))
-            .transpose()?,
+        name: req.name.as_deref().map(|n| validate::name("name", n, 64)).transpose()?,
+        announcement: req.announcement.as_deref().map(|a| validate::text("announcement", a, 2000)).transpose()?,
         join_policy: req.join_policy,
         avatar: req.avatar,
     };
@@ -247,28 +198,18 @@ async fn update(
     if let Some(name) = change.name.clone().filter(|n| *n != group.name) {
         events.push(SystemEvent::GroupRenamed { by: me, name });
     }
-    if let Some(a) = change
-        .announcement
-        .clone()
-        .filter(|a| *a != group.announcement)
-    {
-        events.push(SystemEvent::AnnouncementChanged {
-            by: me,
-            announcement: a,
-        });
+    if let Some(a) = change.announcement.clone().filter(|a| *a != group.announcement) {
+        events.push(SystemEvent::AnnouncementChanged { by: me, announcement: a });
     }
     if !change.avatar.is_keep() {
         events.push(SystemEvent::GroupAvatarChanged { by: me });
     }
     if let Some(p) = change.join_policy.filter(|p| *p != group.join_policy) {
-        events.push(SystemEvent::JoinPolicyChanged {
-            by: me,
-            join_policy: p,
-        });
+        events.push(SystemEvent::JoinPolicyChanged { by: me, join_policy: p });
     }
     let updated = state.store.update_group(id, change).await?;
     for event in events {
-        post_system(&state, group.conversation_id, me, event, &[]).await?;
+        record(&state, &group, me, event).await?;
     }
     tell_members(&state, id).await?;
     Ok(Json(updated))
@@ -306,17 +247,7 @@ async fn invite(
     check_capacity(&state, group.member_count, users.len())?;
     let added = state.store.add_members(id, users, now_ms()).await?;
     if !added.is_empty() {
-        post_system(
-            &state,
-            group.conversation_id,
-            me,
-            SystemEvent::MembersJoined {
-                by: Some(me),
-                user_ids: added.clone(),
-            },
-            &[],
-        )
-        .await?;
+        record(&state, &group, me, SystemEvent::MembersJoined { by: Some(me), user_ids: added.clone() }).await?;
         tell_members(&state, id).await?;
     }
     Ok(Json(added))
@@ -332,72 +263,31 @@ async fn kick(
     require_live(&group)?;
     require(role, Role::Admin)?;
     if user == me {
-        return Err(ApiError::new(
-            ErrorCode::InvalidTarget,
-            "leave the group instead of removing yourself",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidTarget, "leave the group instead of removing yourself"));
     }
-    let target = state
-        .store
-        .role(id, user)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotAMember, "that user is not in the group"))?;
+    let target = role_of(&state, id, user).await?;
     if target >= role {
-        return Err(ApiError::new(
-            ErrorCode::InsufficientRole,
-            "you may only remove members below your role",
-        ));
+        return Err(ApiError::new(ErrorCode::InsufficientRole, "you may only remove members below your role"));
     }
     state.store.remove_member(id, user).await?;
-    post_system(
-        &state,
-        group.conversation_id,
-        me,
-        SystemEvent::MemberKicked {
-            by: me,
-            user_id: user,
-        },
-        &[user],
-    )
-    .await?;
-    hub::send(
-        &*state.hub,
-        &[user],
-        &ServerFrame::GroupRemoved { group_id: id },
-    );
+    post_system(&state, group.conversation_id, me, SystemEvent::MemberKicked { by: me, user_id: user }, &[user])
+        .await?;
+    hub::send(&*state.hub, &[user], &ServerFrame::GroupRemoved { group_id: id });
     tell_members(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn leave(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<GroupId>,
-) -> ApiResult<StatusCode> {
+async fn leave(State(state): State<AppState>, auth: AuthUser, Path(id): Path<GroupId>) -> ApiResult<StatusCode> {
     let me = auth.user_id;
     let (group, role) = as_member(&state, me, id).await?;
     if role == Role::Owner && !group.dissolved {
-        return Err(ApiError::new(
-            ErrorCode::OwnerCannotLeave,
-            "transfer ownership or dissolve the group first",
-        ));
+        return Err(ApiError::new(ErrorCode::OwnerCannotLeave, "transfer ownership or dissolve the group first"));
     }
     state.store.remove_member(id, me).await?;
     if !group.dissolved {
-        post_system(
-            &state,
-            group.conversation_id,
-            me,
-            SystemEvent::MemberLeft { user_id: me },
-            &[me],
-        )
-        .await?;
+        post_system(&state, group.conversation_id, me, SystemEvent::MemberLeft { user_id: me }, &[me]).await?;
     }
-    hub::send(
-        &*state.hub,
-        &[me],
-        &ServerFrame::GroupRemoved { group_id: id },
-    );
+    hub::send(&*state.hub, &[me], &ServerFrame::GroupRemoved { group_id: id });
     tell_members(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -416,30 +306,12 @@ async fn set_role(
         return Err(ApiError::invalid("use /transfer to make someone the owner"));
     }
     if user == me {
-        return Err(ApiError::new(
-            ErrorCode::InvalidTarget,
-            "the owner's role changes only by transfer",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidTarget, "the owner's role changes only by transfer"));
     }
-    let current = state
-        .store
-        .role(id, user)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotAMember, "that user is not in the group"))?;
+    let current = role_of(&state, id, user).await?;
     if current != req.role {
         state.store.set_role(id, user, req.role).await?;
-        post_system(
-            &state,
-            group.conversation_id,
-            me,
-            SystemEvent::RoleChanged {
-                by: me,
-                user_id: user,
-                role: req.role,
-            },
-            &[],
-        )
-        .await?;
+        record(&state, &group, me, SystemEvent::RoleChanged { by: me, user_id: user, role: req.role }).await?;
         tell_members(&state, id).await?;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -456,50 +328,21 @@ async fn transfer(
     require_live(&group)?;
     require(role, Role::Owner)?;
     if req.user_id == me {
-        return Err(ApiError::new(
-            ErrorCode::InvalidTarget,
-            "you are the owner already",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidTarget, "you are the owner already"));
     }
-    if state.store.role(id, req.user_id).await?.is_none() {
-        return Err(ApiError::new(
-            ErrorCode::NotAMember,
-            "that user is not in the group",
-        ));
-    }
+    role_of(&state, id, req.user_id).await?;
     state.store.transfer_ownership(id, me, req.user_id).await?;
-    post_system(
-        &state,
-        group.conversation_id,
-        me,
-        SystemEvent::OwnershipTransferred {
-            from: me,
-            to: req.user_id,
-        },
-        &[],
-    )
-    .await?;
+    record(&state, &group, me, SystemEvent::OwnershipTransferred { from: me, to: req.user_id }).await?;
     tell_members(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn dissolve(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<GroupId>,
-) -> ApiResult<StatusCode> {
+async fn dissolve(State(state): State<AppState>, auth: AuthUser, Path(id): Path<GroupId>) -> ApiResult<StatusCode> {
     let me = auth.user_id;
     let (group, role) = as_member(&state, me, id).await?;
     require_live(&group)?;
     require(role, Role::Owner)?;
-    post_system(
-        &state,
-        group.conversation_id,
-        me,
-        SystemEvent::GroupDissolved { by: me },
-        &[],
-    )
-    .await?;
+    record(&state, &group, me, SystemEvent::GroupDissolved { by: me }).await?;
     state.store.dissolve(id).await?;
     tell_members(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -529,44 +372,22 @@ async fn join(
     Json(req): Json<JoinGroupRequest>,
 ) -> ApiResult<Json<JoinGroupResponse>> {
     let me = auth.user_id;
-    let group = state
-        .store
-        .group(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("group"))?;
+    let group = state.store.group(id).await?.ok_or_else(|| ApiError::not_found("group"))?;
     require_live(&group)?;
     if state.store.role(id, me).await?.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::AlreadyMember,
-            "you are in this group already",
-        ));
+        return Err(ApiError::new(ErrorCode::AlreadyMember, "you are in this group already"));
     }
     let message = validate::text("message", &req.message, 200)?;
     match group.join_policy {
         JoinPolicy::Open => {
             check_capacity(&state, group.member_count, 1)?;
             state.store.add_members(id, vec![me], now_ms()).await?;
-            post_system(
-                &state,
-                group.conversation_id,
-                me,
-                SystemEvent::MembersJoined {
-                    by: None,
-                    user_ids: vec![me],
-                },
-                &[],
-            )
-            .await?;
+            record(&state, &group, me, SystemEvent::MembersJoined { by: None, user_ids: vec![me] }).await?;
             tell_members(&state, id).await?;
-            Ok(Json(JoinGroupResponse {
-                outcome: JoinOutcome::Joined,
-            }))
+            Ok(Json(JoinGroupResponse { outcome: JoinOutcome::Joined }))
         }
         JoinPolicy::Approval => {
-            state
-                .store
-                .create_join_request(id, me, message, now_ms())
-                .await?;
+            state.store.create_join_request(id, me, message, now_ms()).await?;
             let approvers: Vec<UserId> = state
                 .store
                 .members(id)
@@ -575,14 +396,8 @@ async fn join(
                 .filter(|m| m.role >= Role::Admin)
                 .map(|m| m.user.id)
                 .collect();
-            hub::send(
-                &*state.hub,
-                &approvers,
-                &ServerFrame::GroupJoinRequest { group_id: id },
-            );
-            Ok(Json(JoinGroupResponse {
-                outcome: JoinOutcome::Pending,
-            }))
+            hub::send(&*state.hub, &approvers, &ServerFrame::GroupJoinRequest { group_id: id });
+            Ok(Json(JoinGroupResponse { outcome: JoinOutcome::Pending }))
         }
     }
 }
@@ -607,23 +422,9 @@ async fn approve(
     require_live(&group)?;
     require(role, Role::Admin)?;
     check_capacity(&state, group.member_count, 1)?;
-    let user = state
-        .store
-        .take_join_request(id, request)
-        .await?
-        .ok_or_else(|| ApiError::not_found("join request"))?;
+    let user = state.store.take_join_request(id, request).await?.ok_or_else(|| ApiError::not_found("join request"))?;
     state.store.add_members(id, vec![user], now_ms()).await?;
-    post_system(
-        &state,
-        group.conversation_id,
-        me,
-        SystemEvent::MembersJoined {
-            by: Some(me),
-            user_ids: vec![user],
-        },
-        &[],
-    )
-    .await?;
+    record(&state, &group, me, SystemEvent::MembersJoined { by: Some(me), user_ids: vec![user] }).await?;
     tell_members(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -635,10 +436,6 @@ async fn reject(
 ) -> ApiResult<StatusCode> {
     let (_, role) = as_member(&state, auth.user_id, id).await?;
     require(role, Role::Admin)?;
-    state
-        .store
-        .take_join_request(id, request)
-        .await?
-        .ok_or_else(|| ApiError::not_found("join request"))?;
+    state.store.take_join_request(id, request).await?.ok_or_else(|| ApiError::not_found("join request"))?;
     Ok(StatusCode::NO_CONTENT)
 }

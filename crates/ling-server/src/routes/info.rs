@@ -11,9 +11,7 @@ use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/info", get(info))
-        .route("/healthz", get(healthz))
+    Router::new().route("/v1/info", get(info)).route("/healthz", get(healthz))
 }
 
 async fn info(State(state): State<AppState>) -> Json<ServerInfo> {

@@ -5,8 +5,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use ling_proto::messages::{
-    ConversationKind, ConversationList, FileRef, HistoryPage, HistoryQuery, MarkReadRequest,
-    Message, MessageContent, ReadCursor, SendAck, SendMessageRequest, SystemEvent,
+    ConversationKind, ConversationList, FileRef, HistoryPage, HistoryQuery, MarkReadRequest, Message, MessageContent,
+    ReadCursor, SendAck, SendMessageRequest, SystemEvent,
 };
 use ling_proto::ws::ServerFrame;
 use ling_proto::{ConversationId, ErrorCode, Seq, UserId};
@@ -16,19 +16,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path, Query};
 use crate::hub;
 use crate::state::{AppState, now_ms};
-use crate::store::{
-    HistoryBound, NewMessage, Recall, Relation, SendContext, SendFacts, SendRule, StoreError,
-};
+use crate::store::{HistoryBound, NewMessage, Recall, Relation, SendContext, SendFacts, SendRule, StoreError};
 use crate::validate;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/conversations", get(conversations))
-        .route(
-            "/v1/conversations/{id}/messages",
-            get(history).post(send_http),
-        )
+        .route("/v1/conversations/{id}/messages", get(history).post(send_http))
         .route("/v1/conversations/{id}/messages/{seq}", get(one_message))
         .route("/v1/conversations/{id}/messages/{seq}/recall", post(recall))
         .route("/v1/conversations/{id}/read", post(read_http))
@@ -36,16 +31,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The caller's facts in a conversation, refusing non-members.
-pub async fn member_context(
-    state: &AppState,
-    user: UserId,
-    conversation: ConversationId,
-) -> ApiResult<SendContext> {
-    let ctx = state
-        .store
-        .send_context(user, conversation)
-        .await?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+pub async fn member_context(state: &AppState, user: UserId, conversation: ConversationId) -> ApiResult<SendContext> {
+    let ctx = state.store.send_context(user, conversation).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
     if !ctx.is_member {
         return Err(ApiError::not_a_member());
     }
@@ -64,24 +51,15 @@ pub fn write_rule(ctx: &SendContext, relation: Option<&Relation>) -> ApiResult<(
         ConversationKind::Direct => {
             let rel = relation.ok_or_else(|| ApiError::not_found("conversation peer"))?;
             if rel.any_block() {
-                return Err(ApiError::new(
-                    ErrorCode::Blocked,
-                    "one of you has blocked the other",
-                ));
+                return Err(ApiError::blocked());
             }
             if !rel.friends {
-                return Err(ApiError::new(
-                    ErrorCode::NotFriends,
-                    "you are no longer friends",
-                ));
+                return Err(ApiError::new(ErrorCode::NotFriends, "you are no longer friends"));
             }
         }
         ConversationKind::Group => {
             if ctx.group.is_some_and(|(_, dissolved)| dissolved) {
-                return Err(ApiError::new(
-                    ErrorCode::GroupDissolved,
-                    "the group was dissolved",
-                ));
+                return Err(ApiError::new(ErrorCode::GroupDissolved, "the group was dissolved"));
             }
         }
     }
@@ -98,11 +76,7 @@ pub async fn check_can_write(state: &AppState, user: UserId, ctx: &SendContext) 
 }
 
 /// Checks what a client wants to send and fills in file details from the upload.
-async fn prepare_content(
-    state: &AppState,
-    user: UserId,
-    content: MessageContent,
-) -> ApiResult<MessageContent> {
+async fn prepare_content(state: &AppState, user: UserId, content: MessageContent) -> ApiResult<MessageContent> {
     match content {
         MessageContent::Text { text } => {
             validate::message_text(&text, state.config.max_text_chars)?;
@@ -111,49 +85,24 @@ async fn prepare_content(
         MessageContent::Image { file, .. } => {
             let info = readable_file(state, user, &file).await?;
             match (info.width, info.height) {
-                (Some(width), Some(height)) => Ok(MessageContent::Image {
-                    file: file_ref(&info),
-                    width,
-                    height,
-                }),
-                _ => Err(ApiError::new(
-                    ErrorCode::InvalidContent,
-                    "that file is not an image the server can read",
-                )),
+                (Some(width), Some(height)) => Ok(MessageContent::Image { file: file_ref(&info), width, height }),
+                _ => Err(ApiError::new(ErrorCode::InvalidContent, "that file is not an image the server can read")),
             }
         }
         MessageContent::File { file } => {
             let info = readable_file(state, user, &file).await?;
-            Ok(MessageContent::File {
-                file: file_ref(&info),
-            })
+            Ok(MessageContent::File { file: file_ref(&info) })
         }
-        _ => Err(ApiError::new(
-            ErrorCode::InvalidContent,
-            "clients may send text, image and file messages only",
-        )),
+        _ => Err(ApiError::new(ErrorCode::InvalidContent, "clients may send text, image and file messages only")),
     }
 }
 
-async fn readable_file(
-    state: &AppState,
-    user: UserId,
-    file: &FileRef,
-) -> ApiResult<ling_proto::files::FileInfo> {
-    let missing = || {
-        ApiError::new(
-            ErrorCode::InvalidContent,
-            "the message refers to a file that does not exist",
-        )
-    };
+async fn readable_file(state: &AppState, user: UserId, file: &FileRef) -> ApiResult<ling_proto::files::FileInfo> {
+    let missing = || ApiError::new(ErrorCode::InvalidContent, "the message refers to a file that does not exist");
     if file.id.is_empty() || file.id.len() > 64 {
         return Err(missing());
     }
-    let (info, _) = state
-        .store
-        .file(file.id.clone())
-        .await?
-        .ok_or_else(missing)?;
+    let (info, _) = state.store.file(file.id.clone()).await?.ok_or_else(missing)?;
     if !state.store.can_read_file(user, file.id.clone()).await? {
         return Err(missing());
     }
@@ -161,12 +110,7 @@ async fn readable_file(
 }
 
 fn file_ref(info: &ling_proto::files::FileInfo) -> FileRef {
-    FileRef {
-        id: info.id.clone(),
-        name: info.name.clone(),
-        size: info.size,
-        mime: info.mime.clone(),
-    }
+    FileRef { id: info.id.clone(), name: info.name.clone(), size: info.size, mime: info.mime.clone() }
 }
 
 /// Sends a message: checks, stores (idempotently) and fans out.
@@ -192,8 +136,7 @@ pub async fn send_message(
     };
     let reply_to = req.reply_to;
     let rule: SendRule = Box::new(move |facts: &SendFacts| {
-        write_rule(&facts.context, facts.relation.as_ref())
-            .map_err(|e| StoreError::Rejected(e.code, e.message))?;
+        write_rule(&facts.context, facts.relation.as_ref()).map_err(|e| StoreError::Rejected(e.code, e.message))?;
         if let Some(r) = reply_to
             && !(1..=facts.context.last_seq).contains(&r)
         {
@@ -204,21 +147,11 @@ pub async fn send_message(
         }
         Ok(())
     });
-    let message = NewMessage {
-        sender: user,
-        client_msg_id: req.client_msg_id,
-        content,
-        reply_to,
-        now: now_ms(),
-    };
-    let (appended, members) = state
-        .store
-        .append_checked(conversation, message, rule)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("conversation"),
-            other => other.into(),
-        })?;
+    let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
+    let (appended, members) = state.store.append_checked(conversation, message, rule).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("conversation"),
+        other => other.into(),
+    })?;
     let m = appended.message;
     let ack = SendAck {
         client_msg_id: m.client_msg_id.clone(),
@@ -254,35 +187,20 @@ pub async fn post_system(
             },
         )
         .await?;
-    let ctx = state
-        .store
-        .send_context(by, conversation)
-        .await?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let ctx = state.store.send_context(by, conversation).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
     let mut audience = ctx.member_ids;
     for u in also {
         if !audience.contains(u) {
             audience.push(*u);
         }
     }
-    hub::send(
-        &*state.hub,
-        &audience,
-        &ServerFrame::Message {
-            message: appended.message.clone(),
-        },
-    );
+    hub::send(&*state.hub, &audience, &ServerFrame::Message { message: appended.message.clone() });
     Ok(appended.message)
 }
 
 /// Moves the caller's read cursor and tells their devices (and, in a direct
 /// conversation, the peer, for read receipts).
-pub async fn mark_read(
-    state: &AppState,
-    user: UserId,
-    conversation: ConversationId,
-    seq: Seq,
-) -> ApiResult<Seq> {
+pub async fn mark_read(state: &AppState, user: UserId, conversation: ConversationId, seq: Seq) -> ApiResult<Seq> {
     if seq < 0 {
         return Err(ApiError::invalid("seq may not be negative"));
     }
@@ -297,15 +215,7 @@ pub async fn mark_read(
     {
         audience.push(peer);
     }
-    hub::send(
-        &*state.hub,
-        &audience,
-        &ServerFrame::Read {
-            conversation_id: conversation,
-            user_id: user,
-            seq: cursor,
-        },
-    );
+    hub::send(&*state.hub, &audience, &ServerFrame::Read { conversation_id: conversation, user_id: user, seq: cursor });
     Ok(cursor)
 }
 
@@ -314,47 +224,26 @@ pub async fn typing(state: &AppState, user: UserId, conversation: ConversationId
     let ctx = member_context(state, user, conversation).await?;
     check_can_write(state, user, &ctx).await?;
     let others: Vec<UserId> = ctx.member_ids.into_iter().filter(|u| *u != user).collect();
-    hub::send(
-        &*state.hub,
-        &others,
-        &ServerFrame::Typing {
-            conversation_id: conversation,
-            user_id: user,
-        },
-    );
+    hub::send(&*state.hub, &others, &ServerFrame::Typing { conversation_id: conversation, user_id: user });
     Ok(())
 }
 
-async fn conversations(
-    State(state): State<AppState>,
-    auth: AuthUser,
-) -> ApiResult<Json<ConversationList>> {
-    Ok(Json(ConversationList {
-        conversations: state.store.conversations(auth.user_id).await?,
-    }))
+async fn conversations(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<ConversationList>> {
+    Ok(Json(ConversationList { conversations: state.store.conversations(auth.user_id).await? }))
 }
 
 fn history_bound(q: &HistoryQuery) -> ApiResult<HistoryBound> {
-    let given = [
-        q.after_seq.is_some(),
-        q.before_seq.is_some(),
-        q.after_time.is_some(),
-        q.before_time.is_some(),
-    ];
+    let given = [q.after_seq.is_some(), q.before_seq.is_some(), q.after_time.is_some(), q.before_time.is_some()];
     if given.iter().filter(|g| **g).count() > 1 {
-        return Err(ApiError::invalid(
-            "give at most one of after_seq, before_seq, after_time, before_time",
-        ));
+        return Err(ApiError::invalid("give at most one of after_seq, before_seq, after_time, before_time"));
     }
-    Ok(
-        match (q.after_seq, q.before_seq, q.after_time, q.before_time) {
-            (Some(s), ..) => HistoryBound::AfterSeq(s),
-            (_, Some(s), ..) => HistoryBound::BeforeSeq(s),
-            (_, _, Some(t), _) => HistoryBound::AfterTime(t),
-            (.., Some(t)) => HistoryBound::BeforeTime(t),
-            _ => HistoryBound::Latest,
-        },
-    )
+    Ok(match (q.after_seq, q.before_seq, q.after_time, q.before_time) {
+        (Some(s), ..) => HistoryBound::AfterSeq(s),
+        (_, Some(s), ..) => HistoryBound::BeforeSeq(s),
+        (_, _, Some(t), _) => HistoryBound::AfterTime(t),
+        (.., Some(t)) => HistoryBound::BeforeTime(t),
+        _ => HistoryBound::Latest,
+    })
 }
 
 async fn history(
@@ -366,9 +255,7 @@ async fn history(
     let bound = history_bound(&q)?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::invalid(format!(
-            "limit must be 1 to {MAX_PAGE_SIZE}"
-        )));
+        return Err(ApiError::invalid(format!("limit must be 1 to {MAX_PAGE_SIZE}")));
     }
     member_context(&state, auth.user_id, id).await?;
     Ok(Json(state.store.history(id, bound, limit).await?))
@@ -380,12 +267,7 @@ async fn one_message(
     Path((id, seq)): Path<(ConversationId, Seq)>,
 ) -> ApiResult<Json<Message>> {
     member_context(&state, auth.user_id, id).await?;
-    state
-        .store
-        .message(id, seq)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("message"))
+    state.store.message(id, seq).await?.map(Json).ok_or_else(|| ApiError::not_found("message"))
 }
 
 async fn send_http(
@@ -403,9 +285,7 @@ async fn read_http(
     Path(id): Path<ConversationId>,
     Json(req): Json<MarkReadRequest>,
 ) -> ApiResult<Json<MarkReadRequest>> {
-    Ok(Json(MarkReadRequest {
-        seq: mark_read(&state, auth.user_id, id, req.seq).await?,
-    }))
+    Ok(Json(MarkReadRequest { seq: mark_read(&state, auth.user_id, id, req.seq).await? }))
 }
 
 async fn read_cursors(
@@ -437,12 +317,6 @@ async fn recall(
             StoreError::NotFound => ApiError::not_found("message"),
             other => other.into(),
         })?;
-    hub::send(
-        &*state.hub,
-        &ctx.member_ids,
-        &ServerFrame::Message {
-            message: notice.clone(),
-        },
-    );
+    hub::send(&*state.hub, &ctx.member_ids, &ServerFrame::Message { message: notice.clone() });
     Ok(Json(notice))
 }

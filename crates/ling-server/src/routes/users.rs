@@ -13,9 +13,7 @@ use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users", get(search))
-        .route("/v1/users/{id}", get(profile))
+    Router::new().route("/v1/users", get(search)).route("/v1/users/{id}", get(profile))
 }
 
 #[derive(Deserialize)]
@@ -32,10 +30,7 @@ async fn search(
     if query.is_empty() || query.chars().count() > 64 {
         return Err(ApiError::invalid("q must be 1 to 64 characters"));
     }
-    let users = state
-        .store
-        .search_users(auth.user_id, query.to_owned(), 20)
-        .await?;
+    let users = state.store.search_users(auth.user_id, query.to_owned(), 20).await?;
     Ok(Json(UserSearchResponse { users }))
 }
 
@@ -48,11 +43,5 @@ async fn profile(
     if id != auth.user_id && state.store.relation(auth.user_id, id).await?.blocked_by {
         return Err(ApiError::not_found("user"));
     }
-    state
-        .store
-        .profiles(vec![id])
-        .await?
-        .pop()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("user"))
+    state.store.profiles(vec![id]).await?.pop().map(Json).ok_or_else(|| ApiError::not_found("user"))
 }

@@ -50,20 +50,14 @@ impl FromRequestParts<AppState> for WsAuth {
             Some(t) => t.to_owned(),
             None => {
                 let Query(q) = Query::<TokenQuery>::from_request_parts(parts, state).await?;
-                q.token.ok_or_else(|| {
-                    ApiError::new(ErrorCode::Unauthorized, "log in first: no token")
-                })?
+                q.token.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "log in first: no token"))?
             }
         };
         Ok(WsAuth(AuthUser::from_token(state, &token).await?))
     }
 }
 
-async fn upgrade(
-    State(state): State<AppState>,
-    WsAuth(auth): WsAuth,
-    ws: WebSocketUpgrade,
-) -> Response {
+async fn upgrade(State(state): State<AppState>, WsAuth(auth): WsAuth, ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(HARD_FRAME_BYTES)
         .max_frame_size(HARD_FRAME_BYTES)
         .read_buffer_size(4 * 1024)
@@ -163,15 +157,8 @@ async fn connection_task(state: AppState, auth: AuthUser, socket: WebSocket) {
         }
     }
     if close_code != 0 {
-        let frame = CloseFrame {
-            code: close_code,
-            reason: Utf8Bytes::from(close_reason),
-        };
-        let _ = tokio::time::timeout(
-            Duration::from_secs(2),
-            sink.send(Message::Close(Some(frame))),
-        )
-        .await;
+        let frame = CloseFrame { code: close_code, reason: Utf8Bytes::from(close_reason) };
+        let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(Message::Close(Some(frame)))).await;
     }
     if state.hub.unsubscribe(auth.user_id, sub.conn_id) {
         contacts::broadcast_presence(&state, auth.user_id, false).await;
@@ -180,12 +167,7 @@ async fn connection_task(state: AppState, auth: AuthUser, socket: WebSocket) {
 }
 
 fn error_frame(e: ApiError, client_msg_id: Option<String>, call_id: Option<String>) -> ServerFrame {
-    ServerFrame::Error {
-        code: e.code,
-        message: e.message,
-        client_msg_id,
-        call_id,
-    }
+    ServerFrame::Error { code: e.code, message: e.message, client_msg_id, call_id }
 }
 
 const KNOWN_TYPES: &[&str] = &["send", "typing", "read", "call", "ping"];
@@ -194,10 +176,7 @@ const KNOWN_TYPES: &[&str] = &["send", "typing", "read", "call", "ping"];
 async fn handle_text(state: &AppState, auth: AuthUser, text: &str) -> Option<ServerFrame> {
     if text.len() > MAX_FRAME_BYTES as usize {
         return Some(error_frame(
-            ApiError::new(
-                ErrorCode::FrameTooLarge,
-                format!("frames may be at most {MAX_FRAME_BYTES} bytes"),
-            ),
+            ApiError::new(ErrorCode::FrameTooLarge, format!("frames may be at most {MAX_FRAME_BYTES} bytes")),
             None,
             None,
         ));
@@ -207,57 +186,25 @@ async fn handle_text(state: &AppState, auth: AuthUser, text: &str) -> Option<Ser
         Err(e) => return Some(parse_error(text, e)),
     };
     match frame {
-        ClientFrame::Send {
-            client_msg_id,
-            conversation_id,
-            content,
-            reply_to,
-        } => {
+        ClientFrame::Send { client_msg_id, conversation_id, content, reply_to } => {
             let id = client_msg_id.clone();
-            let req = SendMessageRequest {
-                client_msg_id,
-                content,
-                reply_to,
-            };
-            Some(
-                match messages::send_message(state, auth.user_id, conversation_id, req).await {
-                    Ok(ack) => ServerFrame::Ack(ack),
-                    Err(e) => error_frame(e, Some(id), None),
-                },
-            )
+            let req = SendMessageRequest { client_msg_id, content, reply_to };
+            Some(match messages::send_message(state, auth.user_id, conversation_id, req).await {
+                Ok(ack) => ServerFrame::Ack(ack),
+                Err(e) => error_frame(e, Some(id), None),
+            })
         }
         ClientFrame::Typing { conversation_id } => {
-            messages::typing(state, auth.user_id, conversation_id)
-                .await
-                .err()
-                .map(|e| error_frame(e, None, None))
+            messages::typing(state, auth.user_id, conversation_id).await.err().map(|e| error_frame(e, None, None))
         }
-        ClientFrame::Read {
-            conversation_id,
-            seq,
-        } => messages::mark_read(state, auth.user_id, conversation_id, seq)
+        ClientFrame::Read { conversation_id, seq } => messages::mark_read(state, auth.user_id, conversation_id, seq)
             .await
             .err()
             .map(|e| error_frame(e, None, None)),
-        ClientFrame::Call {
-            call_id,
-            conversation_id,
-            to_user,
-            to_device,
-            signal,
-        } => {
+        ClientFrame::Call { call_id, conversation_id, to_user, to_device, signal } => {
             let id = call_id.clone();
-            let signal = calls::Signal {
-                call_id,
-                conversation_id,
-                to_user,
-                to_device,
-                signal,
-            };
-            calls::relay(state, auth, signal)
-                .await
-                .err()
-                .map(|e| error_frame(e, None, Some(id)))
+            let signal = calls::Signal { call_id, conversation_id, to_user, to_device, signal };
+            calls::relay(state, auth, signal).await.err().map(|e| error_frame(e, None, Some(id)))
         }
         ClientFrame::Ping { nonce } => Some(ServerFrame::Pong { nonce }),
     }
@@ -267,23 +214,13 @@ async fn handle_text(state: &AppState, auth: AuthUser, text: &str) -> Option<Ser
 /// `invalid_json`, echoing the `client_msg_id` / `call_id` if one is readable.
 fn parse_error(text: &str, e: serde_json::Error) -> ServerFrame {
     let value: Option<serde_json::Value> = serde_json::from_str(text).ok();
-    let field = |name: &str| {
-        value
-            .as_ref()
-            .and_then(|v| v.get(name))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
+    let field = |name: &str| value.as_ref().and_then(|v| v.get(name)).and_then(|v| v.as_str()).map(str::to_owned);
     let kind = field("type");
     let err: ApiResult<()> = match kind.as_deref() {
-        Some(t) if !KNOWN_TYPES.contains(&t) => Err(ApiError::new(
-            ErrorCode::UnknownFrame,
-            format!("unknown frame type `{t}`"),
-        )),
-        _ => Err(ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("malformed frame: {e}"),
-        )),
+        Some(t) if !KNOWN_TYPES.contains(&t) => {
+            Err(ApiError::new(ErrorCode::UnknownFrame, format!("unknown frame type `{t}`")))
+        }
+        _ => Err(ApiError::new(ErrorCode::InvalidJson, format!("malformed frame: {e}"))),
     };
     let e = err.expect_err("always an error");
     error_frame(e, field("client_msg_id"), field("call_id"))

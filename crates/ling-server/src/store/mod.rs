@@ -12,14 +12,9 @@ use ling_proto::auth::SessionInfo;
 use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList};
 use ling_proto::files::FileInfo;
 use ling_proto::groups::{Group, GroupJoinRequest, GroupMember, GroupSummary, JoinPolicy, Role};
-use ling_proto::messages::{
-    Conversation, ConversationKind, HistoryPage, Message, MessageContent, ReadCursor,
-};
+use ling_proto::messages::{Conversation, ConversationKind, HistoryPage, Message, MessageContent, ReadCursor};
 use ling_proto::users::{Me, UserProfile};
-use ling_proto::{
-    ConversationId, ErrorCode, FileId, FriendGroupId, GroupId, Millis, Patch, Seq, SessionId,
-    UserId,
-};
+use ling_proto::{ConversationId, ErrorCode, FileId, FriendGroupId, GroupId, Millis, Patch, Seq, SessionId, UserId};
 
 pub mod sqlite;
 
@@ -95,10 +90,7 @@ pub trait AccountStore: Send + Sync {
     /// Creates an account; `Conflict` if the username is taken.
     async fn create_user(&self, user: NewUser) -> StoreResult<Me>;
     /// `(id, password_hash, recovery_hash)` by lower-case username.
-    async fn credentials_by_username(
-        &self,
-        username: &str,
-    ) -> StoreResult<Option<(UserId, String, String)>>;
+    async fn credentials_by_username(&self, username: &str) -> StoreResult<Option<(UserId, String, String)>>;
     /// `(password_hash, recovery_hash)` by id.
     async fn credentials_by_id(&self, user: UserId) -> StoreResult<(String, String)>;
     /// Replaces the password hash.
@@ -112,12 +104,7 @@ pub trait AccountStore: Send + Sync {
     /// Applies a validated change.
     async fn update_profile(&self, user: UserId, change: ProfileChange) -> StoreResult<Me>;
     /// Username prefix or display-name substring, case-insensitive; users who blocked `viewer` left out.
-    async fn search_users(
-        &self,
-        viewer: UserId,
-        query: String,
-        limit: u32,
-    ) -> StoreResult<Vec<UserProfile>>;
+    async fn search_users(&self, viewer: UserId, query: String, limit: u32) -> StoreResult<Vec<UserProfile>>;
 
     /// Stores a new session by its token's hash.
     async fn create_session(
@@ -136,11 +123,7 @@ pub trait AccountStore: Send + Sync {
     /// Revokes one of the user's sessions; false if it was not theirs.
     async fn delete_session(&self, user: UserId, session: SessionId) -> StoreResult<bool>;
     /// Revokes all of the user's sessions but `keep`; returns the revoked ids.
-    async fn delete_sessions_except(
-        &self,
-        user: UserId,
-        keep: Option<SessionId>,
-    ) -> StoreResult<Vec<SessionId>>;
+    async fn delete_sessions_except(&self, user: UserId, keep: Option<SessionId>) -> StoreResult<Vec<SessionId>>;
 }
 
 /// How two users stand with each other.
@@ -227,12 +210,7 @@ pub trait ContactStore: Send + Sync {
     /// A new category at the end; `Conflict` on a duplicate name.
     async fn create_friend_group(&self, user: UserId, name: String) -> StoreResult<FriendGroup>;
     /// Renames; `NotFound` if not the user's.
-    async fn rename_friend_group(
-        &self,
-        user: UserId,
-        id: FriendGroupId,
-        name: String,
-    ) -> StoreResult<FriendGroup>;
+    async fn rename_friend_group(&self, user: UserId, id: FriendGroupId, name: String) -> StoreResult<FriendGroup>;
     /// Deletes; friends in it become uncategorized. False if not the user's.
     async fn delete_friend_group(&self, user: UserId, id: FriendGroupId) -> StoreResult<bool>;
     /// Blocks (idempotent).
@@ -295,12 +273,7 @@ pub trait GroupStore: Send + Sync {
     /// All members' ids.
     async fn member_ids(&self, group: GroupId) -> StoreResult<Vec<UserId>>;
     /// Adds members (skipping those in already); returns who was added.
-    async fn add_members(
-        &self,
-        group: GroupId,
-        users: Vec<UserId>,
-        now: Millis,
-    ) -> StoreResult<Vec<UserId>>;
+    async fn add_members(&self, group: GroupId, users: Vec<UserId>, now: Millis) -> StoreResult<Vec<UserId>>;
     /// Removes a member; false if not one.
     async fn remove_member(&self, group: GroupId, user: UserId) -> StoreResult<bool>;
     /// Applies a validated change.
@@ -308,25 +281,13 @@ pub trait GroupStore: Send + Sync {
     /// Sets a member's role (not to or from owner).
     async fn set_role(&self, group: GroupId, user: UserId, role: Role) -> StoreResult<()>;
     /// Makes `to` the owner and `from` an admin.
-    async fn transfer_ownership(&self, group: GroupId, from: UserId, to: UserId)
-    -> StoreResult<()>;
+    async fn transfer_ownership(&self, group: GroupId, from: UserId, to: UserId) -> StoreResult<()>;
     /// Sets a member's nickname.
-    async fn set_nickname(
-        &self,
-        group: GroupId,
-        user: UserId,
-        nickname: Option<String>,
-    ) -> StoreResult<()>;
+    async fn set_nickname(&self, group: GroupId, user: UserId, nickname: Option<String>) -> StoreResult<()>;
     /// Marks the group dissolved and drops pending join requests.
     async fn dissolve(&self, group: GroupId) -> StoreResult<()>;
     /// Records (or refreshes) a join request.
-    async fn create_join_request(
-        &self,
-        group: GroupId,
-        user: UserId,
-        message: String,
-        now: Millis,
-    ) -> StoreResult<()>;
+    async fn create_join_request(&self, group: GroupId, user: UserId, message: String, now: Millis) -> StoreResult<()>;
     /// Pending join requests.
     async fn join_requests(&self, group: GroupId) -> StoreResult<Vec<GroupJoinRequest>>;
     /// Removes a join request and returns whose it was.
@@ -420,18 +381,10 @@ pub struct Recall {
 #[async_trait]
 pub trait MessageStore: Send + Sync {
     /// The facts about `user` in `conversation`; `None` if it does not exist.
-    async fn send_context(
-        &self,
-        user: UserId,
-        conversation: ConversationId,
-    ) -> StoreResult<Option<SendContext>>;
+    async fn send_context(&self, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>>;
     /// Appends a message with the next seq, or finds the earlier one with the same `(sender, client_msg_id)`.
     /// A message naming a file makes the file readable by the conversation's members.
-    async fn append(
-        &self,
-        conversation: ConversationId,
-        message: NewMessage,
-    ) -> StoreResult<Appended>;
+    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<Appended>;
     /// Like [`MessageStore::append`], but first reads the [`SendFacts`] and lets
     /// `rule` refuse, all in one transaction. A duplicate `(sender,
     /// client_msg_id)` is answered before the rule runs (a resend always gets
@@ -443,25 +396,14 @@ pub trait MessageStore: Send + Sync {
         rule: SendRule,
     ) -> StoreResult<(Appended, Vec<UserId>)>;
     /// One message.
-    async fn message(&self, conversation: ConversationId, seq: Seq)
-    -> StoreResult<Option<Message>>;
+    async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>>;
     /// A page of history, ascending by seq, and whether there is more beyond it.
-    async fn history(
-        &self,
-        conversation: ConversationId,
-        bound: HistoryBound,
-        limit: u32,
-    ) -> StoreResult<HistoryPage>;
+    async fn history(&self, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage>;
     /// The user's conversations, newest activity first.
     async fn conversations(&self, user: UserId) -> StoreResult<Vec<Conversation>>;
     /// Moves the user's read cursor forward (clamped to the last seq); returns
     /// the cursor and whether it moved.
-    async fn mark_read(
-        &self,
-        user: UserId,
-        conversation: ConversationId,
-        seq: Seq,
-    ) -> StoreResult<(Seq, bool)>;
+    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<(Seq, bool)>;
     /// Every member's read cursor.
     async fn read_cursors(&self, conversation: ConversationId) -> StoreResult<Vec<ReadCursor>>;
     /// Replaces a message's content with `Recalled` and appends a `MessageRecalled`

@@ -6,13 +6,7 @@ use ling_proto::ws::{CallSignal, ClientFrame, ServerFrame};
 use crate::common::*;
 
 fn call(conv: i64, to: i64, signal: CallSignal) -> ClientFrame {
-    ClientFrame::Call {
-        call_id: "call-1".into(),
-        conversation_id: conv,
-        to_user: to,
-        to_device: None,
-        signal,
-    }
+    ClientFrame::Call { call_id: "call-1".into(), conversation_id: conv, to_user: to, to_device: None, signal }
 }
 
 fn call_error(f: &ServerFrame) -> Option<(ErrorCode, Option<String>)> {
@@ -23,8 +17,7 @@ fn call_error(f: &ServerFrame) -> Option<(ErrorCode, Option<String>)> {
 }
 
 #[tokio::test]
-async fn test_an_invite_rings_every_device_and_the_answer_reaches_the_caller_and_silences_the_rest()
-{
+async fn test_an_invite_rings_every_device_and_the_answer_reaches_the_caller_and_silences_the_rest() {
     let server = TestServer::start().await;
     let (alice, bob) = (server.user("alice").await, server.user("bob").await);
     let conv = befriend(&alice, &bob).await;
@@ -33,36 +26,12 @@ async fn test_an_invite_rings_every_device_and_the_answer_reaches_the_caller_and
     let mut b1 = bob.ws().await;
     let mut b2 = bob_phone.ws().await;
 
-    a.send(&call(
-        conv,
-        bob.id(),
-        CallSignal::Invite {
-            media: CallMedia::Video,
-        },
-    ))
-    .await;
+    a.send(&call(conv, bob.id(), CallSignal::Invite { media: CallMedia::Video })).await;
     for b in [&mut b1, &mut b2] {
-        match b
-            .recv_until(|f| matches!(f, ServerFrame::Call { .. }))
-            .await
-        {
-            ServerFrame::Call {
-                call_id,
-                from_user,
-                from_device,
-                signal,
-                ..
-            } => {
-                assert_eq!(
-                    (call_id.as_str(), from_user, from_device),
-                    ("call-1", alice.id(), alice.session_id)
-                );
-                assert_eq!(
-                    signal,
-                    CallSignal::Invite {
-                        media: CallMedia::Video
-                    }
-                );
+        match b.recv_until(|f| matches!(f, ServerFrame::Call { .. })).await {
+            ServerFrame::Call { call_id, from_user, from_device, signal, .. } => {
+                assert_eq!((call_id.as_str(), from_user, from_device), ("call-1", alice.id(), alice.session_id));
+                assert_eq!(signal, CallSignal::Invite { media: CallMedia::Video });
             }
             _ => unreachable!(),
         }
@@ -77,18 +46,10 @@ async fn test_an_invite_rings_every_device_and_the_answer_reaches_the_caller_and
     })
     .await;
     for ws in [&mut a, &mut b1] {
-        match ws
-            .recv_until(|f| matches!(f, ServerFrame::Call { .. }))
-            .await
-        {
-            ServerFrame::Call {
-                signal,
-                from_device,
-                ..
-            } => assert_eq!(
-                (signal, from_device),
-                (CallSignal::Accept, bob_phone.session_id)
-            ),
+        match ws.recv_until(|f| matches!(f, ServerFrame::Call { .. })).await {
+            ServerFrame::Call { signal, from_device, .. } => {
+                assert_eq!((signal, from_device), (CallSignal::Accept, bob_phone.session_id))
+            }
             _ => unreachable!(),
         }
     }
@@ -98,21 +59,11 @@ async fn test_an_invite_rings_every_device_and_the_answer_reaches_the_caller_and
         conversation_id: conv,
         to_user: bob.id(),
         to_device: Some(bob_phone.session_id),
-        signal: CallSignal::Offer {
-            sdp: "v=0 offer".into(),
-        },
+        signal: CallSignal::Offer { sdp: "v=0 offer".into() },
     })
     .await;
-    match b2
-        .recv_until(|f| matches!(f, ServerFrame::Call { .. }))
-        .await
-    {
-        ServerFrame::Call { signal, .. } => assert_eq!(
-            signal,
-            CallSignal::Offer {
-                sdp: "v=0 offer".into()
-            }
-        ),
+    match b2.recv_until(|f| matches!(f, ServerFrame::Call { .. })).await {
+        ServerFrame::Call { signal, .. } => assert_eq!(signal, CallSignal::Offer { sdp: "v=0 offer".into() }),
         _ => unreachable!(),
     }
     b2.send(&ClientFrame::Call {
@@ -128,85 +79,35 @@ async fn test_an_invite_rings_every_device_and_the_answer_reaches_the_caller_and
     })
     .await;
     assert!(matches!(
-        a.recv_until(|f| matches!(f, ServerFrame::Call { .. }))
-            .await,
-        ServerFrame::Call {
-            signal: CallSignal::Ice { .. },
-            ..
-        }
+        a.recv_until(|f| matches!(f, ServerFrame::Call { .. })).await,
+        ServerFrame::Call { signal: CallSignal::Ice { .. }, .. }
     ));
-    b1.expect_silence(std::time::Duration::from_millis(200))
-        .await;
+    b1.expect_silence(std::time::Duration::from_millis(200)).await;
 }
 
 #[tokio::test]
 async fn test_strangers_ex_friends_and_blocked_users_cannot_signal() {
     let server = TestServer::start().await;
-    let (alice, bob, eve) = (
-        server.user("alice").await,
-        server.user("bob").await,
-        server.user("eve").await,
-    );
+    let (alice, bob, eve) = (server.user("alice").await, server.user("bob").await, server.user("eve").await);
     let conv = befriend(&alice, &bob).await;
     let mut b = bob.ws().await;
     let mut e = eve.ws().await;
 
-    e.send(&call(
-        conv,
-        bob.id(),
-        CallSignal::Invite {
-            media: CallMedia::Audio,
-        },
-    ))
-    .await;
-    assert_eq!(
-        call_error(&e.recv().await),
-        Some((ErrorCode::NotAMember, Some("call-1".into())))
-    );
+    e.send(&call(conv, bob.id(), CallSignal::Invite { media: CallMedia::Audio })).await;
+    assert_eq!(call_error(&e.recv().await), Some((ErrorCode::NotAMember, Some("call-1".into()))));
 
-    let _: Empty = alice
-        .put(&format!("/v1/blocks/{}", bob.id()), &serde_json::json!({}))
-        .await
-        .unwrap();
-    b.send(&call(
-        conv,
-        alice.id(),
-        CallSignal::Invite {
-            media: CallMedia::Audio,
-        },
-    ))
-    .await;
+    let _: Empty = alice.put(&format!("/v1/blocks/{}", bob.id()), &serde_json::json!({})).await.unwrap();
+    b.send(&call(conv, alice.id(), CallSignal::Invite { media: CallMedia::Audio })).await;
     assert_eq!(
-        call_error(
-            &b.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
-                .await
-        )
-        .map(|e| e.0),
+        call_error(&b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await).map(|e| e.0),
         Some(ErrorCode::Blocked)
     );
-    alice
-        .delete(&format!("/v1/blocks/{}", bob.id()))
-        .await
-        .unwrap();
+    alice.delete(&format!("/v1/blocks/{}", bob.id())).await.unwrap();
 
-    alice
-        .delete(&format!("/v1/friends/{}", bob.id()))
-        .await
-        .unwrap();
-    b.send(&call(
-        conv,
-        alice.id(),
-        CallSignal::Invite {
-            media: CallMedia::Audio,
-        },
-    ))
-    .await;
+    alice.delete(&format!("/v1/friends/{}", bob.id())).await.unwrap();
+    b.send(&call(conv, alice.id(), CallSignal::Invite { media: CallMedia::Audio })).await;
     assert_eq!(
-        call_error(
-            &b.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
-                .await
-        )
-        .map(|e| e.0),
+        call_error(&b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await).map(|e| e.0),
         Some(ErrorCode::NotFriends)
     );
 
@@ -219,20 +120,12 @@ async fn test_strangers_ex_friends_and_blocked_users_cannot_signal() {
     })
     .await;
     assert_eq!(
-        call_error(
-            &b.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
-                .await
-        )
-        .map(|e| e.0),
+        call_error(&b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await).map(|e| e.0),
         Some(ErrorCode::InvalidCallSignal)
     );
     b.send(&call(conv, bob.id(), CallSignal::Hangup)).await;
     assert_eq!(
-        call_error(
-            &b.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
-                .await
-        )
-        .map(|e| e.0),
+        call_error(&b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await).map(|e| e.0),
         Some(ErrorCode::InvalidTarget)
     );
 }
@@ -240,49 +133,24 @@ async fn test_strangers_ex_friends_and_blocked_users_cannot_signal() {
 #[tokio::test]
 async fn test_group_members_signal_each_other_but_not_outsiders() {
     let server = TestServer::start().await;
-    let (alice, bob, carol, dave) = (
-        server.user("alice").await,
-        server.user("bob").await,
-        server.user("carol").await,
-        server.user("dave").await,
-    );
+    let (alice, bob, carol, dave) =
+        (server.user("alice").await, server.user("bob").await, server.user("carol").await, server.user("dave").await);
     befriend(&alice, &bob).await;
     befriend(&alice, &carol).await;
     befriend(&alice, &dave).await;
     let g: Group = alice
-        .post(
-            "/v1/groups",
-            &serde_json::json!({"name": "g", "member_ids": [bob.id(), carol.id()]}),
-        )
+        .post("/v1/groups", &serde_json::json!({"name": "g", "member_ids": [bob.id(), carol.id()]}))
         .await
         .unwrap();
     let mut b = bob.ws().await;
     let mut c = carol.ws().await;
-    b.send(&call(
-        g.conversation_id,
-        carol.id(),
-        CallSignal::Invite {
-            media: CallMedia::Audio,
-        },
-    ))
-    .await;
+    b.send(&call(g.conversation_id, carol.id(), CallSignal::Invite { media: CallMedia::Audio })).await;
     assert!(
         matches!(c.recv_until(|f| matches!(f, ServerFrame::Call { .. })).await, ServerFrame::Call { from_user, .. } if from_user == bob.id())
     );
-    b.send(&call(
-        g.conversation_id,
-        dave.id(),
-        CallSignal::Invite {
-            media: CallMedia::Audio,
-        },
-    ))
-    .await;
+    b.send(&call(g.conversation_id, dave.id(), CallSignal::Invite { media: CallMedia::Audio })).await;
     assert_eq!(
-        call_error(
-            &b.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
-                .await
-        )
-        .map(|e| e.0),
+        call_error(&b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await).map(|e| e.0),
         Some(ErrorCode::NotAMember)
     );
 }

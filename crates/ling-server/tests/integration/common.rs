@@ -55,13 +55,7 @@ impl TestServer {
         let task = tokio::spawn(ling_server::run(listener, config.clone(), async move {
             let _ = rx.await;
         }));
-        TestServer {
-            addr,
-            config,
-            stop: Some(tx),
-            task: Some(task),
-            _dir: None,
-        }
+        TestServer { addr, config, stop: Some(tx), task: Some(task), _dir: None }
     }
 
     /// Shuts down gracefully (as on SIGTERM) and waits until it has stopped.
@@ -70,11 +64,7 @@ impl TestServer {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task)
-                .await
-                .expect("server stops in time")
-                .unwrap()
-                .unwrap();
+            tokio::time::timeout(Duration::from_secs(20), task).await.expect("server stops in time").unwrap().unwrap();
         }
     }
 
@@ -132,7 +122,10 @@ impl TestServer {
     pub async fn login(&self, name: &str, password: &str) -> Result<Client, ApiErr> {
         let mut c = self.anon();
         let r: LoginResponse = c
-            .post("/v1/auth/login", &serde_json::json!({"username": name, "password": password, "device_name": "second"}))
+            .post(
+                "/v1/auth/login",
+                &serde_json::json!({"username": name, "password": password, "device_name": "second"}),
+            )
             .await?;
         c.token = Some(r.session.token);
         c.session_id = r.session.id;
@@ -203,61 +196,25 @@ impl Client {
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiErr> {
         self.call(Method::GET, path, None).await
     }
-    pub async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T, ApiErr> {
-        self.call(
-            Method::POST,
-            path,
-            Some(serde_json::to_string(body).unwrap()),
-        )
-        .await
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiErr> {
+        self.call(Method::POST, path, Some(serde_json::to_string(body).unwrap())).await
     }
-    pub async fn patch<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T, ApiErr> {
-        self.call(
-            Method::PATCH,
-            path,
-            Some(serde_json::to_string(body).unwrap()),
-        )
-        .await
+    pub async fn patch<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiErr> {
+        self.call(Method::PATCH, path, Some(serde_json::to_string(body).unwrap())).await
     }
-    pub async fn put<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T, ApiErr> {
-        self.call(
-            Method::PUT,
-            path,
-            Some(serde_json::to_string(body).unwrap()),
-        )
-        .await
+    pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiErr> {
+        self.call(Method::PUT, path, Some(serde_json::to_string(body).unwrap())).await
     }
     pub async fn delete(&self, path: &str) -> Result<(), ApiErr> {
-        self.call::<Empty>(Method::DELETE, path, None)
-            .await
-            .map(|_| ())
+        self.call::<Empty>(Method::DELETE, path, None).await.map(|_| ())
     }
 
     /// Opens this device's WebSocket and reads the `hello`.
     pub async fn ws(&self) -> Ws {
-        let mut req = format!("{}/v1/ws", self.ws_base)
-            .into_client_request()
-            .unwrap();
+        let mut req = format!("{}/v1/ws", self.ws_base).into_client_request().unwrap();
         let token = self.token.as_ref().expect("logged in");
-        req.headers_mut().insert(
-            "authorization",
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        let (stream, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .expect("websocket connects");
+        req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        let (stream, _) = tokio_tungstenite::connect_async(req).await.expect("websocket connects");
         let mut ws = Ws { stream };
         match ws.recv().await {
             ServerFrame::Hello { .. } => ws,
@@ -275,20 +232,12 @@ pub async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, A
     let status = resp.status();
     let bytes = resp.bytes().await.expect("body read");
     if status.is_success() {
-        let bytes = if bytes.is_empty() {
-            &b"{}"[..]
-        } else {
-            &bytes[..]
-        };
-        Ok(serde_json::from_slice(bytes).unwrap_or_else(|e| {
-            panic!("bad success body ({e}): {}", String::from_utf8_lossy(bytes))
-        }))
+        let bytes = if bytes.is_empty() { &b"{}"[..] } else { &bytes[..] };
+        Ok(serde_json::from_slice(bytes)
+            .unwrap_or_else(|e| panic!("bad success body ({e}): {}", String::from_utf8_lossy(bytes))))
     } else {
         let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            panic!(
-                "error {status} without an error body ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-            )
+            panic!("error {status} without an error body ({e}): {}", String::from_utf8_lossy(&bytes))
         });
         Err(ApiErr { status, body })
     }
@@ -304,10 +253,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 impl Ws {
     pub async fn send(&mut self, frame: &ClientFrame) {
-        self.stream
-            .send(Message::text(serde_json::to_string(frame).unwrap()))
-            .await
-            .unwrap();
+        self.stream.send(Message::text(serde_json::to_string(frame).unwrap())).await.unwrap();
     }
 
     pub async fn send_raw(&mut self, msg: Message) {
@@ -324,8 +270,7 @@ impl Ws {
                 .expect("frame ok");
             match msg {
                 Message::Text(t) => {
-                    return serde_json::from_str(t.as_str())
-                        .unwrap_or_else(|e| panic!("bad frame {t}: {e}"));
+                    return serde_json::from_str(t.as_str()).unwrap_or_else(|e| panic!("bad frame {t}: {e}"));
                 }
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("expected a text frame, got {other:?}"),
@@ -358,10 +303,7 @@ impl Ws {
     /// Reads until the server closes; returns its close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
         loop {
-            match tokio::time::timeout(WAIT, self.stream.next())
-                .await
-                .expect("closed in time")
-            {
+            match tokio::time::timeout(WAIT, self.stream.next()).await.expect("closed in time") {
                 Some(Ok(Message::Close(f))) => return f,
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return None,
@@ -373,37 +315,16 @@ impl Ws {
 /// Makes `a` and `b` friends; returns their conversation.
 pub async fn befriend(a: &Client, b: &Client) -> i64 {
     use ling_proto::contacts::{FriendRequest, SendFriendRequest};
-    let req: FriendRequest = a
-        .post(
-            "/v1/friend-requests",
-            &SendFriendRequest {
-                user_id: b.id(),
-                message: "hi".into(),
-            },
-        )
-        .await
-        .unwrap();
-    let _: FriendRequest = b
-        .post(
-            &format!("/v1/friend-requests/{}/accept", req.id),
-            &serde_json::json!({}),
-        )
-        .await
-        .unwrap();
+    let req: FriendRequest =
+        a.post("/v1/friend-requests", &SendFriendRequest { user_id: b.id(), message: "hi".into() }).await.unwrap();
+    let _: FriendRequest =
+        b.post(&format!("/v1/friend-requests/{}/accept", req.id), &serde_json::json!({})).await.unwrap();
     let friends: Vec<ling_proto::contacts::Friend> = a.get("/v1/friends").await.unwrap();
-    friends
-        .iter()
-        .find(|f| f.user.id == b.id())
-        .expect("friends now")
-        .conversation_id
+    friends.iter().find(|f| f.user.id == b.id()).expect("friends now").conversation_id
 }
 
 /// Sends a text over HTTP; returns the ack.
-pub async fn send_text(
-    c: &Client,
-    conversation: i64,
-    text: &str,
-) -> Result<ling_proto::messages::SendAck, ApiErr> {
+pub async fn send_text(c: &Client, conversation: i64, text: &str) -> Result<ling_proto::messages::SendAck, ApiErr> {
     c.post(
         &format!("/v1/conversations/{conversation}/messages"),
         &ling_proto::messages::SendMessageRequest {

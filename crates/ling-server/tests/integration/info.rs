@@ -7,10 +7,7 @@ use crate::common::*;
 async fn test_info_describes_the_server_without_login() {
     let server = TestServer::start_with(|c| {
         c.name = "ACME chat".into();
-        c.ice_servers = vec![
-            "stun:stun.example.org:3478".into(),
-            "turn:turn.example.org:3478".into(),
-        ];
+        c.ice_servers = vec!["stun:stun.example.org:3478".into(), "turn:turn.example.org:3478".into()];
         c.turn_username = Some("u".into());
         c.turn_credential = Some("p".into());
     })
@@ -35,17 +32,10 @@ async fn test_healthz_answers_ok() {
 #[tokio::test]
 async fn test_unknown_paths_and_methods_get_error_codes() {
     let server = TestServer::start().await;
-    let e = server
-        .anon()
-        .get::<serde_json::Value>("/v1/nope")
-        .await
-        .unwrap_err();
+    let e = server.anon().get::<serde_json::Value>("/v1/nope").await.unwrap_err();
     assert_eq!((e.status.as_u16(), e.code()), (404, ErrorCode::NotFound));
     let e = server.anon().delete("/v1/info").await.unwrap_err();
-    assert_eq!(
-        (e.status.as_u16(), e.code()),
-        (405, ErrorCode::MethodNotAllowed)
-    );
+    assert_eq!((e.status.as_u16(), e.code()), (405, ErrorCode::MethodNotAllowed));
 }
 
 #[tokio::test]

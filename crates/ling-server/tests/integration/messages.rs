@@ -1,7 +1,7 @@
 use ling_proto::ErrorCode;
 use ling_proto::messages::{
-    ConversationList, HistoryPage, MarkReadRequest, Message, MessageContent, ReadCursor, SendAck,
-    SendMessageRequest, SystemEvent,
+    ConversationList, HistoryPage, MarkReadRequest, Message, MessageContent, ReadCursor, SendAck, SendMessageRequest,
+    SystemEvent,
 };
 use ling_proto::ws::{ClientFrame, ServerFrame};
 use ling_server::store::sqlite::SqliteStore;
@@ -42,15 +42,9 @@ async fn test_a_message_sent_over_the_websocket_is_acked_and_reaches_every_devic
         "seq 1 is the friends-connected notice"
     );
     for ws in [&mut b, &mut a2] {
-        match ws
-            .recv_until(|f| matches!(f, ServerFrame::Message { .. }))
-            .await
-        {
+        match ws.recv_until(|f| matches!(f, ServerFrame::Message { .. })).await {
             ServerFrame::Message { message } => {
-                assert_eq!(
-                    (message.seq, message.sender_id, message.send_time),
-                    (2, alice.id(), ack.send_time)
-                );
+                assert_eq!((message.seq, message.sender_id, message.send_time), (2, alice.id(), ack.send_time));
                 assert_eq!(message.content, text("你好 👋"));
             }
             _ => unreachable!(),
@@ -64,15 +58,8 @@ async fn test_resending_the_same_client_msg_id_returns_the_first_ack_and_stores_
     let alice = server.user("alice").await;
     let bob = server.user("bob").await;
     let conv = befriend(&alice, &bob).await;
-    let req = SendMessageRequest {
-        client_msg_id: new_id(),
-        content: text("once"),
-        reply_to: None,
-    };
-    let first: SendAck = alice
-        .post(&format!("/v1/conversations/{conv}/messages"), &req)
-        .await
-        .unwrap();
+    let req = SendMessageRequest { client_msg_id: new_id(), content: text("once"), reply_to: None };
+    let first: SendAck = alice.post(&format!("/v1/conversations/{conv}/messages"), &req).await.unwrap();
     let mut ws = alice.ws().await;
     ws.send(&ClientFrame::Send {
         client_msg_id: req.client_msg_id.clone(),
@@ -85,17 +72,8 @@ async fn test_resending_the_same_client_msg_id_returns_the_first_ack_and_stores_
         ServerFrame::Ack(again) => assert_eq!(again, first),
         _ => unreachable!(),
     }
-    let page: HistoryPage = bob
-        .get(&format!("/v1/conversations/{conv}/messages"))
-        .await
-        .unwrap();
-    assert_eq!(
-        page.messages
-            .iter()
-            .filter(|m| m.content == text("once"))
-            .count(),
-        1
-    );
+    let page: HistoryPage = bob.get(&format!("/v1/conversations/{conv}/messages")).await.unwrap();
+    assert_eq!(page.messages.iter().filter(|m| m.content == text("once")).count(), 1);
 }
 
 #[tokio::test]
@@ -106,14 +84,8 @@ async fn test_concurrent_senders_get_gap_free_increasing_seqs() {
     let conv = befriend(&alice, &bob).await;
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let c = if i % 2 == 0 {
-            alice.clone()
-        } else {
-            bob.clone()
-        };
-        tasks.push(tokio::spawn(async move {
-            send_text(&c, conv, &format!("m{i}")).await.unwrap().seq
-        }));
+        let c = if i % 2 == 0 { alice.clone() } else { bob.clone() };
+        tasks.push(tokio::spawn(async move { send_text(&c, conv, &format!("m{i}")).await.unwrap().seq }));
     }
     let mut seqs: Vec<i64> = Vec::new();
     for t in tasks {
@@ -121,19 +93,12 @@ async fn test_concurrent_senders_get_gap_free_increasing_seqs() {
     }
     seqs.sort_unstable();
     assert_eq!(seqs, (2..42).collect::<Vec<_>>());
-    let page: HistoryPage = alice
-        .get(&format!(
-            "/v1/conversations/{conv}/messages?after_seq=0&limit=200"
-        ))
-        .await
-        .unwrap();
+    let page: HistoryPage =
+        alice.get(&format!("/v1/conversations/{conv}/messages?after_seq=0&limit=200")).await.unwrap();
     let got: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
     assert_eq!(got, (1..42).collect::<Vec<_>>());
     let times: Vec<i64> = page.messages.iter().map(|m| m.send_time).collect();
-    assert!(
-        times.windows(2).all(|w| w[0] <= w[1]),
-        "send_time never decreases along seq"
-    );
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "send_time never decreases along seq");
 }
 
 #[tokio::test]
@@ -148,10 +113,7 @@ async fn test_history_pages_by_seq_and_by_time_with_has_more() {
     let path = |q: &str| format!("/v1/conversations/{conv}/messages?{q}");
     // Newest page.
     let newest: HistoryPage = bob.get(&path("limit=10")).await.unwrap();
-    assert_eq!(
-        newest.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (16..=25).collect::<Vec<_>>()
-    );
+    assert_eq!(newest.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), (16..=25).collect::<Vec<_>>());
     assert!(newest.has_more);
     // Older, by keyset.
     let older: HistoryPage = bob.get(&path("before_seq=16&limit=10")).await.unwrap();
@@ -162,51 +124,27 @@ async fn test_history_pages_by_seq_and_by_time_with_has_more() {
     assert!(!oldest.has_more);
     // Catch-up forward.
     let after: HistoryPage = bob.get(&path("after_seq=20&limit=10")).await.unwrap();
-    assert_eq!(
-        after.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        vec![21, 22, 23, 24, 25]
-    );
+    assert_eq!(after.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![21, 22, 23, 24, 25]);
     assert!(!after.has_more);
     let empty: HistoryPage = bob.get(&path("after_seq=25")).await.unwrap();
-    assert!(
-        empty.messages.is_empty() && !empty.has_more,
-        "an empty page is not an error"
-    );
+    assert!(empty.messages.is_empty() && !empty.has_more, "an empty page is not an error");
     // By time.
     let t = newest.messages[5].send_time;
-    let before_t: HistoryPage = bob
-        .get(&path(&format!("before_time={t}&limit=200")))
-        .await
-        .unwrap();
+    let before_t: HistoryPage = bob.get(&path(&format!("before_time={t}&limit=200"))).await.unwrap();
     assert!(before_t.messages.iter().all(|m| m.send_time < t));
-    let after_t: HistoryPage = bob
-        .get(&path(&format!("after_time={}&limit=3", t - 1)))
-        .await
-        .unwrap();
+    let after_t: HistoryPage = bob.get(&path(&format!("after_time={}&limit=3", t - 1))).await.unwrap();
     assert!(after_t.messages.iter().all(|m| m.send_time >= t));
     assert!(after_t.messages.windows(2).all(|w| w[0].seq < w[1].seq));
     // Bad queries.
-    let e = bob
-        .get::<HistoryPage>(&path("after_seq=1&before_seq=5"))
-        .await
-        .unwrap_err();
+    let e = bob.get::<HistoryPage>(&path("after_seq=1&before_seq=5")).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidRequest);
     let e = bob.get::<HistoryPage>(&path("limit=0")).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidRequest);
-    let e = bob
-        .get::<HistoryPage>(&path("limit=201"))
-        .await
-        .unwrap_err();
+    let e = bob.get::<HistoryPage>(&path("limit=201")).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidRequest);
-    let one: Message = bob
-        .get(&format!("/v1/conversations/{conv}/messages/7"))
-        .await
-        .unwrap();
+    let one: Message = bob.get(&format!("/v1/conversations/{conv}/messages/7")).await.unwrap();
     assert_eq!(one.seq, 7);
-    let e = bob
-        .get::<Message>(&format!("/v1/conversations/{conv}/messages/99"))
-        .await
-        .unwrap_err();
+    let e = bob.get::<Message>(&format!("/v1/conversations/{conv}/messages/99")).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotFound);
 }
 
@@ -235,59 +173,30 @@ async fn test_unread_counts_read_cursors_and_read_receipts() {
 
     let mut a = alice.ws().await;
     let mut b2 = server.login("bob", "password1").await.unwrap().ws().await;
-    let r: MarkReadRequest = bob
-        .post(
-            &format!("/v1/conversations/{conv}/read"),
-            &MarkReadRequest { seq: 3 },
-        )
-        .await
-        .unwrap();
+    let r: MarkReadRequest =
+        bob.post(&format!("/v1/conversations/{conv}/read"), &MarkReadRequest { seq: 3 }).await.unwrap();
     assert_eq!(r.seq, 3);
     for ws in [&mut a, &mut b2] {
-        match ws
-            .recv_until(|f| matches!(f, ServerFrame::Read { .. }))
-            .await
-        {
-            ServerFrame::Read {
-                conversation_id,
-                user_id,
-                seq,
-            } => assert_eq!((conversation_id, user_id, seq), (conv, bob.id(), 3)),
+        match ws.recv_until(|f| matches!(f, ServerFrame::Read { .. })).await {
+            ServerFrame::Read { conversation_id, user_id, seq } => {
+                assert_eq!((conversation_id, user_id, seq), (conv, bob.id(), 3))
+            }
             _ => unreachable!(),
         }
     }
     let list: ConversationList = bob.get("/v1/conversations").await.unwrap();
-    assert_eq!(
-        (list.conversations[0].read_seq, list.conversations[0].unread),
-        (3, 1)
-    );
+    assert_eq!((list.conversations[0].read_seq, list.conversations[0].unread), (3, 1));
     let list: ConversationList = alice.get("/v1/conversations").await.unwrap();
     assert_eq!(list.conversations[0].peer_read_seq, Some(3));
     // A cursor never moves back, and is clamped to the end.
-    let back: MarkReadRequest = bob
-        .post(
-            &format!("/v1/conversations/{conv}/read"),
-            &MarkReadRequest { seq: 1 },
-        )
-        .await
-        .unwrap();
+    let back: MarkReadRequest =
+        bob.post(&format!("/v1/conversations/{conv}/read"), &MarkReadRequest { seq: 1 }).await.unwrap();
     assert_eq!(back.seq, 3);
-    let far: MarkReadRequest = bob
-        .post(
-            &format!("/v1/conversations/{conv}/read"),
-            &MarkReadRequest { seq: 1000 },
-        )
-        .await
-        .unwrap();
+    let far: MarkReadRequest =
+        bob.post(&format!("/v1/conversations/{conv}/read"), &MarkReadRequest { seq: 1000 }).await.unwrap();
     assert_eq!(far.seq, 4);
-    let cursors: Vec<ReadCursor> = alice
-        .get(&format!("/v1/conversations/{conv}/read-cursors"))
-        .await
-        .unwrap();
-    assert_eq!(
-        cursors.iter().find(|c| c.user_id == bob.id()).unwrap().seq,
-        4
-    );
+    let cursors: Vec<ReadCursor> = alice.get(&format!("/v1/conversations/{conv}/read-cursors")).await.unwrap();
+    assert_eq!(cursors.iter().find(|c| c.user_id == bob.id()).unwrap().seq, 4);
 }
 
 #[tokio::test]
@@ -300,14 +209,8 @@ async fn test_conversations_are_listed_newest_activity_first() {
     let with_carol = befriend(&alice, &carol).await;
     send_text(&bob, with_bob, "newer").await.unwrap();
     let list: ConversationList = alice.get("/v1/conversations").await.unwrap();
-    assert_eq!(
-        list.conversations.iter().map(|c| c.id).collect::<Vec<_>>(),
-        vec![with_bob, with_carol]
-    );
-    assert_eq!(
-        list.conversations[0].last_message.as_ref().unwrap().content,
-        text("newer")
-    );
+    assert_eq!(list.conversations.iter().map(|c| c.id).collect::<Vec<_>>(), vec![with_bob, with_carol]);
+    assert_eq!(list.conversations[0].last_message.as_ref().unwrap().content, text("newer"));
 }
 
 #[tokio::test]
@@ -323,68 +226,26 @@ async fn test_content_is_validated() {
             alice
                 .post::<SendAck>(
                     &format!("/v1/conversations/{conv}/messages"),
-                    &SendMessageRequest {
-                        client_msg_id: id,
-                        content,
-                        reply_to: None,
-                    },
+                    &SendMessageRequest { client_msg_id: id, content, reply_to: None },
                 )
                 .await
         }
     };
-    assert_eq!(
-        send(text("   "), "a1").await.unwrap_err().code(),
-        ErrorCode::InvalidContent
-    );
-    assert_eq!(
-        send(text("字字字字字字字字字字字"), "a2")
-            .await
-            .unwrap_err()
-            .code(),
-        ErrorCode::TextTooLong
-    );
-    assert!(
-        send(text("字字字字字字字字字字"), "a3").await.is_ok(),
-        "limits count characters, not bytes"
-    );
-    let system = MessageContent::System {
-        event: SystemEvent::GroupDissolved { by: 1 },
-    };
-    assert_eq!(
-        send(system, "a4").await.unwrap_err().code(),
-        ErrorCode::InvalidContent
-    );
-    assert_eq!(
-        send(MessageContent::Recalled, "a5")
-            .await
-            .unwrap_err()
-            .code(),
-        ErrorCode::InvalidContent
-    );
+    assert_eq!(send(text("   "), "a1").await.unwrap_err().code(), ErrorCode::InvalidContent);
+    assert_eq!(send(text("字字字字字字字字字字字"), "a2").await.unwrap_err().code(), ErrorCode::TextTooLong);
+    assert!(send(text("字字字字字字字字字字"), "a3").await.is_ok(), "limits count characters, not bytes");
+    let system = MessageContent::System { event: SystemEvent::GroupDissolved { by: 1 } };
+    assert_eq!(send(system, "a4").await.unwrap_err().code(), ErrorCode::InvalidContent);
+    assert_eq!(send(MessageContent::Recalled, "a5").await.unwrap_err().code(), ErrorCode::InvalidContent);
     let file = MessageContent::File {
-        file: ling_proto::messages::FileRef {
-            id: "nope".into(),
-            name: String::new(),
-            size: 0,
-            mime: String::new(),
-        },
+        file: ling_proto::messages::FileRef { id: "nope".into(), name: String::new(), size: 0, mime: String::new() },
     };
-    assert_eq!(
-        send(file, "a6").await.unwrap_err().code(),
-        ErrorCode::InvalidContent
-    );
-    assert_eq!(
-        send(text("ok"), "bad id!").await.unwrap_err().code(),
-        ErrorCode::InvalidClientMsgId
-    );
+    assert_eq!(send(file, "a6").await.unwrap_err().code(), ErrorCode::InvalidContent);
+    assert_eq!(send(text("ok"), "bad id!").await.unwrap_err().code(), ErrorCode::InvalidClientMsgId);
     let e = alice
         .post::<SendAck>(
             &format!("/v1/conversations/{conv}/messages"),
-            &SendMessageRequest {
-                client_msg_id: new_id(),
-                content: text("re"),
-                reply_to: Some(99),
-            },
+            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(99) },
         )
         .await
         .unwrap_err();
@@ -392,18 +253,11 @@ async fn test_content_is_validated() {
     let ok: SendAck = alice
         .post(
             &format!("/v1/conversations/{conv}/messages"),
-            &SendMessageRequest {
-                client_msg_id: new_id(),
-                content: text("re"),
-                reply_to: Some(2),
-            },
+            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(2) },
         )
         .await
         .unwrap();
-    let m: Message = bob
-        .get(&format!("/v1/conversations/{conv}/messages/{}", ok.seq))
-        .await
-        .unwrap();
+    let m: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ok.seq)).await.unwrap();
     assert_eq!(m.reply_to, Some(2));
 }
 
@@ -416,65 +270,35 @@ async fn test_recall_replaces_the_message_and_leaves_a_notice_for_catch_up() {
     let ack = send_text(&alice, conv, "oops").await.unwrap();
     let mut b = bob.ws().await;
     let e = bob
-        .post::<Message>(
-            &format!("/v1/conversations/{conv}/messages/{}/recall", ack.seq),
-            &serde_json::json!({}),
-        )
+        .post::<Message>(&format!("/v1/conversations/{conv}/messages/{}/recall", ack.seq), &serde_json::json!({}))
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotOwnMessage);
     let notice: Message = alice
-        .post(
-            &format!("/v1/conversations/{conv}/messages/{}/recall", ack.seq),
-            &serde_json::json!({}),
-        )
+        .post(&format!("/v1/conversations/{conv}/messages/{}/recall", ack.seq), &serde_json::json!({}))
         .await
         .unwrap();
     assert_eq!(
         notice.content,
-        MessageContent::System {
-            event: SystemEvent::MessageRecalled {
-                by: alice.id(),
-                seq: ack.seq
-            }
-        }
+        MessageContent::System { event: SystemEvent::MessageRecalled { by: alice.id(), seq: ack.seq } }
     );
     assert_eq!(notice.seq, ack.seq + 1);
-    match b
-        .recv_until(|f| matches!(f, ServerFrame::Message { .. }))
-        .await
-    {
+    match b.recv_until(|f| matches!(f, ServerFrame::Message { .. })).await {
         ServerFrame::Message { message } => assert_eq!(message, notice),
         _ => unreachable!(),
     }
-    let original: Message = bob
-        .get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq))
-        .await
-        .unwrap();
-    assert_eq!(
-        original.content,
-        MessageContent::Recalled,
-        "the text is gone from the server"
-    );
+    let original: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
+    assert_eq!(original.content, MessageContent::Recalled, "the text is gone from the server");
     let e = alice
-        .post::<Message>(
-            &format!("/v1/conversations/{conv}/messages/{}/recall", ack.seq),
-            &serde_json::json!({}),
-        )
+        .post::<Message>(&format!("/v1/conversations/{conv}/messages/{}/recall", ack.seq), &serde_json::json!({}))
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::AlreadyRecalled);
     let e = alice
-        .post::<Message>(
-            &format!("/v1/conversations/{conv}/messages/1/recall"),
-            &serde_json::json!({}),
-        )
+        .post::<Message>(&format!("/v1/conversations/{conv}/messages/1/recall"), &serde_json::json!({}))
         .await
         .unwrap_err();
-    assert!(matches!(
-        e.code(),
-        ErrorCode::NotOwnMessage | ErrorCode::InvalidRequest
-    ));
+    assert!(matches!(e.code(), ErrorCode::NotOwnMessage | ErrorCode::InvalidRequest));
 }
 
 #[tokio::test]
@@ -503,15 +327,8 @@ async fn test_recall_is_refused_after_the_window() {
         })
         .await
         .unwrap();
-    let req = store
-        .create_friend_request(a.id, b.id, String::new(), 0)
-        .await
-        .unwrap();
-    let conv = store
-        .accept_friend_request(req.id, 0)
-        .await
-        .unwrap()
-        .conversation_id;
+    let req = store.create_friend_request(a.id, b.id, String::new(), 0).await.unwrap();
+    let conv = store.accept_friend_request(req.id, 0).await.unwrap().conversation_id;
     let sent = store
         .append(
             conv,
@@ -526,24 +343,14 @@ async fn test_recall_is_refused_after_the_window() {
         .await
         .unwrap()
         .message;
-    let late = Recall {
-        conversation: conv,
-        seq: sent.seq,
-        by: a.id,
-        now: sent.send_time + 120_001,
-        window_ms: 120_000,
-    };
+    let late =
+        Recall { conversation: conv, seq: sent.seq, by: a.id, now: sent.send_time + 120_001, window_ms: 120_000 };
     match store.recall(late).await {
         Err(StoreError::Rejected(code, _)) => assert_eq!(code, ErrorCode::RecallWindowPassed),
         other => panic!("expected recall_window_passed, got {other:?}"),
     }
-    let in_time = Recall {
-        conversation: conv,
-        seq: sent.seq,
-        by: a.id,
-        now: sent.send_time + 119_000,
-        window_ms: 120_000,
-    };
+    let in_time =
+        Recall { conversation: conv, seq: sent.seq, by: a.id, now: sent.send_time + 119_000, window_ms: 120_000 };
     assert!(store.recall(in_time).await.is_ok());
     store.close().await;
 }

@@ -18,19 +18,12 @@ fn error_code(f: &ServerFrame) -> Option<ErrorCode> {
 #[tokio::test]
 async fn test_presence_goes_to_friends_when_the_first_device_connects_and_the_last_leaves() {
     let server = TestServer::start().await;
-    let (alice, bob, stranger) = (
-        server.user("alice").await,
-        server.user("bob").await,
-        server.user("stranger").await,
-    );
+    let (alice, bob, stranger) = (server.user("alice").await, server.user("bob").await, server.user("stranger").await);
     befriend(&alice, &bob).await;
     let mut b = bob.ws().await;
     let mut s = stranger.ws().await;
     let a1 = alice.ws().await;
-    match b
-        .recv_until(|f| matches!(f, ServerFrame::Presence { .. }))
-        .await
-    {
+    match b.recv_until(|f| matches!(f, ServerFrame::Presence { .. })).await {
         ServerFrame::Presence { user_id, online } => {
             assert_eq!((user_id, online), (alice.id(), true))
         }
@@ -40,10 +33,7 @@ async fn test_presence_goes_to_friends_when_the_first_device_connects_and_the_la
     drop(a1);
     b.expect_silence(Duration::from_millis(300)).await;
     drop(a2);
-    match b
-        .recv_until(|f| matches!(f, ServerFrame::Presence { .. }))
-        .await
-    {
+    match b.recv_until(|f| matches!(f, ServerFrame::Presence { .. })).await {
         ServerFrame::Presence { user_id, online } => {
             assert_eq!((user_id, online), (alice.id(), false))
         }
@@ -59,21 +49,14 @@ async fn test_typing_is_relayed_to_the_other_members_only() {
     let conv = befriend(&alice, &bob).await;
     let mut a = alice.ws().await;
     let mut b = bob.ws().await;
-    a.send(&ClientFrame::Typing {
-        conversation_id: conv,
-    })
-    .await;
+    a.send(&ClientFrame::Typing { conversation_id: conv }).await;
     match b.recv().await {
-        ServerFrame::Typing {
-            conversation_id,
-            user_id,
-        } => assert_eq!((conversation_id, user_id), (conv, alice.id())),
+        ServerFrame::Typing { conversation_id, user_id } => assert_eq!((conversation_id, user_id), (conv, alice.id())),
         other => panic!("{other:?}"),
     }
     a.send(&ClientFrame::Ping { nonce: 5 }).await;
     assert_eq!(
-        a.recv_until(|f| !matches!(f, ServerFrame::Presence { .. }))
-            .await,
+        a.recv_until(|f| !matches!(f, ServerFrame::Presence { .. })).await,
         ServerFrame::Pong { nonce: 5 },
         "no typing echo to oneself"
     );
@@ -86,15 +69,8 @@ async fn test_a_read_frame_moves_the_cursor() {
     let conv = befriend(&alice, &bob).await;
     send_text(&alice, conv, "x").await.unwrap();
     let mut b = bob.ws().await;
-    b.send(&ClientFrame::Read {
-        conversation_id: conv,
-        seq: 2,
-    })
-    .await;
-    match b
-        .recv_until(|f| matches!(f, ServerFrame::Read { .. }))
-        .await
-    {
+    b.send(&ClientFrame::Read { conversation_id: conv, seq: 2 }).await;
+    match b.recv_until(|f| matches!(f, ServerFrame::Read { .. })).await {
         ServerFrame::Read { seq, user_id, .. } => assert_eq!((seq, user_id), (2, bob.id())),
         _ => unreachable!(),
     }
@@ -110,30 +86,16 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
     assert_eq!(error_code(&a.recv().await), Some(ErrorCode::InvalidJson));
     a.send_raw(Message::text(r#"{"type":"teleport"}"#)).await;
     assert_eq!(error_code(&a.recv().await), Some(ErrorCode::UnknownFrame));
-    a.send_raw(Message::text(
-        r#"{"type":"send","client_msg_id":"abc","conversation_id":"seven"}"#,
-    ))
-    .await;
+    a.send_raw(Message::text(r#"{"type":"send","client_msg_id":"abc","conversation_id":"seven"}"#)).await;
     match a.recv().await {
-        ServerFrame::Error {
-            code,
-            client_msg_id,
-            ..
-        } => assert_eq!(
-            (code, client_msg_id.as_deref()),
-            (ErrorCode::InvalidJson, Some("abc"))
-        ),
+        ServerFrame::Error { code, client_msg_id, .. } => {
+            assert_eq!((code, client_msg_id.as_deref()), (ErrorCode::InvalidJson, Some("abc")))
+        }
         other => panic!("{other:?}"),
     }
     a.send_raw(Message::binary(vec![1u8, 2, 3])).await;
-    assert_eq!(
-        error_code(&a.recv().await),
-        Some(ErrorCode::UnsupportedFrame)
-    );
-    let big = format!(
-        r#"{{"type":"typing","conversation_id":1,"pad":"{}"}}"#,
-        "x".repeat(70 * 1024)
-    );
+    assert_eq!(error_code(&a.recv().await), Some(ErrorCode::UnsupportedFrame));
+    let big = format!(r#"{{"type":"typing","conversation_id":1,"pad":"{}"}}"#, "x".repeat(70 * 1024));
     a.send_raw(Message::text(big)).await;
     assert_eq!(error_code(&a.recv().await), Some(ErrorCode::FrameTooLarge));
     a.send(&ClientFrame::Send {
@@ -144,30 +106,20 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
     })
     .await;
     match a.recv().await {
-        ServerFrame::Error {
-            code,
-            client_msg_id,
-            ..
-        } => assert_eq!(
-            (code, client_msg_id.as_deref()),
-            (ErrorCode::NotFound, Some("k1"))
-        ),
+        ServerFrame::Error { code, client_msg_id, .. } => {
+            assert_eq!((code, client_msg_id.as_deref()), (ErrorCode::NotFound, Some("k1")))
+        }
         other => panic!("{other:?}"),
     }
     // Still working.
     a.send(&ClientFrame::Send {
         client_msg_id: new_id(),
         conversation_id: conv,
-        content: ling_proto::messages::MessageContent::Text {
-            text: "fine".into(),
-        },
+        content: ling_proto::messages::MessageContent::Text { text: "fine".into() },
         reply_to: None,
     })
     .await;
-    assert!(matches!(
-        a.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await,
-        ServerFrame::Ack(_)
-    ));
+    assert!(matches!(a.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await, ServerFrame::Ack(_)));
 }
 
 #[tokio::test]
@@ -208,20 +160,10 @@ async fn test_the_websocket_needs_a_valid_token_in_the_header_or_the_query() {
     let server = TestServer::start().await;
     let alice = server.user("alice").await;
     let url = format!("ws://{}/v1/ws", server.addr);
-    assert!(
-        tokio_tungstenite::connect_async(url.as_str().into_client_request().unwrap())
-            .await
-            .is_err()
-    );
-    assert!(
-        tokio_tungstenite::connect_async(format!("{url}?token=forged"))
-            .await
-            .is_err()
-    );
+    assert!(tokio_tungstenite::connect_async(url.as_str().into_client_request().unwrap()).await.is_err());
+    assert!(tokio_tungstenite::connect_async(format!("{url}?token=forged")).await.is_err());
     let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("{url}?token={}", alice.token.as_ref().unwrap()))
-            .await
-            .unwrap();
+        tokio_tungstenite::connect_async(format!("{url}?token={}", alice.token.as_ref().unwrap())).await.unwrap();
     let first = ws.next().await.unwrap().unwrap();
     assert!(first.to_text().unwrap().contains(r#""type":"hello""#));
 }
@@ -246,25 +188,12 @@ async fn test_a_silent_client_is_pinged_and_then_dropped() {
         .await
         .expect("the server hangs up")
         .unwrap();
-    let body_at = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("an HTTP answer")
-        + 4;
+    let body_at = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer") + 4;
     assert!(bytes.starts_with(b"HTTP/1.1 101"), "upgraded");
     let frames = parse_frames(&bytes[body_at..]);
-    assert!(
-        frames.iter().any(|(op, _)| *op == 0x9),
-        "the server pings: {frames:?}"
-    );
-    let close = frames
-        .iter()
-        .find(|(op, _)| *op == 0x8)
-        .expect("a close frame");
-    assert_eq!(
-        u16::from_be_bytes([close.1[0], close.1[1]]),
-        close::IDLE_TIMEOUT
-    );
+    assert!(frames.iter().any(|(op, _)| *op == 0x9), "the server pings: {frames:?}");
+    let close = frames.iter().find(|(op, _)| *op == 0x8).expect("a close frame");
+    assert_eq!(u16::from_be_bytes([close.1[0], close.1[1]]), close::IDLE_TIMEOUT);
 }
 
 /// Unmasked server frames as (opcode, payload).
@@ -274,10 +203,7 @@ fn parse_frames(mut b: &[u8]) -> Vec<(u8, Vec<u8>)> {
         let op = b[0] & 0x0f;
         let (len, head) = match b[1] & 0x7f {
             126 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
-            127 => (
-                u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize,
-                10,
-            ),
+            127 => (u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize, 10),
             n => (n as usize, 2),
         };
         if b.len() < head + len {
@@ -298,15 +224,8 @@ async fn test_a_client_that_does_not_read_is_disconnected_not_buffered() {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let tcp = socket.connect(server.addr).await.unwrap();
-    let mut req = format!("ws://{}/v1/ws", server.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", bob.token.as_ref().unwrap())
-            .parse()
-            .unwrap(),
-    );
+    let mut req = format!("ws://{}/v1/ws", server.addr).into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {}", bob.token.as_ref().unwrap()).parse().unwrap());
     let (ws, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
     // Alice sends far more than his queue and the socket buffers hold (~24 KB a message).
     let big = "字".repeat(8000);
@@ -315,10 +234,7 @@ async fn test_a_client_that_does_not_read_is_disconnected_not_buffered() {
     }
     let (_sink, mut stream) = ws.split();
     let close = loop {
-        match tokio::time::timeout(Duration::from_secs(20), stream.next())
-            .await
-            .expect("closed in time")
-        {
+        match tokio::time::timeout(Duration::from_secs(20), stream.next()).await.expect("closed in time") {
             Some(Ok(Message::Close(f))) => break f,
             Some(Ok(_)) => {}
             Some(Err(_)) | None => break None,
@@ -326,12 +242,8 @@ async fn test_a_client_that_does_not_read_is_disconnected_not_buffered() {
     };
     assert_eq!(close.map(|f| u16::from(f.code)), Some(close::TOO_SLOW));
     // Reconnecting and catching up by seq loses nothing.
-    let page: ling_proto::messages::HistoryPage = bob
-        .get(&format!(
-            "/v1/conversations/{conv}/messages?after_seq=1&limit=200"
-        ))
-        .await
-        .unwrap();
+    let page: ling_proto::messages::HistoryPage =
+        bob.get(&format!("/v1/conversations/{conv}/messages?after_seq=1&limit=200")).await.unwrap();
     assert_eq!(page.messages.len(), 200);
     assert!(page.has_more);
 }

@@ -26,15 +26,12 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
             a.send(&ClientFrame::Send {
                 client_msg_id: new_id(),
                 conversation_id: conv,
-                content: MessageContent::Text {
-                    text: format!("m{i}"),
-                },
+                content: MessageContent::Text { text: format!("m{i}") },
                 reply_to: None,
             })
             .await;
             loop {
-                match tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut a.stream)).await
-                {
+                match tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut a.stream)).await {
                     Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
                         if let Ok(ServerFrame::Ack(ack)) = serde_json::from_str(t.as_str()) {
                             acked.push((ack.seq, format!("m{i}")));
@@ -51,11 +48,7 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.stop().await;
     let acked = sender.await.unwrap();
-    assert!(
-        acked.len() > 5,
-        "some messages went through before the stop ({})",
-        acked.len()
-    );
+    assert!(acked.len() > 5, "some messages went through before the stop ({})", acked.len());
     let close = bob_ws.closed().await;
     if let Some(f) = close {
         assert_eq!(u16::from(f.code), close::SHUTTING_DOWN);
@@ -64,18 +57,10 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
     server.restart().await;
     let mut bob2 = bob.clone();
     bob2.base = server.url("");
-    let page: HistoryPage = bob2
-        .get(&format!(
-            "/v1/conversations/{conv}/messages?after_seq=0&limit=200"
-        ))
-        .await
-        .unwrap();
+    let page: HistoryPage =
+        bob2.get(&format!("/v1/conversations/{conv}/messages?after_seq=0&limit=200")).await.unwrap();
     for (seq, text) in &acked {
-        let m = page
-            .messages
-            .iter()
-            .find(|m| m.seq == *seq)
-            .unwrap_or_else(|| panic!("acked seq {seq} lost"));
+        let m = page.messages.iter().find(|m| m.seq == *seq).unwrap_or_else(|| panic!("acked seq {seq} lost"));
         assert_eq!(m.content, MessageContent::Text { text: text.clone() });
     }
     let seqs: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
@@ -95,10 +80,7 @@ fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server logs where it listens")
-            .unwrap();
+        let line = lines.next().expect("the server logs where it listens").unwrap();
         if let Some(rest) = line.split("addr=").nth(1) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
@@ -117,17 +99,12 @@ async fn test_the_binary_stops_cleanly_on_sigterm_and_keeps_its_data() {
     let http = reqwest::Client::new();
     let reg = http
         .post(format!("{base}/v1/auth/register"))
-        .json(
-            &serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}),
-        )
+        .json(&serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}))
         .send()
         .await
         .unwrap();
     assert_eq!(reg.status(), 201);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exited = tokio::task::spawn_blocking(move || {
         for _ in 0..100 {
@@ -146,16 +123,12 @@ async fn test_the_binary_stops_cleanly_on_sigterm_and_keeps_its_data() {
     let (mut again, addr) = spawn_binary(&data);
     let login = http
         .post(format!("http://{addr}/v1/auth/login"))
-        .json(
-            &serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}),
-        )
+        .json(&serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}))
         .send()
         .await
         .unwrap();
     assert_eq!(login.status(), 200, "the account survived the restart");
-    let _ = Command::new("kill")
-        .args(["-TERM", &again.id().to_string()])
-        .status();
+    let _ = Command::new("kill").args(["-TERM", &again.id().to_string()]).status();
     let _ = tokio::task::spawn_blocking(move || again.wait()).await;
 }
 
@@ -182,9 +155,6 @@ async fn test_tls_from_a_certificate_and_key_file() {
     assert_eq!(info.server, "ling");
     // Plain HTTP on the TLS port is not served.
     assert!(
-        reqwest::get(format!("http://{}/v1/info", server.addr))
-            .await
-            .map(|r| !r.status().is_success())
-            .unwrap_or(true)
+        reqwest::get(format!("http://{}/v1/info", server.addr)).await.map(|r| !r.status().is_success()).unwrap_or(true)
     );
 }

@@ -23,11 +23,7 @@ pub(super) fn profile_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<UserP
 
 /// Profile columns of `users` aliased as `alias`, for joins.
 pub(super) fn profile_columns(alias: &str) -> String {
-    PROFILE_COLUMNS
-        .split(", ")
-        .map(|c| format!("{alias}.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    PROFILE_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
 
 fn me_from_row(r: &Row<'_>) -> rusqlite::Result<Me> {
@@ -42,26 +38,19 @@ fn me_from_row(r: &Row<'_>) -> rusqlite::Result<Me> {
     })
 }
 
-const ME_QUERY: &str = "SELECT id, username, display_name, avatar, signature, phone, created_at FROM users WHERE id = ?1";
+const ME_QUERY: &str =
+    "SELECT id, username, display_name, avatar, signature, phone, created_at FROM users WHERE id = ?1";
 
 fn load_me(c: &rusqlite::Connection, user: UserId) -> StoreResult<Me> {
-    c.query_row(ME_QUERY, [user], me_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound)
+    c.query_row(ME_QUERY, [user], me_from_row).optional()?.ok_or(StoreError::NotFound)
 }
 
 /// Profiles of `ids` (missing ones skipped), on any connection.
-pub(super) fn load_profiles(
-    c: &rusqlite::Connection,
-    ids: &[UserId],
-) -> StoreResult<Vec<UserProfile>> {
+pub(super) fn load_profiles(c: &rusqlite::Connection, ids: &[UserId]) -> StoreResult<Vec<UserProfile>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {PROFILE_COLUMNS} FROM users WHERE id IN ({})",
-        placeholders(ids.len())
-    );
+    let sql = format!("SELECT {PROFILE_COLUMNS} FROM users WHERE id IN ({})", placeholders(ids.len()));
     let mut stmt = c.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(ids), |r| profile_from_row(r, 0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -81,17 +70,12 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn credentials_by_username(
-        &self,
-        username: &str,
-    ) -> StoreResult<Option<(UserId, String, String)>> {
+    async fn credentials_by_username(&self, username: &str) -> StoreResult<Option<(UserId, String, String)>> {
         let username = username.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT id, password_hash, recovery_hash FROM users WHERE username = ?1",
-                [username],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            Ok(c.query_row("SELECT id, password_hash, recovery_hash FROM users WHERE username = ?1", [username], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?)
         })
         .await
@@ -99,11 +83,9 @@ impl AccountStore for SqliteStore {
 
     async fn credentials_by_id(&self, user: UserId) -> StoreResult<(String, String)> {
         self.read(move |c| {
-            c.query_row(
-                "SELECT password_hash, recovery_hash FROM users WHERE id = ?1",
-                [user],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            c.query_row("SELECT password_hash, recovery_hash FROM users WHERE id = ?1", [user], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?
             .ok_or(StoreError::NotFound)
         })
@@ -112,10 +94,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
         self.write(move |c| {
-            c.execute(
-                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                params![hash, user],
-            )?;
+            c.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, user])?;
             Ok(())
         })
         .await
@@ -123,10 +102,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_recovery_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
         self.write(move |c| {
-            c.execute(
-                "UPDATE users SET recovery_hash = ?1 WHERE id = ?2",
-                params![hash, user],
-            )?;
+            c.execute("UPDATE users SET recovery_hash = ?1 WHERE id = ?2", params![hash, user])?;
             Ok(())
         })
         .await
@@ -143,42 +119,25 @@ impl AccountStore for SqliteStore {
     async fn update_profile(&self, user: UserId, ch: ProfileChange) -> StoreResult<Me> {
         self.write(move |c| {
             if let Some(name) = ch.display_name {
-                c.execute(
-                    "UPDATE users SET display_name = ?1 WHERE id = ?2",
-                    params![name, user],
-                )?;
+                c.execute("UPDATE users SET display_name = ?1 WHERE id = ?2", params![name, user])?;
             }
             if let Some(sig) = ch.signature {
-                c.execute(
-                    "UPDATE users SET signature = ?1 WHERE id = ?2",
-                    params![sig, user],
-                )?;
+                c.execute("UPDATE users SET signature = ?1 WHERE id = ?2", params![sig, user])?;
             }
             if !ch.avatar.is_keep() {
                 let v = ch.avatar.apply(None);
-                c.execute(
-                    "UPDATE users SET avatar = ?1 WHERE id = ?2",
-                    params![v, user],
-                )?;
+                c.execute("UPDATE users SET avatar = ?1 WHERE id = ?2", params![v, user])?;
             }
             if !ch.phone.is_keep() {
                 let v = ch.phone.apply(None);
-                c.execute(
-                    "UPDATE users SET phone = ?1 WHERE id = ?2",
-                    params![v, user],
-                )?;
+                c.execute("UPDATE users SET phone = ?1 WHERE id = ?2", params![v, user])?;
             }
             load_me(c, user)
         })
         .await
     }
 
-    async fn search_users(
-        &self,
-        viewer: UserId,
-        query: String,
-        limit: u32,
-    ) -> StoreResult<Vec<UserProfile>> {
+    async fn search_users(&self, viewer: UserId, query: String, limit: u32) -> StoreResult<Vec<UserProfile>> {
         self.read(move |c| {
             let q = query.to_lowercase();
             let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -215,17 +174,9 @@ impl AccountStore for SqliteStore {
 
     async fn session_by_token(&self, token_hash: Vec<u8>) -> StoreResult<Option<SessionRow>> {
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT id, user_id, last_seen_at FROM sessions WHERE token_hash = ?1",
-                [token_hash],
-                |r| {
-                    Ok(SessionRow {
-                        id: r.get(0)?,
-                        user_id: r.get(1)?,
-                        last_seen_at: r.get(2)?,
-                    })
-                },
-            )
+            Ok(c.query_row("SELECT id, user_id, last_seen_at FROM sessions WHERE token_hash = ?1", [token_hash], |r| {
+                Ok(SessionRow { id: r.get(0)?, user_id: r.get(1)?, last_seen_at: r.get(2)? })
+            })
             .optional()?)
         })
         .await
@@ -233,10 +184,7 @@ impl AccountStore for SqliteStore {
 
     async fn touch_session(&self, session: SessionId, now: Millis) -> StoreResult<()> {
         self.write(move |c| {
-            c.execute(
-                "UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2",
-                params![now, session],
-            )?;
+            c.execute("UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2", params![now, session])?;
             Ok(())
         })
         .await
@@ -263,26 +211,16 @@ impl AccountStore for SqliteStore {
 
     async fn delete_session(&self, user: UserId, session: SessionId) -> StoreResult<bool> {
         self.write(move |c| {
-            Ok(c.execute(
-                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
-                params![session, user],
-            )? > 0)
+            Ok(c.execute("DELETE FROM sessions WHERE id = ?1 AND user_id = ?2", params![session, user])? > 0)
         })
         .await
     }
 
-    async fn delete_sessions_except(
-        &self,
-        user: UserId,
-        keep: Option<SessionId>,
-    ) -> StoreResult<Vec<SessionId>> {
+    async fn delete_sessions_except(&self, user: UserId, keep: Option<SessionId>) -> StoreResult<Vec<SessionId>> {
         self.write(move |c| {
             let keep = keep.unwrap_or(-1);
-            let mut stmt =
-                c.prepare("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2 RETURNING id")?;
-            let ids = stmt
-                .query_map(params![user, keep], |r| r.get(0))?
-                .collect::<Result<Vec<SessionId>, _>>()?;
+            let mut stmt = c.prepare("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2 RETURNING id")?;
+            let ids = stmt.query_map(params![user, keep], |r| r.get(0))?.collect::<Result<Vec<SessionId>, _>>()?;
             Ok(ids)
         })
         .await

@@ -1,9 +1,7 @@
 //! Friends, friend requests, friend groups and blocks on SQLite.
 
 use async_trait::async_trait;
-use ling_proto::contacts::{
-    BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList, FriendRequestStatus,
-};
+use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList, FriendRequestStatus};
 use ling_proto::{ConversationId, ErrorCode, FriendGroupId, Millis, Patch, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -38,9 +36,7 @@ fn request_from_row(r: &Row<'_>) -> rusqlite::Result<FriendRequest> {
 }
 
 fn load_request(c: &Connection, id: i64) -> StoreResult<FriendRequest> {
-    c.query_row(&request_query("r.id = ?1"), [id], request_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound)
+    c.query_row(&request_query("r.id = ?1"), [id], request_from_row).optional()?.ok_or(StoreError::NotFound)
 }
 
 /// The direct conversation of `a` and `b`, made (with both members) if missing.
@@ -61,34 +57,20 @@ pub(super) fn ensure_direct_conversation(
     if let Some(id) = existing {
         return Ok((id, false));
     }
-    c.execute(
-        "INSERT INTO conversations (kind, created_at) VALUES ('direct', ?1)",
-        [now],
-    )?;
+    c.execute("INSERT INTO conversations (kind, created_at) VALUES ('direct', ?1)", [now])?;
     let id = c.last_insert_rowid();
     c.execute(
         "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) VALUES (?1, ?2, ?3)",
         [lo, hi, id],
     )?;
-    c.execute(
-        "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?1, ?2), (?1, ?3)",
-        [id, lo, hi],
-    )?;
+    c.execute("INSERT INTO conversation_members (conversation_id, user_id) VALUES (?1, ?2), (?1, ?3)", [id, lo, hi])?;
     Ok((id, true))
 }
 
 fn load_friend_group(c: &Connection, user: UserId, id: FriendGroupId) -> StoreResult<FriendGroup> {
-    c.query_row(
-        "SELECT id, name, position FROM friend_groups WHERE id = ?1 AND owner_id = ?2",
-        [id, user],
-        |r| {
-            Ok(FriendGroup {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                position: r.get(2)?,
-            })
-        },
-    )
+    c.query_row("SELECT id, name, position FROM friend_groups WHERE id = ?1 AND owner_id = ?2", [id, user], |r| {
+        Ok(FriendGroup { id: r.get(0)?, name: r.get(1)?, position: r.get(2)? })
+    })
     .optional()?
     .ok_or(StoreError::NotFound)
 }
@@ -102,13 +84,7 @@ pub(super) fn relation_in(c: &Connection, a: UserId, b: UserId) -> StoreResult<R
            EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2),
            EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?2 AND blocked_id = ?1)",
     )?
-    .query_row([a, b], |r| {
-        Ok(Relation {
-            friends: r.get(0)?,
-            blocks: r.get(1)?,
-            blocked_by: r.get(2)?,
-        })
-    })?)
+    .query_row([a, b], |r| Ok(Relation { friends: r.get(0)?, blocks: r.get(1)?, blocked_by: r.get(2)? }))?)
 }
 
 #[async_trait]
@@ -152,14 +128,7 @@ impl ContactStore for SqliteStore {
             Ok(c.query_row(
                 "SELECT id, from_id, to_id, status = 'pending' FROM friend_requests WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok(FriendRequestRow {
-                        id: r.get(0)?,
-                        from_id: r.get(1)?,
-                        to_id: r.get(2)?,
-                        pending: r.get(3)?,
-                    })
-                },
+                |r| Ok(FriendRequestRow { id: r.get(0)?, from_id: r.get(1)?, to_id: r.get(2)?, pending: r.get(3)? }),
             )
             .optional()?)
         })
@@ -169,12 +138,17 @@ impl ContactStore for SqliteStore {
     async fn accept_friend_request(&self, id: i64, now: Millis) -> StoreResult<Befriended> {
         self.write(move |c| {
             let (from, to): (UserId, UserId) = c
-                .query_row("SELECT from_id, to_id FROM friend_requests WHERE id = ?1 AND status = 'pending'", [id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT from_id, to_id FROM friend_requests WHERE id = ?1 AND status = 'pending'",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?
                 .ok_or(StoreError::Rejected(ErrorCode::RequestClosed, "the request was already answered".into()))?;
-            c.execute("UPDATE friend_requests SET status = 'accepted', updated_at = ?1 WHERE id = ?2", params![now, id])?;
+            c.execute(
+                "UPDATE friend_requests SET status = 'accepted', updated_at = ?1 WHERE id = ?2",
+                params![now, id],
+            )?;
             // A request the other way is answered by this friendship too.
             c.execute(
                 "UPDATE friend_requests SET status = 'accepted', updated_at = ?1
@@ -210,10 +184,8 @@ impl ContactStore for SqliteStore {
     async fn friend_requests(&self, user: UserId) -> StoreResult<FriendRequestList> {
         self.read(move |c| {
             let list = |filter: &str| -> StoreResult<Vec<FriendRequest>> {
-                let mut stmt = c.prepare(&format!(
-                    "{} ORDER BY r.created_at DESC, r.id DESC",
-                    request_query(filter)
-                ))?;
+                let mut stmt =
+                    c.prepare(&format!("{} ORDER BY r.created_at DESC, r.id DESC", request_query(filter)))?;
                 let rows = stmt.query_map([user], request_from_row)?;
                 Ok(rows.collect::<Result<_, _>>()?)
             };
@@ -280,10 +252,7 @@ impl ContactStore for SqliteStore {
             }
             if let Patch::Set(g) = group {
                 load_friend_group(c, owner, g).map_err(|_| {
-                    StoreError::Rejected(
-                        ErrorCode::InvalidRequest,
-                        "group_id is not one of your friend groups".into(),
-                    )
+                    StoreError::Rejected(ErrorCode::InvalidRequest, "group_id is not one of your friend groups".into())
                 })?;
             }
             if !remark.is_keep() {
@@ -316,8 +285,10 @@ impl ContactStore for SqliteStore {
 
     async fn friend_groups(&self, user: UserId) -> StoreResult<Vec<FriendGroup>> {
         self.read(move |c| {
-            let mut stmt = c.prepare("SELECT id, name, position FROM friend_groups WHERE owner_id = ?1 ORDER BY position, id")?;
-            let rows = stmt.query_map([user], |r| Ok(FriendGroup { id: r.get(0)?, name: r.get(1)?, position: r.get(2)? }))?;
+            let mut stmt =
+                c.prepare("SELECT id, name, position FROM friend_groups WHERE owner_id = ?1 ORDER BY position, id")?;
+            let rows =
+                stmt.query_map([user], |r| Ok(FriendGroup { id: r.get(0)?, name: r.get(1)?, position: r.get(2)? }))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
@@ -335,17 +306,10 @@ impl ContactStore for SqliteStore {
         .await
     }
 
-    async fn rename_friend_group(
-        &self,
-        user: UserId,
-        id: FriendGroupId,
-        name: String,
-    ) -> StoreResult<FriendGroup> {
+    async fn rename_friend_group(&self, user: UserId, id: FriendGroupId, name: String) -> StoreResult<FriendGroup> {
         self.write(move |c| {
-            if c.execute(
-                "UPDATE friend_groups SET name = ?1 WHERE id = ?2 AND owner_id = ?3",
-                params![name, id, user],
-            )? == 0
+            if c.execute("UPDATE friend_groups SET name = ?1 WHERE id = ?2 AND owner_id = ?3", params![name, id, user])?
+                == 0
             {
                 return Err(StoreError::NotFound);
             }
@@ -355,13 +319,8 @@ impl ContactStore for SqliteStore {
     }
 
     async fn delete_friend_group(&self, user: UserId, id: FriendGroupId) -> StoreResult<bool> {
-        self.write(move |c| {
-            Ok(c.execute(
-                "DELETE FROM friend_groups WHERE id = ?1 AND owner_id = ?2",
-                [id, user],
-            )? > 0)
-        })
-        .await
+        self.write(move |c| Ok(c.execute("DELETE FROM friend_groups WHERE id = ?1 AND owner_id = ?2", [id, user])? > 0))
+            .await
     }
 
     async fn block(&self, blocker: UserId, blocked: UserId, now: Millis) -> StoreResult<()> {
@@ -383,10 +342,7 @@ impl ContactStore for SqliteStore {
 
     async fn unblock(&self, blocker: UserId, blocked: UserId) -> StoreResult<bool> {
         self.write(move |c| {
-            Ok(c.execute(
-                "DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2",
-                [blocker, blocked],
-            )? > 0)
+            Ok(c.execute("DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2", [blocker, blocked])? > 0)
         })
         .await
     }

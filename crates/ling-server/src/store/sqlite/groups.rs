@@ -11,7 +11,8 @@ use super::SqliteStore;
 use super::accounts::{profile_columns, profile_from_row};
 use crate::store::{GroupChange, GroupStore, NewGroup, StoreError, StoreResult};
 
-const GROUP_COLUMNS: &str = "g.id, g.name, g.avatar, g.announcement, g.owner_id, g.join_policy, g.conversation_id, g.dissolved, g.created_at,
+const GROUP_COLUMNS: &str =
+    "g.id, g.name, g.avatar, g.announcement, g.owner_id, g.join_policy, g.conversation_id, g.dissolved, g.created_at,
     (SELECT count(*) FROM group_members m WHERE m.group_id = g.id)";
 
 pub(super) fn policy_str(p: JoinPolicy) -> &'static str {
@@ -22,11 +23,7 @@ pub(super) fn policy_str(p: JoinPolicy) -> &'static str {
 }
 
 fn policy_from(s: &str) -> JoinPolicy {
-    if s == "open" {
-        JoinPolicy::Open
-    } else {
-        JoinPolicy::Approval
-    }
+    if s == "open" { JoinPolicy::Open } else { JoinPolicy::Approval }
 }
 
 pub(super) fn role_str(r: Role) -> &'static str {
@@ -62,22 +59,14 @@ fn group_from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
 }
 
 fn load_group(c: &Connection, id: GroupId) -> StoreResult<Option<Group>> {
-    Ok(c.query_row(
-        &format!("SELECT {GROUP_COLUMNS} FROM chat_groups g WHERE g.id = ?1"),
-        [id],
-        group_from_row,
-    )
-    .optional()?)
+    Ok(c.query_row(&format!("SELECT {GROUP_COLUMNS} FROM chat_groups g WHERE g.id = ?1"), [id], group_from_row)
+        .optional()?)
 }
 
 fn conversation_of(c: &Connection, group: GroupId) -> StoreResult<i64> {
-    c.query_row(
-        "SELECT conversation_id FROM chat_groups WHERE id = ?1",
-        [group],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or(StoreError::NotFound)
+    c.query_row("SELECT conversation_id FROM chat_groups WHERE id = ?1", [group], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)
 }
 
 fn insert_member(
@@ -100,10 +89,7 @@ fn insert_member(
              ON CONFLICT (conversation_id, user_id) DO NOTHING",
             params![conversation, user],
         )?;
-        c.execute(
-            "DELETE FROM group_join_requests WHERE group_id = ?1 AND user_id = ?2",
-            params![group, user],
-        )?;
+        c.execute("DELETE FROM group_join_requests WHERE group_id = ?1 AND user_id = ?2", params![group, user])?;
     }
     Ok(added)
 }
@@ -174,11 +160,9 @@ impl GroupStore for SqliteStore {
     async fn role(&self, group: GroupId, user: UserId) -> StoreResult<Option<Role>> {
         self.read(move |c| {
             let role: Option<String> = c
-                .query_row(
-                    "SELECT role FROM group_members WHERE group_id = ?1 AND user_id = ?2",
-                    [group, user],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT role FROM group_members WHERE group_id = ?1 AND user_id = ?2", [group, user], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             Ok(role.as_deref().map(role_from))
         })
@@ -196,7 +180,12 @@ impl GroupStore for SqliteStore {
             let mut stmt = c.prepare(&sql)?;
             let rows = stmt.query_map([group], |r| {
                 let role: String = r.get(0)?;
-                Ok(GroupMember { role: role_from(&role), nickname: r.get(1)?, joined_at: r.get(2)?, user: profile_from_row(r, 3)? })
+                Ok(GroupMember {
+                    role: role_from(&role),
+                    nickname: r.get(1)?,
+                    joined_at: r.get(2)?,
+                    user: profile_from_row(r, 3)?,
+                })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -205,20 +194,14 @@ impl GroupStore for SqliteStore {
 
     async fn member_ids(&self, group: GroupId) -> StoreResult<Vec<UserId>> {
         self.read(move |c| {
-            let mut stmt =
-                c.prepare_cached("SELECT user_id FROM group_members WHERE group_id = ?1")?;
+            let mut stmt = c.prepare_cached("SELECT user_id FROM group_members WHERE group_id = ?1")?;
             let rows = stmt.query_map([group], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }
 
-    async fn add_members(
-        &self,
-        group: GroupId,
-        users: Vec<UserId>,
-        now: Millis,
-    ) -> StoreResult<Vec<UserId>> {
+    async fn add_members(&self, group: GroupId, users: Vec<UserId>, now: Millis) -> StoreResult<Vec<UserId>> {
         self.write(move |c| {
             let conversation = conversation_of(c, group)?;
             let mut added = Vec::new();
@@ -235,10 +218,8 @@ impl GroupStore for SqliteStore {
     async fn remove_member(&self, group: GroupId, user: UserId) -> StoreResult<bool> {
         self.write(move |c| {
             let conversation = conversation_of(c, group)?;
-            let removed = c.execute(
-                "DELETE FROM group_members WHERE group_id = ?1 AND user_id = ?2",
-                [group, user],
-            )? > 0;
+            let removed =
+                c.execute("DELETE FROM group_members WHERE group_id = ?1 AND user_id = ?2", [group, user])? > 0;
             c.execute(
                 "DELETE FROM conversation_members WHERE conversation_id = ?1 AND user_id = ?2",
                 [conversation, user],
@@ -251,28 +232,16 @@ impl GroupStore for SqliteStore {
     async fn update_group(&self, group: GroupId, ch: GroupChange) -> StoreResult<Group> {
         self.write(move |c| {
             if let Some(name) = ch.name {
-                c.execute(
-                    "UPDATE chat_groups SET name = ?1 WHERE id = ?2",
-                    params![name, group],
-                )?;
+                c.execute("UPDATE chat_groups SET name = ?1 WHERE id = ?2", params![name, group])?;
             }
             if !ch.avatar.is_keep() {
-                c.execute(
-                    "UPDATE chat_groups SET avatar = ?1 WHERE id = ?2",
-                    params![ch.avatar.apply(None), group],
-                )?;
+                c.execute("UPDATE chat_groups SET avatar = ?1 WHERE id = ?2", params![ch.avatar.apply(None), group])?;
             }
             if let Some(a) = ch.announcement {
-                c.execute(
-                    "UPDATE chat_groups SET announcement = ?1 WHERE id = ?2",
-                    params![a, group],
-                )?;
+                c.execute("UPDATE chat_groups SET announcement = ?1 WHERE id = ?2", params![a, group])?;
             }
             if let Some(p) = ch.join_policy {
-                c.execute(
-                    "UPDATE chat_groups SET join_policy = ?1 WHERE id = ?2",
-                    params![policy_str(p), group],
-                )?;
+                c.execute("UPDATE chat_groups SET join_policy = ?1 WHERE id = ?2", params![policy_str(p), group])?;
             }
             load_group(c, group)?.ok_or(StoreError::NotFound)
         })
@@ -290,75 +259,41 @@ impl GroupStore for SqliteStore {
         .await
     }
 
-    async fn transfer_ownership(
-        &self,
-        group: GroupId,
-        from: UserId,
-        to: UserId,
-    ) -> StoreResult<()> {
+    async fn transfer_ownership(&self, group: GroupId, from: UserId, to: UserId) -> StoreResult<()> {
         self.write(move |c| {
-            let to_is_member = c.execute(
-                "UPDATE group_members SET role = 'owner' WHERE group_id = ?1 AND user_id = ?2",
-                [group, to],
-            )?;
+            let to_is_member =
+                c.execute("UPDATE group_members SET role = 'owner' WHERE group_id = ?1 AND user_id = ?2", [group, to])?;
             if to_is_member == 0 {
                 return Err(StoreError::NotFound);
             }
-            c.execute(
-                "UPDATE group_members SET role = 'admin' WHERE group_id = ?1 AND user_id = ?2",
-                [group, from],
-            )?;
-            c.execute(
-                "UPDATE chat_groups SET owner_id = ?1 WHERE id = ?2",
-                [to, group],
-            )?;
+            c.execute("UPDATE group_members SET role = 'admin' WHERE group_id = ?1 AND user_id = ?2", [group, from])?;
+            c.execute("UPDATE chat_groups SET owner_id = ?1 WHERE id = ?2", [to, group])?;
             Ok(())
         })
         .await
     }
 
-    async fn set_nickname(
-        &self,
-        group: GroupId,
-        user: UserId,
-        nickname: Option<String>,
-    ) -> StoreResult<()> {
+    async fn set_nickname(&self, group: GroupId, user: UserId, nickname: Option<String>) -> StoreResult<()> {
         self.write(move |c| {
             let n = c.execute(
                 "UPDATE group_members SET nickname = ?1 WHERE group_id = ?2 AND user_id = ?3",
                 params![nickname, group, user],
             )?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
+            if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         })
         .await
     }
 
     async fn dissolve(&self, group: GroupId) -> StoreResult<()> {
         self.write(move |c| {
-            c.execute(
-                "UPDATE chat_groups SET dissolved = 1 WHERE id = ?1",
-                [group],
-            )?;
-            c.execute(
-                "DELETE FROM group_join_requests WHERE group_id = ?1",
-                [group],
-            )?;
+            c.execute("UPDATE chat_groups SET dissolved = 1 WHERE id = ?1", [group])?;
+            c.execute("DELETE FROM group_join_requests WHERE group_id = ?1", [group])?;
             Ok(())
         })
         .await
     }
 
-    async fn create_join_request(
-        &self,
-        group: GroupId,
-        user: UserId,
-        message: String,
-        now: Millis,
-    ) -> StoreResult<()> {
+    async fn create_join_request(&self, group: GroupId, user: UserId, message: String, now: Millis) -> StoreResult<()> {
         self.write(move |c| {
             c.execute(
                 "INSERT INTO group_join_requests (group_id, user_id, message, created_at) VALUES (?1, ?2, ?3, ?4)

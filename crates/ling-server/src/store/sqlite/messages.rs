@@ -10,23 +10,20 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::contacts::relation_in;
 use super::{SqliteStore, from_json, to_json};
 use crate::store::{
-    Appended, HistoryBound, MessageStore, NewMessage, Recall, SendContext, SendFacts, SendRule,
-    StoreError, StoreResult,
+    Appended, HistoryBound, MessageStore, NewMessage, Recall, SendContext, SendFacts, SendRule, StoreError, StoreResult,
 };
 
 /// Unread counts stop here; clients show "9999+".
 pub const UNREAD_CAP: u32 = 9999;
 
-const MESSAGE_COLUMNS: &str =
-    "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to";
+const MESSAGE_COLUMNS: &str = "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to";
 
 /// The earlier message with the same `(sender, client_msg_id)`. The
 /// `client_msg_id <> ''` term repeats the partial index's condition: without it
 /// SQLite cannot prove a bound parameter satisfies the index and scans the
 /// whole table (found by `ling-bench`: 2,300 msg/s, 80 % of the writer's time
 /// in B-tree scans, 2026-11-23).
-const FIND_DUPLICATE: &str =
-    "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to
+const FIND_DUPLICATE: &str = "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to
      FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2 AND client_msg_id <> ''";
 
 struct RawMessage {
@@ -65,31 +62,19 @@ impl RawMessage {
     }
 }
 
-fn load_message(
-    c: &Connection,
-    conversation: ConversationId,
-    seq: Seq,
-) -> StoreResult<Option<Message>> {
-    c.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq = ?2"
-    ))?
-    .query_row([conversation, seq], |r| raw_from_row(r, 0))
-    .optional()?
-    .map(RawMessage::decode)
-    .transpose()
+fn load_message(c: &Connection, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+    c.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq = ?2"))?
+        .query_row([conversation, seq], |r| raw_from_row(r, 0))
+        .optional()?
+        .map(RawMessage::decode)
+        .transpose()
 }
 
 /// The facts about `user` in `conversation`, on any connection.
-fn send_context_in(
-    c: &Connection,
-    user: UserId,
-    conversation: ConversationId,
-) -> StoreResult<Option<SendContext>> {
+fn send_context_in(c: &Connection, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>> {
     let Some((kind, last_seq)) = c
         .prepare_cached("SELECT kind, last_seq FROM conversations WHERE id = ?1")?
-        .query_row([conversation], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?))
-        })
+        .query_row([conversation], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?)))
         .optional()?
     else {
         return Ok(None);
@@ -100,11 +85,7 @@ fn send_context_in(
         .collect::<Result<_, _>>()?;
     let is_member = member_ids.contains(&user);
     let (kind, peer, group) = if kind == "direct" {
-        (
-            ConversationKind::Direct,
-            member_ids.iter().copied().find(|u| *u != user),
-            None,
-        )
+        (ConversationKind::Direct, member_ids.iter().copied().find(|u| *u != user), None)
     } else {
         let group = c
             .prepare_cached("SELECT id, dissolved FROM chat_groups WHERE conversation_id = ?1")?
@@ -112,14 +93,7 @@ fn send_context_in(
             .optional()?;
         (ConversationKind::Group, None, group)
     };
-    Ok(Some(SendContext {
-        kind,
-        is_member,
-        peer,
-        group,
-        member_ids,
-        last_seq,
-    }))
+    Ok(Some(SendContext { kind, is_member, peer, group, member_ids, last_seq }))
 }
 
 /// The message already stored under `m`'s `(sender, client_msg_id)`, if any.
@@ -135,16 +109,9 @@ fn find_duplicate(c: &Connection, m: &NewMessage) -> StoreResult<Option<Message>
 }
 
 /// Appends within the caller's transaction (see [`MessageStore::append`]).
-pub(super) fn append_in(
-    c: &Connection,
-    conversation: ConversationId,
-    m: NewMessage,
-) -> StoreResult<Appended> {
+pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMessage) -> StoreResult<Appended> {
     if let Some(earlier) = find_duplicate(c, &m)? {
-        return Ok(Appended {
-            message: earlier,
-            duplicate: true,
-        });
+        return Ok(Appended { message: earlier, duplicate: true });
     }
     let (seq, send_time): (Seq, i64) = c
         .prepare_cached(
@@ -159,17 +126,24 @@ pub(super) fn append_in(
         "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![conversation, seq, m.sender, m.client_msg_id, send_time, m.content.kind(), content, m.reply_to])?;
+    .execute(params![
+        conversation,
+        seq,
+        m.sender,
+        m.client_msg_id,
+        send_time,
+        m.content.kind(),
+        content,
+        m.reply_to
+    ])?;
     if !m.client_msg_id.is_empty() {
         // Sending implies having read the conversation up to here.
         c.prepare_cached("UPDATE conversation_members SET read_seq = ?1 WHERE conversation_id = ?2 AND user_id = ?3 AND read_seq < ?1")?
             .execute(params![seq, conversation, m.sender])?;
     }
     if let Some(file) = m.content.file() {
-        c.prepare_cached(
-            "INSERT OR IGNORE INTO conversation_files (file_id, conversation_id) VALUES (?1, ?2)",
-        )?
-        .execute(params![file.id, conversation])?;
+        c.prepare_cached("INSERT OR IGNORE INTO conversation_files (file_id, conversation_id) VALUES (?1, ?2)")?
+            .execute(params![file.id, conversation])?;
     }
     Ok(Appended {
         message: Message {
@@ -185,12 +159,7 @@ pub(super) fn append_in(
     })
 }
 
-fn page(
-    c: &Connection,
-    conversation: ConversationId,
-    bound: HistoryBound,
-    limit: u32,
-) -> StoreResult<HistoryPage> {
+fn page(c: &Connection, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage> {
     let (filter, order, reverse, arg) = match bound {
         HistoryBound::Latest => ("1", "seq DESC", true, 0),
         HistoryBound::AfterSeq(s) => ("seq > ?2", "seq ASC", false, s),
@@ -203,33 +172,20 @@ fn page(
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let mut raws = stmt
-        .query_map(params![conversation, arg, i64::from(limit) + 1], |r| {
-            raw_from_row(r, 0)
-        })?
+        .query_map(params![conversation, arg, i64::from(limit) + 1], |r| raw_from_row(r, 0))?
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = raws.len() > limit as usize;
     raws.truncate(limit as usize);
     if reverse {
         raws.reverse();
     }
-    Ok(HistoryPage {
-        messages: raws
-            .into_iter()
-            .map(RawMessage::decode)
-            .collect::<StoreResult<_>>()?,
-        has_more,
-    })
+    Ok(HistoryPage { messages: raws.into_iter().map(RawMessage::decode).collect::<StoreResult<_>>()?, has_more })
 }
 
 #[async_trait]
 impl MessageStore for SqliteStore {
-    async fn send_context(
-        &self,
-        user: UserId,
-        conversation: ConversationId,
-    ) -> StoreResult<Option<SendContext>> {
-        self.read(move |c| send_context_in(c, user, conversation))
-            .await
+    async fn send_context(&self, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>> {
+        self.read(move |c| send_context_in(c, user, conversation)).await
     }
 
     async fn append_checked(
@@ -240,57 +196,30 @@ impl MessageStore for SqliteStore {
     ) -> StoreResult<(Appended, Vec<UserId>)> {
         self.write(move |c| {
             if let Some(earlier) = find_duplicate(c, &message)? {
-                return Ok((
-                    Appended {
-                        message: earlier,
-                        duplicate: true,
-                    },
-                    Vec::new(),
-                ));
+                return Ok((Appended { message: earlier, duplicate: true }, Vec::new()));
             }
-            let context =
-                send_context_in(c, message.sender, conversation)?.ok_or(StoreError::NotFound)?;
+            let context = send_context_in(c, message.sender, conversation)?.ok_or(StoreError::NotFound)?;
             let relation = match (context.kind, context.peer) {
-                (ConversationKind::Direct, Some(peer)) => {
-                    Some(relation_in(c, message.sender, peer)?)
-                }
+                (ConversationKind::Direct, Some(peer)) => Some(relation_in(c, message.sender, peer)?),
                 _ => None,
             };
             let facts = SendFacts { context, relation };
             rule(&facts)?;
-            Ok((
-                append_in(c, conversation, message)?,
-                facts.context.member_ids,
-            ))
+            Ok((append_in(c, conversation, message)?, facts.context.member_ids))
         })
         .await
     }
 
-    async fn append(
-        &self,
-        conversation: ConversationId,
-        message: NewMessage,
-    ) -> StoreResult<Appended> {
-        self.write(move |c| append_in(c, conversation, message))
-            .await
+    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<Appended> {
+        self.write(move |c| append_in(c, conversation, message)).await
     }
 
-    async fn message(
-        &self,
-        conversation: ConversationId,
-        seq: Seq,
-    ) -> StoreResult<Option<Message>> {
+    async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
         self.read(move |c| load_message(c, conversation, seq)).await
     }
 
-    async fn history(
-        &self,
-        conversation: ConversationId,
-        bound: HistoryBound,
-        limit: u32,
-    ) -> StoreResult<HistoryPage> {
-        self.read(move |c| page(c, conversation, bound, limit))
-            .await
+    async fn history(&self, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage> {
+        self.read(move |c| page(c, conversation, bound, limit)).await
     }
 
     async fn conversations(&self, user: UserId) -> StoreResult<Vec<Conversation>> {
@@ -340,27 +269,25 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn mark_read(
-        &self,
-        user: UserId,
-        conversation: ConversationId,
-        seq: Seq,
-    ) -> StoreResult<(Seq, bool)> {
+    async fn mark_read(&self, user: UserId, conversation: ConversationId, seq: Seq) -> StoreResult<(Seq, bool)> {
         self.write(move |c| {
-            let moved: Option<Seq> = c.prepare_cached(
-                "UPDATE conversation_members
+            let moved: Option<Seq> = c
+                .prepare_cached(
+                    "UPDATE conversation_members
                  SET read_seq = min(?1, (SELECT last_seq FROM conversations WHERE id = ?2))
                  WHERE conversation_id = ?2 AND user_id = ?3
                    AND read_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2))
                  RETURNING read_seq",
-            )?
-            .query_row(params![seq, conversation, user], |r| r.get(0))
-            .optional()?;
+                )?
+                .query_row(params![seq, conversation, user], |r| r.get(0))
+                .optional()?;
             match moved {
                 Some(cursor) => Ok((cursor, true)),
                 None => {
                     let cursor = c
-                        .prepare_cached("SELECT read_seq FROM conversation_members WHERE conversation_id = ?1 AND user_id = ?2")?
+                        .prepare_cached(
+                            "SELECT read_seq FROM conversation_members WHERE conversation_id = ?1 AND user_id = ?2",
+                        )?
                         .query_row([conversation, user], |r| r.get(0))
                         .optional()?
                         .ok_or(StoreError::NotFound)?;
@@ -373,7 +300,9 @@ impl MessageStore for SqliteStore {
 
     async fn read_cursors(&self, conversation: ConversationId) -> StoreResult<Vec<ReadCursor>> {
         self.read(move |c| {
-            let mut stmt = c.prepare("SELECT user_id, read_seq FROM conversation_members WHERE conversation_id = ?1 ORDER BY user_id")?;
+            let mut stmt = c.prepare(
+                "SELECT user_id, read_seq FROM conversation_members WHERE conversation_id = ?1 ORDER BY user_id",
+            )?;
             let rows = stmt.query_map([conversation], |r| Ok(ReadCursor { user_id: r.get(0)?, seq: r.get(1)? }))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -386,11 +315,17 @@ impl MessageStore for SqliteStore {
                 return Err(StoreError::NotFound);
             };
             if original.sender_id != recall.by {
-                return Err(StoreError::Rejected(ErrorCode::NotOwnMessage, "only the sender may recall a message".into()));
+                return Err(StoreError::Rejected(
+                    ErrorCode::NotOwnMessage,
+                    "only the sender may recall a message".into(),
+                ));
             }
             match original.content {
                 MessageContent::Recalled => {
-                    return Err(StoreError::Rejected(ErrorCode::AlreadyRecalled, "the message was already recalled".into()));
+                    return Err(StoreError::Rejected(
+                        ErrorCode::AlreadyRecalled,
+                        "the message was already recalled".into(),
+                    ));
                 }
                 MessageContent::Text { .. } | MessageContent::Image { .. } | MessageContent::File { .. } => {}
                 _ => {
@@ -413,7 +348,9 @@ impl MessageStore for SqliteStore {
             let notice = NewMessage {
                 sender: recall.by,
                 client_msg_id: String::new(),
-                content: MessageContent::System { event: SystemEvent::MessageRecalled { by: recall.by, seq: recall.seq } },
+                content: MessageContent::System {
+                    event: SystemEvent::MessageRecalled { by: recall.by, seq: recall.seq },
+                },
                 reply_to: None,
                 now: recall.now,
             };
@@ -449,11 +386,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert!(
-            plans[0].contains("messages_client_msg_id"),
-            "dedupe must use its index: {}",
-            plans[0]
-        );
+        assert!(plans[0].contains("messages_client_msg_id"), "dedupe must use its index: {}", plans[0]);
         for p in &plans {
             assert!(!p.starts_with("SCAN"), "a scan: {p}");
         }

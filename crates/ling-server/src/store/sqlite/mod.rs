@@ -61,9 +61,7 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<Self> {
         let mut conn = open_connection(path, false)?;
         migrate(&mut conn)?;
-        let readers = (0..4)
-            .map(|_| open_connection(path, true))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let readers = (0..4).map(|_| open_connection(path, true)).collect::<StoreResult<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let thread = std::thread::Builder::new()
             .name("ling-sqlite-writer".into())
@@ -98,11 +96,7 @@ impl SqliteStore {
                 let _ = tx.send(committed.and(result));
             })
         });
-        self.inner
-            .writer
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        self.inner.writer.send(job).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -112,12 +106,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .reader_permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        let _permit = self.inner.reader_permits.acquire().await.map_err(|_| StoreError::Closed)?;
         let conn = self.inner.readers.lock().pop().ok_or(StoreError::Closed)?;
         let (conn, result) = tokio::task::spawn_blocking(move || {
             let result = f(&conn);
@@ -151,10 +140,7 @@ impl SqliteStore {
     }
 }
 
-fn run_in_savepoint<T>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> StoreResult<T>,
-) -> StoreResult<T> {
+fn run_in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
     conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     match f(conn) {
         Ok(v) => {
@@ -178,9 +164,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let began = conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(StoreError::from);
+        let began = conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from);
         let replies: Vec<Reply> = match &began {
             Ok(()) => batch.drain(..).map(|job| job(&conn)).collect(),
             Err(_) => Vec::new(),
@@ -210,9 +194,7 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -225,9 +207,7 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     if !read_only {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Backend(
-                format!("could not enable WAL (got {mode})").into(),
-            ));
+            return Err(StoreError::Backend(format!("could not enable WAL (got {mode})").into()));
         }
     }
     Ok(conn)
@@ -238,10 +218,7 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let newest = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
     if current > newest {
         return Err(StoreError::Backend(
-            format!(
-                "database is at schema version {current}, newer than this server knows ({newest})"
-            )
-            .into(),
+            format!("database is at schema version {current}, newer than this server knows ({newest})").into(),
         ));
     }
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
@@ -309,15 +286,9 @@ mod tests {
             store.close().await;
         }
         let store = SqliteStore::open(&path).unwrap();
-        let n: i64 = store
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
-            .await
-            .unwrap();
+        let n: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(n, 1);
-        let v: u32 = store
-            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
-            .await
-            .unwrap();
+        let v: u32 = store.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(v, MIGRATIONS.last().unwrap().0);
     }
 
@@ -337,19 +308,10 @@ mod tests {
             }
         };
         let (a, b, c) = tokio::join!(insert("a"), insert("a"), insert("c"));
-        let conflicts = [&a, &b]
-            .iter()
-            .filter(|r| matches!(r, Err(StoreError::Conflict(_))))
-            .count();
-        assert_eq!(
-            conflicts, 1,
-            "exactly one duplicate insert fails: {a:?} {b:?}"
-        );
+        let conflicts = [&a, &b].iter().filter(|r| matches!(r, Err(StoreError::Conflict(_)))).count();
+        assert_eq!(conflicts, 1, "exactly one duplicate insert fails: {a:?} {b:?}");
         assert!(c.is_ok());
-        let n: i64 = store
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
-            .await
-            .unwrap();
+        let n: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(n, 2);
     }
 
