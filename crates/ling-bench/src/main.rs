@@ -53,6 +53,9 @@ struct Args {
     /// Messages sent into the group.
     #[arg(long, default_value_t = 100)]
     group_messages: usize,
+    /// Passed to the server as `--durability` (`full` or `normal`).
+    #[arg(long, default_value = "full")]
+    durability: String,
     /// Group messages per second.
     #[arg(long, default_value_t = 10)]
     group_rate: u64,
@@ -66,7 +69,7 @@ async fn main() -> Result<()> {
         None => std::env::current_exe()?.with_file_name("ling-server"),
     };
     let data = tempfile::tempdir()?;
-    let mut server = Server::start(&server_bin, data.path()).await?;
+    let mut server = Server::start(&server_bin, data.path(), &args.durability).await?;
     let result = run(&args, &server).await;
     server.stop();
     result
@@ -281,10 +284,10 @@ struct Server {
 }
 
 impl Server {
-    async fn start(bin: &std::path::Path, data: &std::path::Path) -> Result<Server> {
+    async fn start(bin: &std::path::Path, data: &std::path::Path, durability: &str) -> Result<Server> {
         use std::io::BufRead;
         let mut child = std::process::Command::new(bin)
-            .args(["--listen", "127.0.0.1:0", "--data"])
+            .args(["--listen", "127.0.0.1:0", "--durability", durability, "--data"])
             .arg(data)
             .env("LING_LOG", "warn,ling_server::app=info")
             .env("NO_COLOR", "1")

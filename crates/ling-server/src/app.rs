@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
 use crate::blobs::LocalBlobs;
-use crate::config::{Config, MAX_BODY_BYTES};
+use crate::config::{Config, Durability, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::hub::local::LocalHub;
 use crate::routes;
@@ -55,7 +55,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data)?;
-    let store = SqliteStore::open(&config.data.join("ling.db"))?;
+    let store = SqliteStore::open_with(&config.data.join("ling.db"), config.durability == Durability::Full)?;
     let blobs = LocalBlobs::open(&config.data.join("blobs"))?;
     let token = CancellationToken::new();
     let state = AppState::new(Shared {

@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "LING_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// When an acknowledged message is safe: `full` syncs every commit to disk (survives power loss);
+    /// `normal` leaves syncing to checkpoints (survives a crash of the server, not of the machine).
+    #[arg(long, env = "LING_DURABILITY", value_enum, default_value_t = Durability::Full)]
+    pub durability: Durability,
+
     /// Refuse new accounts (existing ones keep working).
     #[arg(long, env = "LING_REGISTRATION_CLOSED")]
     pub registration_closed: bool,
@@ -78,6 +83,15 @@ pub struct Config {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LING_LOG_JSON")]
     pub log_json: bool,
+}
+
+/// How far a commit goes before the server acknowledges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// fsync at every commit (SQLite `synchronous = FULL`).
+    Full,
+    /// fsync at checkpoints only (SQLite `synchronous = NORMAL` in WAL mode).
+    Normal,
 }
 
 /// Largest WebSocket frame the protocol accepts; larger ones get `frame_too_large`.

@@ -16,7 +16,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path, Query};
 use crate::hub;
 use crate::state::{AppState, now_ms};
-use crate::store::{HistoryBound, NewMessage, Recall, Relation, SendContext, SendFacts, SendRule, StoreError};
+use crate::store::{
+    Appended, Committed, HistoryBound, NewMessage, Recall, Relation, SendContext, SendFacts, SendRule, StoreError,
+};
 use crate::validate;
 
 /// Routes of this module.
@@ -114,17 +116,32 @@ fn file_ref(info: &ling_proto::files::FileInfo) -> FileRef {
 }
 
 /// Sends a message: checks, stores (idempotently) and fans out.
-///
-/// One trip to the store: the facts are read and [`write_rule`] applied in
-/// the transaction that appends, so a send costs one write job rather than
-/// two reads and a write (see docs/benchmarks.md),
-/// and nothing can change between the check and the write.
 pub async fn send_message(
     state: &AppState,
     user: UserId,
     conversation: ConversationId,
     req: SendMessageRequest,
 ) -> ApiResult<SendAck> {
+    queue_send(state, user, conversation, req).await?.finish().await
+}
+
+/// A send queued for the writer; [`QueuedSend::finish`] waits for its commit.
+pub struct QueuedSend {
+    state: AppState,
+    committed: Committed<(Appended, Vec<UserId>)>,
+}
+
+/// Checks what needs no store and queues the append. One trip to the store:
+/// the facts are read and [`write_rule`] applied in the transaction that
+/// appends, so nothing can change between the check and the write. Sends
+/// queued one after another are stored in that order, so a connection can
+/// queue its next send before the last one commits (see docs/benchmarks.md).
+pub async fn queue_send(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    req: SendMessageRequest,
+) -> ApiResult<QueuedSend> {
     validate::client_msg_id(&req.client_msg_id)?;
     let content = match req.content {
         MessageContent::Text { .. } => prepare_content(state, user, req.content).await?,
@@ -148,21 +165,29 @@ pub async fn send_message(
         Ok(())
     });
     let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
-    let (appended, members) = state.store.append_checked(conversation, message, rule).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("conversation"),
-        other => other.into(),
-    })?;
-    let m = appended.message;
-    let ack = SendAck {
-        client_msg_id: m.client_msg_id.clone(),
-        conversation_id: m.conversation_id,
-        seq: m.seq,
-        send_time: m.send_time,
-    };
-    if !appended.duplicate {
-        hub::send(&*state.hub, &members, &ServerFrame::Message { message: m });
+    let committed = state.store.queue_append_checked(conversation, message, rule).await?;
+    Ok(QueuedSend { state: state.clone(), committed })
+}
+
+impl QueuedSend {
+    /// Waits for the commit, fans the message out and returns the ack.
+    pub async fn finish(self) -> ApiResult<SendAck> {
+        let (appended, members) = self.committed.await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("conversation"),
+            other => other.into(),
+        })?;
+        let m = appended.message;
+        let ack = SendAck {
+            client_msg_id: m.client_msg_id.clone(),
+            conversation_id: m.conversation_id,
+            seq: m.seq,
+            send_time: m.send_time,
+        };
+        if !appended.duplicate {
+            hub::send(&*self.state.hub, &members, &ServerFrame::Message { message: m });
+        }
+        Ok(ack)
     }
-    Ok(ack)
 }
 
 /// Writes a server message into a conversation and fans it out to its

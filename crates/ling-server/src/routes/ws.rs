@@ -15,11 +15,13 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::get;
+use futures_util::stream::FuturesOrdered;
 use futures_util::{SinkExt, StreamExt};
 use ling_proto::ErrorCode;
 use ling_proto::messages::SendMessageRequest;
 use ling_proto::ws::{ClientFrame, ServerFrame, close};
 use serde::Deserialize;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::config::{HARD_FRAME_BYTES, MAX_FRAME_BYTES};
@@ -84,6 +86,8 @@ async fn connection_task(state: AppState, auth: AuthUser, socket: WebSocket) {
     if sink.send(Message::Text(encode(&hello))).await.is_ok() {
         let mut ticker = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
         let mut last_heard = Instant::now();
+        // Acks of queued sends, in the order the sends arrived.
+        let mut in_flight: FuturesOrdered<JoinHandle<ServerFrame>> = FuturesOrdered::new();
         loop {
             tokio::select! {
                 biased;
@@ -107,11 +111,29 @@ async fn connection_task(state: AppState, auth: AuthUser, socket: WebSocket) {
                         break;
                     }
                 }
-                incoming = stream.next() => {
+                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                    let reply = match done {
+                        Ok(reply) => reply,
+                        Err(e) => error_frame(ApiError::internal(e), None, None),
+                    };
+                    if sink.send(Message::Text(encode(&reply))).await.is_err() {
+                        close_code = 0;
+                        break;
+                    }
+                }
+                incoming = stream.next(), if in_flight.len() < MAX_IN_FLIGHT => {
                     last_heard = Instant::now();
                     match incoming {
                         Some(Ok(Message::Text(text))) => {
-                            if let Some(reply) = handle_text(&state, auth, &text).await
+                            let reply = match handle_text(&state, auth, &text).await {
+                                Handled::Reply(reply) => Some(*reply),
+                                Handled::Queued(ack) => {
+                                    in_flight.push_back(ack);
+                                    None
+                                }
+                                Handled::Nothing => None,
+                            };
+                            if let Some(reply) = reply
                                 && sink.send(Message::Text(encode(&reply))).await.is_err()
                             {
                                 close_code = 0;
@@ -173,40 +195,70 @@ fn error_frame(e: ApiError, client_msg_id: Option<String>, call_id: Option<Strin
 const KNOWN_TYPES: &[&str] = &["send", "typing", "read", "call", "ping"];
 
 /// Handles one text frame; returns the direct reply, if any.
-async fn handle_text(state: &AppState, auth: AuthUser, text: &str) -> Option<ServerFrame> {
+/// What handling one client frame produced.
+enum Handled {
+    /// Nothing to answer.
+    Nothing,
+    /// An answer to send now.
+    Reply(Box<ServerFrame>),
+    /// A send whose answer (ack or error) comes once it commits.
+    Queued(JoinHandle<ServerFrame>),
+}
+
+impl From<Option<ServerFrame>> for Handled {
+    fn from(reply: Option<ServerFrame>) -> Self {
+        reply.map_or(Handled::Nothing, |r| Handled::Reply(Box::new(r)))
+    }
+}
+
+/// Sends one connection may have queued but not yet committed; past this the
+/// connection stops reading until some commit (backpressure).
+const MAX_IN_FLIGHT: usize = 64;
+
+async fn handle_text(state: &AppState, auth: AuthUser, text: &str) -> Handled {
     if text.len() > MAX_FRAME_BYTES as usize {
-        return Some(error_frame(
+        return Handled::Reply(Box::new(error_frame(
             ApiError::new(ErrorCode::FrameTooLarge, format!("frames may be at most {MAX_FRAME_BYTES} bytes")),
             None,
             None,
-        ));
+        )));
     }
     let frame = match serde_json::from_str::<ClientFrame>(text) {
         Ok(f) => f,
-        Err(e) => return Some(parse_error(text, e)),
+        Err(e) => return Handled::Reply(Box::new(parse_error(text, e))),
     };
     match frame {
         ClientFrame::Send { client_msg_id, conversation_id, content, reply_to } => {
             let id = client_msg_id.clone();
             let req = SendMessageRequest { client_msg_id, content, reply_to };
-            Some(match messages::send_message(state, auth.user_id, conversation_id, req).await {
-                Ok(ack) => ServerFrame::Ack(ack),
-                Err(e) => error_frame(e, Some(id), None),
-            })
+            match messages::queue_send(state, auth.user_id, conversation_id, req).await {
+                // The commit, the fan-out and the ack go on in their own task, so the
+                // connection reads its next frame meanwhile.
+                Ok(queued) => Handled::Queued(tokio::spawn(async move {
+                    match queued.finish().await {
+                        Ok(ack) => ServerFrame::Ack(ack),
+                        Err(e) => error_frame(e, Some(id), None),
+                    }
+                })),
+                Err(e) => Handled::Reply(Box::new(error_frame(e, Some(id), None))),
+            }
         }
-        ClientFrame::Typing { conversation_id } => {
-            messages::typing(state, auth.user_id, conversation_id).await.err().map(|e| error_frame(e, None, None))
-        }
+        ClientFrame::Typing { conversation_id } => messages::typing(state, auth.user_id, conversation_id)
+            .await
+            .err()
+            .map(|e| error_frame(e, None, None))
+            .into(),
         ClientFrame::Read { conversation_id, seq } => messages::mark_read(state, auth.user_id, conversation_id, seq)
             .await
             .err()
-            .map(|e| error_frame(e, None, None)),
+            .map(|e| error_frame(e, None, None))
+            .into(),
         ClientFrame::Call { call_id, conversation_id, to_user, to_device, signal } => {
             let id = call_id.clone();
             let signal = calls::Signal { call_id, conversation_id, to_user, to_device, signal };
-            calls::relay(state, auth, signal).await.err().map(|e| error_frame(e, None, Some(id)))
+            calls::relay(state, auth, signal).await.err().map(|e| error_frame(e, None, Some(id))).into()
         }
-        ClientFrame::Ping { nonce } => Some(ServerFrame::Pong { nonce }),
+        ClientFrame::Ping { nonce } => Handled::Reply(Box::new(ServerFrame::Pong { nonce })),
     }
 }
 

@@ -45,6 +45,9 @@ pub enum StoreError {
 /// Result of store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A write that is queued and resolves once it is committed.
+pub type Committed<T> = std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<T>> + Send>>;
+
 /// A new account.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -394,7 +397,19 @@ pub trait MessageStore: Send + Sync {
         conversation: ConversationId,
         message: NewMessage,
         rule: SendRule,
-    ) -> StoreResult<(Appended, Vec<UserId>)>;
+    ) -> StoreResult<(Appended, Vec<UserId>)> {
+        self.queue_append_checked(conversation, message, rule).await?.await
+    }
+    /// [`MessageStore::append_checked`] in two steps: returns once the append is
+    /// queued behind every append queued before it (so one connection's sends
+    /// keep their order), with a future that resolves when it is committed.
+    /// A connection can queue its next send without waiting for the commit.
+    async fn queue_append_checked(
+        &self,
+        conversation: ConversationId,
+        message: NewMessage,
+        rule: SendRule,
+    ) -> StoreResult<Committed<(Appended, Vec<UserId>)>>;
     /// One message.
     async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>>;
     /// A page of history, ascending by seq, and whether there is more beyond it.

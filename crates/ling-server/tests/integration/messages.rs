@@ -354,3 +354,38 @@ async fn test_recall_is_refused_after_the_window() {
     assert!(store.recall(in_time).await.is_ok());
     store.close().await;
 }
+
+#[tokio::test]
+async fn test_pipelined_sends_from_one_connection_keep_their_order() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let conv = befriend(&alice, &bob).await;
+    let mut a = alice.ws().await;
+    // 150 sends without waiting for acks: more than a connection may have in flight.
+    let ids: Vec<String> = (0..150).map(|_| new_id()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        a.send(&ClientFrame::Send {
+            client_msg_id: id.clone(),
+            conversation_id: conv,
+            content: text(&format!("n{i}")),
+            reply_to: None,
+        })
+        .await;
+    }
+    let mut acks = Vec::new();
+    while acks.len() < ids.len() {
+        if let ServerFrame::Ack(ack) =
+            a.recv_until(|f| matches!(f, ServerFrame::Ack(_) | ServerFrame::Error { .. })).await
+        {
+            acks.push(ack);
+        } else {
+            panic!("a send failed");
+        }
+    }
+    assert_eq!(acks.iter().map(|a| a.client_msg_id.clone()).collect::<Vec<_>>(), ids, "acks come in send order");
+    assert!(acks.windows(2).all(|w| w[1].seq == w[0].seq + 1), "seqs follow send order without gaps");
+    let page: HistoryPage = bob.get(&format!("/v1/conversations/{conv}/messages?after_seq=1&limit=200")).await.unwrap();
+    let texts: Vec<MessageContent> = page.messages.into_iter().map(|m| m.content).collect();
+    assert_eq!(texts, (0..150).map(|i| text(&format!("n{i}"))).collect::<Vec<_>>());
+}

@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::contacts::relation_in;
 use super::{SqliteStore, from_json, to_json};
 use crate::store::{
-    Appended, HistoryBound, MessageStore, NewMessage, Recall, SendContext, SendFacts, SendRule, StoreError, StoreResult,
+    Appended, Committed, HistoryBound, MessageStore, NewMessage, Recall, SendContext, SendFacts, SendRule, StoreError,
+    StoreResult,
 };
 
 /// Unread counts stop here; clients show "9999+".
@@ -188,13 +189,13 @@ impl MessageStore for SqliteStore {
         self.read(move |c| send_context_in(c, user, conversation)).await
     }
 
-    async fn append_checked(
+    async fn queue_append_checked(
         &self,
         conversation: ConversationId,
         message: NewMessage,
         rule: SendRule,
-    ) -> StoreResult<(Appended, Vec<UserId>)> {
-        self.write(move |c| {
+    ) -> StoreResult<Committed<(Appended, Vec<UserId>)>> {
+        self.queue_write(move |c| {
             if let Some(earlier) = find_duplicate(c, &message)? {
                 return Ok((Appended { message: earlier, duplicate: true }, Vec::new()));
             }

@@ -29,7 +29,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::{StoreError, StoreResult};
+use super::{Committed, StoreError, StoreResult};
 
 /// The numbered migrations, in order. A shipped one is never edited.
 const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/001_init.sql"))];
@@ -57,9 +57,20 @@ struct Inner {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens (creating if needed) the database at `path` and migrates it,
+    /// syncing every commit to disk.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, true)
+    }
+
+    /// Like [`SqliteStore::open`]; with `sync_every_commit` false, commits are
+    /// synced at checkpoints only (WAL `synchronous = NORMAL`: a crash of the
+    /// process loses nothing, a power loss may lose the last commits).
+    pub fn open_with(path: &Path, sync_every_commit: bool) -> StoreResult<Self> {
         let mut conn = open_connection(path, false)?;
+        if !sync_every_commit {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
         migrate(&mut conn)?;
         let readers = (0..4).map(|_| open_connection(path, true)).collect::<StoreResult<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
@@ -89,6 +100,16 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        self.queue_write(f).await?.await
+    }
+
+    /// Queues `f` for the writer and returns once it is queued: jobs run in the
+    /// order they were queued. The returned future resolves after the commit.
+    pub(crate) async fn queue_write<T, F>(&self, f: F) -> StoreResult<Committed<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = run_in_savepoint(conn, f);
@@ -97,7 +118,7 @@ impl SqliteStore {
             })
         });
         self.inner.writer.send(job).await.map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        Ok(Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? }))
     }
 
     /// Runs `f` on a read connection.
