@@ -26,7 +26,7 @@ run server: setup
 
 # The load benchmark against a server it starts itself (see docs/benchmarks.md).
 bench: setup
-	scripts/bench-server.sh
+	scripts/bench-server.sh --secs 10
 
 lint: setup
 	cargo fmt --all -- --check
