@@ -160,13 +160,54 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
     })
 }
 
+/// The smallest seq in `1..=last_seq` whose `send_time` satisfies `after`
+/// (a predicate that turns true once and stays true along seq), or
+/// `last_seq + 1`. Seqs are gap-free and `send_time` never decreases along
+/// them, so a binary search over the primary key replaces a time index.
+fn first_seq_where(
+    c: &Connection,
+    conversation: ConversationId,
+    last_seq: Seq,
+    after: impl Fn(i64) -> bool,
+) -> StoreResult<Seq> {
+    let mut stmt = c.prepare_cached("SELECT send_time FROM messages WHERE conversation_id = ?1 AND seq = ?2")?;
+    let (mut lo, mut hi) = (1, last_seq + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let time: i64 = stmt.query_row([conversation, mid], |r| r.get(0))?;
+        if after(time) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Ok(lo)
+}
+
 fn page(c: &Connection, conversation: ConversationId, bound: HistoryBound, limit: u32) -> StoreResult<HistoryPage> {
+    /// A page bound in seqs only.
+    enum SeqBound {
+        Latest,
+        After(Seq),
+        Before(Seq),
+    }
+    let last_seq = || -> StoreResult<Seq> {
+        Ok(c.prepare_cached("SELECT last_seq FROM conversations WHERE id = ?1")?
+            .query_row([conversation], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    };
+    let bound = match bound {
+        HistoryBound::Latest => SeqBound::Latest,
+        HistoryBound::AfterSeq(s) => SeqBound::After(s),
+        HistoryBound::BeforeSeq(s) => SeqBound::Before(s),
+        HistoryBound::AfterTime(t) => SeqBound::After(first_seq_where(c, conversation, last_seq()?, |x| x > t)? - 1),
+        HistoryBound::BeforeTime(t) => SeqBound::Before(first_seq_where(c, conversation, last_seq()?, |x| x >= t)?),
+    };
     let (filter, order, reverse, arg) = match bound {
-        HistoryBound::Latest => ("1", "seq DESC", true, 0),
-        HistoryBound::AfterSeq(s) => ("seq > ?2", "seq ASC", false, s),
-        HistoryBound::BeforeSeq(s) => ("seq < ?2", "seq DESC", true, s),
-        HistoryBound::AfterTime(t) => ("send_time > ?2", "send_time ASC, seq ASC", false, t),
-        HistoryBound::BeforeTime(t) => ("send_time < ?2", "send_time DESC, seq DESC", true, t),
+        SeqBound::Latest => ("1", "seq DESC", true, 0),
+        SeqBound::After(s) => ("seq > ?2", "seq ASC", false, s),
+        SeqBound::Before(s) => ("seq < ?2", "seq DESC", true, s),
     };
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND {filter} AND ?2 = ?2 ORDER BY {order} LIMIT ?3"
@@ -373,6 +414,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn test_time_bounds_page_like_seq_bounds_with_ties() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("ling.db")).unwrap();
+        let conversation = store
+            .write(|c| {
+                c.execute("INSERT INTO users (username, display_name, password_hash, recovery_hash, created_at) VALUES ('a','a','x','y',0)", [])?;
+                c.execute("INSERT INTO conversations (kind, created_at) VALUES ('direct', 0)", [])?;
+                Ok(c.last_insert_rowid())
+            })
+            .await
+            .unwrap();
+        // seq:   1   2   3   4   5   6
+        // time: 10  10  20  20  20  30
+        for (i, now) in [10, 10, 20, 20, 20, 30].into_iter().enumerate() {
+            let m = NewMessage {
+                sender: 1,
+                client_msg_id: format!("m{i}"),
+                content: MessageContent::Text { text: "x".into() },
+                reply_to: None,
+                now,
+            };
+            store.append(conversation, m).await.unwrap();
+        }
+        let seqs = |bound: HistoryBound, limit: u32| {
+            let store = store.clone();
+            async move {
+                let p = store.history(conversation, bound, limit).await.unwrap();
+                (p.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), p.has_more)
+            }
+        };
+        assert_eq!(seqs(HistoryBound::BeforeTime(20), 10).await, (vec![1, 2], false));
+        assert_eq!(seqs(HistoryBound::BeforeTime(21), 2).await, (vec![4, 5], true));
+        assert_eq!(seqs(HistoryBound::AfterTime(10), 2).await, (vec![3, 4], true));
+        assert_eq!(seqs(HistoryBound::AfterTime(20), 10).await, (vec![6], false));
+        assert_eq!(seqs(HistoryBound::AfterTime(5), 10).await.0, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(seqs(HistoryBound::BeforeTime(5), 10).await, (vec![], false));
+        assert_eq!(seqs(HistoryBound::AfterTime(30), 10).await, (vec![], false));
+        assert_eq!(seqs(HistoryBound::BeforeTime(99), 10).await.0, vec![1, 2, 3, 4, 5, 6]);
+    }
+
+    #[tokio::test]
     async fn test_hot_queries_use_indexes_not_scans() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("ling.db")).unwrap();
@@ -381,7 +463,7 @@ mod tests {
                 Ok(vec![
                     plan(c, &FIND_DUPLICATE.replace("?1", "1").replace("?2", "'x'")),
                     plan(c, "SELECT * FROM messages WHERE conversation_id = 1 AND seq > 5 ORDER BY seq LIMIT 10"),
-                    plan(c, "SELECT * FROM messages WHERE conversation_id = 1 AND send_time < 5 ORDER BY send_time DESC, seq DESC LIMIT 10"),
+                    plan(c, "SELECT send_time FROM messages WHERE conversation_id = 1 AND seq = 7"),
                     plan(c, "SELECT user_id FROM conversation_members WHERE conversation_id = 1"),
                 ])
             })
@@ -391,6 +473,6 @@ mod tests {
         for p in &plans {
             assert!(!p.starts_with("SCAN"), "a scan: {p}");
         }
-        assert!(plans[2].contains("messages_time"), "{}", plans[2]);
+        assert!(plans[2].contains("PRIMARY KEY"), "{}", plans[2]);
     }
 }

@@ -32,7 +32,10 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use super::{Committed, StoreError, StoreResult};
 
 /// The numbered migrations, in order. A shipped one is never edited.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/001_init.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../../../migrations/001_init.sql")),
+    (2, include_str!("../../../migrations/002_drop_messages_time_index.sql")),
+];
 
 /// Jobs committed together at most.
 const MAX_BATCH: usize = 512;
