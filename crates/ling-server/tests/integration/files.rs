@@ -185,3 +185,30 @@ async fn test_avatars_are_readable_by_anyone_logged_in() {
     let resp = server.anon().request(Method::GET, &format!("/v1/files/{}", img.id)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn test_a_group_avatar_is_set_recorded_and_readable_by_members() {
+    let server = TestServer::start().await;
+    let (alice, bob) = (server.user("alice").await, server.user("bob").await);
+    befriend(&alice, &bob).await;
+    let g: ling_proto::groups::Group =
+        alice.post("/v1/groups", &serde_json::json!({"name": "g", "member_ids": [bob.id()]})).await.unwrap();
+    let img = upload(&alice, "group.png", png(96, 96)).await.unwrap();
+    let updated: ling_proto::groups::Group =
+        alice.patch(&format!("/v1/groups/{}", g.id), &serde_json::json!({"avatar": img.id})).await.unwrap();
+    assert_eq!(updated.avatar.as_deref(), Some(img.id.as_str()));
+    let resp = bob.request(Method::GET, &format!("/v1/files/{}/thumbnail", img.id)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page: ling_proto::messages::HistoryPage =
+        bob.get(&format!("/v1/conversations/{}/messages", g.conversation_id)).await.unwrap();
+    assert!(page.messages.iter().any(|m| matches!(
+        m.content,
+        MessageContent::System { event: ling_proto::messages::SystemEvent::GroupAvatarChanged { .. } }
+    )));
+    let txt = upload(&alice, "x.txt", b"not an image".to_vec()).await.unwrap();
+    let e = alice
+        .patch::<ling_proto::groups::Group>(&format!("/v1/groups/{}", g.id), &serde_json::json!({"avatar": txt.id}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRequest);
+}
