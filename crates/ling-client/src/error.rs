@@ -1,0 +1,80 @@
+//! The client core's errors: each has a stable code (for the UI to switch on)
+//! and a sentence a person can act on.
+
+use ling_proto::ErrorCode;
+
+/// What went wrong in the client core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The typed server address cannot be read as one.
+    #[error("\"{input}\" is not a server address: {reason}")]
+    InvalidAddress {
+        /// What the person typed.
+        input: String,
+        /// Why not.
+        reason: String,
+    },
+    /// Plain HTTP to a host on the internet, not confirmed by the person.
+    #[error("{host} would be reached without encryption (http); use https, or confirm that this is what you want")]
+    InsecureAddress {
+        /// The host.
+        host: String,
+    },
+    /// Nothing answered at the address.
+    #[error("the server at {address} did not answer; check the address or your network")]
+    Unreachable {
+        /// Where we knocked.
+        address: String,
+        /// The transport error, for support.
+        detail: String,
+    },
+    /// Something answered, but not a Ling server.
+    #[error("{address} answered, but it is not a Ling server")]
+    NotALingServer {
+        /// Where we knocked.
+        address: String,
+    },
+    /// The TLS handshake failed (untrusted or mismatched certificate, ...).
+    #[error("the secure connection to {address} failed: {detail}")]
+    Tls {
+        /// Where we knocked.
+        address: String,
+        /// What the TLS layer said.
+        detail: String,
+    },
+    /// A Ling server speaking another major version of the protocol.
+    #[error("the server speaks protocol version {server}, this app speaks {client}; update the app or the server")]
+    IncompatibleVersion {
+        /// The server's protocol version.
+        server: u32,
+        /// Ours.
+        client: u32,
+    },
+    /// The server refused a request.
+    #[error("{message}")]
+    Server {
+        /// The server's code.
+        code: ErrorCode,
+        /// The server's message.
+        message: String,
+    },
+}
+
+impl ClientError {
+    /// A stable code for the UI, the same style as the server's.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::InvalidAddress { .. } => "invalid_address",
+            ClientError::InsecureAddress { .. } => "insecure_address",
+            ClientError::Unreachable { .. } => "unreachable",
+            ClientError::NotALingServer { .. } => "not_a_ling_server",
+            ClientError::Tls { .. } => "tls_failure",
+            ClientError::IncompatibleVersion { .. } => "incompatible_version",
+            ClientError::Server { code, .. } => code.as_str(),
+        }
+    }
+}
+
+/// Result of client calls.
+pub type ClientResult<T> = Result<T, ClientError>;

@@ -1,0 +1,3 @@
+//! Integration tests of `ling-client` against the real server on 127.0.0.1:0.
+
+mod probe;
