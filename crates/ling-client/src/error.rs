@@ -51,6 +51,17 @@ pub enum ClientError {
         /// Ours.
         client: u32,
     },
+    /// No cached message has that client id in that conversation.
+    #[error("no message {client_msg_id} in conversation {conversation_id}")]
+    MessageNotFound {
+        /// Where it was looked for.
+        conversation_id: ling_proto::ConversationId,
+        /// What was looked for.
+        client_msg_id: String,
+    },
+    /// The local cache failed.
+    #[error("the local cache failed: {0}")]
+    Storage(String),
     /// The server refused a request.
     #[error("{message}")]
     Server {
@@ -71,6 +82,8 @@ impl ClientError {
             ClientError::NotALingServer { .. } => "not_a_ling_server",
             ClientError::Tls { .. } => "tls_failure",
             ClientError::IncompatibleVersion { .. } => "incompatible_version",
+            ClientError::MessageNotFound { .. } => "message_not_found",
+            ClientError::Storage(_) => "storage_failed",
             ClientError::Server { code, .. } => code.as_str(),
         }
     }

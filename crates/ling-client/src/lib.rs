@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod backoff;
+pub mod cache;
 pub mod error;
 pub mod probe;
 
