@@ -7,5 +7,6 @@ pub mod backoff;
 pub mod cache;
 pub mod error;
 pub mod probe;
+pub mod search;
 
 pub use error::{ClientError, ClientResult};
