@@ -199,7 +199,7 @@ pub async fn post_system(
     event: SystemEvent,
     also: &[UserId],
 ) -> ApiResult<Message> {
-    let appended = state
+    let (appended, mut audience) = state
         .store
         .append(
             conversation,
@@ -212,8 +212,6 @@ pub async fn post_system(
             },
         )
         .await?;
-    let ctx = state.store.send_context(by, conversation).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-    let mut audience = ctx.member_ids;
     for u in also {
         if !audience.contains(u) {
             audience.push(*u);

@@ -385,9 +385,12 @@ pub struct Recall {
 pub trait MessageStore: Send + Sync {
     /// The facts about `user` in `conversation`; `None` if it does not exist.
     async fn send_context(&self, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>>;
-    /// Appends a message with the next seq, or finds the earlier one with the same `(sender, client_msg_id)`.
-    /// A message naming a file makes the file readable by the conversation's members.
-    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<Appended>;
+    /// Appends a message with the next seq, or finds the earlier one with the
+    /// same `(sender, client_msg_id)`, applying no rule (server-written
+    /// messages). Returns the members to fan it out to.
+    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<(Appended, Vec<UserId>)> {
+        self.append_checked(conversation, message, Box::new(|_| Ok(()))).await
+    }
     /// Like [`MessageStore::append`], but first reads the [`SendFacts`] and lets
     /// `rule` refuse, all in one transaction. A duplicate `(sender,
     /// client_msg_id)` is answered before the rule runs (a resend always gets

@@ -342,6 +342,7 @@ async fn test_recall_is_refused_after_the_window() {
         )
         .await
         .unwrap()
+        .0
         .message;
     let late =
         Recall { conversation: conv, seq: sent.seq, by: a.id, now: sent.send_time + 120_001, window_ms: 120_000 };

@@ -252,10 +252,6 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<Appended> {
-        self.write(move |c| append_in(c, conversation, message)).await
-    }
-
     async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
         self.read(move |c| load_message(c, conversation, seq)).await
     }
