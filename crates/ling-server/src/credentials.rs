@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 /// going back to the system is the allocator's part: see `main.rs`.)
 fn run_hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> tokio::sync::oneshot::Receiver<T> {
     type Job = Box<dyn FnOnce() + Send>;
-    static POOL: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = std::sync::OnceLock::new();
+    static POOL: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
     let sender = POOL.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
@@ -44,15 +44,13 @@ fn run_hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> t
                 tracing::error!(error = %e, "could not start a password hashing thread");
             }
         }
-        std::sync::Mutex::new(tx)
+        tx
     });
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = tx.send(job());
     });
-    if let Ok(sender) = sender.lock() {
-        let _ = sender.send(job);
-    }
+    let _ = sender.send(job);
     rx
 }
 

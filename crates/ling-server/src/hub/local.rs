@@ -121,12 +121,6 @@ impl Hub for LocalHub {
         self.conns.read().contains_key(&user)
     }
 
-    fn close_all(&self, code: u16) {
-        for conn in self.conns.read().values().flatten() {
-            conn.close.close(code);
-        }
-    }
-
     fn connection_count(&self) -> usize {
         self.count.load(Ordering::Relaxed)
     }

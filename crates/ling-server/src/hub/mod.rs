@@ -70,8 +70,6 @@ pub trait Hub: Send + Sync {
     fn close_sessions(&self, user: UserId, sessions: &[SessionId], code: u16);
     /// Whether the user has a live connection.
     fn is_online(&self, user: UserId) -> bool;
-    /// Closes every connection (shutdown).
-    fn close_all(&self, code: u16);
     /// Live connections, for metrics.
     fn connection_count(&self) -> usize;
 }

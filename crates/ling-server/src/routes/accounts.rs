@@ -35,8 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/sessions/{id}", delete(revoke_session))
 }
 
-async fn new_session(state: &AppState, user: UserId, device_name: &str) -> ApiResult<NewSession> {
-    let device = validate::device_name(device_name)?;
+/// A session for `user` on a device whose name was validated.
+async fn new_session(state: &AppState, user: UserId, device: String) -> ApiResult<NewSession> {
     let (token, hash) = new_token();
     let id = state.store.create_session(user, hash, device, now_ms()).await?;
     Ok(NewSession { id, token })
@@ -55,7 +55,7 @@ async fn register(
         Some(n) if !n.trim().is_empty() => validate::name("display_name", n, 64)?,
         _ => username.clone(),
     };
-    validate::device_name(&req.device_name)?;
+    let device = validate::device_name(&req.device_name)?;
     let recovery_code = new_recovery_code();
     let (password_hash, recovery_hash) =
         tokio::try_join!(hash_secret(req.password), hash_secret(normalize_recovery_code(&recovery_code)))?;
@@ -67,7 +67,7 @@ async fn register(
             StoreError::Conflict(_) => ApiError::new(ErrorCode::UsernameTaken, "that username is taken"),
             other => other.into(),
         })?;
-    let session = new_session(&state, user.id, &req.device_name).await?;
+    let session = new_session(&state, user.id, device).await?;
     tracing::info!(user = user.id, "account registered");
     Ok((StatusCode::CREATED, Json(RegisterResponse { user, session, recovery_code })))
 }
@@ -75,6 +75,7 @@ async fn register(
 async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_ascii_lowercase();
     state.auth_throttle.check(&username)?;
+    let device = validate::device_name(&req.device_name)?;
     let found = state.store.credentials_by_username(&username).await?;
     let (user_id, hash) = match found {
         Some((id, hash, _)) => (Some(id), Some(hash)),
@@ -84,19 +85,14 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
     let Some(user_id) = user_id.filter(|_| ok) else {
         return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
     };
-    let session = new_session(&state, user_id, &req.device_name).await?;
+    let session = new_session(&state, user_id, device).await?;
     let user = state.store.me(user_id).await?;
     Ok(Json(LoginResponse { user, session }))
 }
 
-/// Revokes sessions and closes their live connections.
-async fn revoke(state: &AppState, user: UserId, sessions: &[SessionId]) {
-    state.hub.close_sessions(user, sessions, close::SESSION_REVOKED);
-}
-
 async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<StatusCode> {
     state.store.delete_session(auth.user_id, auth.session_id).await?;
-    revoke(&state, auth.user_id, &[auth.session_id]).await;
+    state.hub.close_sessions(auth.user_id, &[auth.session_id], close::SESSION_REVOKED);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -122,7 +118,7 @@ async fn reset_password(
     state.store.set_password_hash(user_id, password_hash).await?;
     state.store.set_recovery_hash(user_id, recovery_hash).await?;
     let revoked = state.store.delete_sessions_except(user_id, None).await?;
-    revoke(&state, user_id, &revoked).await;
+    state.hub.close_sessions(user_id, &revoked, close::SESSION_REVOKED);
     tracing::info!(user = user_id, "password reset with the recovery code");
     Ok(Json(RecoveryCodeResponse { recovery_code }))
 }
@@ -147,8 +143,7 @@ async fn update_me(
         avatar: req.avatar,
     };
     if let Patch::Set(file) = &change.avatar {
-        crate::routes::files::check_own_image(&state, auth.user_id, file).await?;
-        state.store.mark_avatar(file.clone()).await?;
+        crate::routes::files::use_as_avatar(&state, auth.user_id, file).await?;
     }
     let me = state.store.update_profile(auth.user_id, change).await?;
     let profile = ling_proto::users::UserProfile {
@@ -184,7 +179,7 @@ async fn change_password(
     check_password(&state, auth.user_id, req.old_password).await?;
     state.store.set_password_hash(auth.user_id, hash_secret(req.new_password).await?).await?;
     let revoked = state.store.delete_sessions_except(auth.user_id, Some(auth.session_id)).await?;
-    revoke(&state, auth.user_id, &revoked).await;
+    state.hub.close_sessions(auth.user_id, &revoked, close::SESSION_REVOKED);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -215,6 +210,6 @@ async fn revoke_session(
     if !state.store.delete_session(auth.user_id, id).await? {
         return Err(ApiError::not_found("session"));
     }
-    revoke(&state, auth.user_id, &[id]).await;
+    state.hub.close_sessions(auth.user_id, &[id], close::SESSION_REVOKED);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use ling_proto::{ConversationId, ErrorCode, SessionId, UserId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
-use crate::routes::messages::{check_can_write, member_context};
+use crate::routes::messages::{member_context, write_rule};
 use crate::state::AppState;
 use crate::validate;
 
@@ -37,8 +37,12 @@ pub async fn relay(state: &AppState, from: AuthUser, s: Signal) -> ApiResult<()>
     if !ctx.member_ids.contains(&s.to_user) {
         return Err(ApiError::new(ErrorCode::NotAMember, "that user is not in this conversation"));
     }
-    check_can_write(state, from.user_id, &ctx).await?;
-    if state.store.relation(from.user_id, s.to_user).await?.any_block() {
+    // In a direct conversation the callee is the peer, so this one relation
+    // serves the write rule too; in a group a block between two members still
+    // stops their calls.
+    let relation = state.store.relation(from.user_id, s.to_user).await?;
+    write_rule(&ctx, Some(&relation))?;
+    if relation.any_block() {
         return Err(ApiError::blocked());
     }
     let answered_here = matches!(s.signal, CallSignal::Accept | CallSignal::Decline | CallSignal::Busy);

@@ -8,10 +8,9 @@ use std::io::Read;
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine;
 use futures_util::StreamExt;
@@ -41,14 +40,15 @@ pub fn router() -> Router<AppState> {
         .route("/v1/files/{id}/info", get(info))
 }
 
-/// Refuses `file` as an avatar unless the caller uploaded it and it is an image.
-pub async fn check_own_image(state: &AppState, user: UserId, file: &FileId) -> ApiResult<()> {
+/// Makes `file` an avatar (readable by anyone logged in), refusing it unless
+/// the caller uploaded it and it is an image.
+pub async fn use_as_avatar(state: &AppState, user: UserId, file: &FileId) -> ApiResult<()> {
     let bad = || ApiError::invalid("the avatar must be an image you uploaded");
     let (info, uploader) = state.store.file(file.clone()).await?.ok_or_else(bad)?;
     if uploader != user || info.width.is_none() {
         return Err(bad());
     }
-    Ok(())
+    Ok(state.store.mark_avatar(file.clone()).await?)
 }
 
 /// A staged upload that deletes itself unless kept.
@@ -247,13 +247,13 @@ async fn thumbnail(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
-    request: Request<Body>,
+    request: Request,
 ) -> ApiResult<Response> {
     let info = readable(&state, auth.user_id, &id).await?;
     if !info.has_thumbnail {
         return Err(ApiError::not_found("thumbnail"));
     }
-    Ok(serve(&state, &info, Rendition::Thumbnail, request).await.into_response())
+    Ok(serve(&state, &info, Rendition::Thumbnail, request).await)
 }
 
 async fn info(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>) -> ApiResult<Json<FileInfo>> {

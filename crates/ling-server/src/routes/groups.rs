@@ -123,8 +123,7 @@ async fn create(
     check_capacity(&state, 1, members.len())?;
     require_friends(&state, me, &members).await?;
     if let Some(avatar) = &req.avatar {
-        crate::routes::files::check_own_image(&state, me, avatar).await?;
-        state.store.mark_avatar(avatar.clone()).await?;
+        crate::routes::files::use_as_avatar(&state, me, avatar).await?;
     }
     let group = state
         .store
@@ -191,8 +190,7 @@ async fn update(
         avatar: req.avatar,
     };
     if let Patch::Set(avatar) = &change.avatar {
-        crate::routes::files::check_own_image(&state, me, avatar).await?;
-        state.store.mark_avatar(avatar.clone()).await?;
+        crate::routes::files::use_as_avatar(&state, me, avatar).await?;
     }
     let mut events = Vec::new();
     if let Some(name) = change.name.clone().filter(|n| *n != group.name) {

@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::config::{HARD_FRAME_BYTES, MAX_FRAME_BYTES};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::extract::{AuthUser, Query, bearer};
 use crate::hub::encode;
 use crate::routes::{calls, contacts, messages};
@@ -268,12 +268,11 @@ fn parse_error(text: &str, e: serde_json::Error) -> ServerFrame {
     let value: Option<serde_json::Value> = serde_json::from_str(text).ok();
     let field = |name: &str| value.as_ref().and_then(|v| v.get(name)).and_then(|v| v.as_str()).map(str::to_owned);
     let kind = field("type");
-    let err: ApiResult<()> = match kind.as_deref() {
+    let e = match kind.as_deref() {
         Some(t) if !KNOWN_TYPES.contains(&t) => {
-            Err(ApiError::new(ErrorCode::UnknownFrame, format!("unknown frame type `{t}`")))
+            ApiError::new(ErrorCode::UnknownFrame, format!("unknown frame type `{t}`"))
         }
-        _ => Err(ApiError::new(ErrorCode::InvalidJson, format!("malformed frame: {e}"))),
+        _ => ApiError::new(ErrorCode::InvalidJson, format!("malformed frame: {e}")),
     };
-    let e = err.expect_err("always an error");
     error_frame(e, field("client_msg_id"), field("call_id"))
 }

@@ -24,9 +24,8 @@ mod files;
 mod groups;
 mod messages;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags};
@@ -59,10 +58,8 @@ pub struct SqliteStore {
 
 struct Inner {
     writer: mpsc::Sender<Job>,
-    writer_thread: Mutex<Option<JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
     reader_permits: Semaphore,
-    path: PathBuf,
 }
 
 impl SqliteStore {
@@ -84,24 +81,17 @@ impl SqliteStore {
         migrate(&mut conn)?;
         let readers = (0..4).map(|_| open_connection(path, true)).collect::<StoreResult<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
-        let thread = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("ling-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writer: tx,
-                writer_thread: Mutex::new(Some(thread)),
                 reader_permits: Semaphore::new(readers.len()),
                 readers: Mutex::new(readers),
-                path: path.to_owned(),
             }),
         })
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
     }
 
     /// Runs `f` in the writer's current transaction; answers after it commits.
@@ -149,25 +139,11 @@ impl SqliteStore {
         result
     }
 
-    /// Stops taking writes, lets queued ones commit, and waits for the writer.
-    /// Every write answered before this returns is on disk.
+    /// Waits until every write queued before this call is committed (on
+    /// shutdown, after the last request). The writer thread itself ends when
+    /// the last clone of the store is dropped.
     pub async fn close(&self) {
-        let handle = self.inner.writer_thread.lock().take();
-        if let Some(handle) = handle {
-            // The writer ends when every sender is gone; ours goes with the last clone.
-            // Queue a marker job and wait for it: everything queued before it is committed.
-            let (tx, rx) = oneshot::channel::<()>();
-            let marker: Job = Box::new(move |_| {
-                Box::new(move |_| {
-                    let _ = tx.send(());
-                })
-            });
-            if self.inner.writer.send(marker).await.is_ok() {
-                let _ = rx.await;
-            }
-            // The thread itself stops when the store is dropped; it holds no unanswered job now.
-            drop(handle);
-        }
+        let _ = self.write(|_| Ok(())).await;
     }
 }
 
