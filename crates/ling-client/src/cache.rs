@@ -81,35 +81,21 @@ pub struct Cache {
 const COLUMNS: &str =
     "conversation_id, seq, client_msg_id, sender_id, send_time, status, error_code, content, reply_to";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(CachedMessage, String)> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
     let status: String = r.get(5)?;
     let content: String = r.get(7)?;
-    Ok((
-        CachedMessage {
-            conversation_id: r.get(0)?,
-            seq: r.get(1)?,
-            client_msg_id: r.get(2)?,
-            sender_id: r.get(3)?,
-            send_time: r.get(4)?,
-            status: SendStatus::parse(&status),
-            error_code: r.get(6)?,
-            content: MessageContent::Recalled,
-            reply_to: r.get(8)?,
-        },
-        content,
-    ))
-}
-
-fn decode(row: (CachedMessage, String)) -> ClientResult<CachedMessage> {
-    let (mut m, content) = row;
-    m.content = serde_json::from_str(&content).map_err(|e| ClientError::Storage(format!("corrupt message: {e}")))?;
-    Ok(m)
-}
-
-impl From<rusqlite::Error> for ClientError {
-    fn from(e: rusqlite::Error) -> Self {
-        ClientError::Storage(e.to_string())
-    }
+    Ok(CachedMessage {
+        conversation_id: r.get(0)?,
+        seq: r.get(1)?,
+        client_msg_id: r.get(2)?,
+        sender_id: r.get(3)?,
+        send_time: r.get(4)?,
+        status: SendStatus::parse(&status),
+        error_code: r.get(6)?,
+        content: serde_json::from_str(&content)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+        reply_to: r.get(8)?,
+    })
 }
 
 impl Cache {
@@ -211,8 +197,7 @@ impl Cache {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE status = 'sending' ORDER BY id"))?;
-        let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(decode).collect()
+        Ok(stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// One message by its client id; a missing one is `message_not_found`.
@@ -224,9 +209,7 @@ impl Cache {
             ))?
             .query_row(params![conversation_id, client_msg_id], from_row)
             .optional()?;
-        row.map(decode)
-            .transpose()?
-            .ok_or_else(|| ClientError::MessageNotFound { conversation_id, client_msg_id: client_msg_id.to_owned() })
+        row.ok_or_else(|| ClientError::MessageNotFound { conversation_id, client_msg_id: client_msg_id.to_owned() })
     }
 
     /// OpenIM's `GetMessageList`: `is_reverse = false` gives up to `count`
@@ -251,9 +234,7 @@ impl Cache {
             )
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows =
-            stmt.query_map(params![conversation_id, start_time, count], from_row)?.collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(decode).collect()
+        Ok(stmt.query_map(params![conversation_id, start_time, count], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Paging by seq: up to `count` sent messages with `seq < before`
@@ -271,8 +252,7 @@ impl Cache {
         let sql =
             format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND {filter} ORDER BY {order} LIMIT ?3");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![conversation_id, arg, count], from_row)?.collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(decode).collect()
+        Ok(stmt.query_map(params![conversation_id, arg, count], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// The highest seq cached for a conversation (0 if none): catch-up starts after it.
@@ -331,9 +311,7 @@ impl Cache {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-}
 
-impl Cache {
     /// Indexes up to `max` messages not indexed yet, oldest first; returns how
     /// many it went through. Indexing costs several times a plain insert, so
     /// it trails the message writes: call it in the background until it
@@ -384,15 +362,13 @@ impl Cache {
         limit: u32,
     ) -> ClientResult<Vec<CachedMessage>> {
         let Some(expr) = search::match_query(query) else { return Ok(Vec::new()) };
-        let columns = COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {columns} FROM message_fts f JOIN messages m ON m.id = f.rowid
+            "SELECT {COLUMNS} FROM message_fts f JOIN messages m ON m.id = f.rowid
              WHERE message_fts MATCH ?1 AND (?2 IS NULL OR m.conversation_id = ?2)
              ORDER BY m.send_time DESC, m.id DESC LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![expr, conversation_id, limit], from_row)?.collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(decode).collect()
+        Ok(stmt.query_map(params![expr, conversation_id, limit], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 }
 

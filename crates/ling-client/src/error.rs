@@ -91,3 +91,9 @@ impl ClientError {
 
 /// Result of client calls.
 pub type ClientResult<T> = Result<T, ClientError>;
+
+impl From<rusqlite::Error> for ClientError {
+    fn from(e: rusqlite::Error) -> Self {
+        ClientError::Storage(e.to_string())
+    }
+}
