@@ -159,11 +159,8 @@ async fn one_to_one_phase(args: &Args, server: &Server, api: &Api, accounts: &[A
         let d = deliveries.clone();
         tasks.push(tokio::spawn(async move {
             while let Some(frame) = b_rx.next_frame().await {
-                if let ServerFrame::Message { message } = frame
-                    && let MessageContent::Text { text } = message.content
-                    && let Some(t) = text.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
-                {
-                    d.record(clock.elapsed().as_micros() as u64 - t);
+                if let Some(latency) = latency_of(&frame, clock) {
+                    d.record(latency);
                 }
             }
         }));
@@ -181,12 +178,7 @@ async fn one_to_one_phase(args: &Args, server: &Server, api: &Api, accounts: &[A
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             while Instant::now() < deadline {
                 tick.tick().await;
-                let frame = ClientFrame::Send {
-                    client_msg_id: uuid::Uuid::now_v7().to_string(),
-                    conversation_id: conv,
-                    content: MessageContent::Text { text: format!("t:{}", clock.elapsed().as_micros()) },
-                    reply_to: None,
-                };
+                let frame = stamped(conv, clock);
                 if a_tx.send(&frame).await.is_err() {
                     break;
                 }
@@ -238,11 +230,8 @@ async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()>
         tasks.push(tokio::spawn(async move {
             let _keep = _tx;
             while let Some(frame) = rx.next_frame().await {
-                if let ServerFrame::Message { message } = frame
-                    && let MessageContent::Text { text } = message.content
-                    && let Some(t) = text.strip_prefix("g:").and_then(|t| t.parse::<u64>().ok())
-                {
-                    l.record(clock.elapsed().as_micros() as u64 - t);
+                if let Some(latency) = latency_of(&frame, clock) {
+                    l.record(latency);
                 }
             }
         }));
@@ -251,12 +240,7 @@ async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()>
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.group_rate.max(1) as f64));
     for _ in 0..args.group_messages {
         tick.tick().await;
-        let frame = ClientFrame::Send {
-            client_msg_id: uuid::Uuid::now_v7().to_string(),
-            conversation_id: conv,
-            content: MessageContent::Text { text: format!("g:{}", clock.elapsed().as_micros()) },
-            reply_to: None,
-        };
+        let frame = stamped(conv, clock);
         tx.send(&frame).await?;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -274,6 +258,24 @@ async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()>
         latencies.summary()
     );
     Ok(())
+}
+
+/// A text message carrying the microseconds since `clock` at sending.
+fn stamped(conversation_id: i64, clock: Instant) -> ClientFrame {
+    ClientFrame::Send {
+        client_msg_id: uuid::Uuid::now_v7().to_string(),
+        conversation_id,
+        content: MessageContent::Text { text: format!("t:{}", clock.elapsed().as_micros()) },
+        reply_to: None,
+    }
+}
+
+/// The send -> receive latency of a [`stamped`] message, in microseconds.
+fn latency_of(frame: &ServerFrame, clock: Instant) -> Option<u64> {
+    let ServerFrame::Message { message } = frame else { return None };
+    let MessageContent::Text { text } = &message.content else { return None };
+    let sent: u64 = text.strip_prefix("t:")?.parse().ok()?;
+    Some((clock.elapsed().as_micros() as u64).saturating_sub(sent))
 }
 
 /// The server under test, as a child process.
