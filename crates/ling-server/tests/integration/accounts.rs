@@ -253,3 +253,31 @@ async fn test_password_guessing_is_rate_limited_per_account() {
     assert_eq!(e.code(), ErrorCode::RateLimited);
     assert!(server.login("bob", "password1").await.is_ok(), "other accounts are not affected");
 }
+
+#[tokio::test]
+async fn test_the_database_holds_no_token_and_no_password_only_their_hashes() {
+    let mut server = TestServer::start().await;
+    let r: RegisterResponse =
+        server.anon().post("/v1/auth/register", &register_body("alice", "password1")).await.unwrap();
+    server.stop().await;
+    let db = rusqlite::Connection::open(server.data_dir().join("ling.db")).unwrap();
+    let (stored_token, password, recovery): (Vec<u8>, String, String) = db
+        .query_row(
+            "SELECT s.token_hash, u.password_hash, u.recovery_hash FROM sessions s JOIN users u ON u.id = s.user_id",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(stored_token, ling_server::credentials::token_hash(&r.session.token), "the token's SHA-256");
+    assert_ne!(stored_token, r.session.token.as_bytes());
+    assert!(password.starts_with("$argon2id$") && !password.contains("password1"));
+    assert!(recovery.starts_with("$argon2id$"));
+    let dump: Vec<String> = db
+        .prepare("SELECT coalesce(password_hash, '') || recovery_hash FROM users")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(dump.iter().all(|d| !d.contains(&r.recovery_code)), "the recovery code is not stored");
+}

@@ -67,12 +67,15 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gaps");
 }
 
-/// Starts the real binary; returns it and the address it logged.
-fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
+/// Starts the real binary configured only through `LING_*` environment
+/// variables (no flags), with JSON logs if asked; returns it and the address
+/// it logged.
+fn spawn_binary(data: &std::path::Path, json_logs: bool) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ling-server"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
+        .env("LING_LISTEN", "127.0.0.1:0")
+        .env("LING_DATA", data)
         .env("LING_LOG", "info")
+        .env("LING_LOG_JSON", json_logs.to_string())
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -81,7 +84,12 @@ fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = loop {
         let line = lines.next().expect("the server logs where it listens").unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
+        if json_logs {
+            let record: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+            if let Some(addr) = record["fields"]["addr"].as_str() {
+                break addr.to_owned();
+            }
+        } else if let Some(rest) = line.split("addr=").nth(1) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
@@ -90,21 +98,9 @@ fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
     (child, addr)
 }
 
-#[tokio::test]
-async fn test_the_binary_stops_cleanly_on_sigterm_and_keeps_its_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let (mut child, addr) = spawn_binary(&data);
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
-    let reg = http
-        .post(format!("{base}/v1/auth/register"))
-        .json(&serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reg.status(), 201);
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+/// Sends `signal` and waits up to 10 s for a clean exit.
+async fn stop_with(mut child: std::process::Child, signal: &str) {
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exited = tokio::task::spawn_blocking(move || {
         for _ in 0..100 {
@@ -118,9 +114,27 @@ async fn test_the_binary_stops_cleanly_on_sigterm_and_keeps_its_data() {
     })
     .await
     .unwrap();
-    assert!(exited.expect("exits within 10 s").success());
+    assert!(exited.expect("exits within 10 s").success(), "{signal} stops the server cleanly");
+}
 
-    let (mut again, addr) = spawn_binary(&data);
+#[tokio::test]
+async fn test_the_binary_reads_env_vars_stops_cleanly_on_sigterm_and_sigint_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (child, addr) = spawn_binary(&data, false);
+    let http = reqwest::Client::new();
+    let reg = http
+        .post(format!("http://{addr}/v1/auth/register"))
+        .json(&serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reg.status(), 201);
+    assert!(data.join("ling.db").exists(), "LING_DATA chose the data directory");
+    stop_with(child, "-TERM").await;
+
+    // Again, with structured (JSON) logs, stopped by Ctrl-C.
+    let (again, addr) = spawn_binary(&data, true);
     let login = http
         .post(format!("http://{addr}/v1/auth/login"))
         .json(&serde_json::json!({"username": "alice", "password": "password1", "device_name": "t"}))
@@ -128,8 +142,7 @@ async fn test_the_binary_stops_cleanly_on_sigterm_and_keeps_its_data() {
         .await
         .unwrap();
     assert_eq!(login.status(), 200, "the account survived the restart");
-    let _ = Command::new("kill").args(["-TERM", &again.id().to_string()]).status();
-    let _ = tokio::task::spawn_blocking(move || again.wait()).await;
+    stop_with(again, "-INT").await;
 }
 
 #[tokio::test]
