@@ -185,7 +185,6 @@ async fn connection_task(state: AppState, auth: AuthUser, socket: WebSocket) {
     if state.hub.unsubscribe(auth.user_id, sub.conn_id) {
         contacts::broadcast_presence(&state, auth.user_id, false).await;
     }
-    sub.rx.close();
 }
 
 fn error_frame(e: ApiError, client_msg_id: Option<String>, call_id: Option<String>) -> ServerFrame {
