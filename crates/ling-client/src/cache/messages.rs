@@ -1,0 +1,260 @@
+//! Messages in the cache: pending sends, acks, synced pages, OpenIM paging.
+
+use ling_proto::messages::{Message, MessageContent};
+use ling_proto::{ConversationId, Millis, Seq, UserId};
+use rusqlite::{OptionalExtension, params};
+
+use super::{COLUMNS, Cache, CachedMessage, from_row};
+use crate::error::{ClientError, ClientResult};
+
+impl Cache {
+    /// Writes a message about to be sent (before anything goes on the wire).
+    pub fn insert_pending(
+        &self,
+        conversation_id: ConversationId,
+        client_msg_id: &str,
+        sender_id: UserId,
+        content: &MessageContent,
+        reply_to: Option<Seq>,
+        now: Millis,
+    ) -> ClientResult<()> {
+        let json = serde_json::to_string(content).map_err(|e| ClientError::Storage(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
+             VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7)",
+            params![conversation_id, client_msg_id, sender_id, now, content.kind(), json, reply_to],
+        )?;
+        Ok(())
+    }
+
+    /// Stores messages from the server (a synced page, a pushed message, an
+    /// ack's message): a pending message with the same `client_msg_id`
+    /// becomes sent; a seq already cached is replaced (a recall, say).
+    pub fn upsert_messages(&mut self, messages: &[Message]) -> ClientResult<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut claim = tx.prepare_cached(
+                "UPDATE messages SET seq = ?1, send_time = ?2, status = 'sent', error_code = NULL, content = ?3, kind = ?4
+                 WHERE client_msg_id = ?5 AND seq IS NULL",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8)
+                 ON CONFLICT (conversation_id, seq) DO UPDATE SET content = excluded.content, kind = excluded.kind
+                 ON CONFLICT (client_msg_id) DO NOTHING",
+            )?;
+            for m in messages {
+                let json = serde_json::to_string(&m.content).map_err(|e| ClientError::Storage(e.to_string()))?;
+                let client_id = (!m.client_msg_id.is_empty()).then_some(m.client_msg_id.as_str());
+                if let Some(id) = client_id
+                    && claim.execute(params![m.seq, m.send_time, json, m.content.kind(), id])? > 0
+                {
+                    continue;
+                }
+                upsert.execute(params![
+                    m.conversation_id,
+                    m.seq,
+                    client_id,
+                    m.sender_id,
+                    m.send_time,
+                    m.content.kind(),
+                    json,
+                    m.reply_to
+                ])?;
+                if m.content == MessageContent::Recalled {
+                    // A recalled message is no longer findable.
+                    tx.prepare_cached(
+                        "DELETE FROM message_fts WHERE rowid = (SELECT id FROM messages WHERE conversation_id = ?1 AND seq = ?2)",
+                    )?
+                    .execute(params![m.conversation_id, m.seq])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a pending send as refused by the server, with its code.
+    pub fn mark_failed(&self, client_msg_id: &str, code: &str) -> ClientResult<()> {
+        self.conn.execute(
+            "UPDATE messages SET status = 'failed', error_code = ?2 WHERE client_msg_id = ?1 AND seq IS NULL",
+            params![client_msg_id, code],
+        )?;
+        Ok(())
+    }
+
+    /// Messages still to (re)send, oldest first.
+    pub fn outbox(&self) -> ClientResult<Vec<CachedMessage>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE status = 'sending' ORDER BY id"))?;
+        Ok(stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// One message by its client id; a missing one is `message_not_found`.
+    pub fn get_message(&self, conversation_id: ConversationId, client_msg_id: &str) -> ClientResult<CachedMessage> {
+        let row = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_msg_id = ?2"
+            ))?
+            .query_row(params![conversation_id, client_msg_id], from_row)
+            .optional()?;
+        row.ok_or_else(|| ClientError::MessageNotFound { conversation_id, client_msg_id: client_msg_id.to_owned() })
+    }
+
+    /// OpenIM's `GetMessageList`: `is_reverse = false` gives up to `count`
+    /// messages with `send_time < start_time`, newest first; `true` gives those
+    /// with `send_time > start_time`, oldest first. Ties by seq (pending last).
+    pub fn get_message_list(
+        &self,
+        conversation_id: ConversationId,
+        count: u32,
+        start_time: Millis,
+        is_reverse: bool,
+    ) -> ClientResult<Vec<CachedMessage>> {
+        let sql = if is_reverse {
+            format!(
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND send_time > ?2
+                 ORDER BY send_time ASC, seq IS NULL ASC, seq ASC, id ASC LIMIT ?3"
+            )
+        } else {
+            format!(
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND send_time < ?2
+                 ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT ?3"
+            )
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_map(params![conversation_id, start_time, count], from_row)?.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Paging by seq: up to `count` sent messages with `seq < before`
+    /// (newest first) or, with `after`, `seq > after` (oldest first).
+    pub fn get_messages_by_seq(
+        &self,
+        conversation_id: ConversationId,
+        count: u32,
+        bound: SeqBound,
+    ) -> ClientResult<Vec<CachedMessage>> {
+        let (filter, order, arg) = match bound {
+            SeqBound::Before(s) => ("seq < ?2", "seq DESC", s),
+            SeqBound::After(s) => ("seq > ?2", "seq ASC", s),
+        };
+        let sql =
+            format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND {filter} ORDER BY {order} LIMIT ?3");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_map(params![conversation_id, arg, count], from_row)?.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The highest seq cached for a conversation (0 if none): catch-up starts after it.
+    pub fn max_seq(&self, conversation_id: ConversationId) -> ClientResult<Seq> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?1")?
+            .query_row([conversation_id], |r| r.get(0))?)
+    }
+}
+
+/// A seq bound for [`Cache::get_messages_by_seq`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqBound {
+    /// `seq < n`, newest first.
+    Before(Seq),
+    /// `seq > n`, oldest first.
+    After(Seq),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::testing::*;
+
+    #[test]
+    fn test_a_pending_message_becomes_sent_when_its_ack_arrives() {
+        let (_d, mut cache) = open();
+        cache.insert_pending(7, "c1", 1, &text("hi"), None, 1000).unwrap();
+        let pending = cache.get_message(7, "c1").unwrap();
+        assert_eq!((pending.seq, pending.status), (None, SendStatus::Sending));
+        assert_eq!(cache.outbox().unwrap().len(), 1);
+        cache.upsert_messages(&[Message { sender_id: 1, ..msg(7, 4, 990, "c1", "hi") }]).unwrap();
+        let sent = cache.get_message(7, "c1").unwrap();
+        assert_eq!((sent.seq, sent.status, sent.send_time), (Some(4), SendStatus::Sent, 990));
+        assert!(cache.outbox().unwrap().is_empty());
+        // The same message seen again (catch-up after the ack) is not doubled.
+        cache.upsert_messages(&[Message { sender_id: 1, ..msg(7, 4, 990, "c1", "hi") }]).unwrap();
+        assert_eq!(cache.get_messages_by_seq(7, 10, SeqBound::After(0)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn test_a_refused_send_is_failed_with_the_servers_code_and_leaves_the_outbox() {
+        let (_d, cache) = open();
+        cache.insert_pending(7, "c1", 1, &text("hi"), None, 1000).unwrap();
+        cache.mark_failed("c1", "not_friends").unwrap();
+        let m = cache.get_message(7, "c1").unwrap();
+        assert_eq!((m.status, m.error_code.as_deref()), (SendStatus::Failed, Some("not_friends")));
+        assert!(cache.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn test_a_missing_message_is_an_error_with_a_code() {
+        let (_d, cache) = open();
+        let e = cache.get_message(7, "nope").unwrap_err();
+        assert_eq!(e.code(), "message_not_found");
+    }
+
+    #[test]
+    fn test_get_message_list_follows_openim_semantics_with_ties_by_seq() {
+        let (_d, mut cache) = open();
+        // seq:  1   2   3   4   5      (and one in another conversation)
+        // time: 10  20  20  30  40
+        let page = [
+            msg(7, 1, 10, "a", "1"),
+            msg(7, 2, 20, "b", "2"),
+            msg(7, 3, 20, "c", "3"),
+            msg(7, 4, 30, "d", "4"),
+            msg(7, 5, 40, "e", "5"),
+            msg(8, 1, 25, "x", "other"),
+        ];
+        cache.upsert_messages(&page).unwrap();
+        assert_eq!(
+            seqs(&cache.get_message_list(7, 2, 30, false).unwrap()),
+            vec![Some(3), Some(2)],
+            "older than 30, newest first"
+        );
+        assert_eq!(
+            seqs(&cache.get_message_list(7, 10, 20, true).unwrap()),
+            vec![Some(4), Some(5)],
+            "newer than 20, oldest first"
+        );
+        assert_eq!(seqs(&cache.get_message_list(7, 10, 15, true).unwrap()), vec![Some(2), Some(3), Some(4), Some(5)]);
+        assert!(cache.get_message_list(7, 10, 10, false).unwrap().is_empty(), "an empty page is not an error");
+        assert!(cache.get_message_list(9, 10, i64::MAX, false).unwrap().is_empty());
+        // A pending message sorts after sent ones at the same time.
+        cache.insert_pending(7, "p", 1, &text("pending"), None, 40).unwrap();
+        let newest = cache.get_message_list(7, 2, i64::MAX, false).unwrap();
+        assert_eq!(seqs(&newest), vec![None, Some(5)]);
+    }
+
+    #[test]
+    fn test_paging_by_seq_and_the_catch_up_point() {
+        let (_d, mut cache) = open();
+        let page: Vec<Message> = (1..=10).map(|s| msg(7, s, s * 10, &format!("m{s}"), "x")).collect();
+        cache.upsert_messages(&page).unwrap();
+        assert_eq!(
+            seqs(&cache.get_messages_by_seq(7, 3, SeqBound::Before(5)).unwrap()),
+            vec![Some(4), Some(3), Some(2)]
+        );
+        assert_eq!(seqs(&cache.get_messages_by_seq(7, 3, SeqBound::After(8)).unwrap()), vec![Some(9), Some(10)]);
+        assert_eq!(cache.max_seq(7).unwrap(), 10);
+        assert_eq!(cache.max_seq(99).unwrap(), 0);
+    }
+
+    #[test]
+    fn test_a_recalled_message_replaces_the_cached_one() {
+        let (_d, mut cache) = open();
+        cache.upsert_messages(&[msg(7, 1, 10, "a", "oops")]).unwrap();
+        let recalled = Message { content: MessageContent::Recalled, ..msg(7, 1, 10, "a", "") };
+        cache.upsert_messages(&[recalled]).unwrap();
+        assert_eq!(cache.get_message(7, "a").unwrap().content, MessageContent::Recalled);
+    }
+}

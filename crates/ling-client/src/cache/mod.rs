@@ -1,0 +1,176 @@
+//! The local cache: one SQLite database per (server, account), so the app
+//! opens instantly and history reads offline.
+//!
+//! Paging follows the OpenIM SDK: [`Cache::get_message_list`] with
+//! `is_reverse = false` returns messages with `send_time < start_time`,
+//! newest first; with `true`, `send_time > start_time`, oldest first. Ties on
+//! `send_time` are ordered by seq. Keyset queries on
+//! `(conversation_id, send_time, seq)`, never OFFSET. An empty page is not an
+//! error; a missing message is.
+
+use std::path::Path;
+
+use ling_proto::messages::MessageContent;
+use ling_proto::{ConversationId, Millis, Seq, UserId};
+use rusqlite::{Connection, Row};
+
+use crate::error::{ClientError, ClientResult};
+
+mod conversations;
+mod fts;
+mod messages;
+
+pub use messages::SeqBound;
+
+const MIGRATIONS: &[(u32, &str)] =
+    &[(1, include_str!("../../migrations/001_cache.sql")), (2, include_str!("../../migrations/002_search.sql"))];
+
+/// Where a cached message stands with the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendStatus {
+    /// Written locally, not acknowledged yet (no seq).
+    Sending,
+    /// Stored by the server.
+    Sent,
+    /// Refused by the server; can be retried.
+    Failed,
+}
+
+impl SendStatus {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendStatus::Sending => "sending",
+            SendStatus::Sent => "sent",
+            SendStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> SendStatus {
+        match s {
+            "sending" => SendStatus::Sending,
+            "failed" => SendStatus::Failed,
+            _ => SendStatus::Sent,
+        }
+    }
+}
+
+/// A message as the cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedMessage {
+    /// Its conversation.
+    pub conversation_id: ConversationId,
+    /// Its seq; `None` while sending.
+    pub seq: Option<Seq>,
+    /// The sender's id for it (`None` for server-written messages).
+    pub client_msg_id: Option<String>,
+    /// Who sent it.
+    pub sender_id: UserId,
+    /// Server time once sent; local time while sending.
+    pub send_time: Millis,
+    /// Sending, sent or failed.
+    pub status: SendStatus,
+    /// The server's error code for a failed send.
+    pub error_code: Option<String>,
+    /// What it says.
+    pub content: MessageContent,
+    /// The seq it answers.
+    pub reply_to: Option<Seq>,
+}
+
+/// The local cache of one account on one server.
+pub struct Cache {
+    conn: Connection,
+}
+
+const COLUMNS: &str =
+    "conversation_id, seq, client_msg_id, sender_id, send_time, status, error_code, content, reply_to";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
+    let status: String = r.get(5)?;
+    let content: String = r.get(7)?;
+    Ok(CachedMessage {
+        conversation_id: r.get(0)?,
+        seq: r.get(1)?,
+        client_msg_id: r.get(2)?,
+        sender_id: r.get(3)?,
+        send_time: r.get(4)?,
+        status: SendStatus::parse(&status),
+        error_code: r.get(6)?,
+        content: serde_json::from_str(&content)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+        reply_to: r.get(8)?,
+    })
+}
+
+impl Cache {
+    /// Opens (creating and migrating) the cache at `path`.
+    pub fn open(path: &Path) -> ClientResult<Cache> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(ClientError::Storage(format!("could not enable WAL (got {mode})")));
+        }
+        let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()?;
+        }
+        Ok(Cache { conn })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    pub use super::{Cache, CachedMessage, SendStatus};
+    pub use ling_proto::messages::{Message, MessageContent};
+
+    pub fn text(t: &str) -> MessageContent {
+        MessageContent::Text { text: t.into() }
+    }
+
+    pub fn msg(conversation_id: i64, seq: i64, send_time: i64, client: &str, t: &str) -> Message {
+        Message {
+            conversation_id,
+            seq,
+            sender_id: 2,
+            client_msg_id: client.into(),
+            send_time,
+            content: text(t),
+            reply_to: None,
+        }
+    }
+
+    pub fn open() -> (tempfile::TempDir, Cache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.db")).unwrap();
+        (dir, cache)
+    }
+
+    pub fn seqs(list: &[CachedMessage]) -> Vec<Option<i64>> {
+        list.iter().map(|m| m.seq).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::testing::*;
+
+    #[test]
+    fn test_reopening_keeps_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        {
+            let mut cache = Cache::open(&path).unwrap();
+            cache.upsert_messages(&[msg(7, 1, 10, "a", "kept")]).unwrap();
+            cache.insert_pending(7, "p", 1, &text("unsent"), None, 20).unwrap();
+        }
+        let cache = Cache::open(&path).unwrap();
+        assert_eq!(cache.get_message(7, "a").unwrap().content, text("kept"));
+        assert_eq!(cache.outbox().unwrap().len(), 1, "unsent messages survive a restart");
+    }
+}
