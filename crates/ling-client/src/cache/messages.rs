@@ -1,11 +1,58 @@
 //! Messages in the cache: pending sends, acks, synced pages, OpenIM paging.
 
-use ling_proto::messages::{Message, MessageContent};
-use ling_proto::{ConversationId, Millis, Seq, UserId};
-use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
 
-use super::{COLUMNS, Cache, CachedMessage, from_row};
+use ling_proto::messages::{Message, MessageContent, SendAck};
+use ling_proto::{ConversationId, Millis, Seq, UserId};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{COLUMNS, Cache, CachedMessage, from_row, to_json};
 use crate::error::{ClientError, ClientResult};
+
+/// What [`Cache::upsert_messages`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Upserted {
+    /// Messages the cache did not have.
+    pub new: Vec<Message>,
+    /// Messages it had, now changed: a pending send claimed, a recall.
+    pub updated: Vec<Message>,
+}
+
+/// Moves each touched conversation's last seq and activity forward, and
+/// counts new messages from others past both the read cursor and the last
+/// seq the server reported (which its unread count already includes).
+fn follow_conversations(tx: &Transaction<'_>, new: &[Message], own_id: Option<UserId>) -> ClientResult<()> {
+    #[derive(Default)]
+    struct Touch {
+        max_seq: Seq,
+        max_time: Millis,
+        from_others: Vec<Seq>,
+    }
+    let mut touched: HashMap<ConversationId, Touch> = HashMap::new();
+    for m in new {
+        let t = touched.entry(m.conversation_id).or_default();
+        t.max_seq = t.max_seq.max(m.seq);
+        t.max_time = t.max_time.max(m.send_time);
+        if Some(m.sender_id) != own_id {
+            t.from_others.push(m.seq);
+        }
+    }
+    let mut get = tx.prepare_cached("SELECT last_seq, read_seq FROM conversations WHERE id = ?1")?;
+    let mut set = tx.prepare_cached(
+        "UPDATE conversations SET last_seq = max(last_seq, ?2), last_activity = max(last_activity, ?3),
+           unread = min(9999, unread + ?4) WHERE id = ?1",
+    )?;
+    for (id, t) in touched {
+        let Some((last_seq, read_seq)) =
+            get.query_row([id], |r| Ok((r.get::<_, Seq>(0)?, r.get::<_, Seq>(1)?))).optional()?
+        else {
+            continue;
+        };
+        let unread = t.from_others.iter().filter(|&&s| s > last_seq && s > read_seq).count();
+        set.execute(params![id, t.max_seq, t.max_time, unread])?;
+    }
+    Ok(())
+}
 
 impl Cache {
     /// Writes a message about to be sent (before anything goes on the wire).
@@ -18,21 +65,30 @@ impl Cache {
         reply_to: Option<Seq>,
         now: Millis,
     ) -> ClientResult<()> {
-        let json = serde_json::to_string(content).map_err(|e| ClientError::Storage(e.to_string()))?;
         self.conn.execute(
             "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
              VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7)",
-            params![conversation_id, client_msg_id, sender_id, now, content.kind(), json, reply_to],
+            params![conversation_id, client_msg_id, sender_id, now, content.kind(), to_json(content)?, reply_to],
         )?;
+        self.conn
+            .prepare_cached(
+                "UPDATE conversations SET last_activity = max(last_activity, ?2), draft = '' WHERE id = ?1",
+            )?
+            .execute(params![conversation_id, now])?;
         Ok(())
     }
 
-    /// Stores messages from the server (a synced page, a pushed message, an
-    /// ack's message): a pending message with the same `client_msg_id`
-    /// becomes sent; a seq already cached is replaced (a recall, say).
-    pub fn upsert_messages(&mut self, messages: &[Message]) -> ClientResult<()> {
+    /// Stores messages from the server (a synced page, a pushed message): a
+    /// pending message with the same `client_msg_id` becomes sent; a seq
+    /// already cached with other content is replaced (a recall, say); one seen
+    /// before is left alone. Conversations' last seq, activity and unread
+    /// count follow. Says which messages were new and which changed.
+    pub fn upsert_messages(&mut self, messages: &[Message]) -> ClientResult<Upserted> {
+        let own_id = self.own_id;
         let tx = self.conn.transaction()?;
+        let mut out = Upserted::default();
         {
+            let max_id_before: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| r.get(0))?;
             let mut claim = tx.prepare_cached(
                 "UPDATE messages SET seq = ?1, send_time = ?2, status = 'sent', error_code = NULL, content = ?3, kind = ?4
                  WHERE client_msg_id = ?5 AND seq IS NULL",
@@ -41,37 +97,100 @@ impl Cache {
                 "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8)
                  ON CONFLICT (conversation_id, seq) DO UPDATE SET content = excluded.content, kind = excluded.kind
-                 ON CONFLICT (client_msg_id) DO NOTHING",
+                   WHERE content != excluded.content
+                 ON CONFLICT (client_msg_id) DO NOTHING
+                 RETURNING id",
             )?;
+            let mut unindex = tx.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?;
             for m in messages {
-                let json = serde_json::to_string(&m.content).map_err(|e| ClientError::Storage(e.to_string()))?;
+                let json = to_json(&m.content)?;
                 let client_id = (!m.client_msg_id.is_empty()).then_some(m.client_msg_id.as_str());
                 if let Some(id) = client_id
                     && claim.execute(params![m.seq, m.send_time, json, m.content.kind(), id])? > 0
                 {
+                    out.updated.push(m.clone());
                     continue;
                 }
-                upsert.execute(params![
-                    m.conversation_id,
-                    m.seq,
-                    client_id,
-                    m.sender_id,
-                    m.send_time,
-                    m.content.kind(),
-                    json,
-                    m.reply_to
-                ])?;
-                if m.content == MessageContent::Recalled {
-                    // A recalled message is no longer findable.
-                    tx.prepare_cached(
-                        "DELETE FROM message_fts WHERE rowid = (SELECT id FROM messages WHERE conversation_id = ?1 AND seq = ?2)",
-                    )?
-                    .execute(params![m.conversation_id, m.seq])?;
+                let id: Option<i64> = upsert
+                    .query_row(
+                        params![
+                            m.conversation_id,
+                            m.seq,
+                            client_id,
+                            m.sender_id,
+                            m.send_time,
+                            m.content.kind(),
+                            json,
+                            m.reply_to
+                        ],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match id {
+                    Some(id) if id > max_id_before => out.new.push(m.clone()),
+                    Some(id) => {
+                        if m.content == MessageContent::Recalled {
+                            // A recalled message is no longer findable.
+                            unindex.execute([id])?;
+                        }
+                        out.updated.push(m.clone());
+                    }
+                    None => {}
                 }
             }
+            follow_conversations(&tx, &out.new, own_id)?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(out)
+    }
+
+    /// Applies the server's ack to a pending send: it gets its seq and the
+    /// server's time. Returns the message as now cached, if it was pending.
+    pub fn apply_ack(&mut self, ack: &SendAck) -> ClientResult<Option<CachedMessage>> {
+        let tx = self.conn.transaction()?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE messages SET seq = ?1, send_time = ?2, status = 'sent', error_code = NULL
+                 WHERE client_msg_id = ?3 AND seq IS NULL",
+            )?
+            .execute(params![ack.seq, ack.send_time, ack.client_msg_id])?;
+        if changed > 0 {
+            tx.prepare_cached(
+                "UPDATE conversations SET last_seq = max(last_seq, ?2), last_activity = max(last_activity, ?3),
+                   read_seq = max(read_seq, ?2) WHERE id = ?1",
+            )?
+            .execute(params![ack.conversation_id, ack.seq, ack.send_time])?;
+        }
+        tx.commit()?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.get_message(ack.conversation_id, &ack.client_msg_id).map(Some)
+    }
+
+    /// Replaces a message's content with `recalled` (the server recalled it)
+    /// and drops it from search. Returns whether it was cached.
+    pub fn mark_recalled(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<bool> {
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET content = ?3, kind = 'recalled' WHERE conversation_id = ?1 AND seq = ?2 RETURNING id",
+            )?
+            .query_row(params![conversation_id, seq, to_json(&MessageContent::Recalled)?], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = id {
+            self.conn.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?.execute([id])?;
+        }
+        Ok(id.is_some())
+    }
+
+    /// Puts a failed send back in the outbox (the person pressed retry).
+    pub fn retry(&self, client_msg_id: &str) -> ClientResult<bool> {
+        let n = self.conn.execute(
+            "UPDATE messages SET status = 'sending', error_code = NULL WHERE client_msg_id = ?1 AND status = 'failed'",
+            [client_msg_id],
+        )?;
+        Ok(n > 0)
     }
 
     /// Marks a pending send as refused by the server, with its code.
@@ -256,5 +375,32 @@ mod tests {
         let recalled = Message { content: MessageContent::Recalled, ..msg(7, 1, 10, "a", "") };
         cache.upsert_messages(&[recalled]).unwrap();
         assert_eq!(cache.get_message(7, "a").unwrap().content, MessageContent::Recalled);
+    }
+
+    #[test]
+    fn test_an_ack_gives_the_pending_message_its_seq_and_a_failed_one_can_be_retried() {
+        let (_d, mut cache) = open();
+        cache.insert_pending(7, "c1", 1, &text("hi"), None, 1000).unwrap();
+        let ack = SendAck { client_msg_id: "c1".into(), conversation_id: 7, seq: 3, send_time: 990 };
+        let sent = cache.apply_ack(&ack).unwrap().unwrap();
+        assert_eq!((sent.seq, sent.status, sent.send_time), (Some(3), SendStatus::Sent, 990));
+        assert_eq!(cache.apply_ack(&ack).unwrap(), None, "a repeated ack changes nothing");
+        cache.insert_pending(7, "c2", 1, &text("again"), None, 1001).unwrap();
+        cache.mark_failed("c2", "rate_limited").unwrap();
+        assert!(cache.retry("c2").unwrap());
+        assert_eq!(cache.outbox().unwrap().len(), 1, "back in the outbox");
+        assert!(!cache.retry("c1").unwrap(), "only failed sends are retried");
+    }
+
+    #[test]
+    fn test_a_recall_notice_marks_the_cached_message_recalled() {
+        let (_d, mut cache) = open();
+        let done = cache.upsert_messages(&[msg(7, 1, 10, "a", "oops")]).unwrap();
+        assert_eq!(done.new.len(), 1);
+        assert!(cache.mark_recalled(7, 1).unwrap());
+        assert_eq!(cache.get_message(7, "a").unwrap().content, MessageContent::Recalled);
+        assert!(!cache.mark_recalled(7, 2).unwrap(), "not cached");
+        let done = cache.upsert_messages(&[msg(7, 1, 10, "a", "oops")]).unwrap();
+        assert_eq!(done.updated.len(), 1, "the server's copy wins on the next sync");
     }
 }

@@ -12,7 +12,9 @@ use std::path::Path;
 
 use ling_proto::messages::MessageContent;
 use ling_proto::{ConversationId, Millis, Seq, UserId};
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::{ClientError, ClientResult};
 
@@ -22,11 +24,21 @@ mod messages;
 
 pub use messages::SeqBound;
 
-const MIGRATIONS: &[(u32, &str)] =
-    &[(1, include_str!("../../migrations/001_cache.sql")), (2, include_str!("../../migrations/002_search.sql"))];
+mod contacts;
+mod groups;
+
+pub use conversations::ConversationSummary;
+pub use messages::Upserted;
+
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../../migrations/001_cache.sql")),
+    (2, include_str!("../../migrations/002_search.sql")),
+    (3, include_str!("../../migrations/003_contacts.sql")),
+];
 
 /// Where a cached message stands with the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SendStatus {
     /// Written locally, not acknowledged yet (no seq).
     Sending,
@@ -56,7 +68,7 @@ impl SendStatus {
 }
 
 /// A message as the cache holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CachedMessage {
     /// Its conversation.
     pub conversation_id: ConversationId,
@@ -81,6 +93,8 @@ pub struct CachedMessage {
 /// The local cache of one account on one server.
 pub struct Cache {
     conn: Connection,
+    /// The account's own user id, once known: messages from others count as unread.
+    own_id: Option<UserId>,
 }
 
 const COLUMNS: &str =
@@ -88,7 +102,6 @@ const COLUMNS: &str =
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
     let status: String = r.get(5)?;
-    let content: String = r.get(7)?;
     Ok(CachedMessage {
         conversation_id: r.get(0)?,
         seq: r.get(1)?,
@@ -97,8 +110,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
         send_time: r.get(4)?,
         status: SendStatus::parse(&status),
         error_code: r.get(6)?,
-        content: serde_json::from_str(&content)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+        content: json_column(r, 7)?,
         reply_to: r.get(8)?,
     })
 }
@@ -119,8 +131,49 @@ impl Cache {
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
         }
-        Ok(Cache { conn })
+        let mut cache = Cache { conn, own_id: None };
+        cache.own_id = cache.setting::<UserId>("own_id")?;
+        Ok(cache)
     }
+
+    /// Records whose cache this is (messages from anyone else count as unread).
+    pub fn set_own_id(&mut self, id: UserId) -> ClientResult<()> {
+        self.set_setting("own_id", &id)?;
+        self.own_id = Some(id);
+        Ok(())
+    }
+
+    /// A small stored value (JSON), if set.
+    pub fn setting<T: DeserializeOwned>(&self, key: &str) -> ClientResult<Option<T>> {
+        let raw: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        raw.map(|v| serde_json::from_str(&v).map_err(|e| ClientError::Storage(format!("setting {key}: {e}"))))
+            .transpose()
+    }
+
+    /// Stores a small value as JSON.
+    pub fn set_setting<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> ClientResult<()> {
+        let json = to_json(value)?;
+        self.conn
+            .prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+            .execute([key, &json])?;
+        Ok(())
+    }
+}
+
+/// Decodes a JSON column in a row mapper.
+fn json_column<T: DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let raw: String = r.get(i)?;
+    serde_json::from_str(&raw)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// Encodes a value for a JSON column.
+fn to_json<T: Serialize + ?Sized>(value: &T) -> ClientResult<String> {
+    serde_json::to_string(value).map_err(|e| ClientError::Storage(e.to_string()))
 }
 
 #[cfg(test)]
@@ -157,8 +210,8 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::testing::*;
+    use super::*;
 
     #[test]
     fn test_reopening_keeps_everything() {
