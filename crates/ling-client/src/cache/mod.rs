@@ -211,7 +211,6 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::testing::*;
-    use super::*;
 
     #[test]
     fn test_reopening_keeps_everything() {
