@@ -42,6 +42,10 @@ pub enum ClientError {
         address: String,
         /// What the TLS layer said.
         detail: String,
+        /// The SHA-256 fingerprint of the certificate the server showed
+        /// (`AB:CD:...`), for the person to compare with the one their
+        /// administrator gave them.
+        fingerprint: Option<String>,
     },
     /// A Ling server speaking another major version of the protocol.
     #[error("the server speaks protocol version {server}, this app speaks {client}; update the app or the server")]
@@ -59,6 +63,15 @@ pub enum ClientError {
         /// What was looked for.
         client_msg_id: String,
     },
+    /// Something the person gave cannot be used as it is.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// Not logged in, or the session was revoked or expired: log in again.
+    #[error("the session has ended; log in again")]
+    LoggedOut,
+    /// A file transfer was cancelled.
+    #[error("cancelled")]
+    Cancelled,
     /// The local cache failed.
     #[error("the local cache failed: {0}")]
     Storage(String),
@@ -83,6 +96,9 @@ impl ClientError {
             ClientError::Tls { .. } => "tls_failure",
             ClientError::IncompatibleVersion { .. } => "incompatible_version",
             ClientError::MessageNotFound { .. } => "message_not_found",
+            ClientError::InvalidInput(_) => "invalid_input",
+            ClientError::LoggedOut => "logged_out",
+            ClientError::Cancelled => "cancelled",
             ClientError::Storage(_) => "storage_failed",
             ClientError::Server { code, .. } => code.as_str(),
         }

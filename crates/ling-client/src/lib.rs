@@ -3,10 +3,13 @@
 //! and sync. No Tauri here: everything is tested against the real server.
 
 pub mod address;
+pub mod api;
 pub mod backoff;
 pub mod cache;
 pub mod error;
 pub mod probe;
+pub mod profile;
 pub mod search;
+pub mod tokens;
 
 pub use error::{ClientError, ClientResult};

@@ -8,6 +8,7 @@ use ling_proto::info::ServerInfo;
 use url::Url;
 
 use crate::address::{candidates, endpoint};
+use crate::api::transport_error;
 use crate::error::{ClientError, ClientResult};
 
 /// A server that answered as a Ling server.
@@ -73,24 +74,4 @@ async fn probe_one(http: &reqwest::Client, base: &Url) -> ClientResult<ServerInf
         return Err(ClientError::IncompatibleVersion { server: info.protocol, client: PROTOCOL_VERSION });
     }
     Ok(info)
-}
-
-/// A transport failure: TLS trouble, or no answer.
-fn transport_error(address: &str, e: &reqwest::Error) -> ClientError {
-    // reqwest does not type TLS failures; the causes' texts name them.
-    let mut chain = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    while let Some(s) = source {
-        chain.push(s.to_string());
-        source = s.source();
-    }
-    let detail = chain.join(": ");
-    let lower = detail.to_ascii_lowercase();
-    let tls =
-        ["certificate", "tls", "handshake", "invalidcertificate", "unknownissuer"].iter().any(|w| lower.contains(w));
-    if tls && !e.is_timeout() {
-        ClientError::Tls { address: address.to_owned(), detail }
-    } else {
-        ClientError::Unreachable { address: address.to_owned(), detail }
-    }
 }
