@@ -2,14 +2,23 @@
 //! on: server setup, accounts, the local cache, the realtime session, files
 //! and sync. No Tauri here: everything is tested against the real server.
 
+pub mod account;
 pub mod address;
 pub mod api;
 pub mod backoff;
 pub mod cache;
+mod catch_up;
+mod client;
 pub mod error;
+pub mod events;
 pub mod probe;
 pub mod profile;
 pub mod search;
+mod session;
+pub mod sync;
+pub mod tls;
 pub mod tokens;
 
+pub use client::Client;
 pub use error::{ClientError, ClientResult};
+pub use events::{ConnectionState, Event};

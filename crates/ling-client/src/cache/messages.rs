@@ -210,6 +210,15 @@ impl Cache {
         Ok(stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// A message by its client id alone, if cached.
+    pub fn message_by_client_id(&self, client_msg_id: &str) -> ClientResult<Option<CachedMessage>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE client_msg_id = ?1"))?
+            .query_row([client_msg_id], from_row)
+            .optional()?)
+    }
+
     /// One message by its client id; a missing one is `message_not_found`.
     pub fn get_message(&self, conversation_id: ConversationId, client_msg_id: &str) -> ClientResult<CachedMessage> {
         let row = self

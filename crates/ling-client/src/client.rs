@@ -1,0 +1,599 @@
+//! [`Client`]: one logged-in account. Every read answers from the cache
+//! first; writes go to the cache, then the server; the realtime session
+//! (`session.rs`) and catch-up (`catch_up.rs`) keep the cache current and
+//! report changes as [`Event`]s.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList};
+use ling_proto::groups::{Group, GroupMember};
+use ling_proto::messages::{HistoryQuery, Message, MessageContent};
+use ling_proto::users::{Me, UserProfile};
+use ling_proto::ws::{CallSignal, ClientFrame};
+use ling_proto::{ConversationId, ErrorCode, GroupId, Millis, Seq, SessionId, UserId};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{instrument, warn};
+
+use crate::account::{CACHE_FILE, LoggedIn};
+use crate::api::Api;
+use crate::cache::{Cache, CachedMessage, ConversationSummary, SeqBound};
+use crate::error::{ClientError, ClientResult};
+use crate::events::{ConnectionState, Event};
+use crate::sync::page_is_complete;
+
+/// How many events a slow listener may fall behind before it gets `Lagged`
+/// (and should re-read what it shows from the cache).
+const EVENT_BUFFER: usize = 4096;
+
+/// Messages indexed for search per batch, between which writers get the cache.
+const INDEX_BATCH: u32 = 500;
+
+/// The shared state of one account's client.
+pub(crate) struct Inner {
+    pub(crate) api: Api,
+    pub(crate) me: RwLock<Me>,
+    pub(crate) account_dir: PathBuf,
+    cache: Arc<Mutex<Cache>>,
+    events: broadcast::Sender<Event>,
+    state: watch::Sender<ConnectionState>,
+    control: mpsc::UnboundedSender<ClientFrame>,
+    /// Poked when the outbox has something new to send.
+    pub(crate) outbox_kick: Notify,
+    /// Poked to skip the backoff wait (the network came back).
+    pub(crate) reconnect_now: Notify,
+    /// Poked when messages were written (search indexing follows).
+    index_kick: Arc<Notify>,
+}
+
+impl Inner {
+    /// Runs `f` on the cache off the async threads.
+    pub(crate) async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Cache) -> ClientResult<T> + Send + 'static,
+    ) -> ClientResult<T> {
+        let cache = self.cache.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = cache.lock().map_err(|_| ClientError::Storage("the cache lock is poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| ClientError::Storage(format!("a cache task failed: {e}")))?
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        // No listener is fine.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn set_state(&self, state: ConnectionState) {
+        if *self.state.borrow() != state {
+            self.state.send_replace(state);
+            self.emit(Event::Connection { state });
+        }
+    }
+
+    pub(crate) fn own_id(&self) -> UserId {
+        self.me.read().map(|m| m.id).unwrap_or_default()
+    }
+
+    /// Stores messages from the server and reports what changed.
+    pub(crate) async fn store_messages(&self, messages: Vec<Message>) -> ClientResult<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let done = self
+            .db(move |c| {
+                let done = c.upsert_messages(&messages)?;
+                let fetch = |m: &Message| -> ClientResult<CachedMessage> {
+                    let got = c.get_messages_by_seq(m.conversation_id, 1, SeqBound::After(m.seq - 1))?;
+                    got.into_iter().next().ok_or_else(|| ClientError::Storage("a stored message vanished".into()))
+                };
+                let new: Vec<_> = done.new.iter().map(fetch).collect::<ClientResult<_>>()?;
+                let updated: Vec<_> = done.updated.iter().map(fetch).collect::<ClientResult<_>>()?;
+                Ok((new, updated))
+            })
+            .await?;
+        let mut conversations: Vec<ConversationId> = Vec::new();
+        for message in done.0 {
+            conversations.push(message.conversation_id);
+            self.emit(Event::MessageNew { message });
+        }
+        for message in done.1 {
+            conversations.push(message.conversation_id);
+            self.emit(Event::MessageUpdated { message });
+        }
+        conversations.sort_unstable();
+        conversations.dedup();
+        for conversation_id in conversations {
+            self.emit(Event::ConversationUpdated { conversation_id });
+        }
+        self.index_kick.notify_one();
+        Ok(())
+    }
+
+    /// Fetches every page after `after` (up to `upto`, if given) and stores it.
+    pub(crate) async fn fetch_after(&self, conversation_id: ConversationId, after: Seq, upto: Option<Seq>) -> ClientResult<()> {
+        let mut after = after;
+        loop {
+            let query =
+                HistoryQuery { after_seq: Some(after), limit: Some(crate::sync::CATCH_UP_PAGE), ..Default::default() };
+            let page = self.api.history(conversation_id, &query).await?;
+            let Some(last) = page.messages.last().map(|m| m.seq) else { return Ok(()) };
+            self.store_messages(page.messages).await?;
+            if !page.has_more || upto.is_some_and(|u| last >= u) {
+                return Ok(());
+            }
+            after = last;
+        }
+    }
+
+    /// A send the server refused for good: marked failed with its code.
+    pub(crate) async fn fail_send(&self, client_msg_id: String, code: ErrorCode) -> ClientResult<()> {
+        let message = self
+            .db(move |c| {
+                c.mark_failed(&client_msg_id, code.as_str())?;
+                c.message_by_client_id(&client_msg_id)
+            })
+            .await?;
+        if let Some(message) = message {
+            self.emit(Event::MessageUpdated { message });
+        }
+        Ok(())
+    }
+
+    /// Refetches the conversation list into the cache.
+    pub(crate) async fn refresh_conversations(&self) -> ClientResult<()> {
+        let list = self.api.conversations().await?.conversations;
+        self.db(move |c| c.upsert_conversations(&list)).await?;
+        self.emit(Event::ConversationsChanged);
+        Ok(())
+    }
+
+    /// Refetches friends, friend groups, the block list and pending requests.
+    pub(crate) async fn refresh_contacts(&self) -> ClientResult<()> {
+        let (friends, groups, blocks, requests) = tokio::try_join!(
+            self.api.friends(),
+            self.api.friend_groups(),
+            self.api.blocks(),
+            self.api.friend_requests()
+        )?;
+        self.db(move |c| {
+            c.replace_friends(&friends)?;
+            c.replace_friend_groups(&groups)?;
+            c.replace_blocks(&blocks)?;
+            c.replace_friend_requests(&requests)
+        })
+        .await?;
+        self.emit(Event::ContactsChanged);
+        Ok(())
+    }
+
+    /// Refetches the account's groups.
+    pub(crate) async fn refresh_groups(&self) -> ClientResult<()> {
+        let groups = self.api.groups().await?;
+        self.db(move |c| c.replace_groups(&groups)).await
+    }
+
+    /// Refetches one group and its members.
+    pub(crate) async fn refresh_group(&self, group_id: GroupId) -> ClientResult<()> {
+        let (group, members) = tokio::try_join!(self.api.group(group_id), self.api.group_members(group_id))?;
+        self.db(move |c| {
+            c.upsert_group(&group)?;
+            c.replace_group_members(group_id, &members)
+        })
+        .await?;
+        self.emit(Event::GroupChanged { group_id });
+        Ok(())
+    }
+
+    pub(crate) fn send_frame(&self, frame: ClientFrame) -> ClientResult<()> {
+        self.control.send(frame).map_err(|_| ClientError::Unreachable {
+            address: self.api.base().to_string(),
+            detail: "the session has stopped".into(),
+        })
+    }
+}
+
+/// One logged-in account: its cache, its realtime session, its events.
+/// Dropping it stops the session.
+pub struct Client {
+    inner: Arc<Inner>,
+    cancel: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn now_ms() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
+}
+
+impl Client {
+    /// Opens the account's cache and starts its realtime session.
+    pub async fn start(session: LoggedIn) -> ClientResult<Client> {
+        let path = session.account_dir.join(CACHE_FILE);
+        let own_id = session.me.id;
+        let cache = crate::account::blocking(move || {
+            let mut cache = Cache::open(&path)?;
+            cache.set_own_id(own_id)?;
+            Ok(cache)
+        })
+        .await?;
+        let (control, control_rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(Inner {
+            api: session.api,
+            me: RwLock::new(session.me),
+            account_dir: session.account_dir,
+            cache: Arc::new(Mutex::new(cache)),
+            events: broadcast::channel(EVENT_BUFFER).0,
+            state: watch::channel(ConnectionState::Offline).0,
+            control,
+            outbox_kick: Notify::new(),
+            reconnect_now: Notify::new(),
+            index_kick: Arc::new(Notify::new()),
+        });
+        let cancel = CancellationToken::new();
+        let tasks = vec![
+            tokio::spawn(crate::session::session_task(inner.clone(), control_rx, cancel.clone())),
+            tokio::spawn(index_task(Arc::downgrade(&inner), inner.index_kick.clone(), cancel.clone())),
+        ];
+        inner.index_kick.notify_one();
+        Ok(Client { inner, cancel, tasks })
+    }
+
+    /// Stops the session and waits for it to close the connection.
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+
+    /// Events from now on.
+    pub fn events(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// The realtime session's state now.
+    pub fn state(&self) -> ConnectionState {
+        *self.inner.state.borrow()
+    }
+
+    /// Watches the realtime session's state.
+    pub fn watch_state(&self) -> watch::Receiver<ConnectionState> {
+        self.inner.state.subscribe()
+    }
+
+    /// Skips the reconnect wait (say, the OS reports the network is back).
+    pub fn reconnect_now(&self) {
+        self.inner.reconnect_now.notify_one();
+    }
+
+    /// The logged-in account's profile.
+    pub fn me(&self) -> Me {
+        self.inner.me.read().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The server's API with this session's token, for what has no method here.
+    pub fn api(&self) -> &Api {
+        &self.inner.api
+    }
+
+    /// This account's directory.
+    pub fn account_dir(&self) -> &Path {
+        &self.inner.account_dir
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
+    // --- conversations and messages ---------------------------------------------
+
+    /// The conversation list from the cache.
+    pub async fn conversations(&self) -> ClientResult<Vec<ConversationSummary>> {
+        self.inner.db(|c| c.conversations()).await
+    }
+
+    /// One conversation from the cache.
+    pub async fn conversation(&self, id: ConversationId) -> ClientResult<Option<ConversationSummary>> {
+        self.inner.db(move |c| c.conversation(id)).await
+    }
+
+    /// OpenIM's `GetMessage`, from the cache.
+    pub async fn get_message(&self, conversation_id: ConversationId, client_msg_id: &str) -> ClientResult<CachedMessage> {
+        let id = client_msg_id.to_owned();
+        self.inner.db(move |c| c.get_message(conversation_id, &id)).await
+    }
+
+    /// OpenIM's `GetMessageList`, from the cache.
+    pub async fn get_message_list(
+        &self,
+        conversation_id: ConversationId,
+        count: u32,
+        start_time: Millis,
+        is_reverse: bool,
+    ) -> ClientResult<Vec<CachedMessage>> {
+        self.inner.db(move |c| c.get_message_list(conversation_id, count, start_time, is_reverse)).await
+    }
+
+    /// History for scrolling back: up to `count` sent messages with seq below
+    /// `before` (`None`: the newest), newest first. Answered from the cache;
+    /// where the cache has a hole, the page is fetched from the server first
+    /// (and, offline, the cache's partial page is the answer).
+    pub async fn history(
+        &self,
+        conversation_id: ConversationId,
+        before: Option<Seq>,
+        count: u32,
+    ) -> ClientResult<Vec<CachedMessage>> {
+        let count = count.clamp(1, 200);
+        let last_seq = self.inner.db(move |c| Ok(c.conversation(conversation_id)?.map(|s| s.last_seq))).await?;
+        let before = before.unwrap_or_else(|| last_seq.unwrap_or(0) + 1);
+        let read = move |c: &mut Cache| c.get_messages_by_seq(conversation_id, count, SeqBound::Before(before));
+        let cached = self.inner.db(read).await?;
+        let seqs: Vec<Seq> = cached.iter().filter_map(|m| m.seq).collect();
+        if page_is_complete(before, count, &seqs) {
+            return Ok(cached);
+        }
+        let query = HistoryQuery { before_seq: Some(before), limit: Some(count), ..Default::default() };
+        match self.inner.api.history(conversation_id, &query).await {
+            Ok(page) => {
+                self.inner.store_messages(page.messages).await?;
+                self.inner.db(read).await
+            }
+            Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
+                tracing::debug!(error = %e, "offline: the cached part of the page");
+                Ok(cached)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Full-text search of the cached history (text and file names).
+    pub async fn search(
+        &self,
+        query: &str,
+        conversation_id: Option<ConversationId>,
+        limit: u32,
+    ) -> ClientResult<Vec<CachedMessage>> {
+        let q = query.to_owned();
+        self.inner.db(move |c| c.search(&q, conversation_id, limit)).await
+    }
+
+    /// Messages written but not yet searchable (indexing trails by design).
+    pub async fn search_backlog(&self) -> ClientResult<u64> {
+        self.inner.db(|c| c.index_backlog()).await
+    }
+
+    /// Sends a message: cached as `sending` first, then put on the wire when
+    /// connected (and again after every reconnect until acknowledged).
+    #[instrument(skip_all, fields(conversation_id))]
+    pub async fn send(
+        &self,
+        conversation_id: ConversationId,
+        content: MessageContent,
+        reply_to: Option<Seq>,
+    ) -> ClientResult<CachedMessage> {
+        if let MessageContent::Text { text } = &content
+            && text.trim().is_empty()
+        {
+            return Err(ClientError::InvalidInput("a message needs some text".into()));
+        }
+        let client_msg_id = uuid::Uuid::now_v7().to_string();
+        let sender = self.inner.own_id();
+        let message = self
+            .inner
+            .db(move |c| {
+                c.insert_pending(conversation_id, &client_msg_id, sender, &content, reply_to, now_ms())?;
+                c.get_message(conversation_id, &client_msg_id)
+            })
+            .await?;
+        self.inner.emit(Event::MessageNew { message: message.clone() });
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
+        self.inner.outbox_kick.notify_one();
+        Ok(message)
+    }
+
+    /// Sends text.
+    pub async fn send_text(&self, conversation_id: ConversationId, text: &str) -> ClientResult<CachedMessage> {
+        self.send(conversation_id, MessageContent::Text { text: text.to_owned() }, None).await
+    }
+
+    /// Puts a failed message back in the outbox.
+    pub async fn retry(&self, client_msg_id: &str) -> ClientResult<()> {
+        let id = client_msg_id.to_owned();
+        let message = self
+            .inner
+            .db(move |c| {
+                if !c.retry(&id)? {
+                    return Err(ClientError::InvalidInput("only a failed message can be retried".into()));
+                }
+                c.message_by_client_id(&id)
+            })
+            .await?;
+        if let Some(message) = message {
+            self.inner.emit(Event::MessageUpdated { message });
+        }
+        self.inner.outbox_kick.notify_one();
+        Ok(())
+    }
+
+    /// Marks a conversation read up to `seq`: at once in the cache, then on
+    /// the server (and on the account's other devices).
+    pub async fn mark_read(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
+        let me = self.inner.own_id();
+        self.inner.db(move |c| c.apply_read(conversation_id, me, seq)).await?;
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
+        // Offline, catch-up sends the cursor after the next connect.
+        let _ = self.inner.send_frame(ClientFrame::Read { conversation_id, seq });
+        Ok(())
+    }
+
+    /// Tells the others this account is typing (send at most every 3 s).
+    pub fn typing(&self, conversation_id: ConversationId) {
+        let _ = self.inner.send_frame(ClientFrame::Typing { conversation_id });
+    }
+
+    /// Recalls one of the account's messages (within the server's window).
+    pub async fn recall(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
+        let notice = self.inner.api.recall(conversation_id, seq).await?;
+        if self.inner.db(move |c| c.mark_recalled(conversation_id, seq)).await? {
+            self.inner.emit(Event::MessageRecalled { conversation_id, seq });
+        }
+        self.inner.store_messages(vec![notice]).await
+    }
+
+    /// Pins or unpins a conversation (local).
+    pub async fn set_pinned(&self, conversation_id: ConversationId, pinned: bool) -> ClientResult<()> {
+        self.inner.db(move |c| c.set_pinned(conversation_id, pinned)).await?;
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
+        Ok(())
+    }
+
+    /// Mutes or unmutes a conversation (local).
+    pub async fn set_muted(&self, conversation_id: ConversationId, muted: bool) -> ClientResult<()> {
+        self.inner.db(move |c| c.set_muted(conversation_id, muted)).await?;
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
+        Ok(())
+    }
+
+    /// Keeps a draft (local).
+    pub async fn set_draft(&self, conversation_id: ConversationId, draft: &str) -> ClientResult<()> {
+        let d = draft.to_owned();
+        self.inner.db(move |c| c.set_draft(conversation_id, &d)).await
+    }
+
+    /// Sends a call signal to `to_user` (or one of their devices).
+    pub fn call_signal(
+        &self,
+        call_id: &str,
+        conversation_id: ConversationId,
+        to_user: UserId,
+        to_device: Option<SessionId>,
+        signal: CallSignal,
+    ) -> ClientResult<()> {
+        self.inner.send_frame(ClientFrame::Call {
+            call_id: call_id.to_owned(),
+            conversation_id,
+            to_user,
+            to_device,
+            signal,
+        })
+    }
+
+    // --- contacts and groups ------------------------------------------------------
+
+    /// Friends from the cache.
+    pub async fn friends(&self) -> ClientResult<Vec<Friend>> {
+        self.inner.db(|c| c.friends()).await
+    }
+
+    /// Friend groups from the cache.
+    pub async fn friend_groups(&self) -> ClientResult<Vec<FriendGroup>> {
+        self.inner.db(|c| c.friend_groups()).await
+    }
+
+    /// The block list from the cache.
+    pub async fn blocks(&self) -> ClientResult<Vec<BlockedUser>> {
+        self.inner.db(|c| c.blocks()).await
+    }
+
+    /// Pending friend requests from the cache.
+    pub async fn friend_requests(&self) -> ClientResult<FriendRequestList> {
+        self.inner.db(|c| c.friend_requests()).await
+    }
+
+    /// A profile from the cache.
+    pub async fn user(&self, id: UserId) -> ClientResult<Option<UserProfile>> {
+        self.inner.db(move |c| c.user(id)).await
+    }
+
+    /// Finds people on the server (by username prefix or name).
+    pub async fn search_users(&self, q: &str) -> ClientResult<Vec<UserProfile>> {
+        let users = self.inner.api.search_users(q).await?;
+        let cached = users.clone();
+        self.inner.db(move |c| c.upsert_users(&cached)).await?;
+        Ok(users)
+    }
+
+    /// Asks someone to be friends.
+    pub async fn send_friend_request(&self, user_id: UserId, message: &str) -> ClientResult<FriendRequest> {
+        let request = self.inner.api.send_friend_request(user_id, message).await?;
+        self.inner.refresh_contacts().await?;
+        Ok(request)
+    }
+
+    /// Accepts a friend request; the new conversation is listed.
+    pub async fn accept_friend_request(&self, id: i64) -> ClientResult<FriendRequest> {
+        let request = self.inner.api.accept_friend_request(id).await?;
+        self.inner.refresh_contacts().await?;
+        self.inner.refresh_conversations().await?;
+        Ok(request)
+    }
+
+    /// Declines a friend request.
+    pub async fn decline_friend_request(&self, id: i64) -> ClientResult<FriendRequest> {
+        let request = self.inner.api.decline_friend_request(id).await?;
+        self.inner.refresh_contacts().await?;
+        Ok(request)
+    }
+
+    /// The account's groups from the cache.
+    pub async fn groups(&self) -> ClientResult<Vec<Group>> {
+        self.inner.db(|c| c.groups()).await
+    }
+
+    /// A group's members: from the cache, refreshed from the server when it answers.
+    pub async fn group_members(&self, group_id: GroupId) -> ClientResult<Vec<GroupMember>> {
+        if let Err(e) = self.inner.refresh_group(group_id).await {
+            warn!(error = %e, group_id, "members from the cache only");
+        }
+        self.inner.db(move |c| c.group_members(group_id)).await
+    }
+
+    /// Refetches everything the cache mirrors (what catch-up does after a connect).
+    pub async fn refresh(&self) -> ClientResult<()> {
+        crate::catch_up::catch_up(self.inner.clone()).await
+    }
+
+    /// The peer of a direct conversation with `user_id`, if they are a friend.
+    pub async fn conversation_with(&self, user_id: UserId) -> ClientResult<Option<ConversationId>> {
+        Ok(self.friends().await?.into_iter().find(|f| f.user.id == user_id).map(|f| f.conversation_id))
+    }
+}
+
+/// Keeps the search index caught up with the message writes, in batches, in
+/// the background (indexing costs several times a plain insert; catch-up
+/// never waits for it).
+#[instrument(skip_all)]
+async fn index_task(inner: std::sync::Weak<Inner>, kick: Arc<Notify>, cancel: CancellationToken) {
+    loop {
+        let Some(strong) = inner.upgrade() else { return };
+        let kicked = kick.notified();
+        tokio::pin!(kicked);
+        kicked.as_mut().enable();
+        loop {
+            match strong.db(|c| c.index_pending(INDEX_BATCH)).await {
+                Ok(0) => break,
+                Ok(_) => tokio::task::yield_now().await,
+                Err(e) => {
+                    warn!(error = %e, "search indexing failed");
+                    break;
+                }
+            }
+        }
+        drop(strong);
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = kicked => {}
+        }
+    }
+}

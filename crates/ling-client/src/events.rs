@@ -1,0 +1,141 @@
+//! The typed event stream the shell listens to: everything that changed in
+//! the cache or arrived live, already applied to the cache when it is sent.
+
+use ling_proto::contacts::FriendRequest;
+use ling_proto::users::UserProfile;
+use ling_proto::ws::CallSignal;
+use ling_proto::{ConversationId, ErrorCode, GroupId, Seq, SessionId, UserId};
+use serde::Serialize;
+
+use crate::cache::CachedMessage;
+
+/// Where the realtime session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Not started, or stopped.
+    Offline,
+    /// Opening the WebSocket.
+    Connecting,
+    /// Connected and authenticated (catch-up may still be running).
+    Connected,
+    /// Lost; the next attempt is due in `retry_in_ms`.
+    Waiting {
+        /// Milliseconds until the next attempt.
+        retry_in_ms: u64,
+    },
+    /// The server ended the session (logged out elsewhere, revoked, password
+    /// changed): log in again.
+    LoggedOut,
+}
+
+/// Something the UI may want to redraw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A message the cache did not have (pushed, synced, or sent from here).
+    MessageNew {
+        /// As cached.
+        message: CachedMessage,
+    },
+    /// A cached message changed: acknowledged, failed, retried, content replaced.
+    MessageUpdated {
+        /// As cached now.
+        message: CachedMessage,
+    },
+    /// A message was recalled (its content is now `recalled`).
+    MessageRecalled {
+        /// Its conversation.
+        conversation_id: ConversationId,
+        /// Its seq.
+        seq: Seq,
+    },
+    /// A conversation's row in the list changed (last message, unread, read cursors).
+    ConversationUpdated {
+        /// Which.
+        conversation_id: ConversationId,
+    },
+    /// The whole conversation list was refreshed.
+    ConversationsChanged,
+    /// Friends, friend groups, the block list or pending requests changed (the cache has the new lists).
+    ContactsChanged,
+    /// A friend request arrived or one of the account's was answered.
+    FriendRequest {
+        /// The request.
+        request: FriendRequest,
+    },
+    /// A group changed (refetched into the cache).
+    GroupChanged {
+        /// Which.
+        group_id: GroupId,
+    },
+    /// The account left or was removed from a group (history stays).
+    GroupRemoved {
+        /// Which.
+        group_id: GroupId,
+    },
+    /// (Admins) someone asks to join a group.
+    GroupJoinRequest {
+        /// Which.
+        group_id: GroupId,
+    },
+    /// A profile changed (a friend's or the account's own).
+    ProfileChanged {
+        /// As now.
+        user: UserProfile,
+    },
+    /// A friend came online or went offline.
+    Presence {
+        /// Who.
+        user_id: UserId,
+        /// Now.
+        online: bool,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who.
+        user_id: UserId,
+    },
+    /// A read cursor moved.
+    Read {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Whose.
+        user_id: UserId,
+        /// Up to which seq.
+        seq: Seq,
+    },
+    /// The realtime session's state changed.
+    Connection {
+        /// Now.
+        state: ConnectionState,
+    },
+    /// Catch-up after a connect finished: the cache has everything up to each conversation's last seq
+    /// (or its newest page, for a long backlog).
+    Synced,
+    /// Call signaling from another device.
+    Call {
+        /// The call.
+        call_id: String,
+        /// Its conversation.
+        conversation_id: ConversationId,
+        /// From whom.
+        from_user: UserId,
+        /// From which of their devices.
+        from_device: SessionId,
+        /// What.
+        signal: CallSignal,
+    },
+    /// The server refused a call signal.
+    CallRefused {
+        /// The call.
+        call_id: String,
+        /// Why (a server code).
+        code: ErrorCode,
+        /// Said for people.
+        message: String,
+    },
+}
