@@ -89,8 +89,11 @@ pub async fn login(
     opts: &LoginOptions,
 ) -> ClientResult<LoggedIn> {
     let api = Api::new(server.clone())?;
-    let req =
-        LoginRequest { username: username.to_owned(), password: password.to_owned(), device_name: opts.device_name.clone() };
+    let req = LoginRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+        device_name: opts.device_name.clone(),
+    };
     let resp = api.login(&req).await?;
     finish_login(profile, api.with_token(&resp.session.token), resp.user, opts).await
 }
@@ -103,8 +106,8 @@ async fn finish_login(profile: &Profile, api: Api, me: Me, opts: &LoginOptions) 
     let slot = TokenSlot::new(&server, &me.username, &account_dir, opts.token_policy);
     let token = api.token().unwrap_or_default().to_owned();
     let remember = opts.remember;
-    let token_in = blocking(move || if remember { slot.save(&token).map(Some) } else { slot.delete().map(|()| None) })
-        .await?;
+    let token_in =
+        blocking(move || if remember { slot.save(&token).map(Some) } else { slot.delete().map(|()| None) }).await?;
     save_me(&account_dir, &me).await?;
     profile.use_account(KnownAccount { server, user_id: me.id, username: me.username.clone(), token_in })?;
     Ok(LoggedIn { api, me, account_dir, token_in, confirmed: true })

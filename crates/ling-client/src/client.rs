@@ -115,7 +115,12 @@ impl Inner {
     }
 
     /// Fetches every page after `after` (up to `upto`, if given) and stores it.
-    pub(crate) async fn fetch_after(&self, conversation_id: ConversationId, after: Seq, upto: Option<Seq>) -> ClientResult<()> {
+    pub(crate) async fn fetch_after(
+        &self,
+        conversation_id: ConversationId,
+        after: Seq,
+        upto: Option<Seq>,
+    ) -> ClientResult<()> {
         let mut after = after;
         loop {
             let query =
@@ -308,7 +313,11 @@ impl Client {
     }
 
     /// OpenIM's `GetMessage`, from the cache.
-    pub async fn get_message(&self, conversation_id: ConversationId, client_msg_id: &str) -> ClientResult<CachedMessage> {
+    pub async fn get_message(
+        &self,
+        conversation_id: ConversationId,
+        client_msg_id: &str,
+    ) -> ClientResult<CachedMessage> {
         let id = client_msg_id.to_owned();
         self.inner.db(move |c| c.get_message(conversation_id, &id)).await
     }
@@ -325,7 +334,8 @@ impl Client {
     }
 
     /// History for scrolling back: up to `count` sent messages with seq below
-    /// `before` (`None`: the newest), newest first. Answered from the cache;
+    /// `before`, newest first; `None` asks for the newest page, which also
+    /// starts with the messages not yet sent (sending or failed). Answered from the cache;
     /// where the cache has a hole, the page is fetched from the server first
     /// (and, offline, the cache's partial page is the answer).
     pub async fn history(
@@ -335,9 +345,20 @@ impl Client {
         count: u32,
     ) -> ClientResult<Vec<CachedMessage>> {
         let count = count.clamp(1, 200);
-        let last_seq = self.inner.db(move |c| Ok(c.conversation(conversation_id)?.map(|s| s.last_seq))).await?;
-        let before = before.unwrap_or_else(|| last_seq.unwrap_or(0) + 1);
-        let read = move |c: &mut Cache| c.get_messages_by_seq(conversation_id, count, SeqBound::Before(before));
+        let newest = self
+            .inner
+            .db(move |c| {
+                let listed = c.conversation(conversation_id)?.map_or(0, |s| s.last_seq);
+                Ok(listed.max(c.max_seq(conversation_id)?))
+            })
+            .await?;
+        let newest_page = before.is_none();
+        let before = before.unwrap_or(newest + 1);
+        let read = move |c: &mut Cache| {
+            let mut page = if newest_page { c.unsent(conversation_id)? } else { Vec::new() };
+            page.extend(c.get_messages_by_seq(conversation_id, count, SeqBound::Before(before))?);
+            Ok(page)
+        };
         let cached = self.inner.db(read).await?;
         let seqs: Vec<Seq> = cached.iter().filter_map(|m| m.seq).collect();
         if page_is_complete(before, count, &seqs) {

@@ -137,9 +137,19 @@ impl Profile {
         self.save_settings(&s)
     }
 
-    /// Records an account as the one in use (first in the list).
+    /// Records an account as the one in use (first in the list), and its
+    /// server as the server in use.
     pub fn use_account(&self, account: KnownAccount) -> ClientResult<()> {
         let mut s = self.settings()?;
+        let server = match s.servers.iter().position(|k| k.url == account.server) {
+            Some(i) => s.servers.remove(i),
+            None => KnownServer {
+                url: account.server.clone(),
+                name: account.server.host_str().unwrap_or_default().to_owned(),
+                last_used_at: 0,
+            },
+        };
+        s.servers.insert(0, server);
         s.accounts.retain(|a| !(a.server == account.server && a.user_id == account.user_id));
         s.accounts.insert(0, account);
         self.save_settings(&s)

@@ -210,6 +210,14 @@ impl Cache {
         Ok(stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// A conversation's messages without a seq (sending or failed), newest first.
+    pub fn unsent(&self, conversation_id: ConversationId) -> ClientResult<Vec<CachedMessage>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq IS NULL ORDER BY id DESC"
+        ))?;
+        Ok(stmt.query_map([conversation_id], from_row)?.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// A message by its client id alone, if cached.
     pub fn message_by_client_id(&self, client_msg_id: &str) -> ClientResult<Option<CachedMessage>> {
         Ok(self

@@ -1,3 +1,5 @@
 //! Integration tests of `ling-client` against the real server on 127.0.0.1:0.
 
+mod harness;
 mod probe;
+mod session;
