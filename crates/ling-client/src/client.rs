@@ -296,10 +296,6 @@ impl Client {
         &self.inner.account_dir
     }
 
-    pub(crate) fn inner(&self) -> &Arc<Inner> {
-        &self.inner
-    }
-
     // --- conversations and messages ---------------------------------------------
 
     /// The conversation list from the cache.

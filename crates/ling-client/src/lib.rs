@@ -11,6 +11,7 @@ mod catch_up;
 mod client;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod probe;
 pub mod profile;
 pub mod search;
