@@ -37,6 +37,13 @@ pub async fn probe(input: &str, allow_insecure: bool) -> ClientResult<ProbedServ
     for base in candidates(input, allow_insecure)? {
         match probe_one(&http, &base).await {
             Ok(info) => return Ok(ProbedServer { base, info }),
+            Err(ClientError::Tls { address, detail, fingerprint: None }) => {
+                let fingerprint = crate::tls::peer_fingerprint(&base).await;
+                let e = ClientError::Tls { address, detail, fingerprint };
+                if best.as_ref().is_none_or(|b| rank(&e) > rank(b)) {
+                    best = Some(e);
+                }
+            }
             Err(e) => {
                 if best.as_ref().is_none_or(|b| rank(&e) > rank(b)) {
                     best = Some(e);

@@ -78,6 +78,9 @@ async fn test_an_untrusted_certificate_is_a_tls_failure() {
     .await;
     let e = probe(&format!("https://localhost:{}", addr.port()), false).await.unwrap_err();
     assert_eq!(e.code(), "tls_failure", "{e}");
+    // The person can compare what the server showed with what their admin gave them.
+    let ling_client::ClientError::Tls { fingerprint, .. } = e else { unreachable!() };
+    assert_eq!(fingerprint.as_deref(), Some(ling_client::tls::fingerprint(cert.der()).as_str()));
 }
 
 #[tokio::test]
