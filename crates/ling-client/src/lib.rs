@@ -23,3 +23,5 @@ pub mod tokens;
 pub use client::Client;
 pub use error::{ClientError, ClientResult};
 pub use events::{ConnectionState, Event};
+/// Cancels a file transfer.
+pub use tokio_util::sync::CancellationToken;

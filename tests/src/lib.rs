@@ -1,0 +1,145 @@
+//! The end-to-end harness: the real `ling-server` binary (started, killed
+//! with SIGKILL, started again on the same port and data directory) and the
+//! real `ling-cli` binary as "the other person", beside clients built on
+//! `ling-client` in the test process.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The workspace's binaries, built once per test run (a no-op when current).
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "ling-server", "-p", "ling-cli", "--bins"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building ling-server and ling-cli failed");
+    });
+    // The test binary is target/<profile>/deps/e2e-<hash>; binaries are in target/<profile>.
+    let exe = std::env::current_exe().expect("the test's path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}
+
+/// A `ling-server` process on a fixed port over a data directory.
+pub struct ServerProcess {
+    pub port: u16,
+    pub data: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl ServerProcess {
+    /// Starts a server on a free port and waits until it answers.
+    pub fn start() -> ServerProcess {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut s = ServerProcess { port, data: tempfile::tempdir().unwrap(), child: None };
+        s.start_again();
+        s
+    }
+
+    /// Starts (again) on the same port and data directory.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let child = Command::new(binary("ling-server"))
+            .env("LING_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("LING_DATA", self.data.path())
+            .env("LING_NAME", "E2E")
+            .env("LING_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("ling-server starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "ling-server did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the process without warning (SIGKILL), as a crash or power cut would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("reaped");
+        }
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn url(&self) -> url::Url {
+        format!("http://127.0.0.1:{}/", self.port).parse().unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `ling-cli` with its own profile directory: "the other person".
+pub struct Cli {
+    pub profile: tempfile::TempDir,
+    pub password: String,
+}
+
+impl Cli {
+    pub fn new() -> Cli {
+        Cli { profile: tempfile::tempdir().unwrap(), password: "password1".into() }
+    }
+
+    /// Runs `ling-cli args...`; panics with its output if it fails.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "ling-cli {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("ling-cli runs")
+    }
+
+    /// Starts `ling-cli args...` with piped output (for `tail`).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("ling-cli starts")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(binary("ling-cli"));
+        c.args(args)
+            .env("LING_PROFILE_DIR", self.profile.path())
+            .env("LING_PASSWORD", &self.password)
+            .env("LING_TOKEN_STORE", "file")
+            .env("LING_LOG", "warn");
+        c
+    }
+
+    /// `history <to>` as JSON values, oldest first.
+    pub fn history(&self, to: &str, count: u32) -> Vec<serde_json::Value> {
+        self.ok(&["history", to, "--count", &count.to_string()])
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    }
+}
+
+impl Default for Cli {
+    fn default() -> Self {
+        Self::new()
+    }
+}
