@@ -62,7 +62,7 @@ impl Cache {
         let sql = format!(
             "SELECT {COLUMNS} FROM message_fts f JOIN messages m ON m.id = f.rowid
              WHERE message_fts MATCH ?1 AND (?2 IS NULL OR m.conversation_id = ?2)
-             ORDER BY m.send_time DESC, m.id DESC LIMIT ?3"
+             ORDER BY f.rowid DESC LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_map(params![expr, conversation_id, limit], from_row)?.collect::<Result<Vec<_>, _>>()?)
