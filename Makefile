@@ -5,7 +5,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/ling/target
 LING_DATA ?= ./ling-data
 LING_LISTEN ?= 127.0.0.1:7878
 
-.PHONY: all setup build test run server bench lint fmt clean
+.PHONY: all setup build test run server bench bench-cache lint fmt clean
 
 all: build
 
@@ -27,6 +27,10 @@ run server: setup
 # The load benchmark against a server it starts itself (see docs/benchmarks.md).
 bench: setup
 	scripts/bench-server.sh --secs 10
+
+# The client cache benchmark: a 1M-message conversation (docs/benchmarks.md).
+bench-cache: setup
+	cargo bench --locked -p ling-client --bench cache
 
 lint: setup
 	cargo fmt --all -- --check
