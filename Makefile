@@ -19,6 +19,7 @@ test: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
+	scripts/test-keychain.sh
 
 # A local server on an embedded SQLite database in $(LING_DATA).
 run server: setup

@@ -7,6 +7,7 @@ set -euo pipefail
 APT_PACKAGES=(
   build-essential pkg-config   # C parts of crates (bundled SQLite, aws-lc)
   cmake                        # aws-lc-rs on some toolchains; Opus later
+  dbus-daemon gnome-keyring    # the keychain test: a Secret Service on a private session bus
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -568,11 +568,15 @@ impl Client {
         self.inner.db(|c| c.groups()).await
     }
 
-    /// A group's members: from the cache, refreshed from the server when it answers.
+    /// A group's members from the cache; a refetch runs behind and reports
+    /// `GroupChanged` when the cache has the server's list.
     pub async fn group_members(&self, group_id: GroupId) -> ClientResult<Vec<GroupMember>> {
-        if let Err(e) = self.inner.refresh_group(group_id).await {
-            warn!(error = %e, group_id, "members from the cache only");
-        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            if let Err(e) = inner.refresh_group(group_id).await {
+                warn!(error = %e, group_id, "could not refresh a group's members");
+            }
+        });
         self.inner.db(move |c| c.group_members(group_id)).await
     }
 

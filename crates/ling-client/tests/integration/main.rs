@@ -2,5 +2,6 @@
 
 mod files;
 mod harness;
+mod keychain;
 mod probe;
 mod session;

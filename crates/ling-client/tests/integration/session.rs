@@ -154,3 +154,52 @@ async fn test_a_gap_seen_live_is_fetched_and_a_hole_in_history_is_filled_when_re
     assert_eq!(seqs, [10, 9, 8, 7, 6], "a hole is fetched when read");
     fresh.stop().await;
 }
+
+#[tokio::test]
+async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_the_cause_is_gone_delivers_it() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    // Bob blocks Amy: her next message is refused for good, not retried forever.
+    bob.client.api().set_blocked(amy.id(), true).await.unwrap();
+    let sent = amy.client.send_text(conv, "are you there?").await.unwrap();
+    let failed = amy
+        .wait_for(|e| {
+            matches!(e, Event::MessageUpdated { message }
+                if message.client_msg_id == sent.client_msg_id && message.status == SendStatus::Failed)
+        })
+        .await;
+    let Event::MessageUpdated { message } = failed else { unreachable!() };
+    assert_eq!(message.error_code.as_deref(), Some("blocked"));
+    // Unblocked, the person presses retry: it goes out once.
+    bob.client.api().set_blocked(amy.id(), false).await.unwrap();
+    amy.client.retry(sent.client_msg_id.as_deref().unwrap()).await.unwrap();
+    assert!(has_text(&bob, conv, "are you there?").await);
+    assert_eq!(amy.client.retry(sent.client_msg_id.as_deref().unwrap()).await.unwrap_err().code(), "invalid_input");
+}
+
+#[tokio::test]
+async fn test_changing_the_password_ends_the_other_devices_sessions() {
+    let server = TestServer::start().await;
+    let mut phone = Person::register(&server, "amy").await;
+    let dir = tempfile::tempdir().unwrap();
+    let profile = ling_client::profile::Profile::open(dir.path()).unwrap();
+    let laptop =
+        ling_client::account::login(&profile, &server.url(), "amy", "password1", &crate::harness::options(false))
+            .await
+            .unwrap();
+    let laptop = ling_client::Client::start(laptop).await.unwrap();
+    let req =
+        ling_proto::auth::ChangePasswordRequest { old_password: "password1".into(), new_password: "password2".into() };
+    laptop.api().change_password(&req).await.unwrap();
+    // The phone's session is revoked: it stops reconnecting and says so.
+    phone.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::LoggedOut })).await;
+    assert_eq!(phone.client.state(), ConnectionState::LoggedOut);
+    let wrong =
+        ling_client::account::login(&profile, &server.url(), "amy", "password1", &crate::harness::options(false))
+            .await
+            .unwrap_err();
+    assert_eq!(wrong.code(), "invalid_credentials");
+    laptop.stop().await;
+}
