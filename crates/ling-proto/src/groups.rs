@@ -29,7 +29,11 @@ pub enum Role {
     Owner,
 }
 
+wire_names!(JoinPolicy { Open = "open", Approval = "approval" });
+wire_names!(Role { Member = "member", Admin = "admin", Owner = "owner" });
+
 /// A group, as a member sees it.
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// The group's id (what "search by id" matches).
@@ -191,6 +195,23 @@ mod tests {
     use super::*;
     use crate::test_util::pin;
     use serde_json::json;
+
+    #[test]
+    fn test_stored_names_are_the_wire_names() {
+        for p in [JoinPolicy::Open, JoinPolicy::Approval] {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+            assert_eq!(JoinPolicy::parse(p.as_str()), Some(p));
+        }
+        for r in [Role::Member, Role::Admin, Role::Owner] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        for k in [crate::messages::ConversationKind::Direct, crate::messages::ConversationKind::Group] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+            assert_eq!(crate::messages::ConversationKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Role::parse("king"), None);
+    }
 
     #[test]
     fn test_group_shape() {

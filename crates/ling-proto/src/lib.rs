@@ -14,6 +14,29 @@
 //! - an optional field that is absent means "not set"; in `PATCH`-style
 //!   requests a field set to `null` means "clear it" (see [`Patch`]).
 
+/// `as_str` / `parse` for a unit enum by its wire names (the same as its serde
+/// names, which a test checks), for storing it as text.
+macro_rules! wire_names {
+    ($ty:ty { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $ty {
+            /// The wire name (also how it is stored).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+
+            /// Back from the wire name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($wire => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
 pub mod auth;
 pub mod contacts;
 pub mod error;

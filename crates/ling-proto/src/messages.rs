@@ -257,6 +257,8 @@ pub enum ConversationKind {
     Group,
 }
 
+wire_names!(ConversationKind { Direct = "direct", Group = "group" });
+
 /// One conversation in the caller's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {

@@ -58,7 +58,7 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(ConversationSummary, Optio
     Ok((
         ConversationSummary {
             id: r.get(0)?,
-            kind: if kind == "group" { ConversationKind::Group } else { ConversationKind::Direct },
+            kind: ConversationKind::parse(&kind).unwrap_or(ConversationKind::Direct),
             peer_id: r.get(2)?,
             group_id: r.get(3)?,
             title: r.get(4)?,
@@ -91,15 +91,11 @@ impl Cache {
                    last_activity = max(last_activity, excluded.last_activity), last_message = excluded.last_message",
             )?;
             for c in list {
-                let kind = match c.kind {
-                    ConversationKind::Direct => "direct",
-                    ConversationKind::Group => "group",
-                };
                 let activity = c.last_message.as_ref().map(|m| m.send_time).unwrap_or(0);
                 let last = c.last_message.as_ref().map(to_json).transpose()?;
                 stmt.execute(params![
                     c.id,
-                    kind,
+                    c.kind.as_str(),
                     c.peer_id,
                     c.group_id,
                     c.last_seq,

@@ -20,7 +20,7 @@ fn group_from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
         avatar: r.get(2)?,
         announcement: r.get(3)?,
         owner_id: r.get(4)?,
-        join_policy: if policy == "open" { JoinPolicy::Open } else { JoinPolicy::Approval },
+        join_policy: JoinPolicy::parse(&policy).unwrap_or_default(),
         member_count: r.get(6)?,
         conversation_id: r.get(7)?,
         dissolved: r.get(8)?,
@@ -29,10 +29,6 @@ fn group_from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
 }
 
 fn put_group(tx: &Transaction<'_>, g: &Group) -> rusqlite::Result<()> {
-    let policy = match g.join_policy {
-        JoinPolicy::Open => "open",
-        JoinPolicy::Approval => "approval",
-    };
     tx.prepare_cached(&format!(
         "INSERT INTO groups ({GROUP}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, avatar = excluded.avatar,
@@ -46,21 +42,13 @@ fn put_group(tx: &Transaction<'_>, g: &Group) -> rusqlite::Result<()> {
         g.avatar,
         g.announcement,
         g.owner_id,
-        policy,
+        g.join_policy.as_str(),
         g.member_count,
         g.conversation_id,
         g.dissolved,
         g.created_at
     ])?;
     Ok(())
-}
-
-fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Owner => "owner",
-        Role::Admin => "admin",
-        Role::Member => "member",
-    }
 }
 
 impl Cache {
@@ -116,7 +104,7 @@ impl Cache {
                 "INSERT INTO group_members (group_id, user_id, role, nickname, joined_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for m in members {
-                stmt.execute(params![group_id, m.user.id, role_str(m.role), m.nickname, m.joined_at])?;
+                stmt.execute(params![group_id, m.user.id, m.role.as_str(), m.nickname, m.joined_at])?;
             }
         }
         tx.commit()?;
@@ -134,11 +122,7 @@ impl Cache {
             let role: String = r.get(5)?;
             Ok(GroupMember {
                 user: profile_at(r, 0)?,
-                role: match role.as_str() {
-                    "owner" => Role::Owner,
-                    "admin" => Role::Admin,
-                    _ => Role::Member,
-                },
+                role: Role::parse(&role).unwrap_or(Role::Member),
                 nickname: r.get(6)?,
                 joined_at: r.get(7)?,
             })

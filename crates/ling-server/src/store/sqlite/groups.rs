@@ -15,31 +15,9 @@ const GROUP_COLUMNS: &str =
     "g.id, g.name, g.avatar, g.announcement, g.owner_id, g.join_policy, g.conversation_id, g.dissolved, g.created_at,
     (SELECT count(*) FROM group_members m WHERE m.group_id = g.id)";
 
-pub(super) fn policy_str(p: JoinPolicy) -> &'static str {
-    match p {
-        JoinPolicy::Open => "open",
-        JoinPolicy::Approval => "approval",
-    }
-}
-
-fn policy_from(s: &str) -> JoinPolicy {
-    if s == "open" { JoinPolicy::Open } else { JoinPolicy::Approval }
-}
-
-pub(super) fn role_str(r: Role) -> &'static str {
-    match r {
-        Role::Owner => "owner",
-        Role::Admin => "admin",
-        Role::Member => "member",
-    }
-}
-
+/// A stored role; anything unknown reads as a plain member.
 fn role_from(s: &str) -> Role {
-    match s {
-        "owner" => Role::Owner,
-        "admin" => Role::Admin,
-        _ => Role::Member,
-    }
+    Role::parse(s).unwrap_or(Role::Member)
 }
 
 fn group_from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
@@ -50,7 +28,7 @@ fn group_from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
         avatar: r.get(2)?,
         announcement: r.get(3)?,
         owner_id: r.get(4)?,
-        join_policy: policy_from(&policy),
+        join_policy: JoinPolicy::parse(&policy).unwrap_or_default(),
         conversation_id: r.get(6)?,
         dissolved: r.get(7)?,
         created_at: r.get(8)?,
@@ -79,7 +57,7 @@ fn insert_member(
 ) -> StoreResult<bool> {
     let added = c.execute(
         "INSERT OR IGNORE INTO group_members (group_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)",
-        params![group, user, role_str(role), now],
+        params![group, user, role.as_str(), now],
     )? > 0;
     if added {
         // A returning member starts reading from the current end.
@@ -103,7 +81,7 @@ impl GroupStore for SqliteStore {
             c.execute(
                 "INSERT INTO chat_groups (name, avatar, announcement, owner_id, join_policy, conversation_id, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![g.name, g.avatar, g.announcement, g.owner, policy_str(g.join_policy), conversation, g.now],
+                params![g.name, g.avatar, g.announcement, g.owner, g.join_policy.as_str(), conversation, g.now],
             )?;
             let id = c.last_insert_rowid();
             insert_member(c, id, conversation, g.owner, Role::Owner, g.now)?;
@@ -241,7 +219,7 @@ impl GroupStore for SqliteStore {
                 c.execute("UPDATE chat_groups SET announcement = ?1 WHERE id = ?2", params![a, group])?;
             }
             if let Some(p) = ch.join_policy {
-                c.execute("UPDATE chat_groups SET join_policy = ?1 WHERE id = ?2", params![policy_str(p), group])?;
+                c.execute("UPDATE chat_groups SET join_policy = ?1 WHERE id = ?2", params![p.as_str(), group])?;
             }
             load_group(c, group)?.ok_or(StoreError::NotFound)
         })
@@ -252,7 +230,7 @@ impl GroupStore for SqliteStore {
         self.write(move |c| {
             let n = c.execute(
                 "UPDATE group_members SET role = ?1 WHERE group_id = ?2 AND user_id = ?3 AND role <> 'owner'",
-                params![role_str(role), group, user],
+                params![role.as_str(), group, user],
             )?;
             if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         })

@@ -284,7 +284,7 @@ impl MessageStore for SqliteStore {
                 Ok((
                     Conversation {
                         id: r.get(0)?,
-                        kind: if kind == "direct" { ConversationKind::Direct } else { ConversationKind::Group },
+                        kind: ConversationKind::parse(&kind).unwrap_or(ConversationKind::Group),
                         last_seq: r.get(2)?,
                         read_seq: r.get(3)?,
                         unread: r.get(4)?,
