@@ -98,8 +98,8 @@ pub async fn login(
     finish_login(profile, api.with_token(&resp.session.token), resp.user, opts).await
 }
 
-/// Remembers the token (if asked), records the account as the last used and
-/// saves its profile in its cache for offline starts.
+/// Remembers the token (if asked) and records the account as the last used.
+/// ([`crate::Client::start`] keeps the profile in the cache for offline starts.)
 async fn finish_login(profile: &Profile, api: Api, me: Me, opts: &LoginOptions) -> ClientResult<LoggedIn> {
     let server = api.base().clone();
     let account_dir = profile.account_dir(&server, me.id)?;
@@ -108,7 +108,6 @@ async fn finish_login(profile: &Profile, api: Api, me: Me, opts: &LoginOptions) 
     let remember = opts.remember;
     let token_in =
         blocking(move || if remember { slot.save(&token).map(Some) } else { slot.delete().map(|()| None) }).await?;
-    save_me(&account_dir, &me).await?;
     profile.use_account(KnownAccount { server, user_id: me.id, username: me.username.clone(), token_in })?;
     Ok(LoggedIn { api, me, account_dir, token_in, confirmed: true })
 }
@@ -129,17 +128,15 @@ pub async fn auto_login(profile: &Profile, policy: TokenStorePolicy) -> ClientRe
     };
     let api = Api::new(account.server.clone())?.with_token(&token);
     match api.me().await {
-        Ok(me) => {
-            save_me(&account_dir, &me).await?;
-            Ok(Some(LoggedIn { api, me, account_dir, token_in: Some(token_in), confirmed: true }))
-        }
+        Ok(me) => Ok(Some(LoggedIn { api, me, account_dir, token_in: Some(token_in), confirmed: true })),
         Err(ClientError::Server { code: ErrorCode::Unauthorized, .. }) => {
             blocking(move || slot.delete()).await?;
             profile.forget_token(&account.server, account.user_id)?;
             Ok(None)
         }
         Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
-            // Offline: open from the cache; the session connects when it can.
+            // Offline: open from the cache (the profile the last `Client::start`
+            // kept); the session connects when it can.
             let dir = account_dir.clone();
             let me = blocking(move || Cache::open(&dir.join(CACHE_FILE))?.setting::<Me>("me")).await?;
             match me {
@@ -181,16 +178,6 @@ pub async fn logout(profile: &Profile, session: &LoggedIn) -> ClientResult<()> {
     let slot = TokenSlot::new(&server, &session.me.username, &session.account_dir, TokenStorePolicy::from_env());
     blocking(move || slot.delete()).await?;
     profile.forget_token(&server, session.me.id)
-}
-
-async fn save_me(account_dir: &std::path::Path, me: &Me) -> ClientResult<()> {
-    let (path, me) = (account_dir.join(CACHE_FILE), me.clone());
-    blocking(move || {
-        let mut cache = Cache::open(&path)?;
-        cache.set_own_id(me.id)?;
-        cache.set_setting("me", &me)
-    })
-    .await
 }
 
 /// Runs blocking work (SQLite, the keychain) off the async threads.

@@ -35,8 +35,7 @@ pub(crate) async fn catch_up(inner: Arc<Inner>) -> ClientResult<()> {
 
     // Read cursors this device moved while offline; the server's list would
     // otherwise move them back.
-    let local_reads: HashMap<ConversationId, Seq> =
-        inner.db(|c| Ok(c.conversations()?.into_iter().map(|s| (s.id, s.read_seq)).collect())).await?;
+    let local_reads: HashMap<ConversationId, Seq> = inner.db(|c| c.read_seqs()).await?;
     let list = inner.api.conversations().await?.conversations;
     let mut pending_reads = Vec::new();
     for conv in &list {
@@ -75,7 +74,6 @@ pub(crate) async fn catch_up(inner: Arc<Inner>) -> ClientResult<()> {
             }
         }
     }
-    inner.emit(Event::ConversationsChanged);
     inner.emit(Event::Synced);
     Ok(())
 }

@@ -84,26 +84,16 @@ impl Inner {
         if messages.is_empty() {
             return Ok(());
         }
-        let done = self
-            .db(move |c| {
-                let done = c.upsert_messages(&messages)?;
-                let fetch = |m: &Message| -> ClientResult<CachedMessage> {
-                    let got = c.get_messages_by_seq(m.conversation_id, 1, SeqBound::After(m.seq - 1))?;
-                    got.into_iter().next().ok_or_else(|| ClientError::Storage("a stored message vanished".into()))
-                };
-                let new: Vec<_> = done.new.iter().map(fetch).collect::<ClientResult<_>>()?;
-                let updated: Vec<_> = done.updated.iter().map(fetch).collect::<ClientResult<_>>()?;
-                Ok((new, updated))
-            })
-            .await?;
+        // What the cache now holds for each is the server's copy: no re-read.
+        let done = self.db(move |c| c.upsert_messages(&messages)).await?;
         let mut conversations: Vec<ConversationId> = Vec::new();
-        for message in done.0 {
-            conversations.push(message.conversation_id);
-            self.emit(Event::MessageNew { message });
+        for m in done.new {
+            conversations.push(m.conversation_id);
+            self.emit(Event::MessageNew { message: m.into() });
         }
-        for message in done.1 {
-            conversations.push(message.conversation_id);
-            self.emit(Event::MessageUpdated { message });
+        for m in done.updated {
+            conversations.push(m.conversation_id);
+            self.emit(Event::MessageUpdated { message: m.into() });
         }
         conversations.sort_unstable();
         conversations.dedup();
@@ -221,13 +211,16 @@ fn now_ms() -> Millis {
 }
 
 impl Client {
-    /// Opens the account's cache and starts its realtime session.
+    /// Opens the account's cache (keeping the profile in it for offline
+    /// starts) and starts its realtime session.
     pub async fn start(session: LoggedIn) -> ClientResult<Client> {
         let path = session.account_dir.join(CACHE_FILE);
-        let own_id = session.me.id;
+        let me = session.me.clone();
         let cache = crate::account::blocking(move || {
             let mut cache = Cache::open(&path)?;
-            cache.set_own_id(own_id)?;
+            cache.set_own_id(me.id)?;
+            // For an offline start next time.
+            cache.set_setting("me", &me)?;
             Ok(cache)
         })
         .await?;
@@ -341,21 +334,15 @@ impl Client {
         count: u32,
     ) -> ClientResult<Vec<CachedMessage>> {
         let count = count.clamp(1, 200);
-        let newest = self
-            .inner
-            .db(move |c| {
-                let listed = c.conversation(conversation_id)?.map_or(0, |s| s.last_seq);
-                Ok(listed.max(c.max_seq(conversation_id)?))
-            })
-            .await?;
-        let newest_page = before.is_none();
-        let before = before.unwrap_or(newest + 1);
         let read = move |c: &mut Cache| {
-            let mut page = if newest_page { c.unsent(conversation_id)? } else { Vec::new() };
-            page.extend(c.get_messages_by_seq(conversation_id, count, SeqBound::Before(before))?);
-            Ok(page)
+            let (bound, mut page) = match before {
+                Some(b) => (b, Vec::new()),
+                None => (c.newest_seq(conversation_id)? + 1, c.unsent(conversation_id)?),
+            };
+            page.extend(c.get_messages_by_seq(conversation_id, count, SeqBound::Before(bound))?);
+            Ok((bound, page))
         };
-        let cached = self.inner.db(read).await?;
+        let (before, cached) = self.inner.db(read).await?;
         let seqs: Vec<Seq> = cached.iter().filter_map(|m| m.seq).collect();
         if page_is_complete(before, count, &seqs) {
             return Ok(cached);
@@ -364,7 +351,7 @@ impl Client {
         match self.inner.api.history(conversation_id, &query).await {
             Ok(page) => {
                 self.inner.store_messages(page.messages).await?;
-                self.inner.db(read).await
+                Ok(self.inner.db(read).await?.1)
             }
             Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
                 tracing::debug!(error = %e, "offline: the cached part of the page");

@@ -138,14 +138,10 @@ async fn run_connection(
     let mut ticker = tokio::time::interval(heartbeat);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
-    let mut resend = true;
+    if send_outbox(inner, &mut sink, &mut in_flight).await.is_err() {
+        return End::Lost;
+    }
     loop {
-        if resend {
-            resend = false;
-            if send_outbox(inner, &mut sink, &mut in_flight).await.is_err() {
-                return End::Lost;
-            }
-        }
         tokio::select! {
             _ = cancel.cancelled() => {
                 let _ = sink.send(WsMessage::Close(None)).await;
@@ -155,7 +151,7 @@ async fn run_connection(
                 last_heard = Instant::now();
                 match msg {
                     Some(Ok(WsMessage::Text(t))) => match serde_json::from_str::<ServerFrame>(&t) {
-                        Ok(frame) => resend |= handle_frame(inner, frame, &mut in_flight).await,
+                        Ok(frame) => handle_frame(inner, frame, &mut in_flight).await,
                         Err(e) => warn!(error = %e, "a frame this client does not understand"),
                     },
                     Some(Ok(WsMessage::Ping(_))) => {
@@ -182,7 +178,11 @@ async fn run_connection(
                     return End::Lost;
                 }
             }
-            _ = inner.outbox_kick.notified() => resend = true,
+            _ = inner.outbox_kick.notified() => {
+                if send_outbox(inner, &mut sink, &mut in_flight).await.is_err() {
+                    return End::Lost;
+                }
+            }
             _ = ticker.tick() => {
                 if last_heard.elapsed() > heartbeat * 3 {
                     info!("heard nothing for three heartbeats; reconnecting");
@@ -244,8 +244,8 @@ fn is_transient(code: ErrorCode) -> bool {
     matches!(code, ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::ShuttingDown)
 }
 
-/// Applies one pushed frame; returns whether the outbox should be resent.
-async fn handle_frame(inner: &Arc<Inner>, frame: ServerFrame, in_flight: &mut HashSet<String>) -> bool {
+/// Applies one pushed frame.
+async fn handle_frame(inner: &Arc<Inner>, frame: ServerFrame, in_flight: &mut HashSet<String>) {
     let result = match frame {
         ServerFrame::Ack(ack) => {
             in_flight.remove(&ack.client_msg_id);
@@ -335,7 +335,6 @@ async fn handle_frame(inner: &Arc<Inner>, frame: ServerFrame, in_flight: &mut Ha
     if let Err(e) = result {
         warn!(error = %e, "could not apply a pushed frame");
     }
-    false
 }
 
 /// Runs a refetch off the frame loop (it waits on HTTP).
@@ -356,12 +355,12 @@ where
 /// applies a recall notice to the recalled message.
 async fn live_message(inner: &Arc<Inner>, message: Message) -> ClientResult<()> {
     let conversation_id = message.conversation_id;
-    let known = inner.db(move |c| Ok(c.conversation(conversation_id)?.is_some())).await?;
+    let (known, have) =
+        inner.db(move |c| Ok((c.has_conversation(conversation_id)?, c.max_seq(conversation_id)?))).await?;
     if !known {
         // A new conversation (a new friend, a new group): list it first.
         inner.refresh_conversations().await?;
     }
-    let have = inner.db(move |c| c.max_seq(conversation_id)).await?;
     if let Live::Gap { after } = classify_live(have, message.seq) {
         debug!(conversation_id, after, seq = message.seq, "gap seen live; fetching it");
         if let Err(e) = inner.fetch_after(conversation_id, after, Some(message.seq - 1)).await {

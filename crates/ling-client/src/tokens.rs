@@ -48,7 +48,6 @@ impl TokenStorePolicy {
 /// The token of one account on one server.
 #[derive(Debug, Clone)]
 pub struct TokenSlot {
-    service: String,
     user: String,
     file: PathBuf,
     policy: TokenStorePolicy,
@@ -61,7 +60,6 @@ impl TokenSlot {
     /// The slot for `username` on `server`, whose file lives in `account_dir`.
     pub fn new(server: &Url, username: &str, account_dir: &Path, policy: TokenStorePolicy) -> TokenSlot {
         TokenSlot {
-            service: KEYCHAIN_SERVICE.to_owned(),
             user: format!("{username}@{}", server.as_str().trim_end_matches('/')),
             file: account_dir.join(TOKEN_FILE),
             policy,
@@ -72,7 +70,7 @@ impl TokenSlot {
         if self.policy == TokenStorePolicy::FileOnly {
             return None;
         }
-        match keyring::Entry::new(&self.service, &self.user) {
+        match keyring::Entry::new(KEYCHAIN_SERVICE, &self.user) {
             Ok(entry) => Some(entry),
             Err(e) => {
                 tracing::info!(error = %e, "no keychain service here; a token file stands in");

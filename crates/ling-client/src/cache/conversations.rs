@@ -2,12 +2,14 @@
 //! plus local settings (pinned, muted, draft), with titles from the cached
 //! contacts and groups, sorted pinned first and then by last activity.
 
+use std::collections::HashMap;
+
 use ling_proto::messages::{Conversation, ConversationKind, Message, ReadCursor};
 use ling_proto::{ConversationId, FileId, GroupId, Millis, Seq, UserId};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{COLUMNS, Cache, CachedMessage, SendStatus, from_row, to_json};
+use super::{COLUMNS, Cache, CachedMessage, from_row, to_json};
 use crate::error::ClientResult;
 
 /// One row of the conversation list, as the UI shows it.
@@ -130,6 +132,18 @@ impl Cache {
         row.map(|(s, last)| self.with_last_message(s, last)).transpose()
     }
 
+    /// Whether the list has this conversation.
+    pub fn has_conversation(&self, id: ConversationId) -> ClientResult<bool> {
+        Ok(self.conn.prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?.exists([id])?)
+    }
+
+    /// This account's read cursor in each listed conversation.
+    pub fn read_seqs(&self) -> ClientResult<HashMap<ConversationId, Seq>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, read_seq FROM conversations")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Fills in the newest message: the newest cached one, unless the server
     /// reported a newer one that catch-up has not fetched yet.
     fn with_last_message(
@@ -147,8 +161,8 @@ impl Cache {
             .optional()?;
         let reported: Option<Message> = reported.and_then(|json| serde_json::from_str(&json).ok());
         summary.last_message = match (cached, reported) {
-            (Some(c), Some(r)) if c.seq.is_some_and(|s| s < r.seq) => Some(from_server(r)),
-            (None, Some(r)) => Some(from_server(r)),
+            (Some(c), Some(r)) if c.seq.is_some_and(|s| s < r.seq) => Some(r.into()),
+            (None, Some(r)) => Some(r.into()),
             (cached, _) => cached,
         };
         Ok(summary)
@@ -229,20 +243,6 @@ impl Cache {
                 "SELECT count(*) FROM read_cursors WHERE conversation_id = ?1 AND seq >= ?2 AND user_id != ?3",
             )?
             .query_row(params![conversation_id, seq, sender_id], |r| r.get(0))?)
-    }
-}
-
-fn from_server(m: Message) -> CachedMessage {
-    CachedMessage {
-        conversation_id: m.conversation_id,
-        seq: Some(m.seq),
-        client_msg_id: (!m.client_msg_id.is_empty()).then_some(m.client_msg_id),
-        sender_id: m.sender_id,
-        send_time: m.send_time,
-        status: SendStatus::Sent,
-        error_code: None,
-        content: m.content,
-        reply_to: m.reply_to,
     }
 }
 

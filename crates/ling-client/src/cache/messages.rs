@@ -282,6 +282,17 @@ impl Cache {
         Ok(stmt.query_map(params![conversation_id, arg, count], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// The newest seq known for a conversation: listed by the server or cached (0 if none).
+    pub fn newest_seq(&self, conversation_id: ConversationId) -> ClientResult<Seq> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT max(coalesce((SELECT last_seq FROM conversations WHERE id = ?1), 0),
+                            coalesce((SELECT max(seq) FROM messages WHERE conversation_id = ?1), 0))",
+            )?
+            .query_row([conversation_id], |r| r.get(0))?)
+    }
+
     /// The highest seq cached for a conversation (0 if none): catch-up starts after it.
     pub fn max_seq(&self, conversation_id: ConversationId) -> ClientResult<Seq> {
         Ok(self

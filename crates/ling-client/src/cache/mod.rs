@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use ling_proto::messages::MessageContent;
+use ling_proto::messages::{Message, MessageContent};
 use ling_proto::{ConversationId, Millis, Seq, UserId};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -88,6 +88,23 @@ pub struct CachedMessage {
     pub content: MessageContent,
     /// The seq it answers.
     pub reply_to: Option<Seq>,
+}
+
+impl From<Message> for CachedMessage {
+    /// A message as the server has it: sent.
+    fn from(m: Message) -> CachedMessage {
+        CachedMessage {
+            conversation_id: m.conversation_id,
+            seq: Some(m.seq),
+            client_msg_id: (!m.client_msg_id.is_empty()).then_some(m.client_msg_id),
+            sender_id: m.sender_id,
+            send_time: m.send_time,
+            status: SendStatus::Sent,
+            error_code: None,
+            content: m.content,
+            reply_to: m.reply_to,
+        }
+    }
 }
 
 /// The local cache of one account on one server.
