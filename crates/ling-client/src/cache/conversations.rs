@@ -276,10 +276,11 @@ mod tests {
         assert_eq!(order(&cache), vec![(2, 2), (3, 1), (1, 0)]);
         cache.set_pinned(1, true).unwrap();
         cache.set_draft(1, "half a thought").unwrap();
+        cache.set_muted(1, true).unwrap();
         cache.upsert_conversations(&[conv(1, 100, 5, 5)]).unwrap();
         let first = &cache.conversations().unwrap()[0];
         assert_eq!((first.id, first.unread, first.pinned), (1, 5, true), "pinned first, and the pin survives a sync");
-        assert_eq!(first.draft, "half a thought");
+        assert_eq!((first.draft.as_str(), first.muted), ("half a thought", true));
         assert_eq!(first.last_message.as_ref().unwrap().seq, Some(5), "the server's last message before catch-up");
     }
 

@@ -28,6 +28,19 @@ async fn has_text(p: &Person, conv: i64, text: &str) -> bool {
     false
 }
 
+/// `p`'s newest page of `conv` as (seq, text), newest first, once every
+/// message in it is acknowledged.
+async fn seq_texts(p: &Person, conv: i64) -> Vec<(Option<i64>, String)> {
+    for _ in 0..200 {
+        let page = p.client.history(conv, None, 200).await.unwrap();
+        if page.iter().all(|m| m.status == SendStatus::Sent) {
+            return page.iter().map(|m| (m.seq, text_of(m))).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("messages still unacknowledged");
+}
+
 #[tokio::test]
 async fn test_two_people_befriend_and_chat_with_acks_unread_and_receipts() {
     let server = TestServer::start().await;
@@ -90,8 +103,7 @@ async fn test_messages_sent_while_the_server_is_down_arrive_once_after_it_return
         assert!(has_text(&bob, conv, &format!("offline {i}")).await, "offline {i} arrives");
     }
     // Exactly once, in seq order, the same on both sides.
-    let a: Vec<_> = amy.client.history(conv, None, 200).await.unwrap().iter().map(|m| (m.seq, text_of(m))).collect();
-    let b: Vec<_> = bob.client.history(conv, None, 200).await.unwrap().iter().map(|m| (m.seq, text_of(m))).collect();
+    let (a, b) = (seq_texts(&amy, conv).await, seq_texts(&bob, conv).await);
     assert_eq!(a, b);
     let texts: Vec<_> = a.iter().rev().map(|(_, t)| t.as_str()).filter(|t| !t.starts_with("System")).collect();
     assert_eq!(texts, ["before", "offline 0", "offline 1", "offline 2", "offline 3", "offline 4"]);
@@ -120,39 +132,123 @@ async fn test_a_client_restarted_with_unsent_messages_sends_each_once_in_order()
     for i in 0..3 {
         assert!(has_text(&bob, conv, &format!("queued {i}")).await);
     }
-    let a: Vec<_> = amy.client.history(conv, None, 200).await.unwrap().iter().map(|m| (m.seq, text_of(m))).collect();
-    let b: Vec<_> = bob.client.history(conv, None, 200).await.unwrap().iter().map(|m| (m.seq, text_of(m))).collect();
+    let (a, b) = (seq_texts(&amy, conv).await, seq_texts(&bob, conv).await);
     assert_eq!(a, b);
     assert_eq!(a.len(), 4, "friends_connected and three messages: {a:?}");
     assert_eq!(a[0].1, "queued 2");
     assert_eq!(a[2].1, "queued 0");
 }
 
-#[tokio::test]
-async fn test_a_gap_seen_live_is_fetched_and_a_hole_in_history_is_filled_when_read() {
-    let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
+/// Removes seqs `from..=to` of `conv` from `p`'s cache file, as if they had never arrived.
+fn forget(p: &Person, conv: i64, from: i64, to: i64) {
+    let db = rusqlite::Connection::open(p.client.account_dir().join("cache.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    let n = db
+        .execute("DELETE FROM messages WHERE conversation_id = ?1 AND seq BETWEEN ?2 AND ?3", (conv, from, to))
+        .unwrap();
+    assert_eq!(n as i64, to - from + 1);
+}
+
+/// Amy and Bob, friends, with `n` messages from Bob that Amy has (seq 1 is `friends_connected`).
+async fn chatted(server: &TestServer, n: usize) -> (Person, Person, i64) {
+    let mut amy = Person::register(server, "amy").await;
+    let mut bob = Person::register(server, "bob").await;
     let conv = befriend(&mut amy, &mut bob).await;
-    // Bob sends over HTTP from "another device" path too: plain sends from
-    // his client reach Amy live, in order.
-    for i in 0..30 {
+    for i in 0..n {
         bob.client.send_text(conv, &format!("m{i}")).await.unwrap();
     }
-    assert!(has_text(&amy, conv, "m29").await);
-    // A fresh device of Amy's (an empty cache) reads history: the newest page
-    // comes from catch-up, older pages are fetched when scrolled to.
-    let dir = tempfile::tempdir().unwrap();
-    let profile = ling_client::profile::Profile::open(dir.path()).unwrap();
-    let session =
-        ling_client::account::login(&profile, &server.url(), "amy", "password1", &crate::harness::options(false))
-            .await
-            .unwrap();
-    let fresh = ling_client::Client::start(session).await.unwrap();
-    let page = fresh.history(conv, Some(11), 5).await.unwrap();
+    assert!(has_text(&amy, conv, &format!("m{}", n - 1)).await);
+    (amy, bob, conv)
+}
+
+#[tokio::test]
+async fn test_a_hole_in_the_cached_history_is_fetched_when_read() {
+    let server = TestServer::start().await;
+    let (amy, _bob, conv) = chatted(&server, 30).await;
+    forget(&amy, conv, 6, 10);
+    let page = amy.client.history(conv, Some(11), 5).await.unwrap();
     let seqs: Vec<_> = page.iter().map(|m| m.seq.unwrap()).collect();
-    assert_eq!(seqs, [10, 9, 8, 7, 6], "a hole is fetched when read");
-    fresh.stop().await;
+    assert_eq!(seqs, [10, 9, 8, 7, 6], "the hole is fetched from the server");
+    assert_eq!(text_of(&page[0]), "m8");
+}
+
+#[tokio::test]
+async fn test_a_seq_gap_seen_live_is_fetched_before_the_new_message_is_stored() {
+    let server = TestServer::start().await;
+    let (mut amy, bob, conv) = chatted(&server, 30).await;
+    // Amy's cache ends at seq 28 while the conversation is at 31.
+    forget(&amy, conv, 29, 31);
+    amy.events = amy.client.events();
+    bob.client.send_text(conv, "after the gap").await.unwrap();
+    let mut seen = Vec::new();
+    amy.wait_for(|e| match e {
+        Event::MessageNew { message } => {
+            seen.push(message.seq.unwrap());
+            message.seq == Some(32)
+        }
+        _ => false,
+    })
+    .await;
+    assert_eq!(seen, [29, 30, 31, 32], "the gap first, then the message");
+    let page = amy.client.history(conv, None, 5).await.unwrap();
+    assert_eq!(page.iter().map(|m| m.seq.unwrap()).collect::<Vec<_>>(), [32, 31, 30, 29, 28]);
+}
+
+#[tokio::test]
+async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
+    let server = TestServer::start().await;
+    let (mut amy, mut bob, conv) = chatted(&server, 1).await;
+    let bob_id = bob.id();
+
+    // A group Amy makes with Bob shows up in Bob's list under its name.
+    let req = ling_proto::groups::CreateGroupRequest {
+        name: "Team 翎".into(),
+        member_ids: vec![bob_id],
+        avatar: None,
+        announcement: String::new(),
+        join_policy: Default::default(),
+    };
+    let group = amy.client.api().create_group(&req).await.unwrap();
+    bob.wait_for(|e| matches!(e, Event::GroupChanged { group_id } if *group_id == group.id)).await;
+    let mut listed = None;
+    for _ in 0..100 {
+        listed = bob.client.conversation(group.conversation_id).await.unwrap();
+        if listed.as_ref().is_some_and(|c| c.title == "Team 翎") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(listed.expect("the group is listed").title, "Team 翎");
+
+    // Bob can search what Amy wrote within seconds; after she recalls it, he cannot.
+    let sent = amy.client.send_text(conv, "the secret plan 开会").await.unwrap();
+    let id = sent.client_msg_id.clone();
+    let acked = amy
+        .wait_for(
+            |e| matches!(e, Event::MessageUpdated { message } if message.client_msg_id == id && message.seq.is_some()),
+        )
+        .await;
+    let Event::MessageUpdated { message } = acked else { unreachable!() };
+    let seq = message.seq.unwrap();
+    let mut hits = Vec::new();
+    for _ in 0..100 {
+        hits = bob.client.search("开会", Some(conv), 10).await.unwrap();
+        if !hits.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hits.iter().map(|m| m.seq).collect::<Vec<_>>(), [Some(seq)], "indexed in the background");
+    amy.client.recall(conv, seq).await.unwrap();
+    bob.wait_for(|e| matches!(e, Event::MessageRecalled { seq: s, .. } if *s == seq)).await;
+    let page = bob.client.history(conv, Some(seq + 1), 1).await.unwrap();
+    assert_eq!(page[0].content, MessageContent::Recalled);
+    assert!(bob.client.search("secret", Some(conv), 10).await.unwrap().is_empty());
+
+    // When Bob's last device goes, Amy sees him offline.
+    bob.client.stop().await;
+    amy.wait_for(|e| matches!(e, Event::Presence { user_id, online: false } if *user_id == bob_id)).await;
+    assert!(!amy.client.friends().await.unwrap().iter().any(|f| f.user.id == bob_id && f.online));
 }
 
 #[tokio::test]
