@@ -299,3 +299,81 @@ async fn test_changing_the_password_ends_the_other_devices_sessions() {
     assert_eq!(wrong.code(), "invalid_credentials");
     laptop.stop().await;
 }
+
+/// Passes bytes from `from` to `to` except while `frozen`.
+async fn pump(
+    mut from: impl tokio::io::AsyncRead + Unpin,
+    mut to: impl tokio::io::AsyncWrite + Unpin,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let thawed = || async {
+        while frozen.load(std::sync::atomic::Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        thawed().await;
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        thawed().await;
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A TCP relay to `target` that can be frozen: it stops passing bytes
+/// without closing anything, as a dead Wi-Fi or a stuck NAT would.
+async fn freezable_relay(target: std::net::SocketAddr) -> (url::Url, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap()).parse().unwrap();
+    let f = frozen.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(target).await.unwrap();
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            tokio::spawn(pump(cr, sw, f.clone()));
+            tokio::spawn(pump(sr, cw, f.clone()));
+        }
+    });
+    (url, frozen)
+}
+
+#[tokio::test]
+async fn test_a_connection_that_goes_silent_is_given_up_after_three_heartbeats_and_reopened() {
+    use std::sync::atomic::Ordering;
+    let server = TestServer::start_with(|c| c.heartbeat_secs = 1).await;
+    let (url, frozen) = freezable_relay(server.addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let profile = ling_client::profile::Profile::open(dir.path()).unwrap();
+    let reg = ling_client::account::register(&profile, &url, "amy", "password1", None, &crate::harness::options(false))
+        .await
+        .unwrap();
+    let client = ling_client::Client::start(reg.session).await.unwrap();
+    let mut state = client.watch_state();
+    state.wait_for(|s| *s == ConnectionState::Connected).await.unwrap();
+
+    // The network goes silent without closing anything: the client notices by itself.
+    frozen.store(true, Ordering::Relaxed);
+    let lost = tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| matches!(s, ConnectionState::Waiting { .. } | ConnectionState::Connecting)),
+    )
+    .await
+    .map(|r| r.map(|_| ()));
+    assert!(lost.is_ok(), "silence was noticed within a few heartbeats");
+    // It comes back: the client reconnects.
+    frozen.store(false, Ordering::Relaxed);
+    client.reconnect_now();
+    tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == ConnectionState::Connected))
+        .await
+        .expect("reconnected")
+        .unwrap();
+    client.stop().await;
+}
