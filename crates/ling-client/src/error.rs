@@ -108,6 +108,11 @@ impl ClientError {
 /// Result of client calls.
 pub type ClientResult<T> = Result<T, ClientError>;
 
+/// A file-system failure on `path`, said as "`what` `path`: `e`".
+pub(crate) fn io_error(what: &str, path: &std::path::Path, e: std::io::Error) -> ClientError {
+    ClientError::Storage(format!("{what} {}: {e}", path.display()))
+}
+
 impl From<rusqlite::Error> for ClientError {
     fn from(e: rusqlite::Error) -> Self {
         ClientError::Storage(e.to_string())

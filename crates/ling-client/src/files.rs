@@ -21,15 +21,11 @@ use tokio_util::sync::CancellationToken;
 use crate::Client;
 use crate::api::transport_error;
 use crate::cache::CachedMessage;
-use crate::error::{ClientError, ClientResult};
+use crate::error::{ClientError, ClientResult, io_error};
 use crate::profile::create_private_dir;
 
 /// Called with (bytes done, bytes in all) as a transfer moves.
 pub type OnProgress = Arc<dyn Fn(u64, u64) + Send + Sync>;
-
-fn io(what: &str, path: &Path, e: std::io::Error) -> ClientError {
-    ClientError::Storage(format!("{what} {}: {e}", path.display()))
-}
 
 /// A file id safe to use as a path component.
 fn checked_id(id: &str) -> ClientResult<&str> {
@@ -59,8 +55,8 @@ impl Client {
             .and_then(|n| n.to_str())
             .ok_or_else(|| ClientError::InvalidInput(format!("{} has no usable file name", path.display())))?
             .to_owned();
-        let file = tokio::fs::File::open(path).await.map_err(|e| io("opening", path, e))?;
-        let size = file.metadata().await.map_err(|e| io("reading", path, e))?.len();
+        let file = tokio::fs::File::open(path).await.map_err(|e| io_error("opening", path, e))?;
+        let size = file.metadata().await.map_err(|e| io_error("reading", path, e))?.len();
         let mut sent = 0u64;
         let body = ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
             if let Ok(c) = &chunk {
@@ -142,26 +138,26 @@ impl Client {
             .truncate(!resumed)
             .open(&part)
             .await
-            .map_err(|e| io("writing", &part, e))?;
+            .map_err(|e| io_error("writing", &part, e))?;
         let mut done = if resumed { have } else { 0 };
         let mut body = resp.bytes_stream();
         loop {
             let chunk = tokio::select! {
                 _ = cancel.cancelled() => {
-                    out.flush().await.map_err(|e| io("writing", &part, e))?;
+                    out.flush().await.map_err(|e| io_error("writing", &part, e))?;
                     return Err(ClientError::Cancelled);
                 }
                 c = body.next() => c,
             };
             let Some(chunk) = chunk else { break };
             let chunk = chunk.map_err(|e| transport_error(api.base().as_str(), &e))?;
-            out.write_all(&chunk).await.map_err(|e| io("writing", &part, e))?;
+            out.write_all(&chunk).await.map_err(|e| io_error("writing", &part, e))?;
             done += chunk.len() as u64;
             if let Some(p) = &progress {
                 p(done, info.size);
             }
         }
-        out.sync_all().await.map_err(|e| io("writing", &part, e))?;
+        out.sync_all().await.map_err(|e| io_error("writing", &part, e))?;
         drop(out);
         if done != info.size || sha256_of(&part).await? != info.sha256 {
             let _ = tokio::fs::remove_file(&part).await;
@@ -170,7 +166,7 @@ impl Client {
                 message: format!("{} arrived damaged; try again", file.name),
             });
         }
-        tokio::fs::rename(&part, &dest).await.map_err(|e| io("saving", &dest, e))?;
+        tokio::fs::rename(&part, &dest).await.map_err(|e| io_error("saving", &dest, e))?;
         Ok(dest)
     }
 
@@ -195,11 +191,11 @@ impl Client {
 }
 
 async fn sha256_of(path: &Path) -> ClientResult<String> {
-    let mut f = tokio::fs::File::open(path).await.map_err(|e| io("reading", path, e))?;
+    let mut f = tokio::fs::File::open(path).await.map_err(|e| io_error("reading", path, e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = f.read(&mut buf).await.map_err(|e| io("reading", path, e))?;
+        let n = f.read(&mut buf).await.map_err(|e| io_error("reading", path, e))?;
         if n == 0 {
             break;
         }

@@ -23,7 +23,7 @@ use ling_proto::{Millis, UserId};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{ClientError, ClientResult};
+use crate::error::{ClientError, ClientResult, io_error};
 use crate::probe::ProbedServer;
 use crate::tokens::StoredIn;
 
@@ -118,7 +118,7 @@ impl Profile {
             Ok(raw) => serde_json::from_slice(&raw)
                 .map_err(|e| ClientError::Storage(format!("settings.json is damaged ({e}); remove it to start over"))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(e) => Err(io_error("reading settings.json", &e)),
+            Err(e) => Err(io_error("reading", &self.root.join("settings.json"), e)),
         }
     }
 
@@ -182,18 +182,13 @@ fn server_dir_name(server: &Url) -> String {
     format!("{clean}_{port}")
 }
 
-fn io_error(what: &str, e: &std::io::Error) -> ClientError {
-    ClientError::Storage(format!("{what}: {e}"))
-}
-
 /// Creates a directory (and parents) that only this user can read.
 pub(crate) fn create_private_dir(dir: &Path) -> ClientResult<()> {
-    fs::create_dir_all(dir).map_err(|e| io_error(&format!("creating {}", dir.display()), &e))?;
+    fs::create_dir_all(dir).map_err(|e| io_error("creating", dir, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| io_error(&format!("securing {}", dir.display()), &e))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| io_error("securing", dir, e))?;
     }
     Ok(())
 }
@@ -214,7 +209,7 @@ pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> ClientResult<()
         f.sync_all()?;
         fs::rename(&tmp, path)
     };
-    write().map_err(|e| io_error(&format!("writing {}", path.display()), &e))
+    write().map_err(|e| io_error("writing", path, e))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{ClientError, ClientResult};
+use crate::error::{ClientError, ClientResult, io_error};
 use crate::profile::write_private_atomic;
 
 /// Where a token was stored.
@@ -110,7 +110,7 @@ impl TokenSlot {
                 Ok(t) if !t.trim().is_empty() => Ok(Some(t.trim().to_owned())),
                 Ok(_) => Ok(None),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(ClientError::Storage(format!("reading {}: {e}", self.file.display()))),
+                Err(e) => Err(io_error("reading", &self.file, e)),
             },
         }
     }
@@ -131,7 +131,7 @@ fn remove_file(path: &Path) -> ClientResult<()> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(ClientError::Storage(format!("removing {}: {e}", path.display()))),
+        Err(e) => Err(io_error("removing", path, e)),
     }
 }
 
