@@ -109,6 +109,11 @@ impl Api {
         if let Some(body) = body {
             req = req.json(body);
         }
+        self.fetch(req).await
+    }
+
+    /// Sends a request and decodes its JSON answer.
+    pub(crate) async fn fetch<T: DeserializeOwned>(&self, req: RequestBuilder) -> ClientResult<T> {
         let resp = self.send(req).await?;
         let bytes = resp.bytes().await.map_err(|e| transport_error(self.base.as_str(), &e))?;
         serde_json::from_slice(&bytes)
@@ -193,8 +198,7 @@ impl Api {
     /// `GET /v1/users?q=`.
     pub async fn search_users(&self, q: &str) -> ClientResult<Vec<UserProfile>> {
         let req = self.request(Method::GET, "/v1/users").query(&[("q", q)]).timeout(REQUEST_TIMEOUT);
-        let resp = self.send(req).await?;
-        let found: UserSearchResponse = resp.json().await.map_err(|e| transport_error(self.base.as_str(), &e))?;
+        let found: UserSearchResponse = self.fetch(req).await?;
         Ok(found.users)
     }
 
@@ -334,8 +338,7 @@ impl Api {
             .request(Method::GET, &format!("/v1/conversations/{id}/messages"))
             .query(query)
             .timeout(REQUEST_TIMEOUT);
-        let resp = self.send(req).await?;
-        resp.json().await.map_err(|e| transport_error(self.base.as_str(), &e))
+        self.fetch(req).await
     }
 
     /// `POST /v1/conversations/{id}/messages` (the WebSocket is the usual way).

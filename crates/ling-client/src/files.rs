@@ -74,11 +74,10 @@ impl Client {
             .header(CONTENT_LENGTH, size)
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(reqwest::Body::wrap_stream(body));
-        let resp = tokio::select! {
-            _ = cancel.cancelled() => return Err(ClientError::Cancelled),
-            r = api.send(req) => r?,
-        };
-        resp.json().await.map_err(|e| transport_error(api.base().as_str(), &e))
+        tokio::select! {
+            _ = cancel.cancelled() => Err(ClientError::Cancelled),
+            r = api.fetch(req) => r,
+        }
     }
 
     /// Uploads a file and sends it: as an image when the server read it as
@@ -119,10 +118,7 @@ impl Client {
         }
         create_private_dir(&dir)?;
         let api = self.api();
-        let info: FileInfo = {
-            let resp = api.send(api.request(Method::GET, &format!("/v1/files/{}/info", file.id))).await?;
-            resp.json().await.map_err(|e| transport_error(api.base().as_str(), &e))?
-        };
+        let info: FileInfo = api.fetch(api.request(Method::GET, &format!("/v1/files/{}/info", file.id))).await?;
         let part = dir.join(format!("{}.part", file.id));
         let have = tokio::fs::metadata(&part).await.map(|m| m.len()).unwrap_or(0);
         let mut req = api.request(Method::GET, &format!("/v1/files/{}", file.id));
