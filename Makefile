@@ -1,29 +1,48 @@
-# Ling: `make run` starts a local server (and, once it exists, the desktop app);
+# Ling: `make run` starts a local server and the desktop app connected to it;
 # `make test` runs every test. Both install what is missing first.
 
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/ling/target
 LING_DATA ?= ./ling-data
 LING_LISTEN ?= 127.0.0.1:7878
 
-.PHONY: all setup build test run server bench bench-cache lint fmt clean
+.PHONY: all setup ui build test test-ui run server app bench bench-cache lint fmt clean
 
 all: build
 
 setup:
 	@scripts/setup.sh
 
-build: setup
+# The web UI, built into ui/dist (the desktop app embeds it).
+ui: setup
+	npm --prefix ui run build --silent
+
+build: ui
 	cargo build --workspace --locked
 
-test: setup
+test: ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	$(MAKE) --no-print-directory test-ui
 	cargo test --workspace --locked
 	scripts/test-keychain.sh
 
-# A local server on an embedded SQLite database in $(LING_DATA).
-run server: setup
+# The UI's type check and unit tests (vitest).
+test-ui: setup
+	npm --prefix ui run check --silent
+	npm --prefix ui test --silent
+
+# A local server on an embedded SQLite database in $(LING_DATA), and the
+# desktop app (its first screen takes the address printed here).
+run: ui
+	scripts/run.sh $(LING_LISTEN) $(LING_DATA)
+
+# Only the server.
+server: setup
 	cargo run --locked --release -p ling-server -- --listen $(LING_LISTEN) --data $(LING_DATA)
+
+# Only the desktop app (the UI embedded, debug build).
+app: ui
+	cargo run --locked -p ling-desktop
 
 # The load benchmark against a server it starts itself (see docs/benchmarks.md).
 bench: setup
@@ -33,7 +52,7 @@ bench: setup
 bench-cache: setup
 	cargo bench --locked -p ling-client --bench cache
 
-lint: setup
+lint: ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -8,6 +8,12 @@ APT_PACKAGES=(
   build-essential pkg-config   # C parts of crates (bundled SQLite, aws-lc)
   cmake                        # aws-lc-rs on some toolchains; Opus later
   dbus-daemon gnome-keyring    # the keychain test: a Secret Service on a private session bus
+  libwebkit2gtk-4.1-dev        # the desktop app (Tauri 2: webkit, gtk3, soup3)
+  libayatana-appindicator3-dev # the desktop app's tray icon
+  xvfb xauth imagemagick       # window tests and screenshots under a virtual display
+  webkit2gtk-driver            # WebKitWebDriver, driven by tauri-driver in the window tests
+  dbus-x11                     # a session bus for single-instance in the window tests
+  fonts-noto-cjk fonts-noto-color-emoji  # Chinese text and emoji in the window (and its screenshots)
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -39,4 +45,15 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+# The UI's packages (exact versions from ui/package-lock.json), when missing or
+# older than the lock file.
+if ! command -v npm >/dev/null; then
+  log "npm is missing: install Node.js 20 or newer and run again"
+  exit 1
+fi
+ui_dir="$(dirname "$0")/../ui"
+if [ ! -f "$ui_dir/node_modules/.package-lock.json" ] || [ "$ui_dir/package-lock.json" -nt "$ui_dir/node_modules/.package-lock.json" ]; then
+  log "installing the UI's npm packages"
+  npm --prefix "$ui_dir" ci --no-audit --no-fund --loglevel=error
+fi
 log "ok"

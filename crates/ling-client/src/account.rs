@@ -112,10 +112,12 @@ async fn finish_login(profile: &Profile, api: Api, me: Me, opts: &LoginOptions) 
     Ok(LoggedIn { api, me, account_dir, token_in, confirmed: true })
 }
 
-/// At start-up: logs the last account in from its remembered token, if it
-/// has one. `None` means the person must log in (no remembered token, or the
-/// server said it is no longer valid, in which case it is forgotten).
-pub async fn auto_login(profile: &Profile, policy: TokenStorePolicy) -> ClientResult<Option<LoggedIn>> {
+/// The last account's remembered token, if it has one: `(account, slot,
+/// token)`. A token the store lost is forgotten.
+async fn remembered(
+    profile: &Profile,
+    policy: TokenStorePolicy,
+) -> ClientResult<Option<(KnownAccount, PathBuf, TokenSlot, String)>> {
     let settings = profile.settings()?;
     let Some(account) = settings.last_account().cloned() else { return Ok(None) };
     let Some(token_in) = account.token_in else { return Ok(None) };
@@ -126,26 +128,54 @@ pub async fn auto_login(profile: &Profile, policy: TokenStorePolicy) -> ClientRe
         profile.forget_token(&account.server, account.user_id)?;
         return Ok(None);
     };
+    Ok(Some((account, account_dir, slot, token)))
+}
+
+/// The profile the last [`crate::Client::start`] kept in the account's cache.
+async fn cached_me(account_dir: &std::path::Path) -> ClientResult<Option<Me>> {
+    let dir = account_dir.to_owned();
+    blocking(move || Cache::open(&dir.join(CACHE_FILE))?.setting::<Me>("me")).await
+}
+
+/// At start-up: logs the last account in from its remembered token, if it
+/// has one. `None` means the person must log in (no remembered token, or the
+/// server said it is no longer valid, in which case it is forgotten).
+pub async fn auto_login(profile: &Profile, policy: TokenStorePolicy) -> ClientResult<Option<LoggedIn>> {
+    let Some((account, account_dir, slot, token)) = remembered(profile, policy).await? else { return Ok(None) };
+    let token_in = account.token_in;
     let api = Api::new(account.server.clone())?.with_token(&token);
     match api.me().await {
-        Ok(me) => Ok(Some(LoggedIn { api, me, account_dir, token_in: Some(token_in), confirmed: true })),
+        Ok(me) => Ok(Some(LoggedIn { api, me, account_dir, token_in, confirmed: true })),
         Err(ClientError::Server { code: ErrorCode::Unauthorized, .. }) => {
             blocking(move || slot.delete()).await?;
             profile.forget_token(&account.server, account.user_id)?;
             Ok(None)
         }
         Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
-            // Offline: open from the cache (the profile the last `Client::start`
-            // kept); the session connects when it can.
-            let dir = account_dir.clone();
-            let me = blocking(move || Cache::open(&dir.join(CACHE_FILE))?.setting::<Me>("me")).await?;
-            match me {
-                Some(me) => Ok(Some(LoggedIn { api, me, account_dir, token_in: Some(token_in), confirmed: false })),
+            // Offline: open from the cache; the session connects when it can.
+            match cached_me(&account_dir).await? {
+                Some(me) => Ok(Some(LoggedIn { api, me, account_dir, token_in, confirmed: false })),
                 None => Err(e),
             }
         }
         Err(e) => Err(e),
     }
+}
+
+/// At start-up, without waiting for the network: the last account from its
+/// remembered token and the profile its cache keeps (`confirmed: false`), so
+/// the app can show the cached chat list at once. The realtime session then
+/// checks the token: a token the server no longer accepts ends in
+/// [`crate::ConnectionState::LoggedOut`]. `None` when there is no remembered
+/// token or nothing cached yet; then use [`auto_login`].
+pub async fn open_remembered(profile: &Profile, policy: TokenStorePolicy) -> ClientResult<Option<LoggedIn>> {
+    let Some((account, account_dir, _slot, token)) = remembered(profile, policy).await? else { return Ok(None) };
+    let Some(me) = cached_me(&account_dir).await? else { return Ok(None) };
+    if me.id != account.user_id {
+        return Ok(None);
+    }
+    let api = Api::new(account.server.clone())?.with_token(&token);
+    Ok(Some(LoggedIn { api, me, account_dir, token_in: account.token_in, confirmed: false }))
 }
 
 /// Replaces a forgotten password using the recovery code; returns the new

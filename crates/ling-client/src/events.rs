@@ -11,6 +11,7 @@ use crate::cache::CachedMessage;
 
 /// Where the realtime session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Not started, or stopped.
@@ -31,6 +32,7 @@ pub enum ConnectionState {
 
 /// Something the UI may want to redraw.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {

@@ -7,6 +7,7 @@ use crate::{Millis, SessionId};
 
 /// `POST /v1/auth/register`. Creates the account and logs this device in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisterRequest {
     /// 3–32 characters: ASCII letters, digits, `_`, `.`, `-`; starts with a letter or digit. Case-insensitive.
     pub username: String,
@@ -21,6 +22,7 @@ pub struct RegisterRequest {
 
 /// Answer to register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisterResponse {
     /// The new account.
     pub user: Me,
@@ -32,6 +34,7 @@ pub struct RegisterResponse {
 
 /// `POST /v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginRequest {
     /// Case-insensitive.
     pub username: String,
@@ -43,6 +46,7 @@ pub struct LoginRequest {
 
 /// Answer to login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginResponse {
     /// The account.
     pub user: Me,
@@ -52,6 +56,7 @@ pub struct LoginResponse {
 
 /// A freshly made session and the only copy of its token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewSession {
     /// The session's id (as in [`SessionInfo::id`]).
     pub id: SessionId,
@@ -61,6 +66,7 @@ pub struct NewSession {
 
 /// `POST /v1/auth/reset-password`: a forgotten password, reset with the recovery code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResetPasswordRequest {
     /// Case-insensitive.
     pub username: String,
@@ -73,6 +79,7 @@ pub struct ResetPasswordRequest {
 /// Answer to a password reset: every session was revoked and the recovery code
 /// was used up, so here is the next one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecoveryCodeResponse {
     /// The new recovery code, shown once.
     pub recovery_code: String,
@@ -80,6 +87,7 @@ pub struct RecoveryCodeResponse {
 
 /// `POST /v1/me/password`. Revokes every other session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChangePasswordRequest {
     /// The current password.
     pub old_password: String,
@@ -89,6 +97,7 @@ pub struct ChangePasswordRequest {
 
 /// `POST /v1/me/recovery-code`: replaces the recovery code; needs the password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegenerateRecoveryCodeRequest {
     /// The current password.
     pub password: String,
@@ -96,6 +105,7 @@ pub struct RegenerateRecoveryCodeRequest {
 
 /// One logged-in device, as listed by `GET /v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionInfo {
     /// Pass to `DELETE /v1/sessions/{id}` to revoke it.
     pub id: SessionId,

@@ -9,6 +9,7 @@ use crate::{ConversationId, FriendGroupId, Millis, Patch, UserId};
 /// `POST /v1/friend-requests`. If the other person already asked the caller,
 /// this accepts their request instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SendFriendRequest {
     /// Whom to ask.
     pub user_id: UserId,
@@ -19,6 +20,7 @@ pub struct SendFriendRequest {
 
 /// Where a friend request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FriendRequestStatus {
     /// Waiting for an answer.
@@ -31,6 +33,7 @@ pub enum FriendRequestStatus {
 
 /// A friend request, as `GET /v1/friend-requests` lists it and as pushed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FriendRequest {
     /// Pass to `/v1/friend-requests/{id}/accept` or `/decline`.
     pub id: i64,
@@ -48,6 +51,7 @@ pub struct FriendRequest {
 
 /// `GET /v1/friend-requests`: pending requests both ways.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FriendRequestList {
     /// Others asking the caller.
     pub incoming: Vec<FriendRequest>,
@@ -57,6 +61,7 @@ pub struct FriendRequestList {
 
 /// One friend, as `GET /v1/friends` lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Friend {
     /// Their profile.
     pub user: UserProfile,
@@ -85,6 +90,7 @@ pub struct UpdateFriendRequest {
 
 /// A category of friends ("Family", "Work").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FriendGroup {
     /// The group's id.
     pub id: FriendGroupId,
@@ -96,6 +102,7 @@ pub struct FriendGroup {
 
 /// `POST /v1/friend-groups` and `PATCH /v1/friend-groups/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FriendGroupRequest {
     /// 1–32 characters, unique per user.
     pub name: String,
@@ -103,6 +110,7 @@ pub struct FriendGroupRequest {
 
 /// One blocked user, as `GET /v1/blocks` lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BlockedUser {
     /// Their profile.
     pub user: UserProfile,

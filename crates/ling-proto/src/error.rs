@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorBody {
     /// What went wrong, for programs.
     pub code: ErrorCode,
@@ -21,6 +22,7 @@ macro_rules! error_codes {
     ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
         /// A stable, machine-readable error code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[non_exhaustive]
         pub enum ErrorCode {
             $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*

@@ -7,6 +7,7 @@ use crate::{FileId, Millis};
 
 /// An uploaded file's metadata: the upload's answer and `/info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileInfo {
     /// Refer to the file by this in messages and profiles.
     pub id: FileId,
@@ -30,6 +31,7 @@ pub struct FileInfo {
 
 /// The query of an upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UploadQuery {
     /// The file's name: 1–255 bytes, no `/`, `\`, control characters, and not `.` or `..`.
     pub name: String,

@@ -7,6 +7,7 @@ use crate::{ConversationId, FileId, GroupId, Millis, Patch, UserId};
 
 /// Who may join a group without an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum JoinPolicy {
     /// Anyone who finds it joins at once.
@@ -18,6 +19,7 @@ pub enum JoinPolicy {
 
 /// A member's role; each can do what the ones below it can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads, writes, invites friends (open groups).
@@ -35,6 +37,7 @@ wire_names!(Role { Member = "member", Admin = "admin", Owner = "owner" });
 /// A group, as a member sees it.
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Group {
     /// The group's id (what "search by id" matches).
     pub id: GroupId,
@@ -60,6 +63,7 @@ pub struct Group {
 
 /// A group as anyone may see it in search results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupSummary {
     /// The group's id.
     pub id: GroupId,
@@ -75,6 +79,7 @@ pub struct GroupSummary {
 
 /// One member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupMember {
     /// Their profile.
     pub user: UserProfile,
@@ -88,6 +93,7 @@ pub struct GroupMember {
 
 /// `POST /v1/groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateGroupRequest {
     /// 1–64 characters.
     pub name: String,
@@ -124,6 +130,7 @@ pub struct UpdateGroupRequest {
 
 /// `POST /v1/groups/{id}/join`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JoinGroupRequest {
     /// For the approvers; up to 200 characters.
     #[serde(default)]
@@ -132,6 +139,7 @@ pub struct JoinGroupRequest {
 
 /// What a join or an invitation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum JoinOutcome {
     /// The user is a member now.
@@ -142,6 +150,7 @@ pub enum JoinOutcome {
 
 /// Answer to a join.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JoinGroupResponse {
     /// Joined or pending.
     pub outcome: JoinOutcome,
@@ -149,6 +158,7 @@ pub struct JoinGroupResponse {
 
 /// A request to join, as the owner and admins see it in `GET /v1/groups/{id}/join-requests`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupJoinRequest {
     /// Pass to `/v1/groups/{gid}/join-requests/{id}/approve` or `/reject`.
     pub id: i64,
@@ -164,6 +174,7 @@ pub struct GroupJoinRequest {
 
 /// `POST /v1/groups/{id}/members`: invite friends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InviteRequest {
     /// Friends of the caller.
     pub user_ids: Vec<UserId>,
@@ -171,6 +182,7 @@ pub struct InviteRequest {
 
 /// `PUT /v1/groups/{id}/members/{user_id}/role` (owner only; `admin` or `member`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetRoleRequest {
     /// The new role.
     pub role: Role,
@@ -178,6 +190,7 @@ pub struct SetRoleRequest {
 
 /// `POST /v1/groups/{id}/transfer` (owner only); the old owner becomes an admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TransferOwnershipRequest {
     /// A member.
     pub user_id: UserId,
@@ -185,6 +198,7 @@ pub struct TransferOwnershipRequest {
 
 /// `PUT /v1/groups/{id}/nickname`: the caller's own name in the group; `null` clears.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetNicknameRequest {
     /// Up to 64 characters.
     pub nickname: Option<String>,

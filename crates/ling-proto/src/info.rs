@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The server's self-description. Needs no login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerInfo {
     /// Always `"ling"`: how a client tells a Ling server from any other web server.
     pub server: String,
@@ -23,6 +24,7 @@ pub struct ServerInfo {
 
 /// Limits the server enforces; exceeding one is answered with an error code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Limits {
     /// Characters (Unicode scalar values) in a text message.
     pub max_text_chars: u32,
@@ -42,6 +44,7 @@ pub struct Limits {
 
 /// One ICE server, as WebRTC's `RTCIceServer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IceServer {
     /// `stun:` or `turn:` URLs.
     pub urls: Vec<String>,

@@ -11,6 +11,7 @@ use crate::{ConversationId, FileId, GroupId, Millis, Seq, UserId};
 
 /// What a message says. Tagged by `"kind"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MessageContent {
     /// Plain text; emoji are just Unicode. Never interpreted as markup.
@@ -75,6 +76,7 @@ impl MessageContent {
 /// A file as a message refers to it. The server fills `name`, `size` and
 /// `mime` from the upload; a client sends only `id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileRef {
     /// From the upload response.
     pub id: FileId,
@@ -91,6 +93,7 @@ pub struct FileRef {
 
 /// Voice or video.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallMedia {
     /// Voice only.
@@ -101,6 +104,7 @@ pub enum CallMedia {
 
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallOutcome {
     /// Answered, then hung up.
@@ -117,6 +121,7 @@ pub enum CallOutcome {
 
 /// A change the server records in a conversation. Tagged by `"event"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SystemEvent {
     /// Two users became friends: the first message of their conversation.
@@ -205,6 +210,7 @@ pub enum SystemEvent {
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Message {
     /// Its conversation.
     pub conversation_id: ConversationId,
@@ -224,6 +230,7 @@ pub struct Message {
 
 /// `POST /v1/conversations/{id}/messages` (the same as the WebSocket `send` frame).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SendMessageRequest {
     /// A UUID the client makes (v7 recommended); resending the same one is answered with the first ack.
     pub client_msg_id: String,
@@ -236,6 +243,7 @@ pub struct SendMessageRequest {
 
 /// The server's receipt for a stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SendAck {
     /// Echoed.
     pub client_msg_id: String,
@@ -249,6 +257,7 @@ pub struct SendAck {
 
 /// Direct (a friend pair) or group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Two friends.
@@ -261,6 +270,7 @@ wire_names!(ConversationKind { Direct = "direct", Group = "group" });
 
 /// One conversation in the caller's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Conversation {
     /// Its id.
     pub id: ConversationId,
@@ -284,6 +294,7 @@ pub struct Conversation {
 
 /// `GET /v1/conversations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConversationList {
     /// Newest activity first.
     pub conversations: Vec<Conversation>,
@@ -292,6 +303,7 @@ pub struct ConversationList {
 /// `GET /v1/conversations/{id}/messages`. Give at most one of the four bounds;
 /// with none, the newest page. Pages are keyset, never offset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryQuery {
     /// Messages with `seq > after_seq`, oldest first (catch-up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +324,7 @@ pub struct HistoryQuery {
 
 /// A page of history, always in ascending `seq` order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryPage {
     /// Ascending by `seq`.
     pub messages: Vec<Message>,
@@ -321,6 +334,7 @@ pub struct HistoryPage {
 
 /// `POST /v1/conversations/{id}/read` (the same as the WebSocket `read` frame).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MarkReadRequest {
     /// Everything up to here is read; a cursor never moves back.
     pub seq: Seq,
@@ -328,6 +342,7 @@ pub struct MarkReadRequest {
 
 /// One member's read cursor, from `GET /v1/conversations/{id}/read-cursors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReadCursor {
     /// The member.
     pub user_id: UserId,

@@ -6,6 +6,7 @@ use crate::{FileId, Millis, Patch, UserId};
 
 /// The logged-in user's own account, with private fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Me {
     /// The account id.
     pub id: UserId,
@@ -25,6 +26,7 @@ pub struct Me {
 
 /// Another user, as anyone logged in may see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserProfile {
     /// The account id.
     pub id: UserId,
@@ -58,6 +60,7 @@ pub struct UpdateProfileRequest {
 /// `GET /v1/users?q=...`: users whose username starts with, or whose display
 /// name contains, the query (at most 20, people who blocked the caller left out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserSearchResponse {
     /// Matches, best first.
     pub users: Vec<UserProfile>,

@@ -14,6 +14,7 @@ use crate::{ConversationId, ErrorCode, GroupId, Millis, Seq, SessionId, UserId};
 
 /// Frames a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Send a message; answered by `ack` (or `error` with the same `client_msg_id`).
@@ -64,6 +65,7 @@ pub enum ClientFrame {
 
 /// Call signaling between two devices. Tagged by `"signal"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "signal", rename_all = "snake_case")]
 pub enum CallSignal {
     /// Ring the other party.
@@ -108,6 +110,7 @@ pub enum CallSignal {
 
 /// Frames the server pushes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// The first frame on every connection.

@@ -14,6 +14,7 @@ use crate::error::ClientResult;
 
 /// One row of the conversation list, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConversationSummary {
     /// The conversation.
     pub id: ConversationId,

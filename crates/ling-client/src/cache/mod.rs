@@ -38,6 +38,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
 
 /// Where a cached message stands with the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SendStatus {
     /// Written locally, not acknowledged yet (no seq).
@@ -69,6 +70,7 @@ impl SendStatus {
 
 /// A message as the cache holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CachedMessage {
     /// Its conversation.
     pub conversation_id: ConversationId,

@@ -1,0 +1,146 @@
+//! Ling's desktop app: a thin Tauri 2 shell over `ling-client`.
+//!
+//! - [`commands`]: what the UI invokes, each an adapter over the client core;
+//! - [`live`]: a logged-in account's client, its events forwarded to the UI,
+//!   notifications and the tray's unread count;
+//! - [`scheme`]: `ling-file:` serves images and files from the cache;
+//! - [`tray`]: the tray icon; closing the window keeps the app there;
+//! - [`bindings`]: the TypeScript types of the IPC seam, generated.
+
+pub mod bindings;
+pub mod commands;
+pub mod error;
+pub mod live;
+pub mod scheme;
+pub mod state;
+pub mod tray;
+
+use ling_client::profile::Profile;
+use ling_client::tokens::TokenStorePolicy;
+use tauri::{Manager, WindowEvent};
+
+use crate::state::AppState;
+
+/// How the app was started.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A named profile (`--profile NAME`): its own data directory, login and
+    /// single-instance lock.
+    pub profile: Option<String>,
+}
+
+/// The app's identifier for a profile: one instance per profile.
+fn identifier(base: &str, profile: Option<&str>) -> String {
+    match profile {
+        None | Some("") | Some("default") => base.to_owned(),
+        Some(name) => format!("{base}.profile-{}", name.replace('_', "-")),
+    }
+}
+
+/// Runs the app until it quits.
+pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    let root = match std::env::var_os("LING_PROFILE_DIR") {
+        Some(dir) => dir.into(),
+        None => Profile::default_root(options.profile.as_deref())?,
+    };
+    let profile = Profile::open(root)?;
+    let mut context = tauri::generate_context!();
+    let id = identifier(&context.config().identifier, options.profile.as_deref());
+    context.config_mut().identifier = id;
+
+    tauri::Builder::default()
+        // First: a second launch of the same profile focuses this window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| commands::show_main_window(app)))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .level_for("tao", log::LevelFilter::Warn)
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(AppState::new(profile, TokenStorePolicy::from_env()))
+        .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
+        .setup(|app| {
+            tray::create(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Ling running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::startup,
+            commands::set_server,
+            commands::login,
+            commands::register,
+            commands::reset_password,
+            commands::logout,
+            commands::switch_server,
+            commands::me,
+            commands::connection,
+            commands::reconnect_now,
+            commands::conversations,
+            commands::conversation,
+            commands::history,
+            commands::send_text,
+            commands::send_files,
+            commands::cancel_upload,
+            commands::retry,
+            commands::mark_read,
+            commands::typing,
+            commands::recall,
+            commands::set_pinned,
+            commands::set_muted,
+            commands::set_draft,
+            commands::search_messages,
+            commands::set_open_conversation,
+            commands::download_file,
+            commands::open_file,
+            commands::show_in_folder,
+            commands::save_file_as,
+            commands::pick_files,
+            commands::stage_bytes,
+            commands::open_url,
+            commands::friends,
+            commands::friend_requests,
+            commands::search_users,
+            commands::send_friend_request,
+            commands::accept_friend_request,
+            commands::decline_friend_request,
+            commands::user,
+            commands::groups,
+            commands::group_members,
+            commands::set_tray_labels,
+        ])
+        .build(context)?
+        .run(|app, event| {
+            if let tauri::RunEvent::ExitRequested { .. } = event {
+                // Stop the session cleanly (the WebSocket closes with a goodbye).
+                let state = app.state::<AppState>();
+                if let Some(session) = state.set_session(None) {
+                    session.stop.cancel();
+                }
+            }
+        });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identifier;
+
+    #[test]
+    fn each_profile_has_its_own_identifier() {
+        assert_eq!(identifier("app.ling.Ling", None), "app.ling.Ling");
+        assert_eq!(identifier("app.ling.Ling", Some("default")), "app.ling.Ling");
+        assert_eq!(identifier("app.ling.Ling", Some("alice_2")), "app.ling.Ling.profile-alice-2");
+    }
+}

@@ -1,0 +1,187 @@
+//! A logged-in account's life in the shell: start its `Client`, forward its
+//! events to the UI (`ling://event`), keep the tray's unread count, notify
+//! about new messages while the window is in the background, stop it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ling_client::account::{self, LoggedIn};
+use ling_client::cache::CachedMessage;
+use ling_client::{CancellationToken, Client, ConnectionState, Event};
+use ling_proto::Millis;
+use ling_proto::messages::MessageContent;
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::AppResult;
+use crate::state::{AppState, Session};
+
+/// Every client event, as the `Event` type says.
+pub const EVENT: &str = "ling://event";
+/// The events were too many to forward one by one: re-read everything.
+pub const RESYNC_EVENT: &str = "ling://resync";
+/// Upload progress (`UploadProgress`).
+pub const UPLOAD_EVENT: &str = "ling://upload";
+/// A notification was clicked or the tray asked for a conversation: open it
+/// (payload: the conversation id).
+pub const OPEN_CONVERSATION_EVENT: &str = "ling://open-conversation";
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
+}
+
+/// Starts the account's client and the shell's work for it; returns the
+/// connection state to show first.
+pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> AppResult<ConnectionState> {
+    if let Some(old) = state.set_session(None) {
+        old.stop.cancel();
+    }
+    let client = Client::start(logged_in.clone()).await?;
+    let events = client.events();
+    let stop = CancellationToken::new();
+    let session = Arc::new(Session { logged_in, client, stop: stop.clone() });
+    state.set_session(Some(session.clone()));
+    tokio::spawn(forward(app.clone(), session.clone(), events, stop));
+    refresh_tray(app, &session).await;
+    Ok(session.client.state())
+}
+
+/// Stops the account's client; with `forget`, logs out on the server and
+/// forgets the remembered token.
+pub async fn stop(app: &AppHandle, state: &AppState, forget: bool) -> AppResult<()> {
+    let Some(session) = state.set_session(None) else { return Ok(()) };
+    session.stop.cancel();
+    let result = if forget { account::logout(&state.profile, &session.logged_in).await } else { Ok(()) };
+    crate::tray::set_unread(app, 0);
+    result.map_err(Into::into)
+}
+
+async fn forward(
+    app: AppHandle,
+    session: Arc<Session>,
+    mut events: tokio::sync::broadcast::Receiver<Event>,
+    stop: CancellationToken,
+) {
+    loop {
+        let event = tokio::select! {
+            _ = stop.cancelled() => return,
+            e = events.recv() => e,
+        };
+        match event {
+            Ok(event) => {
+                let _ = app.emit(EVENT, &event);
+                react(&app, &session, &event).await;
+            }
+            Err(RecvError::Lagged(n)) => {
+                tracing::debug!(skipped = n, "the UI fell behind the event stream; asking it to re-read");
+                let _ = app.emit(RESYNC_EVENT, ());
+                refresh_tray(&app, &session).await;
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The shell's own reactions: tray count, notifications, a session the
+/// server ended.
+async fn react(app: &AppHandle, session: &Arc<Session>, event: &Event) {
+    match event {
+        Event::ConversationUpdated { .. } | Event::ConversationsChanged | Event::Synced => {
+            refresh_tray(app, session).await;
+        }
+        Event::MessageNew { message } => notify(app, session, message).await,
+        Event::Connection { state: ConnectionState::LoggedOut } => {
+            // The token is no longer good: forget it, so the next start asks
+            // for the password. The UI shows the login screen.
+            let state = app.state::<AppState>();
+            let _guard = state.transition.lock().await;
+            if state.current().is_some_and(|s| Arc::ptr_eq(&s, session))
+                && let Err(e) = stop(app, &state, true).await
+            {
+                tracing::warn!(error = %e, "could not forget the ended session");
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn refresh_tray(app: &AppHandle, session: &Session) {
+    match session.client.conversations().await {
+        Ok(list) => {
+            let unread = list.iter().filter(|c| !c.muted).map(|c| u64::from(c.unread)).sum();
+            crate::tray::set_unread(app, unread);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count unread messages"),
+    }
+}
+
+/// A desktop notification for a message from someone else, unless the
+/// conversation is muted or on screen in the focused window.
+async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
+    if message.sender_id == session.client.me().id || message.seq.is_none() {
+        return;
+    }
+    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+    if focused {
+        return;
+    }
+    let Ok(Some(conversation)) = session.client.conversation(message.conversation_id).await else { return };
+    if conversation.muted || conversation.read_seq >= message.seq.unwrap_or_default() {
+        return;
+    }
+    let title = if conversation.title.is_empty() { "Ling".to_owned() } else { conversation.title.clone() };
+    let body = preview(&message.content);
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::debug!(error = %e, "no notification");
+    }
+}
+
+/// A one-line preview of a message for a notification.
+pub fn preview(content: &MessageContent) -> String {
+    match content {
+        MessageContent::Text { text } => {
+            let line: String = text.chars().take(120).collect();
+            line.replace('\n', " ")
+        }
+        MessageContent::Image { .. } => "[image]".into(),
+        MessageContent::File { file } => format!("[file] {}", file.name),
+        MessageContent::CallRecord { .. } => "[call]".into(),
+        MessageContent::System { .. } | MessageContent::Recalled => String::new(),
+    }
+}
+
+// --- uploads in flight ---------------------------------------------------------------
+
+fn uploads() -> &'static Mutex<HashMap<String, CancellationToken>> {
+    static UPLOADS: OnceLock<Mutex<HashMap<String, CancellationToken>>> = OnceLock::new();
+    UPLOADS.get_or_init(Default::default)
+}
+
+/// A fresh id for an upload (or a staged file).
+pub fn next_upload_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("u{}-{}", now_ms(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Records an upload so it can be cancelled.
+pub fn register_upload(id: &str) -> CancellationToken {
+    let token = CancellationToken::new();
+    uploads().lock().expect("uploads lock").insert(id.to_owned(), token.clone());
+    token
+}
+
+/// Forgets a finished upload.
+pub fn finish_upload(id: &str) {
+    uploads().lock().expect("uploads lock").remove(id);
+}
+
+/// Cancels an upload in flight.
+pub fn cancel_upload(id: &str) {
+    if let Some(t) = uploads().lock().expect("uploads lock").remove(id) {
+        t.cancel();
+    }
+}

@@ -1,0 +1,782 @@
+// Generated from the Rust types by `src-tauri/src/bindings.rs` (ts-rs). Do not edit:
+// run `LING_UPDATE_BINDINGS=1 cargo test -p ling-desktop bindings` after changing them.
+
+/**
+ * A failed command.
+ */
+export type AppError = { 
+/**
+ * Stable, machine-readable: a `ling-client` or server error code, or one
+ * of the shell's own (`not_logged_in`, `io_failed`).
+ */
+code: string, 
+/**
+ * A sentence in English.
+ */
+message: string, 
+/**
+ * For `tls_failure`: the certificate's SHA-256 fingerprint.
+ */
+fingerprint: string | null, 
+/**
+ * For errors about a server address (`unreachable`, `tls_failure`, ...): the address.
+ */
+address: string | null, };
+
+/**
+ * A message as the cache holds it.
+ */
+export type CachedMessage = { 
+/**
+ * Its conversation.
+ */
+conversation_id: number, 
+/**
+ * Its seq; `None` while sending.
+ */
+seq: number | null, 
+/**
+ * The sender's id for it (`None` for server-written messages).
+ */
+client_msg_id: string | null, 
+/**
+ * Who sent it.
+ */
+sender_id: number, 
+/**
+ * Server time once sent; local time while sending.
+ */
+send_time: number, 
+/**
+ * Sending, sent or failed.
+ */
+status: SendStatus, 
+/**
+ * The server's error code for a failed send.
+ */
+error_code: string | null, 
+/**
+ * What it says.
+ */
+content: MessageContent, 
+/**
+ * The seq it answers.
+ */
+reply_to: number | null, };
+
+/**
+ * Voice or video.
+ */
+export type CallMedia = "audio" | "video";
+
+/**
+ * How a call ended.
+ */
+export type CallOutcome = "completed" | "missed" | "declined" | "cancelled" | "busy";
+
+/**
+ * Call signaling between two devices. Tagged by `"signal"`.
+ */
+export type CallSignal = { "signal": "invite", 
+/**
+ * Voice or video.
+ */
+media: CallMedia, } | { "signal": "ringing" } | { "signal": "accept" } | { "signal": "decline" } | { "signal": "busy" } | { "signal": "cancel" } | { "signal": "offer", 
+/**
+ * Session description.
+ */
+sdp: string, } | { "signal": "answer", 
+/**
+ * Session description.
+ */
+sdp: string, } | { "signal": "ice", 
+/**
+ * `candidate:...`; empty means end of candidates.
+ */
+candidate: string, 
+/**
+ * The media section's id.
+ */
+sdp_mid?: string | null, 
+/**
+ * The media section's index.
+ */
+sdp_mline_index?: number | null, } | { "signal": "hangup" };
+
+/**
+ * Where the realtime session stands.
+ */
+export type ConnectionState = { "state": "offline" } | { "state": "connecting" } | { "state": "connected" } | { "state": "waiting", 
+/**
+ * Milliseconds until the next attempt.
+ */
+retry_in_ms: number, } | { "state": "logged_out" };
+
+/**
+ * Direct (a friend pair) or group.
+ */
+export type ConversationKind = "direct" | "group";
+
+/**
+ * One row of the conversation list, as the UI shows it.
+ */
+export type ConversationSummary = { 
+/**
+ * The conversation.
+ */
+id: number, 
+/**
+ * Direct or group.
+ */
+kind: ConversationKind, 
+/**
+ * The other person, in a direct conversation.
+ */
+peer_id: number | null, 
+/**
+ * The group, in a group conversation.
+ */
+group_id: number | null, 
+/**
+ * The friend's remark or name, or the group's name ("" until known).
+ */
+title: string, 
+/**
+ * The friend's or group's avatar.
+ */
+avatar: string | null, 
+/**
+ * The newest seq known.
+ */
+last_seq: number, 
+/**
+ * This account's read cursor.
+ */
+read_seq: number, 
+/**
+ * The peer's read cursor (direct only): drives read receipts.
+ */
+peer_read_seq: number | null, 
+/**
+ * Messages from others past the read cursor (capped at 9999).
+ */
+unread: number, 
+/**
+ * When something last happened (ms).
+ */
+last_activity: number, 
+/**
+ * Pinned to the top (local).
+ */
+pinned: boolean, 
+/**
+ * No notifications (local).
+ */
+muted: boolean, 
+/**
+ * Unsent text typed into the composer (local).
+ */
+draft: string, 
+/**
+ * The newest message, cached or as the server last reported it.
+ */
+last_message: CachedMessage | null, };
+
+/**
+ * A stable, machine-readable error code.
+ */
+export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "file_too_large" | "invalid_file_name" | "empty_file" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "internal" | "shutting_down" | "unknown";
+
+/**
+ * Something the UI may want to redraw.
+ */
+export type Event = { "type": "message_new", 
+/**
+ * As cached.
+ */
+message: CachedMessage, } | { "type": "message_updated", 
+/**
+ * As cached now.
+ */
+message: CachedMessage, } | { "type": "message_recalled", 
+/**
+ * Its conversation.
+ */
+conversation_id: number, 
+/**
+ * Its seq.
+ */
+seq: number, } | { "type": "conversation_updated", 
+/**
+ * Which.
+ */
+conversation_id: number, } | { "type": "conversations_changed" } | { "type": "contacts_changed" } | { "type": "friend_request", 
+/**
+ * The request.
+ */
+request: FriendRequest, } | { "type": "group_changed", 
+/**
+ * Which.
+ */
+group_id: number, } | { "type": "group_removed", 
+/**
+ * Which.
+ */
+group_id: number, } | { "type": "group_join_request", 
+/**
+ * Which.
+ */
+group_id: number, } | { "type": "profile_changed", 
+/**
+ * As now.
+ */
+user: UserProfile, } | { "type": "presence", 
+/**
+ * Who.
+ */
+user_id: number, 
+/**
+ * Now.
+ */
+online: boolean, } | { "type": "typing", 
+/**
+ * Where.
+ */
+conversation_id: number, 
+/**
+ * Who.
+ */
+user_id: number, } | { "type": "read", 
+/**
+ * Where.
+ */
+conversation_id: number, 
+/**
+ * Whose.
+ */
+user_id: number, 
+/**
+ * Up to which seq.
+ */
+seq: number, } | { "type": "connection", 
+/**
+ * Now.
+ */
+state: ConnectionState, } | { "type": "synced" } | { "type": "call", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * Its conversation.
+ */
+conversation_id: number, 
+/**
+ * From whom.
+ */
+from_user: number, 
+/**
+ * From which of their devices.
+ */
+from_device: number, 
+/**
+ * What.
+ */
+signal: CallSignal, } | { "type": "call_refused", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * Why (a server code).
+ */
+code: ErrorCode, 
+/**
+ * Said for people.
+ */
+message: string, };
+
+/**
+ * A file as a message refers to it. The server fills `name`, `size` and
+ * `mime` from the upload; a client sends only `id`.
+ */
+export type FileRef = { 
+/**
+ * From the upload response.
+ */
+id: string, 
+/**
+ * The uploaded name.
+ */
+name: string, 
+/**
+ * Bytes.
+ */
+size: number, 
+/**
+ * As detected from the content.
+ */
+mime: string, };
+
+/**
+ * One friend, as `GET /v1/friends` lists them.
+ */
+export type Friend = { 
+/**
+ * Their profile.
+ */
+user: UserProfile, 
+/**
+ * The caller's private name for them.
+ */
+remark: string | null, 
+/**
+ * The caller's category for them.
+ */
+group_id: number | null, 
+/**
+ * The one-to-one conversation.
+ */
+conversation_id: number, 
+/**
+ * Whether they have a live connection (false if either blocked the other).
+ */
+online: boolean, 
+/**
+ * When they became friends.
+ */
+since: number, };
+
+/**
+ * A friend request, as `GET /v1/friend-requests` lists it and as pushed.
+ */
+export type FriendRequest = { 
+/**
+ * Pass to `/v1/friend-requests/{id}/accept` or `/decline`.
+ */
+id: number, 
+/**
+ * Who asked.
+ */
+from: UserProfile, 
+/**
+ * Who was asked.
+ */
+to: UserProfile, 
+/**
+ * What they wrote.
+ */
+message: string, 
+/**
+ * Where it stands.
+ */
+status: FriendRequestStatus, 
+/**
+ * When it was sent.
+ */
+created_at: number, };
+
+/**
+ * `GET /v1/friend-requests`: pending requests both ways.
+ */
+export type FriendRequestList = { 
+/**
+ * Others asking the caller.
+ */
+incoming: Array<FriendRequest>, 
+/**
+ * The caller asking others.
+ */
+outgoing: Array<FriendRequest>, };
+
+/**
+ * Where a friend request stands.
+ */
+export type FriendRequestStatus = "pending" | "accepted" | "declined";
+
+/**
+ * A group, as a member sees it.
+ */
+export type Group = { 
+/**
+ * The group's id (what "search by id" matches).
+ */
+id: number, 
+/**
+ * 1–64 characters.
+ */
+name: string, 
+/**
+ * An uploaded image.
+ */
+avatar: string | null, 
+/**
+ * Up to 2000 characters.
+ */
+announcement: string, 
+/**
+ * The one owner.
+ */
+owner_id: number, 
+/**
+ * Who may join.
+ */
+join_policy: JoinPolicy, 
+/**
+ * Members now.
+ */
+member_count: number, 
+/**
+ * The group's conversation.
+ */
+conversation_id: number, 
+/**
+ * Dissolved groups stay readable but cannot change or take messages.
+ */
+dissolved: boolean, 
+/**
+ * When it was made.
+ */
+created_at: number, };
+
+/**
+ * One member of a group.
+ */
+export type GroupMember = { 
+/**
+ * Their profile.
+ */
+user: UserProfile, 
+/**
+ * Their role.
+ */
+role: Role, 
+/**
+ * Their name in this group, if they set one.
+ */
+nickname: string | null, 
+/**
+ * When they joined.
+ */
+joined_at: number, };
+
+/**
+ * Who may join a group without an invitation.
+ */
+export type JoinPolicy = "open" | "approval";
+
+/**
+ * The logged-in user's own account, with private fields.
+ */
+export type Me = { 
+/**
+ * The account id.
+ */
+id: number, 
+/**
+ * Unique, lower-case.
+ */
+username: string, 
+/**
+ * Shown to others.
+ */
+display_name: string, 
+/**
+ * An uploaded image, readable by any logged-in user.
+ */
+avatar: string | null, 
+/**
+ * A short line about oneself.
+ */
+signature: string, 
+/**
+ * Private: never shown to others.
+ */
+phone: string | null, 
+/**
+ * When the account was made.
+ */
+created_at: number, };
+
+/**
+ * What a message says. Tagged by `"kind"`.
+ */
+export type MessageContent = { "kind": "text", 
+/**
+ * 1 to `max_text_chars` characters.
+ */
+text: string, } | { "kind": "image", 
+/**
+ * The uploaded file (must be an image).
+ */
+file: FileRef, 
+/**
+ * Pixels, as the server measured them at upload.
+ */
+width: number, 
+/**
+ * Pixels.
+ */
+height: number, } | { "kind": "file", 
+/**
+ * The uploaded file.
+ */
+file: FileRef, } | { "kind": "call_record", 
+/**
+ * Voice or video.
+ */
+media: CallMedia, 
+/**
+ * How it ended.
+ */
+outcome: CallOutcome, 
+/**
+ * Talk time, zero unless the call was answered.
+ */
+duration_ms: number, } | { "kind": "system", 
+/**
+ * What happened.
+ */
+event: SystemEvent, } | { "kind": "recalled" };
+
+/**
+ * A new account.
+ */
+export type RegisteredView = { 
+/**
+ * Logged in as.
+ */
+me: Me, 
+/**
+ * Shown once, to keep: it resets a forgotten password.
+ */
+recovery_code: string, };
+
+/**
+ * A member's role; each can do what the ones below it can.
+ */
+export type Role = "member" | "admin" | "owner";
+
+/**
+ * Where a cached message stands with the server.
+ */
+export type SendStatus = "sending" | "sent" | "failed";
+
+/**
+ * A server as the UI shows it.
+ */
+export type ServerView = { 
+/**
+ * The address that worked.
+ */
+url: string, 
+/**
+ * The name its operator gave it.
+ */
+name: string, 
+/**
+ * Whether new accounts may register (unknown, `true`, until probed).
+ */
+registration_open: boolean, };
+
+/**
+ * Where the app stands at start-up (and after a reload of the UI).
+ */
+export type Startup = { "stage": "choose_server" } | { "stage": "login", 
+/**
+ * The server.
+ */
+server: ServerView, 
+/**
+ * The username last used here, to fill in.
+ */
+username: string | null, } | { "stage": "ready", 
+/**
+ * The server.
+ */
+server: ServerView, 
+/**
+ * Who.
+ */
+me: Me, 
+/**
+ * Where the realtime session stands.
+ */
+connection: ConnectionState, };
+
+/**
+ * A change the server records in a conversation. Tagged by `"event"`.
+ */
+export type SystemEvent = { "event": "friends_connected" } | { "event": "group_created", 
+/**
+ * The creator.
+ */
+by: number, 
+/**
+ * Its first name.
+ */
+name: string, } | { "event": "members_joined", 
+/**
+ * The inviter or approver.
+ */
+by: number | null, 
+/**
+ * Who joined.
+ */
+user_ids: Array<number>, } | { "event": "member_left", 
+/**
+ * Who left.
+ */
+user_id: number, } | { "event": "member_kicked", 
+/**
+ * Who removed them.
+ */
+by: number, 
+/**
+ * Who was removed.
+ */
+user_id: number, } | { "event": "group_renamed", 
+/**
+ * Who renamed it.
+ */
+by: number, 
+/**
+ * The new name.
+ */
+name: string, } | { "event": "announcement_changed", 
+/**
+ * Who changed it.
+ */
+by: number, 
+/**
+ * The new text.
+ */
+announcement: string, } | { "event": "group_avatar_changed", 
+/**
+ * Who changed it.
+ */
+by: number, } | { "event": "join_policy_changed", 
+/**
+ * The owner.
+ */
+by: number, 
+/**
+ * The new policy.
+ */
+join_policy: JoinPolicy, } | { "event": "role_changed", 
+/**
+ * The owner.
+ */
+by: number, 
+/**
+ * Whose role.
+ */
+user_id: number, 
+/**
+ * The new role.
+ */
+role: Role, } | { "event": "ownership_transferred", 
+/**
+ * The old owner.
+ */
+from: number, 
+/**
+ * The new owner.
+ */
+to: number, } | { "event": "group_dissolved", 
+/**
+ * The owner.
+ */
+by: number, } | { "event": "message_recalled", 
+/**
+ * Its sender.
+ */
+by: number, 
+/**
+ * Which message.
+ */
+seq: number, };
+
+/**
+ * The tray's words, in the UI's language (`{n}`: the unread count).
+ */
+export type TrayLabels = { 
+/**
+ * The menu item that shows the window.
+ */
+open: string, 
+/**
+ * The menu item that quits.
+ */
+quit: string, 
+/**
+ * The tooltip with nothing unread.
+ */
+idle: string, 
+/**
+ * The tooltip with unread messages (`{n}` is replaced).
+ */
+unread: string, };
+
+/**
+ * Progress of a file being sent (event `ling://upload`).
+ */
+export type UploadProgress = { 
+/**
+ * Names this upload (from `send_files`).
+ */
+upload_id: string, 
+/**
+ * Where it goes.
+ */
+conversation_id: number, 
+/**
+ * The file's name.
+ */
+name: string, 
+/**
+ * Bytes sent so far.
+ */
+sent: number, 
+/**
+ * Bytes in all.
+ */
+total: number, 
+/**
+ * Where it stands.
+ */
+state: UploadState, 
+/**
+ * Why it failed.
+ */
+error: AppError | null, };
+
+/**
+ * Where an upload stands.
+ */
+export type UploadState = "sending" | "done" | "failed";
+
+/**
+ * Another user, as anyone logged in may see them.
+ */
+export type UserProfile = { 
+/**
+ * The account id.
+ */
+id: number, 
+/**
+ * Unique, lower-case.
+ */
+username: string, 
+/**
+ * Shown to others.
+ */
+display_name: string, 
+/**
+ * An uploaded image.
+ */
+avatar: string | null, 
+/**
+ * A short line about themselves.
+ */
+signature: string, };

@@ -1,0 +1,239 @@
+// The app's state: which screen, who is logged in, the conversation list,
+// the open conversation, contacts. Fed by commands and by the shell's events.
+import type {
+  ConnectionState,
+  ConversationSummary,
+  Event,
+  Friend,
+  FriendRequestList,
+  Me,
+  ServerView,
+  UploadProgress,
+  UserProfile,
+} from '../bindings';
+import { api, onEvent, onResync, onUpload } from '../ipc';
+import { sortConversations, totalUnread, upsertConversation } from './conversations';
+import { t } from '../i18n/index.svelte';
+
+export type Stage = 'loading' | 'choose_server' | 'login' | 'ready';
+export type Tab = 'chats' | 'contacts' | 'settings';
+
+const TYPING_SHOWN_MS = 6000;
+
+class AppStore {
+  stage = $state<Stage>('loading');
+  server = $state<ServerView | null>(null);
+  lastUsername = $state<string | null>(null);
+  me = $state<Me | null>(null);
+  connection = $state<ConnectionState>({ state: 'offline' });
+  synced = $state(false);
+  tab = $state<Tab>('chats');
+  conversations = $state<ConversationSummary[]>([]);
+  openId = $state<number | null>(null);
+  friends = $state<Friend[]>([]);
+  requests = $state<FriendRequestList>({ incoming: [], outgoing: [] });
+  users = $state<Record<number, UserProfile>>({});
+  online = $state<Record<number, boolean>>({});
+  /** conversation id → user id → until (ms) */
+  typing = $state<Record<number, Record<number, number>>>({});
+  uploads = $state<Record<string, UploadProgress>>({});
+  /** Event listeners for the open chat (the chat store registers one). */
+  private chatListeners = new Set<(e: Event) => void>();
+  private unlisten: Array<() => void> = [];
+
+  sorted = $derived(sortConversations(this.conversations));
+  unread = $derived(totalUnread(this.conversations));
+  open = $derived(this.conversations.find((c) => c.id === this.openId) ?? null);
+
+  async start() {
+    if (this.unlisten.length === 0) {
+      this.unlisten.push(
+        await onEvent((e) => this.apply(e)),
+        await onResync(() => void this.reload()),
+        await onUpload((p) => this.applyUpload(p)),
+      );
+    }
+    const s = await api.startup();
+    switch (s.stage) {
+      case 'choose_server':
+        this.stage = 'choose_server';
+        break;
+      case 'login':
+        this.server = s.server;
+        this.lastUsername = s.username;
+        this.stage = 'login';
+        break;
+      case 'ready':
+        this.server = s.server;
+        await this.enter(s.me, s.connection);
+        break;
+    }
+  }
+
+  /** Logged in: show the chat list from the cache at once. */
+  async enter(me: Me, connection?: ConnectionState) {
+    this.me = me;
+    if (connection) this.connection = connection;
+    this.conversations = await api.conversations();
+    this.stage = 'ready';
+    void this.loadContacts();
+  }
+
+  async reload() {
+    if (this.stage !== 'ready') return;
+    this.conversations = await api.conversations();
+    await this.loadContacts();
+    for (const l of this.chatListeners) l({ type: 'conversations_changed' });
+  }
+
+  async loadContacts() {
+    const [friends, requests] = await Promise.all([api.friends(), api.friendRequests()]);
+    this.friends = friends;
+    this.requests = requests;
+    const users = { ...this.users };
+    for (const f of friends) {
+      users[f.user.id] = f.user;
+      this.online[f.user.id] = f.online;
+    }
+    for (const r of [...requests.incoming, ...requests.outgoing]) {
+      users[r.from.id] = r.from;
+      users[r.to.id] = r.to;
+    }
+    this.users = users;
+  }
+
+  async refreshConversation(id: number) {
+    const row = await api.conversation(id);
+    if (row) this.conversations = upsertConversation(this.conversations, row);
+  }
+
+  /** The name to show for a user: remark, display name, username. */
+  nameOf(id: number): string {
+    if (this.me && id === this.me.id) return this.me.display_name || this.me.username;
+    const f = this.friends.find((x) => x.user.id === id);
+    if (f?.remark) return f.remark;
+    const u = this.users[id] ?? f?.user;
+    if (u) return u.display_name || u.username;
+    void this.lookupUser(id);
+    return `#${id}`;
+  }
+
+  private pendingLookups = new Set<number>();
+  private async lookupUser(id: number) {
+    if (this.pendingLookups.has(id)) return;
+    this.pendingLookups.add(id);
+    const u = await api.user(id).catch(() => null);
+    if (u) this.users = { ...this.users, [id]: u };
+  }
+
+  onChatEvent(listener: (e: Event) => void): () => void {
+    this.chatListeners.add(listener);
+    return () => this.chatListeners.delete(listener);
+  }
+
+  typingIn(conversationId: number, now = Date.now()): number[] {
+    const m = this.typing[conversationId] ?? {};
+    return Object.entries(m)
+      .filter(([, until]) => until > now)
+      .map(([id]) => Number(id));
+  }
+
+  apply(e: Event) {
+    switch (e.type) {
+      case 'connection':
+        this.connection = e.state;
+        if (e.state.state === 'logged_out') void this.loggedOut();
+        break;
+      case 'synced':
+        this.synced = true;
+        void this.reload();
+        break;
+      case 'conversation_updated':
+        void this.refreshConversation(e.conversation_id);
+        break;
+      case 'conversations_changed':
+        void api.conversations().then((c) => (this.conversations = c));
+        break;
+      case 'contacts_changed':
+      case 'friend_request':
+        void this.loadContacts();
+        break;
+      case 'profile_changed':
+        this.users = { ...this.users, [e.user.id]: e.user };
+        if (this.me && e.user.id === this.me.id) {
+          this.me = { ...this.me, display_name: e.user.display_name, avatar: e.user.avatar, signature: e.user.signature };
+        }
+        break;
+      case 'presence':
+        this.online = { ...this.online, [e.user_id]: e.online };
+        break;
+      case 'typing': {
+        const until = Date.now() + TYPING_SHOWN_MS;
+        this.typing = { ...this.typing, [e.conversation_id]: { ...(this.typing[e.conversation_id] ?? {}), [e.user_id]: until } };
+        setTimeout(() => (this.typing = { ...this.typing }), TYPING_SHOWN_MS + 50);
+        break;
+      }
+      case 'message_new':
+        if (this.typing[e.message.conversation_id]?.[e.message.sender_id]) {
+          const m = { ...this.typing[e.message.conversation_id] };
+          delete m[e.message.sender_id];
+          this.typing = { ...this.typing, [e.message.conversation_id]: m };
+        }
+        break;
+      default:
+        break;
+    }
+    for (const l of this.chatListeners) l(e);
+  }
+
+  applyUpload(p: UploadProgress) {
+    if (p.state === 'done') {
+      const next = { ...this.uploads };
+      delete next[p.upload_id];
+      this.uploads = next;
+    } else {
+      this.uploads = { ...this.uploads, [p.upload_id]: p };
+    }
+  }
+
+  select(id: number | null) {
+    this.openId = id;
+    this.tab = 'chats';
+    void api.setOpenConversation(id);
+  }
+
+  async logout() {
+    await api.logout();
+    this.reset();
+    this.stage = 'login';
+  }
+
+  async switchServer() {
+    await api.switchServer();
+    this.reset();
+    this.server = null;
+    this.stage = 'choose_server';
+  }
+
+  private async loggedOut() {
+    this.reset();
+    this.stage = this.server ? 'login' : 'choose_server';
+  }
+
+  private reset() {
+    this.me = null;
+    this.conversations = [];
+    this.openId = null;
+    this.friends = [];
+    this.requests = { incoming: [], outgoing: [] };
+    this.synced = false;
+    this.uploads = {};
+    this.connection = { state: 'offline' };
+  }
+
+  trayLabels() {
+    return { open: t('tray.open'), quit: t('tray.quit'), idle: t('app.name'), unread: t('tray.unread') };
+  }
+}
+
+export const app = new AppStore();

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { CachedMessage, ConversationSummary } from '../bindings';
+import { filterConversations, lastMessageLine, sortConversations, totalUnread, upsertConversation } from './conversations';
+
+function conv(id: number, over: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id, kind: 'direct', peer_id: id + 100, group_id: null, title: `Friend ${id}`, avatar: null, last_seq: 0,
+    read_seq: 0, peer_read_seq: null, unread: 0, last_activity: id * 1000, pinned: false, muted: false, draft: '',
+    last_message: null, ...over,
+  };
+}
+
+function text(sender: number, body: string): CachedMessage {
+  return {
+    conversation_id: 1, seq: 1, client_msg_id: null, sender_id: sender, send_time: 0, status: 'sent',
+    error_code: null, content: { kind: 'text', text: body }, reply_to: null,
+  };
+}
+
+describe('conversation list', () => {
+  it('puts pinned conversations first, then the most recent', () => {
+    const list = [conv(1), conv(2, { pinned: true, last_activity: 1 }), conv(3)];
+    expect(sortConversations(list).map((c) => c.id)).toEqual([2, 3, 1]);
+  });
+
+  it('filters by title and by the last message, ignoring case', () => {
+    const list = [conv(1, { title: 'Alice' }), conv(2, { title: 'Bob', last_message: text(102, 'see ALICE later') }), conv(3)];
+    expect(filterConversations(list, 'alice').map((c) => c.id)).toEqual([1, 2]);
+    expect(filterConversations(list, '  ')).toHaveLength(3);
+  });
+
+  it('counts unread messages except in muted conversations', () => {
+    expect(totalUnread([conv(1, { unread: 3 }), conv(2, { unread: 5, muted: true }), conv(3, { unread: 1 })])).toBe(4);
+  });
+
+  it('replaces a row by id or adds it', () => {
+    const list = [conv(1), conv(2)];
+    expect(upsertConversation(list, conv(2, { unread: 7 }))[1].unread).toBe(7);
+    expect(upsertConversation(list, conv(9))).toHaveLength(3);
+  });
+
+  it('names the sender of the last message in groups, not in direct chats', () => {
+    const names = (id: number) => (id === 5 ? 'Bob' : '?');
+    const group = conv(1, { kind: 'group', peer_id: null, group_id: 1, last_message: text(5, 'hi\nall') });
+    expect(lastMessageLine(group, names, 1)).toBe('Bob: hi all');
+    expect(lastMessageLine(conv(2, { last_message: text(5, 'hi') }), names, 1)).toBe('hi');
+  });
+});
