@@ -377,3 +377,47 @@ async fn test_a_connection_that_goes_silent_is_given_up_after_three_heartbeats_a
         .unwrap();
     client.stop().await;
 }
+
+#[tokio::test]
+async fn test_open_remembered_starts_from_the_cache_without_the_network_and_a_revoked_token_logs_out() {
+    use ling_client::account;
+    use ling_client::tokens::TokenStorePolicy;
+
+    let mut server = TestServer::start().await;
+    let amy = Person::register(&server, "amy").await;
+    let me = amy.client.me();
+    let Person { profile, client, .. } = amy;
+    client.stop().await;
+
+    // With the server down, the remembered account opens at once from its cache.
+    server.stop().await;
+    let opened = tokio::time::timeout(
+        Duration::from_millis(500),
+        account::open_remembered(&profile, TokenStorePolicy::FileOnly),
+    )
+    .await
+    .expect("no network wait")
+    .unwrap()
+    .expect("remembered");
+    assert!(!opened.confirmed);
+    assert_eq!(opened.me, me);
+    server.start_again().await;
+
+    // A token the server no longer accepts: the session says LoggedOut.
+    let client = ling_client::Client::start(opened.clone()).await.unwrap();
+    let mut events = client.events();
+    client.api().logout().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await.expect("LoggedOut in time") {
+            Ok(Event::Connection { state: ConnectionState::LoggedOut }) => break,
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(e) => panic!("events closed: {e}"),
+        }
+    }
+    client.stop().await;
+
+    // Nothing remembered: nothing opens.
+    account::logout(&profile, &opened).await.unwrap();
+    assert!(account::open_remembered(&profile, TokenStorePolicy::FileOnly).await.unwrap().is_none());
+}
