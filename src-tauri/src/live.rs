@@ -25,9 +25,6 @@ pub const EVENT: &str = "ling://event";
 pub const RESYNC_EVENT: &str = "ling://resync";
 /// Upload progress (`UploadProgress`).
 pub const UPLOAD_EVENT: &str = "ling://upload";
-/// A notification was clicked or the tray asked for a conversation: open it
-/// (payload: the conversation id).
-pub const OPEN_CONVERSATION_EVENT: &str = "ling://open-conversation";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> Millis {
@@ -110,11 +107,8 @@ async fn react(app: &AppHandle, session: &Arc<Session>, event: &Event) {
 }
 
 async fn refresh_tray(app: &AppHandle, session: &Session) {
-    match session.client.conversations().await {
-        Ok(list) => {
-            let unread = list.iter().filter(|c| !c.muted).map(|c| u64::from(c.unread)).sum();
-            crate::tray::set_unread(app, unread);
-        }
+    match session.client.unread_total().await {
+        Ok(unread) => crate::tray::set_unread(app, unread),
         Err(e) => tracing::warn!(error = %e, "could not count unread messages"),
     }
 }

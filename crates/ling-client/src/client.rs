@@ -296,7 +296,12 @@ impl Client {
         self.inner.db(|c| c.conversations()).await
     }
 
-    /// One conversation from the cache.
+    /// Unread messages outside muted conversations (the tray's count), from the cache.
+    pub async fn unread_total(&self) -> ClientResult<u64> {
+        self.inner.db(|c| c.unread_total()).await
+    }
+
+    /// One conversation of the list, from the cache.
     pub async fn conversation(&self, id: ConversationId) -> ClientResult<Option<ConversationSummary>> {
         self.inner.db(move |c| c.conversation(id)).await
     }

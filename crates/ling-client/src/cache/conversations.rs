@@ -133,6 +133,16 @@ impl Cache {
         row.map(|(s, last)| self.with_last_message(s, last)).transpose()
     }
 
+    /// Unread messages in conversations that are not muted (the tray's count):
+    /// one query, no summaries built.
+    pub fn unread_total(&self) -> ClientResult<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(unread), 0) FROM conversations WHERE NOT muted")?
+            .query_row([], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Whether the list has this conversation.
     pub fn has_conversation(&self, id: ConversationId) -> ClientResult<bool> {
         Ok(self.conn.prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?.exists([id])?)
@@ -283,6 +293,7 @@ mod tests {
         assert_eq!((first.id, first.unread, first.pinned), (1, 5, true), "pinned first, and the pin survives a sync");
         assert_eq!((first.draft.as_str(), first.muted), ("half a thought", true));
         assert_eq!(first.last_message.as_ref().unwrap().seq, Some(5), "the server's last message before catch-up");
+        assert_eq!(cache.unread_total().unwrap(), 3, "the muted conversation's 5 are not counted");
     }
 
     #[test]
@@ -304,6 +315,7 @@ mod tests {
         assert_eq!((c.read_seq, c.unread), (3, 0));
         cache.apply_read(7, 107, 2).unwrap();
         assert_eq!(cache.conversation(7).unwrap().unwrap().peer_read_seq, Some(2), "the peer's receipt");
+        assert_eq!(cache.unread_total().unwrap(), 0);
         assert_eq!(cache.read_by(7, 2, 1).unwrap(), 1);
     }
 
