@@ -26,7 +26,6 @@ const COMMANDS: &[&str] = &[
     "set_muted",
     "set_draft",
     "search_messages",
-    "set_open_conversation",
     "download_file",
     "open_file",
     "show_in_folder",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ling_client::account::{self, LoginOptions};
 use ling_client::cache::{CachedMessage, ConversationSummary};
 use ling_client::files::OnProgress;
-use ling_client::{CancellationToken, ConnectionState, probe};
+use ling_client::{ConnectionState, probe};
 use ling_proto::contacts::{Friend, FriendRequest, FriendRequestList};
 use ling_proto::groups::{Group, GroupMember};
 use ling_proto::messages::{FileRef, MessageContent};
@@ -107,13 +107,17 @@ fn device_name() -> String {
     }
 }
 
+impl ServerView {
+    fn new(url: &url::Url, name: &str, registration_open: bool) -> ServerView {
+        ServerView { url: url.to_string(), name: name.to_owned(), registration_open }
+    }
+}
+
+/// The server in use (whether it takes registrations is known only when
+/// probed: assumed until then; the server refuses if not).
 fn server_view(profile: &ling_client::profile::Profile) -> AppResult<Option<ServerView>> {
     let settings = profile.settings()?;
-    Ok(settings.last_server().map(|s| ServerView {
-        url: s.url.to_string(),
-        name: s.name.clone(),
-        registration_open: true,
-    }))
+    Ok(settings.last_server().map(|s| ServerView::new(&s.url, &s.name, true)))
 }
 
 fn last_server_url(state: &AppState) -> AppResult<url::Url> {
@@ -161,11 +165,7 @@ pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> AppResult<St
 pub async fn set_server(state: State<'_, AppState>, address: String, allow_insecure: bool) -> AppResult<ServerView> {
     let probed = probe::probe(&address, allow_insecure).await?;
     state.profile.use_server(&probed, live::now_ms())?;
-    Ok(ServerView {
-        url: probed.base.to_string(),
-        name: probed.info.name.clone(),
-        registration_open: probed.info.registration_open,
-    })
+    Ok(ServerView::new(&probed.base, &probed.info.name, probed.info.registration_open))
 }
 
 /// Logs in with a password (`remember`: log in by itself next time).
@@ -276,8 +276,9 @@ pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> App
     Ok(state.session()?.client.conversation(id).await?)
 }
 
-/// A page of history, oldest first: the newest `count` messages before `before`
-/// (or the newest ones), from the cache, holes filled from the server.
+/// A page of history: the newest `count` messages before `before` (or the
+/// newest ones, with unsent ones), from the cache, holes filled from the
+/// server. The UI merges pages in seq order.
 #[tauri::command]
 pub async fn history(
     state: State<'_, AppState>,
@@ -285,9 +286,7 @@ pub async fn history(
     before: Option<Seq>,
     count: u32,
 ) -> AppResult<Vec<CachedMessage>> {
-    let mut page = state.session()?.client.history(conversation_id, before, count).await?;
-    page.sort_by_key(|m| (m.seq.is_none(), m.seq, m.send_time));
-    Ok(page)
+    Ok(state.session()?.client.history(conversation_id, before, count).await?)
 }
 
 /// Sends text, optionally as a reply to `reply_to`.
@@ -415,25 +414,19 @@ pub async fn search_messages(
     Ok(state.session()?.client.search(&query, conversation_id, 100).await?)
 }
 
-/// Tells the shell which conversation is on screen (no notifications for it).
-#[tauri::command]
-pub fn set_open_conversation(state: State<'_, AppState>, conversation_id: Option<ConversationId>) {
-    state.set_open_conversation(conversation_id);
-}
-
 // --- files ------------------------------------------------------------------------
 
 /// Downloads a file into the cache (once) and returns its path.
 #[tauri::command]
 pub async fn download_file(state: State<'_, AppState>, file: FileRef) -> AppResult<String> {
-    let path = state.session()?.client.download(&file, None, &CancellationToken::new()).await?;
+    let path = state.session()?.local_file(&file).await?;
     Ok(path.to_string_lossy().into_owned())
 }
 
 /// Opens a file with the system's app for it (downloading it first).
 #[tauri::command]
 pub async fn open_file(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<()> {
-    let path = state.session()?.client.download(&file, None, &CancellationToken::new()).await?;
+    let path = state.session()?.local_file(&file).await?;
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
         .map_err(|e| AppError::new("open_failed", e.to_string()))
@@ -442,7 +435,7 @@ pub async fn open_file(app: AppHandle, state: State<'_, AppState>, file: FileRef
 /// Shows a downloaded file in its folder.
 #[tauri::command]
 pub async fn show_in_folder(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<()> {
-    let path = state.session()?.client.download(&file, None, &CancellationToken::new()).await?;
+    let path = state.session()?.local_file(&file).await?;
     app.opener().reveal_item_in_dir(path).map_err(|e| AppError::new("open_failed", e.to_string()))
 }
 
@@ -450,7 +443,7 @@ pub async fn show_in_folder(app: AppHandle, state: State<'_, AppState>, file: Fi
 /// cancelled.
 #[tauri::command]
 pub async fn save_file_as(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<bool> {
-    let path = state.session()?.client.download(&file, None, &CancellationToken::new()).await?;
+    let path = state.session()?.local_file(&file).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().set_file_name(&file.name).save_file(move |dest| {
         let _ = tx.send(dest);

@@ -62,3 +62,35 @@ impl std::error::Error for AppError {}
 
 /// What commands return.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use ling_client::ClientError;
+    use ling_proto::ErrorCode;
+
+    use super::AppError;
+
+    #[test]
+    fn client_errors_reach_the_ui_as_code_and_message_with_what_the_sentence_needs() {
+        let tls = AppError::from(ClientError::Tls {
+            address: "https://chat.example/".into(),
+            detail: "unknown issuer".into(),
+            fingerprint: Some("AB:CD".into()),
+        });
+        assert_eq!(tls.code, "tls_failure");
+        assert_eq!(
+            (tls.fingerprint.as_deref(), tls.address.as_deref()),
+            (Some("AB:CD"), Some("https://chat.example/"))
+        );
+        let down =
+            AppError::from(ClientError::Unreachable { address: "https://x.example/".into(), detail: "refused".into() });
+        assert_eq!((down.code.as_str(), down.address.as_deref()), ("unreachable", Some("https://x.example/")));
+        let refused =
+            AppError::from(ClientError::Server { code: ErrorCode::NotFriends, message: "not friends".into() });
+        assert_eq!((refused.code.as_str(), refused.message.as_str()), ("not_friends", "not friends"));
+        assert_eq!(refused.address, None);
+        let json = serde_json::to_value(&refused).unwrap();
+        assert_eq!(json["code"], "not_friends", "the shape the UI reads");
+        assert_eq!(json["message"], "not friends");
+    }
+}

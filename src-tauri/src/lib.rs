@@ -101,7 +101,6 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::set_muted,
             commands::set_draft,
             commands::search_messages,
-            commands::set_open_conversation,
             commands::download_file,
             commands::open_file,
             commands::show_in_folder,

@@ -4,7 +4,6 @@
 //! `ling-file://localhost/file/<file id>?name=..&size=..&mime=..` for whole
 //! files (the image viewer). Nothing outside the account's cache is served.
 
-use ling_client::CancellationToken;
 use ling_proto::messages::FileRef;
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, UriSchemeContext, UriSchemeResponder};
@@ -65,7 +64,7 @@ async fn serve(app: &tauri::AppHandle, uri: &tauri::http::Uri) -> Served {
                 size: param("size").parse().unwrap_or_default(),
                 mime: param("mime"),
             };
-            let path = session.client.download(&file, None, &CancellationToken::new()).await.map_err(failed)?;
+            let path = session.local_file(&file).await.map_err(failed)?;
             let bytes = tokio::fs::read(&path).await.map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
             let mime = if file.mime.is_empty() { "application/octet-stream".to_owned() } else { file.mime };
             Ok((bytes, mime))

@@ -1,14 +1,15 @@
 //! What the shell keeps between commands: the profile, and the logged-in
 //! account's running `Client` (at most one per window).
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use ling_client::account::LoggedIn;
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
-use ling_client::{CancellationToken, Client};
-use ling_proto::ConversationId;
+use std::path::PathBuf;
+
+use ling_client::{CancellationToken, Client, ClientResult};
+use ling_proto::messages::FileRef;
 
 use crate::error::{AppError, AppResult};
 
@@ -22,6 +23,13 @@ pub struct Session {
     pub stop: CancellationToken,
 }
 
+impl Session {
+    /// A message's file on this machine: from the cache, downloaded once.
+    pub async fn local_file(&self, file: &FileRef) -> ClientResult<PathBuf> {
+        self.client.download(file, None, &CancellationToken::new()).await
+    }
+}
+
 /// The shell's state, managed by Tauri.
 pub struct AppState {
     /// This window's profile directory.
@@ -31,21 +39,12 @@ pub struct AppState {
     session: RwLock<Option<Arc<Session>>>,
     /// Serializes log in / log out, so two clicks cannot start two clients.
     pub transition: tokio::sync::Mutex<()>,
-    /// The conversation the UI shows (0: none): no notifications for it while
-    /// the window has focus.
-    open_conversation: AtomicI64,
 }
 
 impl AppState {
     /// Nobody logged in yet.
     pub fn new(profile: Profile, token_policy: TokenStorePolicy) -> AppState {
-        AppState {
-            profile,
-            token_policy,
-            session: RwLock::new(None),
-            transition: tokio::sync::Mutex::new(()),
-            open_conversation: AtomicI64::new(0),
-        }
+        AppState { profile, token_policy, session: RwLock::new(None), transition: tokio::sync::Mutex::new(()) }
     }
 
     /// The logged-in account, or `not_logged_in`.
@@ -61,15 +60,5 @@ impl AppState {
     /// Replaces the logged-in account; returns the previous one.
     pub fn set_session(&self, session: Option<Arc<Session>>) -> Option<Arc<Session>> {
         std::mem::replace(&mut *self.session.write().expect("session lock"), session)
-    }
-
-    /// The conversation the UI shows.
-    pub fn open_conversation(&self) -> Option<ConversationId> {
-        Some(self.open_conversation.load(Ordering::Relaxed)).filter(|&c| c != 0)
-    }
-
-    /// Records which conversation the UI shows.
-    pub fn set_open_conversation(&self, id: Option<ConversationId>) {
-        self.open_conversation.store(id.unwrap_or(0), Ordering::Relaxed);
     }
 }

@@ -73,7 +73,6 @@ export const api = {
   setDraft: (conversationId: number, draft: string) => call<void>('set_draft', { conversationId, draft }),
   searchMessages: (query: string, conversationId: number | null) =>
     call<CachedMessage[]>('search_messages', { query, conversationId }),
-  setOpenConversation: (conversationId: number | null) => call<void>('set_open_conversation', { conversationId }),
 
   downloadFile: (file: FileRef) => call<string>('download_file', { file }),
   openFile: (file: FileRef) => call<void>('open_file', { file }),

@@ -199,7 +199,6 @@ class AppStore {
   select(id: number | null) {
     this.openId = id;
     this.tab = 'chats';
-    void api.setOpenConversation(id);
   }
 
   async logout() {
