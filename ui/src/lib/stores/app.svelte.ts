@@ -118,6 +118,12 @@ class AppStore {
     return `#${id}`;
   }
 
+  /** A conversation's name: the friend's remark or name, or the group's. */
+  titleOf(c: ConversationSummary): string {
+    if (c.title) return c.title;
+    return c.peer_id !== null ? this.nameOf(c.peer_id) : `#${c.id}`;
+  }
+
   private pendingLookups = new Set<number>();
   private async lookupUser(id: number) {
     if (this.pendingLookups.has(id)) return;
