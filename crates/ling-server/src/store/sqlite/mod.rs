@@ -127,16 +127,16 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let _permit = self.inner.reader_permits.acquire().await.map_err(|_| StoreError::Closed)?;
+        let permit = self.inner.reader_permits.acquire().await.map_err(|_| StoreError::Closed)?;
         let conn = self.inner.readers.lock().pop().ok_or(StoreError::Closed)?;
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = f(&conn);
-            (conn, result)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        self.inner.readers.lock().push(conn);
-        result
+        permit.forget();
+        // The lease gives the connection (and its permit) back when the read
+        // ends, even if the caller stopped waiting (a request cancelled
+        // mid-read) or `f` panicked.
+        let lease = ReadLease { inner: self.inner.clone(), conn: Some(conn) };
+        tokio::task::spawn_blocking(move || f(lease.conn.as_ref().expect("leased")))
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))?
     }
 
     /// Waits until every write queued before this call is committed (on
@@ -144,6 +144,21 @@ impl SqliteStore {
     /// the last clone of the store is dropped.
     pub async fn close(&self) {
         let _ = self.write(|_| Ok(())).await;
+    }
+}
+
+/// A read connection taken from the pool; dropping it puts it back.
+struct ReadLease {
+    inner: Arc<Inner>,
+    conn: Option<Connection>,
+}
+
+impl Drop for ReadLease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.inner.readers.lock().push(conn);
+            self.inner.reader_permits.add_permits(1);
+        }
     }
 }
 
@@ -320,6 +335,31 @@ mod tests {
         assert!(c.is_ok());
         let n: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[tokio::test]
+    async fn test_reads_abandoned_by_their_callers_return_their_connection_to_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("ling.db")).unwrap();
+        // More abandoned reads than the pool has connections (a client that
+        // goes away mid-request drops the handler's future).
+        for _ in 0..12 {
+            let slow = store.read(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                Ok(())
+            });
+            assert!(tokio::time::timeout(std::time::Duration::from_millis(1), slow).await.is_err());
+        }
+        // A read that panics gives its connection back too.
+        let panicked = store.read::<(), _>(|_| panic!("a bug in a query")).await;
+        assert!(matches!(panicked, Err(StoreError::Backend(_))));
+        // All four connections serve again, at once (a lost one would fail
+        // these with `Closed`, or keep them waiting for a permit).
+        let all = (0..4).map(|_| store.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)));
+        let all = tokio::time::timeout(std::time::Duration::from_secs(10), futures_util::future::join_all(all));
+        for r in all.await.expect("no read waits for a lost connection") {
+            assert_eq!(r.unwrap(), 1);
+        }
     }
 
     #[test]
