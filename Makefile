@@ -5,7 +5,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/ling/target
 LING_DATA ?= ./ling-data
 LING_LISTEN ?= 127.0.0.1:7878
 
-.PHONY: all setup ui build test test-ui run server app bench bench-cache lint fmt clean
+.PHONY: all setup ui build test test-ui test-desktop screenshots run server app bench bench-cache lint fmt clean
 
 all: build
 
@@ -25,6 +25,15 @@ test: ui
 	$(MAKE) --no-print-directory test-ui
 	cargo test --workspace --locked
 	scripts/test-keychain.sh
+
+# Only the desktop window tests (a private Xvfb display, tauri-driver and
+# WebKitWebDriver, the real server; ling-cli as the other people).
+test-desktop: ui
+	cargo test --locked -p ling-e2e --test desktop
+
+# Runs the window tests and keeps their screenshots as the README's.
+screenshots: ui
+	LING_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots cargo test --locked -p ling-e2e --test desktop
 
 # The UI's type check and unit tests (vitest).
 test-ui: setup

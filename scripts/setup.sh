@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev # the desktop app's tray icon
   xvfb xauth imagemagick       # window tests and screenshots under a virtual display
   webkit2gtk-driver            # WebKitWebDriver, driven by tauri-driver in the window tests
+  xdotool                      # the window tests type into native file dialogs
   dbus-x11                     # a session bus for single-instance in the window tests
   fonts-noto-cjk fonts-noto-color-emoji  # Chinese text and emoji in the window (and its screenshots)
 )
@@ -55,5 +56,13 @@ ui_dir="$(dirname "$0")/../ui"
 if [ ! -f "$ui_dir/node_modules/.package-lock.json" ] || [ "$ui_dir/package-lock.json" -nt "$ui_dir/node_modules/.package-lock.json" ]; then
   log "installing the UI's npm packages"
   npm --prefix "$ui_dir" ci --no-audit --no-fund --loglevel=error
+fi
+# tauri-driver (the WebDriver proxy for the window tests), built from crates.io
+# into a tools directory outside the clone.
+TAURI_DRIVER_VERSION=2.1.0
+tools="${LING_TOOLS:-$HOME/.cache/ling/tools}"
+if [ ! -x "$tools/bin/tauri-driver" ] || ! grep -qs "^\"tauri-driver $TAURI_DRIVER_VERSION " "$tools/.crates.toml"; then
+  log "installing tauri-driver $TAURI_DRIVER_VERSION into $tools"
+  cargo install --quiet --locked tauri-driver --version "=$TAURI_DRIVER_VERSION" --root "$tools"
 fi
 log "ok"

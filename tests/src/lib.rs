@@ -53,7 +53,6 @@ impl ServerProcess {
             .env("LING_DATA", self.data.path())
             .env("LING_NAME", "E2E")
             .env("LING_LOG", "warn")
-            .stdout(Stdio::null())
             .spawn()
             .expect("ling-server starts");
         self.child = Some(child);
@@ -143,3 +142,5 @@ impl Default for Cli {
         Self::new()
     }
 }
+
+pub mod desktop;

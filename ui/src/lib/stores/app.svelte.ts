@@ -107,8 +107,9 @@ class AppStore {
     if (row) this.conversations = upsertConversation(this.conversations, row);
   }
 
-  /** The name to show for a user: remark, display name, username. */
-  nameOf(id: number): string {
+  /** The name to show for a user: remark, display name, username. (A
+   * bound function: components pass it on as `app.nameOf`.) */
+  nameOf = (id: number): string => {
     if (this.me && id === this.me.id) return this.me.display_name || this.me.username;
     const f = this.friends.find((x) => x.user.id === id);
     if (f?.remark) return f.remark;
@@ -116,7 +117,7 @@ class AppStore {
     if (u) return u.display_name || u.username;
     void this.lookupUser(id);
     return `#${id}`;
-  }
+  };
 
   /** A conversation's name: the friend's remark or name, or the group's. */
   titleOf(c: ConversationSummary): string {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CachedMessage, ConversationSummary } from '../bindings';
-import { filterConversations, lastMessageLine, sortConversations, totalUnread, upsertConversation } from './conversations';
+import {
+  filterConversations, lastMessageLine, sortConversations, systemLine, totalUnread, upsertConversation,
+} from './conversations';
 
 function conv(id: number, over: Partial<ConversationSummary> = {}): ConversationSummary {
   return {
@@ -44,5 +46,20 @@ describe('conversation list', () => {
     const group = conv(1, { kind: 'group', peer_id: null, group_id: 1, last_message: text(5, 'hi\nall') });
     expect(lastMessageLine(group, names, 1)).toBe('Bob: hi all');
     expect(lastMessageLine(conv(2, { last_message: text(5, 'hi') }), names, 1)).toBe('hi');
+  });
+
+  it('previews system messages as the sentence the chat shows, with names', () => {
+    const names = (id: number) => ({ 5: 'Bob', 6: 'Carol' })[id] ?? '?';
+    const system = (event: Extract<CachedMessage['content'], { kind: 'system' }>['event']): CachedMessage => ({
+      ...text(0, ''), content: { kind: 'system', event },
+    });
+    const friends = conv(1, { last_message: system({ event: 'friends_connected' }) });
+    expect(lastMessageLine(friends, names, 1)).toBe('You are now friends. Say hello!');
+    const renamed = conv(2, {
+      kind: 'group', peer_id: null, group_id: 2, last_message: system({ event: 'group_renamed', by: 5, name: 'Trip' }),
+    });
+    expect(lastMessageLine(renamed, names, 1)).toBe('Bob renamed the group to "Trip"');
+    expect(systemLine({ event: 'members_joined', by: 5, user_ids: [5, 6] }, names)).toBe('Bob, Carol joined');
+    expect(systemLine({ event: 'role_changed', by: 5, user_id: 6, role: 'admin' }, names)).toBe('Carol is now an admin');
   });
 });

@@ -1,5 +1,5 @@
 // Pure helpers for the conversation list (tested in conversations.test.ts).
-import type { CachedMessage, ConversationSummary, MessageContent } from '../bindings';
+import type { CachedMessage, ConversationSummary, MessageContent, SystemEvent } from '../bindings';
 import { t } from '../i18n/index.svelte';
 
 /** Pinned first, then by last activity (newest first), then by id for a stable order. */
@@ -21,8 +21,49 @@ export function filterConversations(list: ConversationSummary[], query: string):
   );
 }
 
+/** Names a user by id (the app's contacts and members). */
+export type NameOf = (id: number) => string;
+
+const unnamed: NameOf = (id) => `#${id}`;
+
+/** A system event as a sentence ("Amy created the group"). */
+export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed): string {
+  switch (e.event) {
+    case 'friends_connected':
+      return t('system.friends_connected');
+    case 'group_created':
+      return t('system.group_created', { name: nameOf(e.by) });
+    case 'members_joined':
+      return t('system.members_joined', { names: e.user_ids.map(nameOf).join(', ') });
+    case 'member_left':
+      return t('system.member_left', { name: nameOf(e.user_id) });
+    case 'member_kicked':
+      return t('system.member_kicked', { name: nameOf(e.user_id) });
+    case 'group_renamed':
+      return t('system.group_renamed', { name: nameOf(e.by), title: e.name });
+    case 'announcement_changed':
+      return t('system.announcement_changed', { name: nameOf(e.by) });
+    case 'group_avatar_changed':
+      return t('system.group_avatar_changed', { name: nameOf(e.by) });
+    case 'join_policy_changed':
+      return t(e.join_policy === 'open' ? 'system.join_policy_open' : 'system.join_policy_approval', {
+        name: nameOf(e.by),
+      });
+    case 'role_changed':
+      return t(e.role === 'admin' ? 'system.made_admin' : 'system.made_member', { name: nameOf(e.user_id) });
+    case 'ownership_transferred':
+      return t('system.ownership_transferred', { name: nameOf(e.to) });
+    case 'group_dissolved':
+      return t('system.group_dissolved', { name: nameOf(e.by) });
+    case 'message_recalled':
+      return t('chat.recalledBy', { name: nameOf(e.by) });
+    default:
+      return t('system.other');
+  }
+}
+
 /** A one-line preview of a message's content. */
-export function previewText(content: MessageContent): string {
+export function previewText(content: MessageContent, nameOf: NameOf = unnamed): string {
   switch (content.kind) {
     case 'text':
       return content.text.replace(/\s+/g, ' ');
@@ -35,7 +76,7 @@ export function previewText(content: MessageContent): string {
     case 'recalled':
       return t('chat.recalledBy', { name: '' }).trim();
     case 'system':
-      return t('system.other');
+      return systemLine(content.event, nameOf);
   }
 }
 
@@ -57,7 +98,7 @@ export function upsertConversation(list: ConversationSummary[], row: Conversatio
 export function lastMessageLine(c: ConversationSummary, senderName: (id: number) => string, me: number): string {
   const m: CachedMessage | null = c.last_message;
   if (!m) return '';
-  const text = previewText(m.content);
+  const text = previewText(m.content, senderName);
   if (c.kind === 'group' && m.content.kind !== 'system' && m.sender_id !== me && m.sender_id !== 0) {
     return `${senderName(m.sender_id)}: ${text}`;
   }

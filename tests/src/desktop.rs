@@ -1,0 +1,313 @@
+//! The desktop harness: the real app window (`ling`, the UI embedded) on a
+//! private X display (Xvfb) and session bus, driven over WebDriver by
+//! tauri-driver and WebKitWebDriver. Native file dialogs are answered by
+//! typing into them with xdotool, as a person would.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// How long any one step may take before the test fails.
+pub const STEP: Duration = Duration::from_secs(30);
+
+/// The desktop app's binary, built once per run with the UI embedded.
+pub fn app_binary() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "ling-desktop", "--bin", "ling"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the desktop app failed");
+    });
+    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");
+    assert!(index.exists(), "the UI is not built (ui/dist): run `make ui` first");
+    crate::binary("ling")
+}
+
+/// tauri-driver, installed by `scripts/setup.sh` (or `LING_TAURI_DRIVER`).
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("LING_TAURI_DRIVER") {
+        return p.into();
+    }
+    let tools = std::env::var_os("LING_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/ling/tools"));
+    let p = tools.join("bin/tauri-driver");
+    assert!(p.exists(), "{} is missing: run scripts/setup.sh", p.display());
+    p
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process stopped (SIGTERM, then reaped) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app with it.
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Everything one person's desktop needs: a home directory, an X display, a
+/// session bus and tauri-driver, all private to the test.
+pub struct Desktop {
+    pub home: tempfile::TempDir,
+    pub display: String,
+    pub bus: String,
+    port: u16,
+    // Dropped in this order: the driver (and the app) before the bus and display.
+    _driver: Process,
+    _bus: Process,
+    _xvfb: Process,
+    pub shots: PathBuf,
+}
+
+impl Desktop {
+    pub fn start() -> Desktop {
+        let app = app_binary();
+        let home = tempfile::tempdir().unwrap();
+
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts (scripts/setup.sh installs it)");
+        let display = format!(":{}", first_line(xvfb.stdout.take().unwrap()));
+        let xvfb = Process(xvfb);
+
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon starts");
+        let bus_address = first_line(bus.stdout.take().unwrap());
+        let bus = Process(bus);
+
+        let port = free_port();
+        let h = home.path();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .env("DISPLAY", &display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .env("HOME", h)
+            .env("XDG_CONFIG_HOME", h.join(".config"))
+            .env("XDG_DATA_HOME", h.join(".local/share"))
+            .env("XDG_CACHE_HOME", h.join(".cache"))
+            .env("XDG_RUNTIME_DIR", h)
+            .env("LING_TOKEN_STORE", "file")
+            .env("LANG", "en_US.UTF-8")
+            .env("GDK_BACKEND", "x11")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver starts");
+        let driver = Process(driver);
+        let deadline = Instant::now() + STEP;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let shots = std::env::var_os("LING_SCREENSHOT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| app.parent().unwrap().join("screenshots"));
+        std::fs::create_dir_all(&shots).unwrap();
+        Desktop { home, display, bus: bus_address, port, _driver: driver, _bus: bus, _xvfb: xvfb, shots }
+    }
+
+    /// Launches the app (a new WebDriver session) and waits for its page.
+    pub async fn launch(&self) -> App<'_> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": app_binary() }));
+        let client = ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session with the app");
+        App { client, desktop: self }
+    }
+
+    /// Answers the open or save dialog that is about to appear by typing a
+    /// path into it (GTK's location field) and pressing Enter.
+    pub fn answer_file_dialog(&self, title: &str, path: &Path) {
+        let window = self.xdotool(&["search", "--sync", "--onlyvisible", "--name", &format!("^{title}$")]);
+        let window = window.lines().next().expect("the dialog's window").to_owned();
+        // Without a window manager, focus is set directly; ctrl+L opens the
+        // location field in both the open and the save dialog.
+        self.xdotool(&["windowfocus", "--sync", &window]);
+        std::thread::sleep(Duration::from_millis(300));
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["key", "ctrl+a"]);
+        self.xdotool(&["type", "--delay", "5", &path.to_string_lossy()]);
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["key", "Return"]);
+        // The dialog closes once it took the answer.
+        let deadline = Instant::now() + STEP;
+        while Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
+            .env("DISPLAY", &self.display)
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+        {
+            assert!(Instant::now() < deadline, "the {title} dialog did not close");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool runs (scripts/setup.sh installs it)");
+        assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts a second `ling` process in this desktop (as a person would from
+    /// the launcher) and returns it.
+    pub fn spawn_app(&self, args: &[&str]) -> Child {
+        let h = self.home.path();
+        Command::new(app_binary())
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
+            .env("HOME", h)
+            .env("XDG_CONFIG_HOME", h.join(".config"))
+            .env("XDG_DATA_HOME", h.join(".local/share"))
+            .env("XDG_CACHE_HOME", h.join(".cache"))
+            .env("XDG_RUNTIME_DIR", h)
+            .env("LING_TOKEN_STORE", "file")
+            .env("GDK_BACKEND", "x11")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ling starts")
+    }
+}
+
+fn first_line(out: impl Read) -> String {
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).expect("a line");
+    let line = line.trim().to_owned();
+    assert!(!line.is_empty(), "no output");
+    line
+}
+
+/// The Enter key, for `type_into`.
+pub const ENTER: &str = "\u{E007}";
+
+/// One running app window, driven over WebDriver.
+pub struct App<'d> {
+    pub client: Client,
+    pub desktop: &'d Desktop,
+}
+
+impl App<'_> {
+    /// The first element matching `css`, once there is one.
+    pub async fn wait(&self, css: &str) -> Element {
+        eprintln!("[desktop] wait for {css}");
+        match self.client.wait().at_most(STEP).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => {
+                let shot = self.failure_screenshot().await;
+                panic!("no {css} appeared: {e} (see {})", shot.display())
+            }
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        eprintln!("[desktop] click {css}");
+        self.wait(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    /// Types into a field (after what it holds).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        eprintln!("[desktop] type into {css}");
+        self.wait(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    /// Runs `script` (a function body; `arguments` as usual) in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until `script` returns something truthy; returns it.
+    pub async fn until(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
+        eprintln!("[desktop] wait until {what}");
+        let deadline = Instant::now() + STEP;
+        loop {
+            let v = self.js(script, args.clone()).await;
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!(0) && v != json!("") && v != json!([]);
+            if truthy {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let shot = self.failure_screenshot().await;
+                panic!("timed out waiting for {what} (see {})", shot.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The visible text of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let v = self
+            .js("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", vec![json!(css)])
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// Saves a screenshot of the window as `<name>.png` in the run's
+    /// screenshot directory.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let path = self.desktop.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// A screenshot of a failure, next to the binaries (never among the
+    /// README's).
+    async fn failure_screenshot(&self) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = app_binary().parent().unwrap().join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("failed.png");
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Ends the session: the app quits.
+    pub async fn quit(self) {
+        self.client.close().await.expect("the session ends");
+    }
+}
