@@ -43,6 +43,8 @@ const COMMANDS: &[&str] = &[
     "groups",
     "group_members",
     "set_tray_labels",
+    "close_window",
+    "ui_ready",
 ];
 
 fn main() {

@@ -562,6 +562,25 @@ pub fn set_tray_labels(app: AppHandle, labels: crate::tray::TrayLabels) -> AppRe
 }
 
 /// Brings the main window to the front.
+/// The UI painted its first screen: logs how long after launch, once (what
+/// `scripts/bench-desktop.sh` measures the launch by).
+#[tauri::command]
+pub fn ui_ready() {
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !LOGGED.swap(true, std::sync::atomic::Ordering::Relaxed)
+        && let Some(launched) = crate::LAUNCHED.get()
+    {
+        log::info!("first screen shown {} ms after launch", launched.elapsed().as_millis());
+    }
+}
+
+/// Closes the window as its close button does (Ctrl+W): Ling keeps running
+/// in the tray.
+#[tauri::command]
+pub fn close_window(window: tauri::WebviewWindow) -> AppResult<()> {
+    Ok(window.close()?)
+}
+
 pub fn show_main_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();

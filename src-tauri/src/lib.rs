@@ -37,8 +37,12 @@ fn identifier(base: &str, profile: Option<&str>) -> String {
     }
 }
 
+/// When this process started (for the first-screen timing in the log).
+pub(crate) static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Runs the app until it quits.
 pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    LAUNCHED.get_or_init(std::time::Instant::now);
     let root = match std::env::var_os("LING_PROFILE_DIR") {
         Some(dir) => dir.into(),
         None => Profile::default_root(options.profile.as_deref())?,
@@ -47,6 +51,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     let mut context = tauri::generate_context!();
     let id = identifier(&context.config().identifier, options.profile.as_deref());
     context.config_mut().identifier = id;
+    let named_profile = options.profile.filter(|p| !p.is_empty() && p != "default");
 
     tauri::Builder::default()
         // First: a second launch of the same profile focuses this window and exits.
@@ -63,8 +68,14 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
-        .setup(|app| {
+        .setup(move |app| {
             tray::create(app.handle())?;
+            // A second account's window says which profile it is.
+            if let Some(name) = named_profile
+                && let Some(window) = app.get_webview_window("main")
+            {
+                window.set_title(&format!("Ling — {name}"))?;
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -118,6 +129,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::groups,
             commands::group_members,
             commands::set_tray_labels,
+            commands::close_window,
+            commands::ui_ready,
         ])
         .build(context)?
         .run(|app, event| {

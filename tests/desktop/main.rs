@@ -6,3 +6,4 @@
 //! the binaries); `make screenshots` refreshes the ones in `docs/screenshots/`.
 
 mod first_run;
+mod instances;

@@ -82,10 +82,15 @@ pub struct Desktop {
     _bus: Process,
     _xvfb: Process,
     pub shots: PathBuf,
+    // One desktop at a time: each is a display, a browser engine and an app.
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Desktop {
     pub fn start() -> Desktop {
+        let serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let app = app_binary();
         let home = tempfile::tempdir().unwrap();
 
@@ -134,7 +139,17 @@ impl Desktop {
             .map(PathBuf::from)
             .unwrap_or_else(|| app.parent().unwrap().join("screenshots"));
         std::fs::create_dir_all(&shots).unwrap();
-        Desktop { home, display, bus: bus_address, port, _driver: driver, _bus: bus, _xvfb: xvfb, shots }
+        Desktop {
+            home,
+            display,
+            bus: bus_address,
+            port,
+            _driver: driver,
+            _bus: bus,
+            _xvfb: xvfb,
+            shots,
+            _serial: serial,
+        }
     }
 
     /// Launches the app (a new WebDriver session) and waits for its page.
@@ -181,6 +196,29 @@ impl Desktop {
         }
     }
 
+    /// How many mapped (shown) top-level windows have a title matching `regex`.
+    pub fn shown_windows(&self, regex: &str) -> usize {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", regex])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool runs");
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    }
+
+    /// Waits until `n` windows matching `regex` are shown.
+    pub fn wait_shown_windows(&self, regex: &str, n: usize) {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let shown = self.shown_windows(regex);
+            if shown == n {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{shown} windows named {regex} shown, not {n}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn xdotool(&self, args: &[&str]) -> String {
         let out = Command::new("xdotool")
             .args(args)
@@ -223,6 +261,8 @@ fn first_line(out: impl Read) -> String {
 
 /// The Enter key, for `type_into`.
 pub const ENTER: &str = "\u{E007}";
+/// The Control key, for `type_into`: pressed until sent again.
+pub const CONTROL: &str = "\u{E009}";
 
 /// One running app window, driven over WebDriver.
 pub struct App<'d> {

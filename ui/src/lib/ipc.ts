@@ -93,6 +93,8 @@ export const api = {
   groups: () => call<Group[]>('groups'),
   groupMembers: (groupId: number) => call<GroupMember[]>('group_members', { groupId }),
   setTrayLabels: (labels: TrayLabels) => call<void>('set_tray_labels', { labels }),
+  closeWindow: () => call<void>('close_window'),
+  uiReady: () => call<void>('ui_ready'),
 };
 
 /** Client events (already applied to the cache when they arrive). */
