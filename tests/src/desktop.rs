@@ -24,6 +24,7 @@ pub fn app_binary() -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "--quiet", "-p", "ling-desktop", "--bin", "ling"])
+            .args(crate::release_flag())
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("cargo runs");
@@ -52,7 +53,7 @@ fn free_port() -> u16 {
 }
 
 /// A child process stopped (SIGTERM, then reaped) when dropped.
-struct Process(Child);
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -70,17 +71,60 @@ impl Drop for Process {
     }
 }
 
+/// A private X display (Xvfb) and session bus, stopped when dropped.
+pub struct XSession {
+    pub display: String,
+    pub bus: String,
+    // Dropped in this order: the bus before the display.
+    _bus: Process,
+    _xvfb: Process,
+}
+
+impl XSession {
+    pub fn start() -> XSession {
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts (scripts/setup.sh installs it)");
+        let display = format!(":{}", first_line(xvfb.stdout.take().unwrap()));
+        let xvfb = Process(xvfb);
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon starts");
+        let address = first_line(bus.stdout.take().unwrap());
+        XSession { display, bus: address, _bus: Process(bus), _xvfb: xvfb }
+    }
+
+    /// The environment of a desktop app in this session, at home in `home`.
+    pub fn app_env(&self, home: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("DISPLAY", self.display.clone().into()),
+            ("DBUS_SESSION_BUS_ADDRESS", self.bus.clone().into()),
+            ("HOME", home.into()),
+            ("XDG_CONFIG_HOME", home.join(".config").into()),
+            ("XDG_DATA_HOME", home.join(".local/share").into()),
+            ("XDG_CACHE_HOME", home.join(".cache").into()),
+            ("XDG_RUNTIME_DIR", home.into()),
+            ("LING_TOKEN_STORE", "file".into()),
+            ("LANG", "en_US.UTF-8".into()),
+            ("GDK_BACKEND", "x11".into()),
+        ]
+    }
+}
+
 /// Everything one person's desktop needs: a home directory, an X display, a
 /// session bus and tauri-driver, all private to the test.
 pub struct Desktop {
-    pub home: tempfile::TempDir,
-    pub display: String,
-    pub bus: String,
     port: u16,
-    // Dropped in this order: the driver (and the app) before the bus and display.
+    // Dropped in this order: the driver (and the app), the display, the home.
     _driver: Process,
-    _bus: Process,
-    _xvfb: Process,
+    pub x: XSession,
+    pub home: tempfile::TempDir,
     pub shots: PathBuf,
     // One desktop at a time: each is a display, a browser engine and an app.
     _serial: std::sync::MutexGuard<'static, ()>,
@@ -93,38 +137,11 @@ impl Desktop {
         let serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let app = app_binary();
         let home = tempfile::tempdir().unwrap();
-
-        let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts (scripts/setup.sh installs it)");
-        let display = format!(":{}", first_line(xvfb.stdout.take().unwrap()));
-        let xvfb = Process(xvfb);
-
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("dbus-daemon starts");
-        let bus_address = first_line(bus.stdout.take().unwrap());
-        let bus = Process(bus);
-
+        let x = XSession::start();
         let port = free_port();
-        let h = home.path();
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
-            .env("DISPLAY", &display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-            .env("HOME", h)
-            .env("XDG_CONFIG_HOME", h.join(".config"))
-            .env("XDG_DATA_HOME", h.join(".local/share"))
-            .env("XDG_CACHE_HOME", h.join(".cache"))
-            .env("XDG_RUNTIME_DIR", h)
-            .env("LING_TOKEN_STORE", "file")
-            .env("LANG", "en_US.UTF-8")
-            .env("GDK_BACKEND", "x11")
+            .envs(x.app_env(home.path()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -139,17 +156,7 @@ impl Desktop {
             .map(PathBuf::from)
             .unwrap_or_else(|| app.parent().unwrap().join("screenshots"));
         std::fs::create_dir_all(&shots).unwrap();
-        Desktop {
-            home,
-            display,
-            bus: bus_address,
-            port,
-            _driver: driver,
-            _bus: bus,
-            _xvfb: xvfb,
-            shots,
-            _serial: serial,
-        }
+        Desktop { home, port, _driver: driver, x, shots, _serial: serial }
     }
 
     /// Launches the app (a new WebDriver session) and waits for its page.
@@ -185,7 +192,7 @@ impl Desktop {
         let deadline = Instant::now() + STEP;
         while Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", &self.x.display)
             .stdout(Stdio::null())
             .status()
             .map(|s| s.success())
@@ -200,7 +207,7 @@ impl Desktop {
     pub fn shown_windows(&self, regex: &str) -> usize {
         let out = Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", regex])
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", &self.x.display)
             .output()
             .expect("xdotool runs");
         String::from_utf8_lossy(&out.stdout).lines().count()
@@ -222,7 +229,7 @@ impl Desktop {
     fn xdotool(&self, args: &[&str]) -> String {
         let out = Command::new("xdotool")
             .args(args)
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", &self.x.display)
             .output()
             .expect("xdotool runs (scripts/setup.sh installs it)");
         assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -232,18 +239,9 @@ impl Desktop {
     /// Starts a second `ling` process in this desktop (as a person would from
     /// the launcher) and returns it.
     pub fn spawn_app(&self, args: &[&str]) -> Child {
-        let h = self.home.path();
         Command::new(app_binary())
             .args(args)
-            .env("DISPLAY", &self.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
-            .env("HOME", h)
-            .env("XDG_CONFIG_HOME", h.join(".config"))
-            .env("XDG_DATA_HOME", h.join(".local/share"))
-            .env("XDG_CACHE_HOME", h.join(".cache"))
-            .env("XDG_RUNTIME_DIR", h)
-            .env("LING_TOKEN_STORE", "file")
-            .env("GDK_BACKEND", "x11")
+            .envs(self.x.app_env(self.home.path()))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

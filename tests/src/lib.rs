@@ -16,17 +16,28 @@ pub fn binary(name: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "--quiet", "-p", "ling-server", "-p", "ling-cli", "--bins"])
+            .args(release_flag())
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building ling-server and ling-cli failed");
     });
-    // The test binary is target/<profile>/deps/e2e-<hash>; binaries are in target/<profile>.
+    // A test binary is target/<profile>/deps/e2e-<hash>, a bench binary
+    // target/<profile>/desktop-bench; the binaries are in target/<profile>.
     let exe = std::env::current_exe().expect("the test's path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let mut dir = exe.parent().expect("target/<profile>");
+    if dir.ends_with("deps") {
+        dir = dir.parent().expect("target/<profile>");
+    }
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(path.exists(), "{} is missing", path.display());
     path
+}
+
+/// `--release` when this binary is a release build (a benchmark), so the
+/// binaries it runs are built the same way.
+pub fn release_flag() -> Option<&'static str> {
+    (!cfg!(debug_assertions)).then_some("--release")
 }
 
 /// A `ling-server` process on a fixed port over a data directory.
