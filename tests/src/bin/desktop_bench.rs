@@ -213,11 +213,8 @@ async fn main() {
     let (a, e) = (median(app_mib.clone()), median(empty_mib.clone()));
     println!("memory (PSS, all processes): ling median {a:.1} MiB, empty window median {e:.1} MiB, ratio {:.2}", a / e);
     for (name, runs) in [("ling", &app_runs), ("empty window", &empty_runs)] {
-        let parts: Vec<String> = runs[runs.len() - 1]
-            .by_process
-            .iter()
-            .map(|(p, k)| format!("{p} {:.1}", *k as f64 / 1024.0))
-            .collect();
+        let parts: Vec<String> =
+            runs[runs.len() - 1].by_process.iter().map(|(p, k)| format!("{p} {:.1}", *k as f64 / 1024.0)).collect();
         println!("  {name}, last run, MiB: {}", parts.join(", "));
     }
 }
