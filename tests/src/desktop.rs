@@ -238,14 +238,22 @@ impl Desktop {
 
     /// Starts a second `ling` process in this desktop (as a person would from
     /// the launcher) and returns it.
+    /// Its output goes to a file (see `spawned_log`), never to a pipe that
+    /// could fill up and stall it.
     pub fn spawn_app(&self, args: &[&str]) -> Child {
+        let log = std::fs::File::create(self.spawned_log(args)).unwrap();
         Command::new(app_binary())
             .args(args)
             .envs(self.x.app_env(self.home.path()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .expect("ling starts")
+    }
+
+    /// Where the output of `spawn_app(args)` goes.
+    pub fn spawned_log(&self, args: &[&str]) -> PathBuf {
+        self.home.path().join(format!("ling{}.log", args.join("_")))
     }
 }
 
