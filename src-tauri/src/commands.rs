@@ -561,9 +561,8 @@ pub fn set_tray_labels(app: AppHandle, labels: crate::tray::TrayLabels) -> AppRe
     crate::tray::set_labels(&app, labels)
 }
 
-/// Brings the main window to the front.
 /// The UI painted its first screen: logs how long after launch, once (what
-/// `scripts/bench-desktop.sh` measures the launch by).
+/// `make bench-desktop` measures the launch by).
 #[tauri::command]
 pub fn ui_ready() {
     static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -581,6 +580,7 @@ pub fn close_window(window: tauri::WebviewWindow) -> AppResult<()> {
     Ok(window.close()?)
 }
 
+/// Brings the main window to the front.
 pub fn show_main_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();

@@ -51,7 +51,13 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     let mut context = tauri::generate_context!();
     let id = identifier(&context.config().identifier, options.profile.as_deref());
     context.config_mut().identifier = id;
-    let named_profile = options.profile.filter(|p| !p.is_empty() && p != "default");
+    // A second account's window says which profile it is (set in the config,
+    // so the window is created with it).
+    if let Some(name) = options.profile.as_deref().filter(|p| !p.is_empty() && *p != "default") {
+        for window in &mut context.config_mut().app.windows {
+            window.title = format!("Ling — {name}");
+        }
+    }
 
     tauri::Builder::default()
         // First: a second launch of the same profile focuses this window and exits.
@@ -68,14 +74,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
-        .setup(move |app| {
+        .setup(|app| {
             tray::create(app.handle())?;
-            // A second account's window says which profile it is.
-            if let Some(name) = named_profile
-                && let Some(window) = app.get_webview_window("main")
-            {
-                window.set_title(&format!("Ling — {name}"))?;
-            }
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -15,17 +15,20 @@ fn write_png(path: &Path, w: u32, h: u32) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-/// The last message in the open chat whose text contains `needle`, as
-/// `{kind, status, text}` once it is there.
+/// Page script: `find(needle)`, the last rendered message whose text
+/// contains `needle` or whose image is named `needle`.
+const FIND_MESSAGE: &str = "const find = (n) => [...document.querySelectorAll('[data-testid=message]')]
+    .filter(e => e.textContent.includes(n) || [...e.querySelectorAll('img')].some(i => i.alt === n)).pop();";
+
+/// The last message in the open chat containing `needle`, as `{kind,
+/// status, text}` once it is there.
 async fn message_with(app: &App<'_>, needle: &str) -> Value {
-    app.until(
-        &format!("a message with {needle}"),
-        "const m = [...document.querySelectorAll('[data-testid=message]')]
-            .filter(e => e.textContent.includes(arguments[0])).pop();
-         return m ? { kind: m.dataset.kind, status: m.dataset.status, text: m.textContent } : null;",
-        vec![json!(needle)],
-    )
-    .await
+    let script = format!(
+        "{FIND_MESSAGE}
+         const m = find(arguments[0]);
+         return m ? {{ kind: m.dataset.kind, status: m.dataset.status, text: m.textContent }} : null;"
+    );
+    app.until(&format!("a message with {needle}"), &script, vec![json!(needle)]).await
 }
 
 /// Waits until the newest message of `kind` in the open chat has `status`.
@@ -40,27 +43,36 @@ async fn last_of_kind(app: &App<'_>, kind: &str, status: &str) -> Value {
 }
 
 /// Scrolls the open chat up from where it is until a message containing
-/// `needle` is rendered (the list is virtual: only what is in view exists).
+/// `needle` is rendered (the list is virtual: only what is in view exists);
+/// returns it as `{kind}`.
 async fn scroll_to(app: &App<'_>, needle: &str) -> Value {
-    app.until(
-        &format!("{needle} in the history"),
-        "const m = [...document.querySelectorAll('[data-testid=message]')]
-            .filter(e => e.textContent.includes(arguments[0])
-                || [...e.querySelectorAll('img')].some(i => i.alt === arguments[0])).pop();
-         if (m) {
-             m.scrollIntoView({ block: 'center' });
-             const img = m.querySelector('[data-testid=image] img');
-             return { kind: m.dataset.kind, status: m.dataset.status,
-                      loaded: img ? img.complete && img.naturalWidth > 0 : null };
-         }
+    let script = format!(
+        "{FIND_MESSAGE}
+         const m = find(arguments[0]);
+         if (m) {{
+             m.scrollIntoView({{ block: 'center' }});
+             return {{ kind: m.dataset.kind }};
+         }}
          const h = document.querySelector('[data-testid=history]');
          const s = [h, ...h.querySelectorAll('*')].find(e => e.scrollHeight > e.clientHeight + 1
              && getComputedStyle(e).overflowY !== 'visible');
          if (s) s.scrollTop = Math.max(0, s.scrollTop - 300);
-         return null;",
-        vec![json!(needle)],
+         return null;"
+    );
+    app.until(&format!("{needle} in the history"), &script, vec![json!(needle)]).await
+}
+
+/// Opens the chat whose row in the list names `title`.
+async fn open_chat(app: &App<'_>, title: &str) {
+    app.until(
+        &format!("the chat with {title} in the list"),
+        "const row = [...document.querySelectorAll('[data-testid=conversation]')]
+            .find(e => e.textContent.includes(arguments[0]));
+         if (row) row.click();
+         return !!row;",
+        vec![json!(title)],
     )
-    .await
+    .await;
 }
 
 /// Waits until the image in the message containing `name` has loaded its
@@ -135,17 +147,7 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
 
     // Text both ways.
     app.click("[data-testid=nav-chats]").await;
-    app.until(
-        "the chat with Bob in the list",
-        "return [...document.querySelectorAll('[data-testid=conversation]')].some(e => e.textContent.includes('Bob'))",
-        vec![],
-    )
-    .await;
-    app.js(
-        "[...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Bob')).click()",
-        vec![],
-    )
-    .await;
+    open_chat(&app, "Bob").await;
     // WebDriver types only the Basic Multilingual Plane: the emoji comes from the picker.
     app.type_into("[data-testid=composer-input]", "hello Bob ").await;
     app.click("[data-testid=emoji-button]").await;
@@ -192,9 +194,9 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     let file = last_of_kind(&app, "file", "sent").await;
     assert!(file["text"].as_str().unwrap().contains("report.pdf"), "{file}");
     let got = work.path().join("bob-got");
+    let conversations = bob.ok(&["conversations"]);
+    let conv_id = conversations.split_whitespace().find_map(|w| w.strip_prefix('#')).expect("a conversation id");
     for (seq, want) in [(&img["seq"], &photo_bytes), (&file["seq"], &report_bytes)] {
-        let conv = bob.ok(&["conversations"]);
-        let conv_id = conv.split_whitespace().find_map(|w| w.strip_prefix('#')).expect("a conversation id");
         let path =
             bob.ok(&["download", &format!("#{conv_id}:{}", seq.as_str().unwrap()), "--to", got.to_str().unwrap()]);
         assert_eq!(&std::fs::read(path.trim()).unwrap(), want, "Bob gets Amy's bytes");
@@ -217,7 +219,6 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     .await;
     let saved = work.path().join("saved-notes.txt");
     desktop.answer_file_dialog("Save File", &saved);
-    app.until("the save to finish", "return true", vec![]).await;
     let deadline = std::time::Instant::now() + ling_e2e::desktop::STEP;
     while std::fs::read_to_string(&saved).ok().as_deref() != Some("Bob's notes 笔记\n") {
         assert!(std::time::Instant::now() < deadline, "Amy saved Bob's file byte for byte");
@@ -232,11 +233,7 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     app.wait("[data-testid=conversation-list]").await;
     assert!(app.texts("[data-testid=server-setup]").await.is_empty(), "no first-run screen");
     server.kill();
-    app.js(
-        "[...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Bob')).click()",
-        vec![],
-    )
-    .await;
+    open_chat(&app, "Bob").await;
     image_loaded(&app, "from-bob.png").await;
     for (needle, kind) in [
         ("notes.txt", "file"),

@@ -111,7 +111,9 @@ impl XSession {
             ("XDG_CACHE_HOME", home.join(".cache").into()),
             ("XDG_RUNTIME_DIR", home.into()),
             ("LING_TOKEN_STORE", "file".into()),
-            ("LANG", "en_US.UTF-8".into()),
+            // A locale every system has: in one the C library lacks, GTK falls
+            // back to "C" and cannot set a non-ASCII title as WM_NAME.
+            ("LANG", "C.UTF-8".into()),
             ("GDK_BACKEND", "x11".into()),
         ]
     }
@@ -125,7 +127,10 @@ pub struct Desktop {
     _driver: Process,
     pub x: XSession,
     pub home: tempfile::TempDir,
+    /// Where `App::screenshot` writes (`$LING_SCREENSHOT_DIR`, or `runs`).
     pub shots: PathBuf,
+    /// Next to the binaries: the run's screenshots, and always a failure's.
+    runs: PathBuf,
     // One desktop at a time: each is a display, a browser engine and an app.
     _serial: std::sync::MutexGuard<'static, ()>,
 }
@@ -152,11 +157,11 @@ impl Desktop {
             assert!(Instant::now() < deadline, "tauri-driver did not start listening");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let shots = std::env::var_os("LING_SCREENSHOT_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| app.parent().unwrap().join("screenshots"));
+        let runs = app.parent().unwrap().join("screenshots");
+        let shots = std::env::var_os("LING_SCREENSHOT_DIR").map(PathBuf::from).unwrap_or_else(|| runs.clone());
         std::fs::create_dir_all(&shots).unwrap();
-        Desktop { home, port, _driver: driver, x, shots, _serial: serial }
+        std::fs::create_dir_all(&runs).unwrap();
+        Desktop { home, port, _driver: driver, x, shots, runs, _serial: serial }
     }
 
     /// Launches the app (a new WebDriver session) and waits for its page.
@@ -189,18 +194,7 @@ impl Desktop {
         std::thread::sleep(Duration::from_millis(200));
         self.xdotool(&["key", "Return"]);
         // The dialog closes once it took the answer.
-        let deadline = Instant::now() + STEP;
-        while Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
-            .env("DISPLAY", &self.x.display)
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-        {
-            assert!(Instant::now() < deadline, "the {title} dialog did not close");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.wait_shown_windows(&format!("^{title}$"), 0);
     }
 
     /// How many mapped (shown) top-level windows have a title matching `regex`.
@@ -221,7 +215,12 @@ impl Desktop {
             if shown == n {
                 return;
             }
-            assert!(Instant::now() < deadline, "{shown} windows named {regex} shown, not {n}");
+            if Instant::now() > deadline {
+                let all = self.xdotool(&["search", "--onlyvisible", "--name", "."]);
+                let names: Vec<String> =
+                    all.lines().map(|id| self.xdotool(&["getwindowname", id]).trim().to_owned()).collect();
+                panic!("{shown} windows named {regex} shown, not {n}; shown: {names:?}");
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -237,9 +236,8 @@ impl Desktop {
     }
 
     /// Starts a second `ling` process in this desktop (as a person would from
-    /// the launcher) and returns it.
-    /// Its output goes to a file (see `spawned_log`), never to a pipe that
-    /// could fill up and stall it.
+    /// the launcher) and returns it. Its output goes to a file (see
+    /// `spawned_log`), never to a pipe that could fill up and stall it.
     pub fn spawn_app(&self, args: &[&str]) -> Child {
         let log = std::fs::File::create(self.spawned_log(args)).unwrap();
         Command::new(app_binary())
@@ -324,7 +322,7 @@ impl App<'_> {
         }
     }
 
-    /// The visible text of every element matching `css`.
+    /// The text of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let v = self
             .js("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", vec![json!(css)])
@@ -335,19 +333,18 @@ impl App<'_> {
     /// Saves a screenshot of the window as `<name>.png` in the run's
     /// screenshot directory.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.client.screenshot().await.expect("a screenshot");
-        let path = self.desktop.shots.join(format!("{name}.png"));
-        std::fs::write(&path, png).unwrap();
-        path
+        self.screenshot_into(&self.desktop.shots, name).await
     }
 
     /// A screenshot of a failure, next to the binaries (never among the
     /// README's).
     async fn failure_screenshot(&self) -> PathBuf {
+        self.screenshot_into(&self.desktop.runs, "failed").await
+    }
+
+    async fn screenshot_into(&self, dir: &Path, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");
-        let dir = app_binary().parent().unwrap().join("screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("failed.png");
+        let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
     }
