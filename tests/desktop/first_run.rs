@@ -174,6 +174,7 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     app.type_into("[data-testid=composer-input]", ENTER).await;
     let sent = message_with(&app, "hello Bob").await;
     assert_eq!(sent["kind"], "text");
+    assert!(sent["text"].as_str().unwrap_or_default().contains("hello Bob 👋"), "{sent}");
     last_of_kind(&app, "text", "sent").await;
     let bob_sees = cli_kinds(&bob);
     assert!(bob_sees.contains(&("text".into(), "hello Bob 👋".into())), "{bob_sees:?}");

@@ -37,6 +37,9 @@ struct Args {
     /// Seconds to let each app settle before its memory is read.
     #[arg(long, default_value_t = 3)]
     settle: u64,
+    /// Also print each process's largest mappings by PSS (last run).
+    #[arg(long)]
+    detail: bool,
 }
 
 fn build() -> PathBuf {
@@ -127,15 +130,40 @@ fn pss_kib(root: u32) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The `n` largest mappings of `pid` by PSS, in KiB, those of one file or
+/// kind (`[heap]`, `[anon]`, …) added together.
+fn top_mappings(pid: u32, n: usize) -> Vec<(String, u64)> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by_name: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut current = String::new();
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or_default();
+        if first.contains('-') && !first.ends_with(':') {
+            // A mapping's header: range perms offset dev inode [path]
+            current = fields.nth(4).unwrap_or("[anon]").to_owned();
+        } else if first == "Pss:" {
+            let kib = fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            *by_name.entry(current.clone()).or_default() += kib;
+        }
+    }
+    let mut all: Vec<(String, u64)> = by_name.into_iter().collect();
+    all.sort_by_key(|m| std::cmp::Reverse(m.1));
+    all.truncate(n);
+    all
+}
+
 struct Run {
     ready: Duration,
     pss_kib: u64,
     by_process: Vec<(String, u64)>,
+    /// With `--detail`: each process's largest mappings.
+    detail: Vec<(String, Vec<(String, u64)>)>,
 }
 
 /// Starts `program`, waits for a stdout line containing `ready`, lets it
 /// settle, reads its memory and stops it.
-fn measure(program: &Path, env: &[(&str, std::ffi::OsString)], ready: &str, settle: u64) -> Run {
+fn measure(program: &Path, env: &[(&str, std::ffi::OsString)], ready: &str, settle: u64, detail: bool) -> Run {
     let started = Instant::now();
     let mut child = Command::new(program)
         .envs(env.iter().map(|(k, v)| (*k, v)))
@@ -157,8 +185,19 @@ fn measure(program: &Path, env: &[(&str, std::ffi::OsString)], ready: &str, sett
     std::thread::spawn(move || for _ in lines {});
     std::thread::sleep(Duration::from_secs(settle));
     let by_process = pss_kib(pid);
+    let detail = if detail {
+        process_tree(pid)
+            .into_iter()
+            .map(|p| {
+                let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+                (name.trim().to_owned(), top_mappings(p, 12))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     drop(Process(child));
-    Run { ready: ready_after, pss_kib: by_process.iter().map(|(_, k)| k).sum(), by_process }
+    Run { ready: ready_after, pss_kib: by_process.iter().map(|(_, k)| k).sum(), by_process, detail }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -187,13 +226,13 @@ async fn main() {
     let empty = bin.join("examples").join("empty_window");
     // One launch of each first, unmeasured: disk caches warm, WebKit's
     // caches created.
-    measure(&app, &env, "first screen shown", 1);
-    measure(&empty, &env, "loaded", 1);
+    measure(&app, &env, "first screen shown", 1, false);
+    measure(&empty, &env, "loaded", 1, false);
     let mut app_runs = Vec::new();
     let mut empty_runs = Vec::new();
     for _ in 0..args.runs {
-        app_runs.push(measure(&app, &env, "first screen shown", args.settle));
-        empty_runs.push(measure(&empty, &env, "loaded", args.settle));
+        app_runs.push(measure(&app, &env, "first screen shown", args.settle, args.detail));
+        empty_runs.push(measure(&empty, &env, "loaded", args.settle, args.detail));
     }
     let launch: Vec<f64> = app_runs.iter().map(|r| r.ready.as_secs_f64() * 1000.0).collect();
     let app_mib: Vec<f64> = app_runs.iter().map(|r| r.pss_kib as f64 / 1024.0).collect();
@@ -214,5 +253,9 @@ async fn main() {
         let parts: Vec<String> =
             runs[runs.len() - 1].by_process.iter().map(|(p, k)| format!("{p} {:.1}", *k as f64 / 1024.0)).collect();
         println!("  {name}, last run, MiB: {}", parts.join(", "));
+        for (process, maps) in &runs[runs.len() - 1].detail {
+            let parts: Vec<String> = maps.iter().map(|(m, k)| format!("{m} {:.1}", *k as f64 / 1024.0)).collect();
+            println!("    {process}: {}", parts.join(", "));
+        }
     }
 }
