@@ -14,7 +14,10 @@ use ling_proto::contacts::{
     BlockedUser, Friend, FriendGroup, FriendGroupRequest, FriendRequest, FriendRequestList, SendFriendRequest,
     UpdateFriendRequest,
 };
-use ling_proto::groups::{CreateGroupRequest, Group, GroupMember, InviteRequest, UpdateGroupRequest};
+use ling_proto::groups::{
+    CreateGroupRequest, Group, GroupMember, InviteRequest, Role, SetRoleRequest, TransferOwnershipRequest,
+    UpdateGroupRequest,
+};
 use ling_proto::info::ServerInfo;
 use ling_proto::messages::{
     ConversationList, HistoryPage, HistoryQuery, MarkReadRequest, Message, ReadCursor, SendAck, SendMessageRequest,
@@ -313,6 +316,18 @@ impl Api {
     /// `DELETE /v1/groups/{id}/members/{user}`.
     pub async fn kick(&self, id: GroupId, user_id: UserId) -> ClientResult<()> {
         self.call_empty(Method::DELETE, &format!("/v1/groups/{id}/members/{user_id}"), None::<&()>).await
+    }
+
+    /// `PUT /v1/groups/{id}/members/{user}/role`: `admin` or `member` (owner only).
+    pub async fn set_role(&self, id: GroupId, user_id: UserId, role: Role) -> ClientResult<()> {
+        self.call_empty(Method::PUT, &format!("/v1/groups/{id}/members/{user_id}/role"), Some(&SetRoleRequest { role }))
+            .await
+    }
+
+    /// `POST /v1/groups/{id}/transfer`: the caller becomes an admin.
+    pub async fn transfer_group(&self, id: GroupId, user_id: UserId) -> ClientResult<()> {
+        self.call_empty(Method::POST, &format!("/v1/groups/{id}/transfer"), Some(&TransferOwnershipRequest { user_id }))
+            .await
     }
 
     /// `POST /v1/groups/{id}/leave`.

@@ -26,12 +26,7 @@ pub(crate) async fn catch_up_task(inner: Arc<Inner>) {
 
 /// Brings the cache up to the server.
 pub(crate) async fn catch_up(inner: Arc<Inner>) -> ClientResult<()> {
-    let me = inner.api.me().await?;
-    let saved = me.clone();
-    inner.db(move |c| c.set_setting("me", &saved)).await?;
-    if let Ok(mut m) = inner.me.write() {
-        *m = me;
-    }
+    inner.set_me(inner.api.me().await?).await?;
 
     // Read cursors this device moved while offline; the server's list would
     // otherwise move them back.

@@ -147,6 +147,16 @@ impl Inner {
         Ok(())
     }
 
+    /// The account's own profile as the server now has it: kept for offline starts.
+    pub(crate) async fn set_me(&self, me: Me) -> ClientResult<()> {
+        let saved = me.clone();
+        self.db(move |c| c.set_setting("me", &saved)).await?;
+        if let Ok(mut m) = self.me.write() {
+            *m = me;
+        }
+        Ok(())
+    }
+
     /// Refetches friends, friend groups, the block list and pending requests.
     pub(crate) async fn refresh_contacts(&self) -> ClientResult<()> {
         let (friends, groups, blocks, requests) = tokio::try_join!(
@@ -195,7 +205,7 @@ impl Inner {
 /// One logged-in account: its cache, its realtime session, its events.
 /// Dropping it stops the session.
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
     cancel: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }

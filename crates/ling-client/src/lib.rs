@@ -3,6 +3,7 @@
 //! and sync. No Tauri here: everything is tested against the real server.
 
 pub mod account;
+mod actions;
 pub mod address;
 pub mod api;
 pub mod backoff;
