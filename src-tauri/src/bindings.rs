@@ -50,6 +50,9 @@ pub fn typescript() -> String {
     c.visit::<ling_proto::groups::Group>();
     c.visit::<ling_proto::groups::GroupMember>();
     c.visit::<ling_proto::users::Me>();
+    c.visit::<ling_proto::contacts::FriendGroup>();
+    c.visit::<ling_proto::contacts::BlockedUser>();
+    c.visit::<ling_proto::auth::SessionInfo>();
     c.visit::<ling_proto::ErrorCode>();
     let mut out = String::from(
         "// Generated from the Rust types by `src-tauri/src/bindings.rs` (ts-rs). Do not edit:\n\

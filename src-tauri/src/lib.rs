@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod commands;
 pub mod error;
 pub mod live;
+pub mod manage;
 pub mod scheme;
 pub mod state;
 pub mod tray;
@@ -131,6 +132,32 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::set_tray_labels,
             commands::close_window,
             commands::ui_ready,
+            manage::set_remark,
+            manage::set_friend_group,
+            manage::remove_friend,
+            manage::friend_groups,
+            manage::create_friend_group,
+            manage::rename_friend_group,
+            manage::delete_friend_group,
+            manage::blocks,
+            manage::set_blocked,
+            manage::create_group,
+            manage::update_group,
+            manage::set_group_avatar,
+            manage::invite,
+            manage::kick,
+            manage::set_member_role,
+            manage::transfer_group,
+            manage::leave_group,
+            manage::dissolve_group,
+            manage::update_profile,
+            manage::set_avatar,
+            manage::change_password,
+            manage::sessions,
+            manage::revoke_session,
+            manage::pick_image,
+            manage::notifications_enabled,
+            manage::set_notifications_enabled,
         ])
         .build(context)?
         .run(|app, event| {

@@ -113,10 +113,13 @@ async fn refresh_tray(app: &AppHandle, session: &Session) {
     }
 }
 
-/// A desktop notification for a message from someone else, unless the
-/// conversation is muted or on screen in the focused window.
+/// A desktop notification for a message from someone else, unless turned
+/// off in the settings, the conversation is muted, or the window is focused.
 async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
     if message.sender_id == session.client.me().id || message.seq.is_none() {
+        return;
+    }
+    if !session.client.notifications_enabled().await.unwrap_or(true) {
         return;
     }
     let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);

@@ -177,4 +177,19 @@ impl Client {
     pub async fn revoke_session(&self, id: SessionId) -> ClientResult<()> {
         self.inner.api.revoke_session(id).await
     }
+
+    // --- this device's preferences for the account ------------------------------
+
+    /// Whether new messages raise desktop notifications (on until turned off).
+    pub async fn notifications_enabled(&self) -> ClientResult<bool> {
+        Ok(self.inner.db(|c| c.setting::<bool>(NOTIFICATIONS)).await?.unwrap_or(true))
+    }
+
+    /// Turns desktop notifications on or off.
+    pub async fn set_notifications_enabled(&self, on: bool) -> ClientResult<()> {
+        self.inner.db(move |c| c.set_setting(NOTIFICATIONS, &on)).await
+    }
 }
+
+/// The cache setting behind [`Client::notifications_enabled`].
+const NOTIFICATIONS: &str = "notifications";

@@ -24,6 +24,19 @@ fingerprint: string | null,
 address: string | null, };
 
 /**
+ * One blocked user, as `GET /v1/blocks` lists them.
+ */
+export type BlockedUser = { 
+/**
+ * Their profile.
+ */
+user: UserProfile, 
+/**
+ * When the caller blocked them.
+ */
+since: number, };
+
+/**
  * A message as the cache holds it.
  */
 export type CachedMessage = { 
@@ -348,6 +361,23 @@ online: boolean,
 since: number, };
 
 /**
+ * A category of friends ("Family", "Work").
+ */
+export type FriendGroup = { 
+/**
+ * The group's id.
+ */
+id: number, 
+/**
+ * 1–32 characters, unique per user.
+ */
+name: string, 
+/**
+ * Display order, ascending.
+ */
+position: number, };
+
+/**
  * A friend request, as `GET /v1/friend-requests` lists it and as pushed.
  */
 export type FriendRequest = { 
@@ -578,6 +608,31 @@ name: string,
  * Whether new accounts may register (unknown, `true`, until probed).
  */
 registration_open: boolean, };
+
+/**
+ * One logged-in device, as listed by `GET /v1/sessions`.
+ */
+export type SessionInfo = { 
+/**
+ * Pass to `DELETE /v1/sessions/{id}` to revoke it.
+ */
+id: number, 
+/**
+ * The name given at login.
+ */
+device_name: string, 
+/**
+ * When it logged in.
+ */
+created_at: number, 
+/**
+ * When it last made a request (updated at most once a minute).
+ */
+last_seen_at: number, 
+/**
+ * Whether this is the session making the request.
+ */
+current: boolean, };
 
 /**
  * Where the app stands at start-up (and after a reload of the UI).

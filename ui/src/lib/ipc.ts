@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppError,
+  BlockedUser,
   CachedMessage,
   ConnectionState,
   ConversationSummary,
@@ -11,12 +12,15 @@ import type {
   FileRef,
   Friend,
   FriendRequest,
+  FriendGroup,
   FriendRequestList,
   Group,
   GroupMember,
   Me,
   RegisteredView,
+  Role,
   ServerView,
+  SessionInfo,
   Startup,
   TrayLabels,
   UploadProgress,
@@ -92,6 +96,49 @@ export const api = {
   user: (id: number) => call<UserProfile | null>('user', { id }),
   groups: () => call<Group[]>('groups'),
   groupMembers: (groupId: number) => call<GroupMember[]>('group_members', { groupId }),
+
+  setRemark: (userId: number, remark: string | null) => call<void>('set_remark', { userId, remark }),
+  setFriendGroup: (userId: number, groupId: number | null) => call<void>('set_friend_group', { userId, groupId }),
+  removeFriend: (userId: number) => call<void>('remove_friend', { userId }),
+  friendGroups: () => call<FriendGroup[]>('friend_groups'),
+  createFriendGroup: (name: string) => call<FriendGroup>('create_friend_group', { name }),
+  renameFriendGroup: (id: number, name: string) => call<FriendGroup>('rename_friend_group', { id, name }),
+  deleteFriendGroup: (id: number) => call<void>('delete_friend_group', { id }),
+  blocks: () => call<BlockedUser[]>('blocks'),
+  setBlocked: (userId: number, blocked: boolean) => call<void>('set_blocked', { userId, blocked }),
+
+  createGroup: (name: string, memberIds: number[]) => call<Group>('create_group', { name, memberIds }),
+  updateGroup: (groupId: number, change: { name?: string; announcement?: string; clearAvatar?: boolean }) =>
+    call<Group>('update_group', {
+      groupId,
+      name: change.name ?? null,
+      announcement: change.announcement ?? null,
+      clearAvatar: change.clearAvatar ?? false,
+    }),
+  setGroupAvatar: (groupId: number, path: string) => call<Group>('set_group_avatar', { groupId, path }),
+  invite: (groupId: number, userIds: number[]) => call<number[]>('invite', { groupId, userIds }),
+  kick: (groupId: number, userId: number) => call<void>('kick', { groupId, userId }),
+  setMemberRole: (groupId: number, userId: number, role: Role) =>
+    call<void>('set_member_role', { groupId, userId, role }),
+  transferGroup: (groupId: number, userId: number) => call<void>('transfer_group', { groupId, userId }),
+  leaveGroup: (groupId: number) => call<void>('leave_group', { groupId }),
+  dissolveGroup: (groupId: number) => call<void>('dissolve_group', { groupId }),
+
+  updateProfile: (change: { displayName?: string; signature?: string; clearAvatar?: boolean }) =>
+    call<Me>('update_profile', {
+      displayName: change.displayName ?? null,
+      signature: change.signature ?? null,
+      clearAvatar: change.clearAvatar ?? false,
+    }),
+  setAvatar: (path: string) => call<Me>('set_avatar', { path }),
+  changePassword: (oldPassword: string, newPassword: string) =>
+    call<void>('change_password', { oldPassword, newPassword }),
+  sessions: () => call<SessionInfo[]>('sessions'),
+  revokeSession: (id: number) => call<void>('revoke_session', { id }),
+  pickImage: () => call<string | null>('pick_image'),
+  notificationsEnabled: () => call<boolean>('notifications_enabled'),
+  setNotificationsEnabled: (enabled: boolean) => call<void>('set_notifications_enabled', { enabled }),
+
   setTrayLabels: (labels: TrayLabels) => call<void>('set_tray_labels', { labels }),
   closeWindow: () => call<void>('close_window'),
   uiReady: () => call<void>('ui_ready'),

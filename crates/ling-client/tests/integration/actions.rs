@@ -98,7 +98,7 @@ async fn test_a_group_is_made_renamed_staffed_and_ended_and_every_member_cache_f
 }
 
 #[tokio::test]
-async fn test_remarks_friend_groups_blocks_and_the_profile_are_changed_and_kept() {
+async fn test_remarks_friend_groups_blocks_the_profile_and_preferences_are_changed_and_kept() {
     let server = TestServer::start().await;
     let mut amy = Person::register(&server, "amy").await;
     let mut bob = Person::register(&server, "bob").await;
@@ -135,8 +135,12 @@ async fn test_remarks_friend_groups_blocks_and_the_profile_are_changed_and_kept(
     assert_eq!(amy.client.update_profile(&req).await.unwrap().display_name, "Amy L.");
     assert_eq!(amy.client.me().display_name, "Amy L.");
     bob.wait_for(|e| matches!(e, Event::ProfileChanged { user } if user.display_name == "Amy L.")).await;
+    // Notifications: on until turned off, and kept.
+    assert!(amy.client.notifications_enabled().await.unwrap());
+    amy.client.set_notifications_enabled(false).await.unwrap();
     let amy = amy.restarted().await;
     assert_eq!(amy.client.me().display_name, "Amy L.");
+    assert!(!amy.client.notifications_enabled().await.unwrap());
 
     // Her signed-in devices: this one, marked.
     let sessions = amy.client.sessions().await.unwrap();
