@@ -7,3 +7,4 @@
 
 mod first_run;
 mod instances;
+mod people;

@@ -8,5 +8,5 @@ import { t } from './i18n/index.svelte';
 export function errorSentence(e: AppError): string {
   const key = `error.${e.code}` as MessageKey;
   if (!(key in en)) return t('error.generic', { message: e.message });
-  return t(key, { address: e.address ?? '', fingerprint: e.fingerprint ?? '?', max: '50 MB' });
+  return t(key, { address: e.address ?? '', fingerprint: e.fingerprint ?? '?', max: '50 MB', message: e.message });
 }

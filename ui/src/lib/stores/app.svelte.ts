@@ -1,11 +1,14 @@
 // The app's state: which screen, who is logged in, the conversation list,
 // the open conversation, contacts. Fed by commands and by the shell's events.
 import type {
+  BlockedUser,
   ConnectionState,
   ConversationSummary,
   Event,
   Friend,
+  FriendGroup,
   FriendRequestList,
+  Group,
   Me,
   ServerView,
   UploadProgress,
@@ -17,6 +20,12 @@ import { t } from '../i18n/index.svelte';
 
 export type Stage = 'loading' | 'choose_server' | 'login' | 'ready';
 export type Tab = 'chats' | 'contacts' | 'settings';
+/** What the contacts tab shows on its right. */
+export type ContactsView =
+  | { kind: 'requests' }
+  | { kind: 'friend'; userId: number }
+  | { kind: 'group'; groupId: number }
+  | { kind: 'new_group' };
 
 const TYPING_SHOWN_MS = 6000;
 
@@ -32,6 +41,12 @@ class AppStore {
   openId = $state<number | null>(null);
   friends = $state<Friend[]>([]);
   requests = $state<FriendRequestList>({ incoming: [], outgoing: [] });
+  friendGroups = $state<FriendGroup[]>([]);
+  blocks = $state<BlockedUser[]>([]);
+  groups = $state<Group[]>([]);
+  /** Whether `groups` has been read since login (until then, nothing is known). */
+  groupsLoaded = $state(false);
+  contactsView = $state<ContactsView>({ kind: 'requests' });
   users = $state<Record<number, UserProfile>>({});
   online = $state<Record<number, boolean>>({});
   /** conversation id → user id → until (ms) */
@@ -77,19 +92,27 @@ class AppStore {
     this.conversations = await api.conversations();
     this.stage = 'ready';
     void this.loadContacts();
+    void this.loadGroups();
   }
 
   async reload() {
     if (this.stage !== 'ready') return;
     this.conversations = await api.conversations();
-    await this.loadContacts();
+    await Promise.all([this.loadContacts(), this.loadGroups()]);
     for (const l of this.chatListeners) l({ type: 'conversations_changed' });
   }
 
   async loadContacts() {
-    const [friends, requests] = await Promise.all([api.friends(), api.friendRequests()]);
+    const [friends, requests, friendGroups, blocks] = await Promise.all([
+      api.friends(),
+      api.friendRequests(),
+      api.friendGroups(),
+      api.blocks(),
+    ]);
     this.friends = friends;
     this.requests = requests;
+    this.friendGroups = friendGroups;
+    this.blocks = blocks;
     const users = { ...this.users };
     for (const f of friends) {
       users[f.user.id] = f.user;
@@ -100,6 +123,22 @@ class AppStore {
       users[r.to.id] = r.to;
     }
     this.users = users;
+  }
+
+  async loadGroups() {
+    this.groups = await api.groups();
+    this.groupsLoaded = true;
+  }
+
+  /** The group behind a group conversation, if the account is still in it. */
+  groupOf(c: ConversationSummary): Group | null {
+    return c.group_id === null ? null : (this.groups.find((g) => g.id === c.group_id) ?? null);
+  }
+
+  /** Shows a friend's or a group's card in the contacts tab. */
+  showContact(view: ContactsView) {
+    this.contactsView = view;
+    this.tab = 'contacts';
   }
 
   async refreshConversation(id: number) {
@@ -164,6 +203,10 @@ class AppStore {
       case 'contacts_changed':
       case 'friend_request':
         void this.loadContacts();
+        break;
+      case 'group_changed':
+      case 'group_removed':
+        void this.loadGroups();
         break;
       case 'profile_changed':
         this.users = { ...this.users, [e.user.id]: e.user };
@@ -232,6 +275,11 @@ class AppStore {
     this.openId = null;
     this.friends = [];
     this.requests = { incoming: [], outgoing: [] };
+    this.friendGroups = [];
+    this.blocks = [];
+    this.groups = [];
+    this.groupsLoaded = false;
+    this.contactsView = { kind: 'requests' };
     this.synced = false;
     this.uploads = {};
     this.connection = { state: 'offline' };

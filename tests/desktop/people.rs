@@ -1,0 +1,162 @@
+//! Contacts, groups and settings in the window: a remark and a friend group,
+//! a group made, staffed and dissolved, the profile renamed, another device
+//! signed out, notifications switched off; the other people (`ling-cli`) see
+//! each change through the server.
+
+use ling_e2e::desktop::{App, CONTROL, Desktop};
+use ling_e2e::{Cli, ServerProcess};
+use serde_json::json;
+
+/// Clicks the first `css` element whose text contains `text`.
+async fn click_text(app: &App<'_>, css: &str, text: &str) {
+    app.until(
+        &format!("{css} with {text}"),
+        "const e = [...document.querySelectorAll(arguments[0])].find(e => e.textContent.includes(arguments[1]));
+         if (e) e.click();
+         return !!e;",
+        vec![json!(css), json!(text)],
+    )
+    .await;
+}
+
+/// Replaces the text of the input `css`.
+async fn retype(app: &App<'_>, css: &str, text: &str) {
+    app.type_into(css, &format!("{CONTROL}a{CONTROL}{text}")).await;
+}
+
+/// Waits until `check` (a page script) returns true.
+async fn until_true(app: &App<'_>, what: &str, check: &str) {
+    app.until(what, &format!("return ({check}) || null;"), vec![]).await;
+}
+
+/// Waits until `cli`'s output of `args` contains `text` (it syncs on each run).
+fn cli_until(cli: &Cli, args: &[&str], text: &str) -> String {
+    let deadline = std::time::Instant::now() + ling_e2e::desktop::STEP;
+    loop {
+        let out = cli.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if stdout.contains(text) {
+            return stdout;
+        }
+        assert!(std::time::Instant::now() < deadline, "ling-cli {args:?} never showed {text:?}: {stdout}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_contacts_groups_and_settings_change_through_the_window() {
+    let server = ServerProcess::start();
+    let desktop = Desktop::start();
+    let people: Vec<Cli> = (0..3).map(|_| Cli::new()).collect();
+    let [amy_phone, bob, carol] = &people[..] else { unreachable!() };
+    for (cli, name) in [(amy_phone, "amy"), (bob, "bob"), (carol, "carol")] {
+        cli.ok(&["server", &server.address()]);
+        let display = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        cli.ok(&["register", name, "--display-name", &display]);
+    }
+    // Amy's other device (the cli) makes her friends with Bob and Carol.
+    for other in ["bob", "carol"] {
+        amy_phone.ok(&["add", other]);
+    }
+    bob.ok(&["accept", "amy"]);
+    carol.ok(&["accept", "amy"]);
+
+    // Amy logs in on the desktop.
+    let app = desktop.launch().await;
+    app.wait("[data-testid=server-setup]").await;
+    app.type_into("input[name=address]", &server.address()).await;
+    app.click("[data-testid=server-setup] button[type=submit]").await;
+    app.type_into("[data-testid=auth-login] input[name=username]", "amy").await;
+    app.type_into("[data-testid=auth-login] input[name=password]", "password1").await;
+    app.click("[data-testid=auth-login] button[type=submit]").await;
+    app.wait("[data-testid=conversation-list]").await;
+
+    // A remark for Bob, and a friend group made from his card.
+    app.click("[data-testid=nav-contacts]").await;
+    click_text(&app, "[data-testid=friend]", "Bob").await;
+    app.type_into("[data-testid=remark-input]", "Bobby").await;
+    app.click("[data-testid=remark-save]").await;
+    until_true(
+        &app,
+        "the remark in the list",
+        "[...document.querySelectorAll('[data-testid=friend]')].some(e => e.textContent.includes('Bobby'))",
+    )
+    .await;
+    app.js(
+        "const s = document.querySelector('[data-testid=friend-group-select]');
+         s.value = 'new'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await;
+    app.type_into("[data-testid=friend-group-name]", "Work\u{E007}").await;
+    until_true(
+        &app,
+        "the friend group's heading",
+        "[...document.querySelectorAll('.contacts h2')].some(h => h.textContent.includes('Work'))",
+    )
+    .await;
+
+    // A new group with Bob: its chat opens; Bob's list has it.
+    app.click("[data-testid=contacts-new-group]").await;
+    app.type_into("[data-testid=new-group-name]", "Launch crew").await;
+    click_text(&app, "[data-testid=new-group-friend]", "Bobby").await;
+    app.click("[data-testid=new-group-create]").await;
+    until_true(
+        &app,
+        "the group's chat",
+        "document.querySelector('[data-testid=chat-title]')?.textContent === 'Launch crew'",
+    )
+    .await;
+    cli_until(bob, &["conversations"], "Launch crew");
+
+    // Its card: an announcement, Carol invited, Bob made an admin.
+    app.click("[data-testid=group-info]").await;
+    app.wait("[data-testid=group-card]").await;
+    app.type_into("[data-testid=announcement-input]", "Standup at 10").await;
+    app.click("[data-testid=announcement-save]").await;
+    until_true(
+        &app,
+        "the announcement saved",
+        "document.querySelector('[data-testid=announcement-save]').disabled
+         && document.querySelector('[data-testid=announcement-input]').value === 'Standup at 10'",
+    )
+    .await;
+    app.click("[data-testid=invite-toggle]").await;
+    click_text(&app, "[data-testid=invite-list] label", "Carol").await;
+    app.click("[data-testid=invite-send]").await;
+    until_true(&app, "three members", "document.querySelectorAll('[data-testid=member]').length === 3").await;
+    cli_until(carol, &["conversations"], "Launch crew");
+    app.js("[...document.querySelectorAll('[data-testid=member]')].find(e => e.textContent.includes('Bobby')).querySelector('[data-testid=make-admin]').click()", vec![]).await;
+    until_true(&app, "Bob an admin", "[...document.querySelectorAll('[data-testid=member]')].some(e => e.textContent.includes('Bobby') && e.dataset.role === 'admin')").await;
+    app.screenshot("group").await;
+
+    // Settings: a new name reaches Bob; the cli device is signed out.
+    app.click("[data-testid=nav-settings]").await;
+    retype(&app, "[data-testid=display-name-input]", "Amy L.").await;
+    app.click("[data-testid=profile-save]").await;
+    until_true(&app, "the new name", "document.querySelector('[data-testid=my-name]').textContent === 'Amy L.'").await;
+    cli_until(bob, &["friends"], "Amy L.");
+    until_true(&app, "two devices", "document.querySelectorAll('[data-testid=device]').length === 2").await;
+    app.click("[data-testid=device] [data-testid=revoke]").await;
+    app.click("[data-testid=revoke-yes]").await;
+    until_true(&app, "one device", "document.querySelectorAll('[data-testid=device]').length === 1").await;
+    let signed_out = amy_phone.run(&["conversations"]);
+    assert!(!signed_out.status.success(), "the signed-out device is refused");
+    // Notifications off, and still off when settings are opened again.
+    app.click("[data-testid=notify]").await;
+    app.click("[data-testid=nav-chats]").await;
+    app.click("[data-testid=nav-settings]").await;
+    until_true(&app, "notifications kept off", "document.querySelector('[data-testid=notify]')?.checked === false")
+        .await;
+    app.screenshot("settings").await;
+
+    // The owner dissolves the group: its chat stays, closed to new messages.
+    app.click("[data-testid=nav-contacts]").await;
+    click_text(&app, "[data-testid=group-entry]", "Launch crew").await;
+    app.click("[data-testid=dissolve]").await;
+    app.click("[data-testid=dissolve-yes]").await;
+    app.wait("[data-testid=group-card] .notice").await;
+    app.click("[data-testid=message-group]").await;
+    app.wait("[data-testid=group-closed]").await;
+    app.quit().await;
+}
