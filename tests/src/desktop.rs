@@ -343,6 +343,16 @@ impl App<'_> {
     }
 
     async fn screenshot_into(&self, dir: &Path, name: &str) -> PathBuf {
+        // What is in the DOM may not be painted yet (the first screen, just
+        // after launch): wait for two frames.
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.expect("a screenshot");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
