@@ -171,6 +171,14 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
         vec![],
     )
     .await;
+    // The picker reports a click once it has looked the emoji up: wait for it
+    // to reach the composer before sending.
+    app.until(
+        "👋 in the composer",
+        "return document.querySelector('[data-testid=composer-input]').value.includes('👋')",
+        vec![],
+    )
+    .await;
     app.type_into("[data-testid=composer-input]", ENTER).await;
     let sent = message_with(&app, "hello Bob").await;
     assert_eq!(sent["kind"], "text");
