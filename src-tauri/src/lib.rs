@@ -77,6 +77,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .setup(|app| {
             tray::create(app.handle())?;
+            live::on_notification_clicked(app.handle())?;
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -25,6 +25,10 @@ pub const EVENT: &str = "ling://event";
 pub const RESYNC_EVENT: &str = "ling://resync";
 /// Upload progress (`UploadProgress`).
 pub const UPLOAD_EVENT: &str = "ling://upload";
+/// A notification was clicked: open this conversation (its id).
+pub const OPEN_CONVERSATION_EVENT: &str = "ling://open-conversation";
+/// The key of a notification's extra data that names its conversation.
+const NOTIFIED_CONVERSATION: &str = "conversation_id";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> Millis {
@@ -113,10 +117,21 @@ async fn refresh_tray(app: &AppHandle, session: &Session) {
     }
 }
 
-/// A desktop notification for a message from someone else, unless turned
-/// off in the settings, the conversation is muted, or the window is focused.
+/// How old a message may be and still be notified. Older ones reach the
+/// cache in a catch-up after time away, and the chat list shows them: a night
+/// offline does not end in a flood of notifications.
+const NOTIFY_WITHIN_MS: Millis = 10 * 60 * 1000;
+
+/// Whether a message sent at `send_time` is news at `now`.
+fn is_fresh(send_time: Millis, now: Millis) -> bool {
+    now.saturating_sub(send_time) <= NOTIFY_WITHIN_MS
+}
+
+/// A desktop notification for a fresh message from someone else, unless
+/// turned off in the settings, the conversation is muted or read, or the
+/// window is focused.
 async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
-    if message.sender_id == session.client.me().id || message.seq.is_none() {
+    if message.sender_id == session.client.me().id || message.seq.is_none() || !is_fresh(message.send_time, now_ms()) {
         return;
     }
     if !session.client.notifications_enabled().await.unwrap_or(true) {
@@ -132,9 +147,30 @@ async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
     }
     let title = if conversation.title.is_empty() { "Ling".to_owned() } else { conversation.title.clone() };
     let body = preview(&message.content);
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+    let shown =
+        app.notification().builder().title(title).body(body).extra(NOTIFIED_CONVERSATION, conversation.id).show();
+    if let Err(e) = shown {
         tracing::debug!(error = %e, "no notification");
     }
+}
+
+/// Clicking a message's notification brings the window back with that
+/// conversation open.
+pub fn on_notification_clicked(app: &AppHandle) -> tauri_plugin_notification::Result<()> {
+    let handle = app.clone();
+    app.notification().on_action(move |performed| {
+        if performed.action_id() != "tap" {
+            return;
+        }
+        let conversation = performed
+            .notification()
+            .and_then(|n| n.extra().get(NOTIFIED_CONVERSATION))
+            .and_then(serde_json::Value::as_i64);
+        crate::commands::show_main_window(&handle);
+        if let Some(id) = conversation {
+            let _ = handle.emit(OPEN_CONVERSATION_EVENT, id);
+        }
+    })
 }
 
 /// A one-line preview of a message for a notification.
@@ -180,5 +216,32 @@ pub fn finish_upload(id: &str) {
 pub fn cancel_upload(id: &str) {
     if let Some(t) = uploads().lock().expect("uploads lock").remove(id) {
         t.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ling_proto::messages::FileRef;
+
+    use super::*;
+
+    #[test]
+    fn only_fresh_messages_are_notified() {
+        let now = 1_800_000_000_000;
+        assert!(is_fresh(now, now));
+        assert!(is_fresh(now - NOTIFY_WITHIN_MS, now));
+        assert!(!is_fresh(now - NOTIFY_WITHIN_MS - 1, now), "caught up after time away");
+        assert!(is_fresh(now + 5_000, now), "a server clock a little ahead");
+    }
+
+    #[test]
+    fn a_preview_is_one_short_line() {
+        let long = format!("first line\nsecond {}", "字".repeat(200));
+        let line = preview(&MessageContent::Text { text: long });
+        assert!(line.starts_with("first line second 字"));
+        assert!(!line.contains('\n'));
+        assert_eq!(line.chars().count(), 120);
+        let file = FileRef { id: "f1".into(), name: "report.pdf".into(), size: 1, mime: "application/pdf".into() };
+        assert_eq!(preview(&MessageContent::File { file }), "[file] report.pdf");
     }
 }

@@ -7,4 +7,5 @@
 
 mod first_run;
 mod instances;
+mod notifications;
 mod people;

@@ -4,7 +4,7 @@
 //! each change through the server.
 
 use ling_e2e::desktop::{App, CONTROL, Desktop};
-use ling_e2e::{Cli, ServerProcess};
+use ling_e2e::{Cli, ServerProcess, friends_of_the_first};
 use serde_json::json;
 
 /// Clicks the first `css` element whose text contains `text`.
@@ -47,29 +47,13 @@ fn cli_until(cli: &Cli, args: &[&str], text: &str) -> String {
 async fn test_contacts_groups_and_settings_change_through_the_window() {
     let server = ServerProcess::start();
     let desktop = Desktop::start();
-    let people: Vec<Cli> = (0..3).map(|_| Cli::new()).collect();
-    let [amy_phone, bob, carol] = &people[..] else { unreachable!() };
-    for (cli, name) in [(amy_phone, "amy"), (bob, "bob"), (carol, "carol")] {
-        cli.ok(&["server", &server.address()]);
-        let display = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
-        cli.ok(&["register", name, "--display-name", &display]);
-    }
     // Amy's other device (the cli) makes her friends with Bob and Carol.
-    for other in ["bob", "carol"] {
-        amy_phone.ok(&["add", other]);
-    }
-    bob.ok(&["accept", "amy"]);
-    carol.ok(&["accept", "amy"]);
+    let people = friends_of_the_first(&server, &["amy", "bob", "carol"]);
+    let [amy_phone, bob, carol] = &people[..] else { unreachable!() };
 
     // Amy logs in on the desktop.
     let app = desktop.launch().await;
-    app.wait("[data-testid=server-setup]").await;
-    app.type_into("input[name=address]", &server.address()).await;
-    app.click("[data-testid=server-setup] button[type=submit]").await;
-    app.type_into("[data-testid=auth-login] input[name=username]", "amy").await;
-    app.type_into("[data-testid=auth-login] input[name=password]", "password1").await;
-    app.click("[data-testid=auth-login] button[type=submit]").await;
-    app.wait("[data-testid=conversation-list]").await;
+    app.log_in(&server.address(), "amy", &amy_phone.password).await;
 
     // A remark for Bob, and a friend group made from his card.
     app.click("[data-testid=nav-contacts]").await;

@@ -322,6 +322,18 @@ impl App<'_> {
         }
     }
 
+    /// The first run with an account made elsewhere: the server's address,
+    /// then the login form; waits for the chat list.
+    pub async fn log_in(&self, server: &str, username: &str, password: &str) {
+        self.wait("[data-testid=server-setup]").await;
+        self.type_into("input[name=address]", server).await;
+        self.click("[data-testid=server-setup] button[type=submit]").await;
+        self.type_into("[data-testid=auth-login] input[name=username]", username).await;
+        self.type_into("[data-testid=auth-login] input[name=password]", password).await;
+        self.click("[data-testid=auth-login] button[type=submit]").await;
+        self.wait("[data-testid=conversation-list]").await;
+    }
+
     /// The text of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let v = self

@@ -148,6 +148,25 @@ impl Cli {
     }
 }
 
+/// People on `server`, one `ling-cli` each, registered under `names` (with
+/// the name capitalized as display name); the first is friends with the
+/// others.
+pub fn friends_of_the_first(server: &ServerProcess, names: &[&str]) -> Vec<Cli> {
+    let people: Vec<Cli> = names.iter().map(|_| Cli::new()).collect();
+    for (cli, name) in people.iter().zip(names) {
+        cli.ok(&["server", &server.address()]);
+        let display = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        cli.ok(&["register", name, "--display-name", &display]);
+    }
+    for other in &names[1..] {
+        people[0].ok(&["add", other]);
+    }
+    for cli in &people[1..] {
+        cli.ok(&["accept", names[0]]);
+    }
+    people
+}
+
 impl Default for Cli {
     fn default() -> Self {
         Self::new()
@@ -155,3 +174,4 @@ impl Default for Cli {
 }
 
 pub mod desktop;
+pub mod notifications;

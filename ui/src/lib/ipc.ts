@@ -159,6 +159,11 @@ export function onUpload(handler: (p: UploadProgress) => void): Promise<Unlisten
   return listen<UploadProgress>('ling://upload', (m) => handler(m.payload));
 }
 
+/** A notification was clicked: the shell shows the window; open this conversation. */
+export function onOpenConversation(handler: (conversationId: number) => void): Promise<UnlistenFn> {
+  return listen<number>('ling://open-conversation', (m) => handler(m.payload));
+}
+
 /** URL of a cached thumbnail (served by the shell's `ling-file:` scheme). */
 export function thumbUrl(fileId: string): string {
   return `${fileBase()}/thumb/${encodeURIComponent(fileId)}`;

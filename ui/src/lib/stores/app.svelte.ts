@@ -14,7 +14,7 @@ import type {
   UploadProgress,
   UserProfile,
 } from '../bindings';
-import { api, onEvent, onResync, onUpload } from '../ipc';
+import { api, onEvent, onOpenConversation, onResync, onUpload } from '../ipc';
 import { sortConversations, totalUnread, upsertConversation } from './conversations';
 import { t } from '../i18n/index.svelte';
 
@@ -66,6 +66,7 @@ class AppStore {
         await onEvent((e) => this.apply(e)),
         await onResync(() => void this.reload()),
         await onUpload((p) => this.applyUpload(p)),
+        await onOpenConversation((id) => void this.openFromNotification(id)),
       );
     }
     const s = await api.startup();
@@ -244,6 +245,14 @@ class AppStore {
     } else {
       this.uploads = { ...this.uploads, [p.upload_id]: p };
     }
+  }
+
+  /** A notification was clicked: show its conversation (read first if the
+   * list does not have it yet). */
+  async openFromNotification(id: number) {
+    if (this.stage !== 'ready') return;
+    if (!this.conversations.some((c) => c.id === id)) await this.refreshConversation(id);
+    if (this.conversations.some((c) => c.id === id)) this.select(id);
   }
 
   select(id: number | null) {

@@ -1,0 +1,112 @@
+//! A stand-in for the desktop's notification daemon (GNOME Shell, KDE Plasma,
+//! dunst: outside the project). It owns `org.freedesktop.Notifications` on a
+//! test's private session bus, keeps what the app asks it to show, and clicks
+//! a notification the way a daemon reports a person's click: the
+//! `ActionInvoked` signal with the `default` action.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedValue;
+
+use crate::desktop::STEP;
+
+const NAME: &str = "org.freedesktop.Notifications";
+const PATH: &str = "/org/freedesktop/Notifications";
+
+/// One notification the app showed.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub id: u32,
+    pub summary: String,
+    pub body: String,
+    /// Pairs of action key and label; `default` is a click on the body.
+    pub actions: Vec<String>,
+}
+
+struct Daemon {
+    shown: Arc<Mutex<Vec<Shown>>>,
+}
+
+/// The Desktop Notifications Specification's methods and signals.
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Daemon {
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut shown = self.shown.lock().unwrap();
+        let id = shown.len() as u32 + 1;
+        shown.push(Shown { id, summary, body, actions });
+        id
+    }
+
+    fn close_notification(&self, _id: u32) {}
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("ling-tests".into(), "ling".into(), "1".into(), "1.2".into())
+    }
+
+    #[zbus(signal)]
+    async fn action_invoked(emitter: &SignalEmitter<'_>, id: u32, action_key: &str) -> zbus::Result<()>;
+}
+
+/// The notification daemon of one test's session bus, gone when dropped.
+pub struct NotificationDaemon {
+    connection: zbus::Connection,
+    shown: Arc<Mutex<Vec<Shown>>>,
+}
+
+impl NotificationDaemon {
+    /// Serves notifications on the bus at `address` (`XSession::bus`).
+    pub async fn start(address: &str) -> NotificationDaemon {
+        let shown = Arc::new(Mutex::new(Vec::new()));
+        let connection = zbus::connection::Builder::address(address)
+            .and_then(|b| b.name(NAME))
+            .and_then(|b| b.serve_at(PATH, Daemon { shown: shown.clone() }))
+            .expect("a notification daemon's connection")
+            .build()
+            .await
+            .expect("the notification daemon is on the bus");
+        NotificationDaemon { connection, shown }
+    }
+
+    /// Everything shown so far, oldest first.
+    pub fn shown(&self) -> Vec<Shown> {
+        self.shown.lock().unwrap().clone()
+    }
+
+    /// Waits for a notification whose body contains `text`.
+    pub async fn wait_for(&self, text: &str) -> Shown {
+        eprintln!("[desktop] wait for a notification of {text:?}");
+        let deadline = Instant::now() + STEP;
+        loop {
+            if let Some(n) = self.shown().into_iter().find(|n| n.body.contains(text)) {
+                return n;
+            }
+            assert!(Instant::now() < deadline, "no notification of {text:?}; shown: {:?}", self.shown());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks a notification (its body, the `default` action).
+    pub async fn click(&self, n: &Shown) {
+        assert!(n.actions.iter().any(|a| a == "default"), "the notification cannot be clicked: {n:?}");
+        let iface = self.connection.object_server().interface::<_, Daemon>(PATH).await.expect("the daemon");
+        Daemon::action_invoked(iface.signal_emitter(), n.id, "default").await.expect("the click is sent");
+    }
+}

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@testing-library/svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type { ConversationSummary, Startup } from '../bindings';
+import { app } from './app.svelte';
+
+function conv(id: number): ConversationSummary {
+  return {
+    id, kind: 'direct', peer_id: id + 100, group_id: null, title: `Friend ${id}`, avatar: null, last_seq: 1,
+    read_seq: 0, peer_read_seq: null, unread: 1, last_activity: id * 1000, pinned: false, muted: false, draft: '',
+    last_message: null,
+  };
+}
+
+const ready: Startup = {
+  stage: 'ready',
+  server: { url: 'https://chat.example.com/', name: 'ACME chat', registration_open: true },
+  me: { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 },
+  connection: { state: 'connected' },
+};
+
+afterEach(() => clearMocks());
+
+describe('a clicked notification', () => {
+  it('opens its conversation, reading it first when the list does not have it yet', async () => {
+    const listed = [conv(1), conv(2)];
+    const unlisted = conv(3);
+    mockIPC(
+      (cmd, args) => {
+        switch (cmd) {
+          case 'startup':
+            return ready;
+          case 'conversations':
+            return listed;
+          case 'conversation':
+            return (args as { id: number }).id === 3 ? unlisted : null;
+          case 'friend_requests':
+            return { incoming: [], outgoing: [] };
+          default:
+            return [];
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    await app.start();
+    expect(app.stage).toBe('ready');
+    app.tab = 'settings';
+
+    await emit('ling://open-conversation', 2);
+    await waitFor(() => expect(app.openId).toBe(2));
+    expect(app.tab).toBe('chats');
+
+    await emit('ling://open-conversation', 3);
+    await waitFor(() => expect(app.openId).toBe(3));
+    expect(app.conversations.map((c) => c.id)).toContain(3);
+
+    // One the account cannot read (gone since) changes nothing.
+    await emit('ling://open-conversation', 99);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(app.openId).toBe(3);
+  });
+});
