@@ -181,11 +181,9 @@ impl Desktop {
     /// Answers the open or save dialog that is about to appear by typing a
     /// path into it (GTK's location field) and pressing Enter.
     pub fn answer_file_dialog(&self, title: &str, path: &Path) {
-        let window = self.xdotool(&["search", "--sync", "--onlyvisible", "--name", &format!("^{title}$")]);
-        let window = window.lines().next().expect("the dialog's window").to_owned();
         // Without a window manager, focus is set directly; ctrl+L opens the
         // location field in both the open and the save dialog.
-        self.xdotool(&["windowfocus", "--sync", &window]);
+        self.focus_window(title);
         std::thread::sleep(Duration::from_millis(300));
         self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
         std::thread::sleep(Duration::from_millis(200));
@@ -223,6 +221,15 @@ impl Desktop {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Gives the shown window titled `title` the keyboard focus, as a
+    /// person's click into it does (without a window manager, nothing else
+    /// does).
+    pub fn focus_window(&self, title: &str) {
+        let window = self.xdotool(&["search", "--sync", "--onlyvisible", "--name", &format!("^{title}$")]);
+        let window = window.lines().next().expect("the window").to_owned();
+        self.xdotool(&["windowfocus", "--sync", &window]);
     }
 
     fn xdotool(&self, args: &[&str]) -> String {

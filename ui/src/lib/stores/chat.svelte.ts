@@ -29,6 +29,31 @@ export class ChatStore {
     }
   }
 
+  /** Older pages until message `seq` is loaded, or the conversation's start,
+   * or `max` messages in all. */
+  async loadBackTo(seq: number, max: number) {
+    while (!this.reachedStart && (this.firstSeq() ?? 0) > seq && this.messages.length < max) {
+      if ((await this.loadOlder()) === 0) break;
+    }
+  }
+
+  /** The newest page again (after a resync): kept with the older pages
+   * already loaded when it joins them, in their place when a gap lies
+   * between (the gap is filled by scrolling). */
+  async refreshNewest() {
+    const gen = ++this.generation;
+    const page = await api.history(this.conversationId, null, PAGE);
+    if (gen !== this.generation) return;
+    const oldest = page.find((m) => m.seq !== null)?.seq ?? null;
+    const joins = oldest === null || oldest <= this.newestSeq() + 1;
+    if (joins) {
+      this.messages = mergeMessages(this.messages, page);
+    } else {
+      this.messages = mergeMessages([], page);
+      this.reachedStart = page.filter((m) => m.seq !== null).length < PAGE || this.firstSeq() === 1;
+    }
+  }
+
   firstSeq(): number | null {
     return this.messages.find((m) => m.seq !== null)?.seq ?? null;
   }
@@ -71,7 +96,7 @@ export class ChatStore {
         );
         return false;
       case 'conversations_changed':
-        void this.loadNewest();
+        void this.refreshNewest();
         return false;
       default:
         return false;

@@ -1,0 +1,83 @@
+//! A chat opens where its unread messages begin: the "N new messages" marker
+//! at the top, older pages loaded as far back as needed; it is read once its
+//! end has been seen.
+
+use ling_e2e::desktop::{App, Desktop};
+use ling_e2e::{ServerProcess, friends_of_the_first};
+use serde_json::json;
+
+const UNREAD: usize = 70;
+
+/// Whether the element `css` with `text` (or any, with "") lies within the
+/// history's viewport: a script expression.
+fn in_view(css: &str, text: &str) -> String {
+    format!(
+        "(() => {{
+            const h = document.querySelector('[data-testid=history]')?.getBoundingClientRect();
+            if (!h) return false;
+            const e = [...document.querySelectorAll({css})].find(e => e.textContent.includes({text}));
+            if (!e) return false;
+            const r = e.getBoundingClientRect();
+            return r.height > 0 && r.top >= h.top - 1 && r.bottom <= h.bottom + 1;
+        }})()",
+        css = json!(css),
+        text = json!(text),
+    )
+}
+
+async fn until_true(app: &App<'_>, what: &str, check: &str) {
+    app.until(what, &format!("return ({check}) || null;"), vec![]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() {
+    let server = ServerProcess::start();
+    let desktop = Desktop::start();
+    let people = friends_of_the_first(&server, &["amy", "bob"]);
+    let [amy_phone, bob] = &people[..] else { unreachable!() };
+    for i in 1..=UNREAD {
+        bob.ok(&["send", "amy", &format!("line {i:03}")]);
+    }
+
+    let app = desktop.launch().await;
+    app.log_in(&server.address(), "amy", &amy_phone.password).await;
+    // Bob's messages, and the note that they are friends now.
+    let unread = app
+        .until(
+            "Bob's chat with its unread count",
+            &format!(
+                "const b = document.querySelector('[data-testid=conversation] [data-testid=unread]');
+                 return b && Number(b.textContent) >= {UNREAD} ? b.textContent : null;"
+            ),
+            vec![],
+        )
+        .await;
+    let unread = unread.as_str().unwrap().to_owned();
+    app.until(
+        "the chat with Bob opened",
+        "const row = [...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Bob'));
+         if (row) row.click();
+         return !!row;",
+        vec![],
+    )
+    .await;
+
+    // The marker is in view with the first unread message under it, past
+    // the newest page (loaded back); the newest message is not in view.
+    until_true(&app, "the new-messages marker in view", &in_view(".unread-marker", &unread)).await;
+    until_true(&app, "the first unread message in view", &in_view("[data-testid=message]", "line 001")).await;
+    let newest_in_view = app.js(&format!("return {}", in_view("[data-testid=message]", "line 070")), vec![]).await;
+    assert_eq!(newest_in_view, json!(false));
+    app.wait("[data-testid=jump-latest]").await;
+    app.screenshot("chat-unread").await;
+
+    // Still unread until the end has been seen; then read.
+    let badge = app.texts("[data-testid=conversation] [data-testid=unread]").await;
+    assert_eq!(badge, [unread]);
+    desktop.focus_window("Ling");
+    app.click("[data-testid=jump-latest]").await;
+    until_true(&app, "the newest message in view", &in_view("[data-testid=message]", "line 070")).await;
+    until_true(&app, "the chat read", "!document.querySelector('[data-testid=conversation] [data-testid=unread]')")
+        .await;
+    app.quit().await;
+}
