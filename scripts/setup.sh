@@ -15,6 +15,7 @@ APT_PACKAGES=(
   xdotool                      # the window tests type into native file dialogs
   dbus-x11                     # a session bus for single-instance in the window tests
   fonts-noto-cjk fonts-noto-color-emoji  # Chinese text and emoji in the window (and its screenshots)
+  locales                      # the window test of a Chinese system (zh_CN.UTF-8, made below)
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -34,6 +35,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A Chinese locale for the window test that runs the app on a Chinese system
+# (WebKit takes the page's language from the C library's locale).
+if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
+  log "making the zh_CN.UTF-8 locale"
+  as_root localedef -i zh_CN -c -f UTF-8 zh_CN.UTF-8
 fi
 
 if ! command -v cargo >/dev/null; then

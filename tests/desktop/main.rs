@@ -10,3 +10,4 @@ mod first_run;
 mod instances;
 mod notifications;
 mod people;
+mod tray;

@@ -131,6 +131,8 @@ pub struct Desktop {
     pub shots: PathBuf,
     /// Next to the binaries: the run's screenshots, and always a failure's.
     runs: PathBuf,
+    /// What the apps get besides `XSession::app_env`.
+    env: Vec<(String, String)>,
     // One desktop at a time: each is a display, a browser engine and an app.
     _serial: std::sync::MutexGuard<'static, ()>,
 }
@@ -139,6 +141,11 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Desktop {
     pub fn start() -> Desktop {
+        Desktop::start_with(&[])
+    }
+
+    /// A desktop whose apps also get `env` (say, the system's language).
+    pub fn start_with(env: &[(&str, &str)]) -> Desktop {
         let serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let app = app_binary();
         let home = tempfile::tempdir().unwrap();
@@ -147,6 +154,7 @@ impl Desktop {
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
             .envs(x.app_env(home.path()))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -161,7 +169,8 @@ impl Desktop {
         let shots = std::env::var_os("LING_SCREENSHOT_DIR").map(PathBuf::from).unwrap_or_else(|| runs.clone());
         std::fs::create_dir_all(&shots).unwrap();
         std::fs::create_dir_all(&runs).unwrap();
-        Desktop { home, port, _driver: driver, x, shots, runs, _serial: serial }
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Desktop { home, port, _driver: driver, x, shots, runs, env, _serial: serial }
     }
 
     /// Launches the app (a new WebDriver session) and waits for its page.
@@ -250,6 +259,7 @@ impl Desktop {
         Command::new(app_binary())
             .args(args)
             .envs(self.x.app_env(self.home.path()))
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

@@ -175,3 +175,4 @@ impl Default for Cli {
 
 pub mod desktop;
 pub mod notifications;
+pub mod tray;
