@@ -1,6 +1,7 @@
 //! A chat opens where its unread messages begin: the "N new messages" marker
 //! at the top, older pages loaded as far back as needed; it is read once its
-//! end has been seen.
+//! end has been seen. (On the way in, a forgotten password is reset with the
+//! recovery code.)
 
 use ling_e2e::desktop::{App, Desktop};
 use ling_e2e::{ServerProcess, friends_of_the_first};
@@ -39,8 +40,27 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
         bob.ok(&["send", "amy", &format!("line {i:03}")]);
     }
 
+    // Amy forgot her password: she sets a new one with her recovery code,
+    // keeps the new code, and logs in with the new password.
     let app = desktop.launch().await;
-    app.log_in(&server.address(), "amy", &amy_phone.password).await;
+    app.wait("[data-testid=server-setup]").await;
+    app.type_into("input[name=address]", &server.address()).await;
+    app.click("[data-testid=server-setup] button[type=submit]").await;
+    app.click("[data-testid=auth-login] button[name=to-forgot]").await;
+    app.type_into("[data-testid=auth-forgot] input[name=username]", "amy").await;
+    app.type_into("input[name=recovery-code]", amy_phone.recovery_code.get().unwrap()).await;
+    app.type_into("input[name=password]", "a new password").await;
+    app.type_into("input[name=password2]", "a new password").await;
+    app.click("[data-testid=auth-forgot] button[type=submit]").await;
+    let code = app.wait("[data-testid=recovery-code-value]").await.text().await.unwrap();
+    assert_eq!(code.trim().len(), amy_phone.recovery_code.get().unwrap().len(), "a new code: {code}");
+    assert_ne!(code.trim(), amy_phone.recovery_code.get().unwrap().as_str());
+    app.click("button[name=code-kept]").await;
+    let username = app.wait("[data-testid=auth-login] input[name=username]").await.prop("value").await.unwrap();
+    assert_eq!(username.as_deref(), Some("amy"), "the login form keeps the name");
+    app.type_into("[data-testid=auth-login] input[name=password]", "a new password").await;
+    app.click("[data-testid=auth-login] button[type=submit]").await;
+    app.wait("[data-testid=conversation-list]").await;
     // Bob's messages, and the note that they are friends now.
     let unread = app
         .until(

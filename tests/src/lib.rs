@@ -101,11 +101,21 @@ impl Drop for ServerProcess {
 pub struct Cli {
     pub profile: tempfile::TempDir,
     pub password: String,
+    /// The recovery code `register` was given.
+    pub recovery_code: OnceLock<String>,
 }
 
 impl Cli {
     pub fn new() -> Cli {
-        Cli { profile: tempfile::tempdir().unwrap(), password: "password1".into() }
+        Cli { profile: tempfile::tempdir().unwrap(), password: "password1".into(), recovery_code: OnceLock::new() }
+    }
+
+    /// Registers `username` (shown as `display_name`) and keeps the
+    /// recovery code.
+    pub fn register(&self, username: &str, display_name: &str) {
+        let out = self.ok(&["register", username, "--display-name", display_name]);
+        let code = out.lines().find_map(|l| l.strip_prefix("recovery code: ")).expect("a recovery code");
+        let _ = self.recovery_code.set(code.trim().to_owned());
     }
 
     /// Runs `ling-cli args...`; panics with its output if it fails.
@@ -155,8 +165,7 @@ pub fn friends_of_the_first(server: &ServerProcess, names: &[&str]) -> Vec<Cli> 
     let people: Vec<Cli> = names.iter().map(|_| Cli::new()).collect();
     for (cli, name) in people.iter().zip(names) {
         cli.ok(&["server", &server.address()]);
-        let display = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
-        cli.ok(&["register", name, "--display-name", &display]);
+        cli.register(name, &format!("{}{}", name[..1].to_uppercase(), &name[1..]));
     }
     for other in &names[1..] {
         people[0].ok(&["add", other]);
