@@ -73,14 +73,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
         )
         .await;
     let unread = unread.as_str().unwrap().to_owned();
-    app.until(
-        "the chat with Bob opened",
-        "const row = [...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Bob'));
-         if (row) row.click();
-         return !!row;",
-        vec![],
-    )
-    .await;
+    app.open_chat("Bob").await;
 
     // The marker is in view with the first unread message under it, past
     // the newest page (loaded back); the newest message is not in view.

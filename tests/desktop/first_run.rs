@@ -62,19 +62,6 @@ async fn scroll_to(app: &App<'_>, needle: &str) -> Value {
     app.until(&format!("{needle} in the history"), &script, vec![json!(needle)]).await
 }
 
-/// Opens the chat whose row in the list names `title`.
-async fn open_chat(app: &App<'_>, title: &str) {
-    app.until(
-        &format!("the chat with {title} in the list"),
-        "const row = [...document.querySelectorAll('[data-testid=conversation]')]
-            .find(e => e.textContent.includes(arguments[0]));
-         if (row) row.click();
-         return !!row;",
-        vec![json!(title)],
-    )
-    .await;
-}
-
 /// Waits until the image in the message containing `name` has loaded its
 /// pixels (over the `ling-file:` scheme).
 async fn image_loaded(app: &App<'_>, name: &str) {
@@ -147,7 +134,7 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
 
     // Text both ways.
     app.click("[data-testid=nav-chats]").await;
-    open_chat(&app, "Bob").await;
+    app.open_chat("Bob").await;
     // WebDriver types only the Basic Multilingual Plane: the emoji comes from the picker.
     app.type_into("[data-testid=composer-input]", "hello Bob ").await;
     app.click("[data-testid=emoji-button]").await;
@@ -242,7 +229,7 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     app.wait("[data-testid=conversation-list]").await;
     assert!(app.texts("[data-testid=server-setup]").await.is_empty(), "no first-run screen");
     server.kill();
-    open_chat(&app, "Bob").await;
+    app.open_chat("Bob").await;
     image_loaded(&app, "from-bob.png").await;
     for (needle, kind) in [
         ("notes.txt", "file"),

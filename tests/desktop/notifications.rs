@@ -32,6 +32,19 @@ async fn listed(app: &App<'_>, text: &str) {
     .await;
 }
 
+/// Flips the settings' notifications switch to `on`, then back to the chats.
+async fn switch_notifications(app: &App<'_>, on: bool) {
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=notify]").await;
+    app.until(
+        &format!("notifications {}", if on { "on" } else { "off" }),
+        "return document.querySelector('[data-testid=notify]').checked === arguments[0]",
+        vec![json!(on)],
+    )
+    .await;
+    app.click("[data-testid=nav-chats]").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_notification_clicked_opens_its_chat_and_muted_or_switched_off_stay_quiet() {
     let server = ServerProcess::start();
@@ -81,11 +94,7 @@ async fn test_a_notification_clicked_opens_its_chat_and_muted_or_switched_off_st
     .await;
 
     // Switched off in the settings: nothing is shown.
-    app.click("[data-testid=nav-settings]").await;
-    app.click("[data-testid=notify]").await;
-    app.until("notifications off", "return document.querySelector('[data-testid=notify]').checked === false", vec![])
-        .await;
-    app.click("[data-testid=nav-chats]").await;
+    switch_notifications(&app, false).await;
     close_window(&app).await;
     bob.ok(&["send", "amy", "while they are off"]);
     listed(&app, "while they are off").await;
@@ -95,11 +104,7 @@ async fn test_a_notification_clicked_opens_its_chat_and_muted_or_switched_off_st
     let mut again = desktop.spawn_app(&[]);
     assert!(again.wait().unwrap().success());
     desktop.wait_shown_windows("^Ling$", 1);
-    app.click("[data-testid=nav-settings]").await;
-    app.click("[data-testid=notify]").await;
-    app.until("notifications on", "return document.querySelector('[data-testid=notify]').checked === true", vec![])
-        .await;
-    app.click("[data-testid=nav-chats]").await;
+    switch_notifications(&app, true).await;
     close_window(&app).await;
     bob.ok(&["send", "amy", "back on"]);
     daemon.wait_for("back on").await;

@@ -47,14 +47,7 @@ async fn test_in_chinese_the_tray_counts_unread_messages_and_its_menu_opens_and_
 
     // Read in the window: the label goes.
     desktop.focus_window("Ling");
-    app.until(
-        "Bob's chat opened",
-        "const row = [...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Bob'));
-         if (row) row.click();
-         return !!row;",
-        vec![],
-    )
-    .await;
+    app.open_chat("Bob").await;
     app.until(
         "the newest message shown",
         "return document.querySelector('[data-testid=history]')?.textContent.includes('🙂')",

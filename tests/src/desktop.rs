@@ -48,6 +48,20 @@ fn tauri_driver() -> PathBuf {
     p
 }
 
+/// Polls `check` every 100 ms until it gives a value; past `STEP`, fails
+/// with what it last said.
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+    eprintln!("[desktop] wait for {what}");
+    let deadline = Instant::now() + STEP;
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(last) => assert!(Instant::now() < deadline, "timed out waiting for {what}: {last}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -349,6 +363,19 @@ impl App<'_> {
         self.type_into("[data-testid=auth-login] input[name=password]", password).await;
         self.click("[data-testid=auth-login] button[type=submit]").await;
         self.wait("[data-testid=conversation-list]").await;
+    }
+
+    /// Opens the chat whose row in the list names `title`.
+    pub async fn open_chat(&self, title: &str) {
+        self.until(
+            &format!("the chat with {title} in the list"),
+            "const row = [...document.querySelectorAll('[data-testid=conversation]')]
+                .find(e => e.textContent.includes(arguments[0]));
+             if (row) row.click();
+             return !!row;",
+            vec![json!(title)],
+        )
+        .await;
     }
 
     /// The text of every element matching `css`.

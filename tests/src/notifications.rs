@@ -6,12 +6,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
 
-use crate::desktop::STEP;
+use crate::desktop::eventually;
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -92,15 +90,11 @@ impl NotificationDaemon {
 
     /// Waits for a notification whose body contains `text`.
     pub async fn wait_for(&self, text: &str) -> Shown {
-        eprintln!("[desktop] wait for a notification of {text:?}");
-        let deadline = Instant::now() + STEP;
-        loop {
-            if let Some(n) = self.shown().into_iter().find(|n| n.body.contains(text)) {
-                return n;
-            }
-            assert!(Instant::now() < deadline, "no notification of {text:?}; shown: {:?}", self.shown());
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        eventually(&format!("a notification of {text:?}"), async || {
+            let shown = self.shown();
+            shown.iter().find(|n| n.body.contains(text)).cloned().ok_or_else(|| format!("shown: {shown:?}"))
+        })
+        .await
     }
 
     /// Clicks a notification (its body, the `default` action).

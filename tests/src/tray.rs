@@ -7,14 +7,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use zbus::message::Header;
 use zbus::names::InterfaceName;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Structure, Value};
 
-use crate::desktop::STEP;
+use crate::desktop::eventually;
 
 const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 const ITEM: &str = "org.kde.StatusNotifierItem";
@@ -98,14 +97,10 @@ impl TrayHost {
 
     /// The app's icon, once it registered.
     async fn item(&self) -> Item {
-        let deadline = Instant::now() + STEP;
-        loop {
-            if let Some(item) = self.items.lock().unwrap().last().cloned() {
-                return item;
-            }
-            assert!(Instant::now() < deadline, "no tray icon registered");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        eventually("the tray icon", async || {
+            self.items.lock().unwrap().last().cloned().ok_or_else(|| "none registered".to_owned())
+        })
+        .await
     }
 
     async fn property(&self, name: &str) -> OwnedValue {
@@ -127,16 +122,11 @@ impl TrayHost {
 
     /// Waits until the label is `want`.
     pub async fn wait_label(&self, want: &str) {
-        eprintln!("[desktop] wait for the tray label {want:?}");
-        let deadline = Instant::now() + STEP;
-        loop {
+        eventually(&format!("the tray label {want:?}"), async || {
             let label = self.label().await;
-            if label == want {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the tray's label is {label:?}, not {want:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+            if label == want { Ok(()) } else { Err(format!("the label is {label:?}")) }
+        })
+        .await
     }
 
     async fn menu_proxy(&self) -> zbus::Proxy<'static> {
@@ -162,16 +152,12 @@ impl TrayHost {
 
     /// Waits until the menu's labels are `want`.
     pub async fn wait_menu(&self, want: &[&str]) -> Vec<MenuItem> {
-        eprintln!("[desktop] wait for the tray menu {want:?}");
-        let deadline = Instant::now() + STEP;
-        loop {
+        eventually(&format!("the tray menu {want:?}"), async || {
             let menu = self.menu().await;
-            if menu.iter().map(|i| i.label.as_str()).eq(want.iter().copied()) {
-                return menu;
-            }
-            assert!(Instant::now() < deadline, "the tray's menu is {menu:?}, not {want:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+            let same = menu.iter().map(|i| i.label.as_str()).eq(want.iter().copied());
+            if same { Ok(menu) } else { Err(format!("the menu is {menu:?}")) }
+        })
+        .await
     }
 
     /// Clicks a menu item, as a person does in the panel.
