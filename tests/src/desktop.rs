@@ -62,6 +62,23 @@ pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T,
     }
 }
 
+/// Serves `iface` at `path` under the well-known `name` on the session bus at
+/// `address` (`XSession::bus`), as a desktop's own service would.
+pub async fn serve_on_bus<I: zbus::object_server::Interface>(
+    address: &str,
+    name: &'static str,
+    path: &'static str,
+    iface: I,
+) -> zbus::Connection {
+    zbus::connection::Builder::address(address)
+        .and_then(|b| b.name(name))
+        .and_then(|b| b.serve_at(path, iface))
+        .unwrap_or_else(|e| panic!("serving {name}: {e}"))
+        .build()
+        .await
+        .unwrap_or_else(|e| panic!("{name} on the bus: {e}"))
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
 
-use crate::desktop::eventually;
+use crate::desktop::{eventually, serve_on_bus};
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -73,13 +73,7 @@ impl NotificationDaemon {
     /// Serves notifications on the bus at `address` (`XSession::bus`).
     pub async fn start(address: &str) -> NotificationDaemon {
         let shown = Arc::new(Mutex::new(Vec::new()));
-        let connection = zbus::connection::Builder::address(address)
-            .and_then(|b| b.name(NAME))
-            .and_then(|b| b.serve_at(PATH, Daemon { shown: shown.clone() }))
-            .expect("a notification daemon's connection")
-            .build()
-            .await
-            .expect("the notification daemon is on the bus");
+        let connection = serve_on_bus(address, NAME, PATH, Daemon { shown: shown.clone() }).await;
         NotificationDaemon { connection, shown }
     }
 

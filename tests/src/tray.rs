@@ -13,7 +13,7 @@ use zbus::names::InterfaceName;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Structure, Value};
 
-use crate::desktop::eventually;
+use crate::desktop::{eventually, serve_on_bus};
 
 const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 const ITEM: &str = "org.kde.StatusNotifierItem";
@@ -85,13 +85,8 @@ impl TrayHost {
     /// before the app, as a desktop's panel is there before its apps.
     pub async fn start(address: &str) -> TrayHost {
         let items = Arc::new(Mutex::new(Vec::new()));
-        let connection = zbus::connection::Builder::address(address)
-            .and_then(|b| b.name(WATCHER))
-            .and_then(|b| b.serve_at("/StatusNotifierWatcher", Watcher { items: items.clone() }))
-            .expect("a tray's connection")
-            .build()
-            .await
-            .expect("the tray is on the bus");
+        let connection =
+            serve_on_bus(address, WATCHER, "/StatusNotifierWatcher", Watcher { items: items.clone() }).await;
         TrayHost { connection, items }
     }
 
