@@ -1,0 +1,27 @@
+//! Ling's calls, native in Rust (WebKitGTK, the Linux webview, has no
+//! WebRTC). This first layer is the media: what a call captures and plays
+//! and how it is compressed.
+//!
+//! - [`frame`]: 20 ms of mono 48 kHz audio ([`AudioFrame`]), a picture in
+//!   I420 ([`VideoFrame`]);
+//! - [`media`]: sources and sinks behind traits, so devices, synthetic
+//!   signals and files are interchangeable;
+//! - [`synthetic`]: a tone and a moving test pattern that carries its frame
+//!   index, with the analyses that read them back (tests, benchmarks,
+//!   machines without devices);
+//! - [`files`]: WAV and Y4M sources and sinks;
+//! - [`codec`]: Opus for audio and H.264 (constrained baseline, which
+//!   browsers also speak) for video.
+//!
+//! The WebRTC engine (`CallEngine`) and the devices (cpal, nokhwa) come next.
+
+pub mod codec;
+pub mod error;
+pub mod files;
+pub mod frame;
+pub mod media;
+pub mod synthetic;
+
+pub use error::{CallError, CallResult};
+pub use frame::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, VideoFrame};
+pub use media::{AudioSink, AudioSource, VideoSink, VideoSource};
