@@ -6,7 +6,9 @@ set -euo pipefail
 # System packages, by what needs them.
 APT_PACKAGES=(
   build-essential pkg-config   # C parts of crates (bundled SQLite, aws-lc)
-  cmake                        # aws-lc-rs on some toolchains; Opus later
+  cmake                        # aws-lc-rs on some toolchains; the bundled libopus (calls)
+  nasm                         # OpenH264's assembly (calls; faster H.264)
+  libasound2-dev               # microphones and speakers (cpal's ALSA backend)
   dbus-daemon gnome-keyring    # the keychain test: a Secret Service on a private session bus
   libwebkit2gtk-4.1-dev        # the desktop app (Tauri 2: webkit, gtk3, soup3)
   libayatana-appindicator3-dev # the desktop app's tray icon

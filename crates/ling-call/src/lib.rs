@@ -16,10 +16,12 @@
 //! The WebRTC engine (`CallEngine`) and the devices (cpal, nokhwa) come next.
 
 pub mod codec;
+pub mod devices;
 pub mod error;
 pub mod files;
 pub mod frame;
 pub mod media;
+pub mod resample;
 pub mod synthetic;
 
 pub use error::{CallError, CallResult};
