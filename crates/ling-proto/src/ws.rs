@@ -106,6 +106,10 @@ pub enum CallSignal {
     },
     /// Leave the call.
     Hangup,
+    /// Nobody answered within the ringing time. Sent by the server (from the
+    /// callee, `from_device` 0) to the caller; the callee's devices get a
+    /// `cancel`. Never sent by a client.
+    NoAnswer,
 }
 
 /// Frames the server pushes.
@@ -275,6 +279,7 @@ mod tests {
             (CallSignal::Busy, "busy"),
             (CallSignal::Cancel, "cancel"),
             (CallSignal::Hangup, "hangup"),
+            (CallSignal::NoAnswer, "no_answer"),
         ] {
             pin(&s, json!({"signal": name}));
         }

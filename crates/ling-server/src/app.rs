@@ -65,6 +65,7 @@ pub async fn run(
         auth_throttle: AuthThrottle::per_minute(config.auth_attempts_per_minute),
         config: config.clone(),
         shutdown: token.clone(),
+        calls: Default::default(),
     });
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let stop = {

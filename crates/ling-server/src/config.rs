@@ -68,6 +68,10 @@ pub struct Config {
     #[arg(long, env = "LING_HEARTBEAT_SECS", default_value_t = 20)]
     pub heartbeat_secs: u32,
 
+    /// Seconds a call rings before it counts as missed.
+    #[arg(long, env = "LING_RING_SECS", default_value_t = 45)]
+    pub ring_secs: u32,
+
     /// Frames queued for one WebSocket before the client counts as too slow and is disconnected.
     #[arg(long, env = "LING_WS_QUEUE", default_value_t = 1024)]
     pub ws_queue: usize,

@@ -6,6 +6,7 @@
 
 mod app;
 pub mod blobs;
+pub mod calls;
 pub mod config;
 pub mod credentials;
 pub mod error;

@@ -29,6 +29,8 @@ pub struct Shared {
     pub auth_throttle: AuthThrottle,
     /// Fires when the server starts shutting down.
     pub shutdown: CancellationToken,
+    /// The calls in progress.
+    pub calls: std::sync::Mutex<crate::calls::CallBook>,
 }
 
 impl AppState {

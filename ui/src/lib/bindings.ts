@@ -114,7 +114,7 @@ sdp_mid?: string | null,
 /**
  * The media section's index.
  */
-sdp_mline_index?: number | null, } | { "signal": "hangup" };
+sdp_mline_index?: number | null, } | { "signal": "hangup" } | { "signal": "no_answer" };
 
 /**
  * Where the realtime session stands.

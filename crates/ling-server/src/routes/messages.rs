@@ -199,17 +199,23 @@ pub async fn post_system(
     event: SystemEvent,
     also: &[UserId],
 ) -> ApiResult<Message> {
+    post_by_server(state, conversation, by, MessageContent::System { event }, also).await
+}
+
+/// Writes a message the server makes (a system event, a call record) in
+/// `by`'s name and fans it out as `post_system` does.
+pub async fn post_by_server(
+    state: &AppState,
+    conversation: ConversationId,
+    by: UserId,
+    content: MessageContent,
+    also: &[UserId],
+) -> ApiResult<Message> {
     let (appended, mut audience) = state
         .store
         .append(
             conversation,
-            NewMessage {
-                sender: by,
-                client_msg_id: String::new(),
-                content: MessageContent::System { event },
-                reply_to: None,
-                now: now_ms(),
-            },
+            NewMessage { sender: by, client_msg_id: String::new(), content, reply_to: None, now: now_ms() },
         )
         .await?;
     for u in also {

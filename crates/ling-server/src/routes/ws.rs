@@ -184,6 +184,7 @@ async fn connection_task(state: AppState, auth: AuthUser, socket: WebSocket) {
     }
     if state.hub.unsubscribe(auth.user_id, sub.conn_id) {
         contacts::broadcast_presence(&state, auth.user_id, false).await;
+        calls::user_gone(&state, auth.user_id).await;
     }
 }
 

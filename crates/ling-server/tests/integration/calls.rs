@@ -1,6 +1,6 @@
 use ling_proto::ErrorCode;
 use ling_proto::groups::Group;
-use ling_proto::messages::CallMedia;
+use ling_proto::messages::{CallMedia, CallOutcome, MessageContent};
 use ling_proto::ws::{CallSignal, ClientFrame, ServerFrame};
 
 use crate::common::*;
@@ -153,4 +153,108 @@ async fn test_group_members_signal_each_other_but_not_outsiders() {
         call_error(&b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await).map(|e| e.0),
         Some(ErrorCode::NotAMember)
     );
+}
+
+fn signal_to(id: &str, conv: i64, to: i64, signal: CallSignal) -> ClientFrame {
+    ClientFrame::Call { call_id: id.into(), conversation_id: conv, to_user: to, to_device: None, signal }
+}
+
+/// Waits for the next `call` frame with `signal`; returns who it is from
+/// and from which device.
+async fn expect_signal(ws: &mut Ws, id: &str, want: CallSignal) -> (i64, i64) {
+    match ws
+        .recv_until(|f| matches!(f, ServerFrame::Call { call_id, signal, .. } if call_id == id && *signal == want))
+        .await
+    {
+        ServerFrame::Call { from_user, from_device, .. } => (from_user, from_device),
+        _ => unreachable!(),
+    }
+}
+
+/// Waits for the next call record; returns its outcome, duration and sender.
+async fn expect_record(ws: &mut Ws) -> (CallOutcome, u64, i64) {
+    let is_record = |f: &ServerFrame| matches!(f, ServerFrame::Message { message } if matches!(message.content, MessageContent::CallRecord { .. }));
+    match ws.recv_until(is_record).await {
+        ServerFrame::Message { message } => match message.content {
+            MessageContent::CallRecord { outcome, duration_ms, .. } => (outcome, duration_ms, message.sender_id),
+            _ => unreachable!(),
+        },
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn test_each_call_ends_in_a_record_completed_declined_missed_busy_or_cancelled() {
+    let server = TestServer::start_with(|c| c.ring_secs = 1).await;
+    let (alice, bob, carol) = (server.user("alice").await, server.user("bob").await, server.user("carol").await);
+    let ab = befriend(&alice, &bob).await;
+    let cb = befriend(&carol, &bob).await;
+    let mut a = alice.ws().await;
+    let mut b = bob.ws().await;
+    let mut c = carol.ws().await;
+    let video = CallSignal::Invite { media: CallMedia::Video };
+
+    // Answered, talked, hung up: completed, with the talk time.
+    a.send(&signal_to("c1", ab, bob.id(), video.clone())).await;
+    expect_signal(&mut b, "c1", video.clone()).await;
+    b.send(&signal_to("c1", ab, alice.id(), CallSignal::Accept)).await;
+    expect_signal(&mut a, "c1", CallSignal::Accept).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    a.send(&signal_to("c1", ab, bob.id(), CallSignal::Hangup)).await;
+    expect_signal(&mut b, "c1", CallSignal::Hangup).await;
+    let (outcome, duration, sender) = expect_record(&mut b).await;
+    assert_eq!((outcome, sender), (CallOutcome::Completed, alice.id()));
+    assert!((250..5_000).contains(&duration), "{duration} ms");
+    assert_eq!(expect_record(&mut a).await.0, CallOutcome::Completed);
+
+    // Declined.
+    a.send(&signal_to("c2", ab, bob.id(), video.clone())).await;
+    b.send(&signal_to("c2", ab, alice.id(), CallSignal::Decline)).await;
+    expect_signal(&mut a, "c2", CallSignal::Decline).await;
+    assert_eq!(expect_record(&mut a).await, (CallOutcome::Declined, 0, alice.id()));
+
+    // Nobody answers within the ringing time (1 s here): Bob's devices stop
+    // ringing, Alice hears "no answer", and it is a missed call.
+    a.send(&signal_to("c3", ab, bob.id(), CallSignal::Invite { media: CallMedia::Audio })).await;
+    assert_eq!(expect_signal(&mut b, "c3", CallSignal::Cancel).await, (alice.id(), 0));
+    assert_eq!(expect_signal(&mut a, "c3", CallSignal::NoAnswer).await, (bob.id(), 0));
+    assert_eq!(expect_record(&mut b).await.0, CallOutcome::Missed);
+
+    // Bob is in a call with Alice: Carol hears "busy" from him, his devices
+    // do not ring, and her conversation with him says so.
+    a.send(&signal_to("c4", ab, bob.id(), video.clone())).await;
+    b.send(&signal_to("c4", ab, alice.id(), CallSignal::Accept)).await;
+    expect_signal(&mut a, "c4", CallSignal::Accept).await;
+    c.send(&signal_to("c5", cb, bob.id(), video.clone())).await;
+    assert_eq!(expect_signal(&mut c, "c5", CallSignal::Busy).await, (bob.id(), 0));
+    let record = c.recv_until(|f| matches!(f, ServerFrame::Message { message } if message.conversation_id == cb)).await;
+    assert!(
+        matches!(record, ServerFrame::Message { message } if matches!(message.content, MessageContent::CallRecord { outcome: CallOutcome::Busy, .. }))
+    );
+
+    // Bob's only device goes away mid-call: Alice hears him hang up, and
+    // the call is recorded.
+    drop(b);
+    assert_eq!(expect_signal(&mut a, "c4", CallSignal::Hangup).await, (bob.id(), 0));
+    assert_eq!(expect_record(&mut a).await.0, CallOutcome::Completed);
+
+    // Cancelled before an answer.
+    let mut b = bob.ws().await;
+    a.send(&signal_to("c6", ab, bob.id(), video.clone())).await;
+    expect_signal(&mut b, "c6", video.clone()).await;
+    a.send(&signal_to("c6", ab, bob.id(), CallSignal::Cancel)).await;
+    expect_signal(&mut b, "c6", CallSignal::Cancel).await;
+    assert_eq!(expect_record(&mut b).await.0, CallOutcome::Cancelled);
+
+    // Signals that make no sense in a call's state are refused.
+    for bad in [CallSignal::Accept, CallSignal::NoAnswer, CallSignal::Offer { sdp: "v=0".into() }] {
+        b.send(&signal_to("c9", ab, alice.id(), bad)).await;
+        let refused = b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await;
+        assert_eq!(call_error(&refused), Some((ErrorCode::InvalidCallSignal, Some("c9".into()))));
+    }
+    // The records are in the history for later, in order.
+    let history: serde_json::Value = alice.get(&format!("/v1/conversations/{ab}/messages?count=50")).await.unwrap();
+    let outcomes: Vec<&str> =
+        history["messages"].as_array().unwrap().iter().filter_map(|m| m["content"]["outcome"].as_str()).collect();
+    assert_eq!(outcomes, ["completed", "declined", "missed", "completed", "cancelled"]);
 }
