@@ -244,8 +244,13 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
             image_loaded(&app, needle).await;
         }
     }
-    let banner = app.wait("[data-testid=banner]").await.text().await.unwrap();
-    assert!(banner.contains("Offline"), "the window says it is offline: {banner}");
+    // The banner goes from "Connecting…" to "Offline" (a new element each).
+    app.until(
+        "the window to say it is offline",
+        "return document.querySelector('[data-testid=banner]')?.textContent.includes('Offline')",
+        vec![],
+    )
+    .await;
     app.click("[data-testid=jump-latest]").await;
     app.until("the newest message in view", "return !document.querySelector('[data-testid=jump-latest]')", vec![])
         .await;

@@ -326,11 +326,18 @@ impl App<'_> {
     /// The first element matching `css`, once there is one.
     pub async fn wait(&self, css: &str) -> Element {
         eprintln!("[desktop] wait for {css}");
-        match self.client.wait().at_most(STEP).for_element(Locator::Css(css)).await {
-            Ok(e) => e,
-            Err(e) => {
-                let shot = self.failure_screenshot().await;
-                panic!("no {css} appeared: {e} (see {})", shot.display())
+        let deadline = Instant::now() + STEP;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.client.wait().at_most(left).for_element(Locator::Css(css)).await {
+                Ok(e) => return e,
+                // Found, then replaced before its handle was made (the UI
+                // re-rendered it): look again.
+                Err(e) if e.to_string().contains("Stale") && Instant::now() < deadline => continue,
+                Err(e) => {
+                    let shot = self.failure_screenshot().await;
+                    panic!("no {css} appeared: {e} (see {})", shot.display())
+                }
             }
         }
     }
