@@ -208,7 +208,10 @@ async fn test_each_call_ends_in_a_record_completed_declined_missed_busy_or_cance
     assert_eq!(expect_record(&mut a).await.0, CallOutcome::Completed);
 
     // Declined.
+    // (Each answer waits for its invite: the two arrive on different
+    // connections, and an answer to a call not yet known is refused.)
     a.send(&signal_to("c2", ab, bob.id(), video.clone())).await;
+    expect_signal(&mut b, "c2", video.clone()).await;
     b.send(&signal_to("c2", ab, alice.id(), CallSignal::Decline)).await;
     expect_signal(&mut a, "c2", CallSignal::Decline).await;
     assert_eq!(expect_record(&mut a).await, (CallOutcome::Declined, 0, alice.id()));
@@ -223,6 +226,7 @@ async fn test_each_call_ends_in_a_record_completed_declined_missed_busy_or_cance
     // Bob is in a call with Alice: Carol hears "busy" from him, his devices
     // do not ring, and her conversation with him says so.
     a.send(&signal_to("c4", ab, bob.id(), video.clone())).await;
+    expect_signal(&mut b, "c4", video.clone()).await;
     b.send(&signal_to("c4", ab, alice.id(), CallSignal::Accept)).await;
     expect_signal(&mut a, "c4", CallSignal::Accept).await;
     c.send(&signal_to("c5", cb, bob.id(), video.clone())).await;
