@@ -3,7 +3,7 @@
 //! end has been seen. (On the way in, a forgotten password is reset with the
 //! recovery code.)
 
-use ling_e2e::desktop::{App, Desktop};
+use ling_e2e::desktop::Desktop;
 use ling_e2e::{ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -26,10 +26,6 @@ fn in_view(css: &str, text: &str) -> String {
     )
 }
 
-async fn until_true(app: &App<'_>, what: &str, check: &str) {
-    app.until(what, &format!("return ({check}) || null;"), vec![]).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() {
     let server = ServerProcess::start();
@@ -42,19 +38,18 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
 
     // Amy forgot her password: she sets a new one with her recovery code,
     // keeps the new code, and logs in with the new password.
+    let old_code = amy_phone.recovery_code.get().expect("registered");
     let app = desktop.launch().await;
-    app.wait("[data-testid=server-setup]").await;
-    app.type_into("input[name=address]", &server.address()).await;
-    app.click("[data-testid=server-setup] button[type=submit]").await;
+    app.choose_server(&server.address()).await;
     app.click("[data-testid=auth-login] button[name=to-forgot]").await;
     app.type_into("[data-testid=auth-forgot] input[name=username]", "amy").await;
-    app.type_into("input[name=recovery-code]", amy_phone.recovery_code.get().unwrap()).await;
+    app.type_into("input[name=recovery-code]", old_code).await;
     app.type_into("input[name=password]", "a new password").await;
     app.type_into("input[name=password2]", "a new password").await;
     app.click("[data-testid=auth-forgot] button[type=submit]").await;
     let code = app.wait("[data-testid=recovery-code-value]").await.text().await.unwrap();
-    assert_eq!(code.trim().len(), amy_phone.recovery_code.get().unwrap().len(), "a new code: {code}");
-    assert_ne!(code.trim(), amy_phone.recovery_code.get().unwrap().as_str());
+    assert_eq!(code.trim().len(), old_code.len(), "a new code: {code}");
+    assert_ne!(code.trim(), old_code.as_str());
     app.click("button[name=code-kept]").await;
     let username = app.wait("[data-testid=auth-login] input[name=username]").await.prop("value").await.unwrap();
     assert_eq!(username.as_deref(), Some("amy"), "the login form keeps the name");
@@ -77,8 +72,8 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
 
     // The marker is in view with the first unread message under it, past
     // the newest page (loaded back); the newest message is not in view.
-    until_true(&app, "the new-messages marker in view", &in_view(".unread-marker", &unread)).await;
-    until_true(&app, "the first unread message in view", &in_view("[data-testid=message]", "line 001")).await;
+    app.until_true("the new-messages marker in view", &in_view(".unread-marker", &unread)).await;
+    app.until_true("the first unread message in view", &in_view("[data-testid=message]", "line 001")).await;
     let newest_in_view = app.js(&format!("return {}", in_view("[data-testid=message]", "line 070")), vec![]).await;
     assert_eq!(newest_in_view, json!(false));
     app.wait("[data-testid=jump-latest]").await;
@@ -89,8 +84,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     assert_eq!(badge, [unread]);
     desktop.focus_window("Ling");
     app.click("[data-testid=jump-latest]").await;
-    until_true(&app, "the newest message in view", &in_view("[data-testid=message]", "line 070")).await;
-    until_true(&app, "the chat read", "!document.querySelector('[data-testid=conversation] [data-testid=unread]')")
-        .await;
+    app.until_true("the newest message in view", &in_view("[data-testid=message]", "line 070")).await;
+    app.until_true("the chat read", "!document.querySelector('[data-testid=conversation] [data-testid=unread]')").await;
     app.quit().await;
 }

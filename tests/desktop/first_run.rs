@@ -102,8 +102,7 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     let app = desktop.launch().await;
     app.wait("[data-testid=server-setup]").await;
     app.screenshot("first-run").await;
-    app.type_into("input[name=address]", &server.address()).await;
-    app.click("[data-testid=server-setup] button[type=submit]").await;
+    app.choose_server(&server.address()).await;
     app.wait("[data-testid=auth-login]").await;
     let on = app.texts("[data-testid=auth-login] .server").await;
     assert!(on[0].contains("E2E"), "the login screen names the server: {on:?}");

@@ -24,11 +24,6 @@ async fn retype(app: &App<'_>, css: &str, text: &str) {
     app.type_into(css, &format!("{CONTROL}a{CONTROL}{text}")).await;
 }
 
-/// Waits until `check` (a page script) returns true.
-async fn until_true(app: &App<'_>, what: &str, check: &str) {
-    app.until(what, &format!("return ({check}) || null;"), vec![]).await;
-}
-
 /// Waits until `cli`'s output of `args` contains `text` (it syncs on each run).
 fn cli_until(cli: &Cli, args: &[&str], text: &str) -> String {
     let deadline = std::time::Instant::now() + ling_e2e::desktop::STEP;
@@ -60,8 +55,7 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     click_text(&app, "[data-testid=friend]", "Bob").await;
     app.type_into("[data-testid=remark-input]", "Bobby").await;
     app.click("[data-testid=remark-save]").await;
-    until_true(
-        &app,
+    app.until_true(
         "the remark in the list",
         "[...document.querySelectorAll('[data-testid=friend]')].some(e => e.textContent.includes('Bobby'))",
     )
@@ -73,8 +67,7 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     )
     .await;
     app.type_into("[data-testid=friend-group-name]", "Work\u{E007}").await;
-    until_true(
-        &app,
+    app.until_true(
         "the friend group's heading",
         "[...document.querySelectorAll('.contacts h2')].some(h => h.textContent.includes('Work'))",
     )
@@ -85,8 +78,7 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.type_into("[data-testid=new-group-name]", "Launch crew").await;
     click_text(&app, "[data-testid=new-group-friend]", "Bobby").await;
     app.click("[data-testid=new-group-create]").await;
-    until_true(
-        &app,
+    app.until_true(
         "the group's chat",
         "document.querySelector('[data-testid=chat-title]')?.textContent === 'Launch crew'",
     )
@@ -98,8 +90,7 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.wait("[data-testid=group-card]").await;
     app.type_into("[data-testid=announcement-input]", "Standup at 10").await;
     app.click("[data-testid=announcement-save]").await;
-    until_true(
-        &app,
+    app.until_true(
         "the announcement saved",
         "document.querySelector('[data-testid=announcement-save]').disabled
          && document.querySelector('[data-testid=announcement-input]').value === 'Standup at 10'",
@@ -108,30 +99,29 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.click("[data-testid=invite-toggle]").await;
     click_text(&app, "[data-testid=invite-list] label", "Carol").await;
     app.click("[data-testid=invite-send]").await;
-    until_true(&app, "three members", "document.querySelectorAll('[data-testid=member]').length === 3").await;
+    app.until_true("three members", "document.querySelectorAll('[data-testid=member]').length === 3").await;
     cli_until(carol, &["conversations"], "Launch crew");
     app.js("[...document.querySelectorAll('[data-testid=member]')].find(e => e.textContent.includes('Bobby')).querySelector('[data-testid=make-admin]').click()", vec![]).await;
-    until_true(&app, "Bob an admin", "[...document.querySelectorAll('[data-testid=member]')].some(e => e.textContent.includes('Bobby') && e.dataset.role === 'admin')").await;
+    app.until_true("Bob an admin", "[...document.querySelectorAll('[data-testid=member]')].some(e => e.textContent.includes('Bobby') && e.dataset.role === 'admin')").await;
     app.screenshot("group").await;
 
     // Settings: a new name reaches Bob; the cli device is signed out.
     app.click("[data-testid=nav-settings]").await;
     retype(&app, "[data-testid=display-name-input]", "Amy L.").await;
     app.click("[data-testid=profile-save]").await;
-    until_true(&app, "the new name", "document.querySelector('[data-testid=my-name]').textContent === 'Amy L.'").await;
+    app.until_true("the new name", "document.querySelector('[data-testid=my-name]').textContent === 'Amy L.'").await;
     cli_until(bob, &["friends"], "Amy L.");
-    until_true(&app, "two devices", "document.querySelectorAll('[data-testid=device]').length === 2").await;
+    app.until_true("two devices", "document.querySelectorAll('[data-testid=device]').length === 2").await;
     app.click("[data-testid=device] [data-testid=revoke]").await;
     app.click("[data-testid=revoke-yes]").await;
-    until_true(&app, "one device", "document.querySelectorAll('[data-testid=device]').length === 1").await;
+    app.until_true("one device", "document.querySelectorAll('[data-testid=device]').length === 1").await;
     let signed_out = amy_phone.run(&["conversations"]);
     assert!(!signed_out.status.success(), "the signed-out device is refused");
     // Notifications off, and still off when settings are opened again.
     app.click("[data-testid=notify]").await;
     app.click("[data-testid=nav-chats]").await;
     app.click("[data-testid=nav-settings]").await;
-    until_true(&app, "notifications kept off", "document.querySelector('[data-testid=notify]')?.checked === false")
-        .await;
+    app.until_true("notifications kept off", "document.querySelector('[data-testid=notify]')?.checked === false").await;
     app.screenshot("settings").await;
 
     // The owner dissolves the group: its chat stays, closed to new messages.

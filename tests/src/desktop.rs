@@ -377,12 +377,17 @@ impl App<'_> {
         }
     }
 
+    /// The first screen: types the server's address and goes on.
+    pub async fn choose_server(&self, address: &str) {
+        self.wait("[data-testid=server-setup]").await;
+        self.type_into("input[name=address]", address).await;
+        self.click("[data-testid=server-setup] button[type=submit]").await;
+    }
+
     /// The first run with an account made elsewhere: the server's address,
     /// then the login form; waits for the chat list.
     pub async fn log_in(&self, server: &str, username: &str, password: &str) {
-        self.wait("[data-testid=server-setup]").await;
-        self.type_into("input[name=address]", server).await;
-        self.click("[data-testid=server-setup] button[type=submit]").await;
+        self.choose_server(server).await;
         self.type_into("[data-testid=auth-login] input[name=username]", username).await;
         self.type_into("[data-testid=auth-login] input[name=password]", password).await;
         self.click("[data-testid=auth-login] button[type=submit]").await;
@@ -400,6 +405,11 @@ impl App<'_> {
             vec![json!(title)],
         )
         .await;
+    }
+
+    /// Waits until the page expression `check` is truthy.
+    pub async fn until_true(&self, what: &str, check: &str) {
+        self.until(what, &format!("return ({check}) || null;"), vec![]).await;
     }
 
     /// The text of every element matching `css`.

@@ -22,19 +22,26 @@ export class ChatStore {
     try {
       const page = await api.history(this.conversationId, null, PAGE);
       if (gen !== this.generation) return;
-      this.messages = mergeMessages([], page);
-      this.reachedStart = page.filter((m) => m.seq !== null).length < PAGE || this.firstSeq() === 1;
+      this.startFrom(page);
     } finally {
       this.loading = false;
     }
   }
 
+  /** Only the newest page, as the start of what is shown. */
+  private startFrom(page: CachedMessage[]) {
+    this.messages = mergeMessages([], page);
+    this.reachedStart = page.filter((m) => m.seq !== null).length < PAGE || this.firstSeq() === 1;
+  }
+
   /** Older pages until message `seq` is loaded, or the conversation's start,
-   * or `max` messages in all. */
-  async loadBackTo(seq: number, max: number) {
-    while (!this.reachedStart && (this.firstSeq() ?? 0) > seq && this.messages.length < max) {
+   * or `max` messages in all; whether `seq` (or the start) was reached. */
+  async loadBackTo(seq: number, max: number): Promise<boolean> {
+    const reached = () => this.reachedStart || (this.firstSeq() ?? Infinity) <= seq;
+    while (!reached() && this.messages.length < max) {
       if ((await this.loadOlder()) === 0) break;
     }
+    return reached();
   }
 
   /** The newest page again (after a resync): kept with the older pages
@@ -46,12 +53,8 @@ export class ChatStore {
     if (gen !== this.generation) return;
     const oldest = page.find((m) => m.seq !== null)?.seq ?? null;
     const joins = oldest === null || oldest <= this.newestSeq() + 1;
-    if (joins) {
-      this.messages = mergeMessages(this.messages, page);
-    } else {
-      this.messages = mergeMessages([], page);
-      this.reachedStart = page.filter((m) => m.seq !== null).length < PAGE || this.firstSeq() === 1;
-    }
+    if (joins) this.messages = mergeMessages(this.messages, page);
+    else this.startFrom(page);
   }
 
   firstSeq(): number | null {

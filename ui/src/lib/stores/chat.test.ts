@@ -34,13 +34,13 @@ describe('the open chat', () => {
     const chat = new ChatStore(1);
     await chat.loadNewest();
     expect(chat.firstSeq()).toBe(200 - PAGE + 1);
-    await chat.loadBackTo(61, 500);
+    expect(await chat.loadBackTo(61, 500)).toBe(true);
     expect(chat.firstSeq()).toBeLessThanOrEqual(61);
     expect(chat.firstSeq()).toBeGreaterThan(61 - PAGE);
 
     const far = new ChatStore(1);
     await far.loadNewest();
-    await far.loadBackTo(1, 120);
+    expect(await far.loadBackTo(1, 120)).toBe(false);
     expect(far.messages.length).toBeGreaterThanOrEqual(120);
     expect(far.messages.length).toBeLessThan(120 + PAGE);
     expect(far.firstSeq()).toBeGreaterThan(1);
