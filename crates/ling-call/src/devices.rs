@@ -84,6 +84,20 @@ fn find_device(id: Option<&str>, input: bool) -> CallResult<cpal::Device> {
     }
 }
 
+/// Builds a stream for the device's sample format: `$build::<T>(args)` with
+/// `T` the format's sample type.
+macro_rules! by_sample_format {
+    ($format:expr, $build:ident($($arg:expr),*)) => {
+        match $format {
+            SampleFormat::F32 => $build::<f32>($($arg),*),
+            SampleFormat::I16 => $build::<i16>($($arg),*),
+            SampleFormat::U16 => $build::<u16>($($arg),*),
+            SampleFormat::I32 => $build::<i32>($($arg),*),
+            other => Err(format!("its sample format {other} is not handled")),
+        }
+    };
+}
+
 /// How long `Microphone::read` waits for audio before it says the device
 /// stopped.
 const SILENT_DEVICE: Duration = Duration::from_secs(2);
@@ -118,15 +132,7 @@ impl Microphone {
                     }
                 }
             };
-            let stream = match supported.sample_format() {
-                SampleFormat::F32 => input_stream::<f32>(&device, config, on_samples),
-                SampleFormat::I16 => input_stream::<i16>(&device, config, on_samples),
-                SampleFormat::U16 => input_stream::<u16>(&device, config, on_samples),
-                SampleFormat::I32 => input_stream::<i32>(&device, config, on_samples),
-                other => return Err(format!("its sample format {other} is not handled")),
-            }?;
-            stream.play().map_err(|e| e.to_string())?;
-            Ok(stream)
+            by_sample_format!(supported.sample_format(), input_stream(&device, config, on_samples))
         })?;
         Ok(Microphone { name, frames, stop, thread: Some(thread), opened: Instant::now() })
     }
@@ -149,14 +155,16 @@ where
     f32: FromSample<T>,
 {
     let channels = usize::from(config.channels.max(1));
+    // Kept across callbacks: the audio thread does not allocate once warm.
+    let mut mono: Vec<f32> = Vec::new();
     device
         .build_input_stream::<T, _, _>(
             config,
             move |data: &[T], _| {
-                let mono: Vec<f32> = data
-                    .chunks(channels)
-                    .map(|c| c.iter().map(|&s| f32::from_sample(s)).sum::<f32>() / c.len() as f32)
-                    .collect();
+                mono.clear();
+                mono.extend(
+                    data.chunks(channels).map(|c| c.iter().map(|&s| f32::from_sample(s)).sum::<f32>() / c.len() as f32),
+                );
                 on_samples(&mono);
             },
             |e| tracing::warn!(error = %e, "microphone stream error"),
@@ -165,13 +173,19 @@ where
         .map_err(|e| e.to_string())
 }
 
-/// Starts a device stream on a thread of its own and keeps it until `stop`;
-/// returns once the stream runs, or with why it could not start.
+/// Builds a device stream (`build`) on a thread of its own, starts it and
+/// keeps it until `stop`; returns once the stream plays, or with why it
+/// could not.
 fn run_stream(
     device: String,
     stop: Arc<AtomicBool>,
-    start: impl FnOnce() -> Result<cpal::Stream, String> + Send + 'static,
+    build: impl FnOnce() -> Result<cpal::Stream, String> + Send + 'static,
 ) -> CallResult<JoinHandle<()>> {
+    let start = move || {
+        let stream = build()?;
+        stream.play().map_err(|e| e.to_string())?;
+        Ok::<_, String>(stream)
+    };
     let (started_tx, started) = std::sync::mpsc::channel::<Result<(), String>>();
     let thread = std::thread::Builder::new()
         .name("ling-audio".into())
@@ -257,15 +271,7 @@ impl Speaker {
         let shared = queue.clone();
         let thread = run_stream(name.clone(), stop.clone(), move || {
             let config: StreamConfig = supported.config();
-            let stream = match supported.sample_format() {
-                SampleFormat::F32 => output_stream::<f32>(&device, config, shared),
-                SampleFormat::I16 => output_stream::<i16>(&device, config, shared),
-                SampleFormat::U16 => output_stream::<u16>(&device, config, shared),
-                SampleFormat::I32 => output_stream::<i32>(&device, config, shared),
-                other => return Err(format!("its sample format {other} is not handled")),
-            }?;
-            stream.play().map_err(|e| e.to_string())?;
-            Ok(stream)
+            by_sample_format!(supported.sample_format(), output_stream(&device, config, shared))
         })?;
         Ok(Speaker {
             name,

@@ -63,6 +63,11 @@ impl AudioSource for WavSource {
     }
 }
 
+/// 16-bit PCM WAV at `rate` with `channels`.
+fn pcm16(channels: u16, rate: u32) -> hound::WavSpec {
+    hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int }
+}
+
 /// Writes mono 16-bit 48 kHz WAV; `finish` completes the header (dropping
 /// it does too, ignoring errors).
 pub struct WavSink {
@@ -72,13 +77,7 @@ pub struct WavSink {
 
 impl WavSink {
     pub fn create(path: &Path) -> CallResult<WavSink> {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: SAMPLE_RATE,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let writer = hound::WavWriter::create(path, spec).map_err(|e| CallError::file(path, e))?;
+        let writer = hound::WavWriter::create(path, pcm16(1, SAMPLE_RATE)).map_err(|e| CallError::file(path, e))?;
         Ok(WavSink { path: path.to_owned(), writer: Some(writer) })
     }
 
@@ -237,13 +236,7 @@ mod tests {
     fn stereo_is_mixed_down_and_other_rates_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let stereo = dir.path().join("stereo.wav");
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: 48_000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::create(&stereo, spec).unwrap();
+        let mut w = hound::WavWriter::create(&stereo, pcm16(2, 48_000)).unwrap();
         for _ in 0..100 {
             w.write_sample(1000i16).unwrap();
             w.write_sample(3000i16).unwrap();
@@ -254,13 +247,7 @@ mod tests {
         assert_eq!(&f.samples[100..], &vec![0; FRAME_SAMPLES - 100][..], "padded with silence");
 
         let cd = dir.path().join("cd.wav");
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: 44_100,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        hound::WavWriter::create(&cd, spec).unwrap().finalize().unwrap();
+        hound::WavWriter::create(&cd, pcm16(2, 44_100)).unwrap().finalize().unwrap();
         assert_eq!(WavSource::open(&cd).err().unwrap().code(), "unsupported_media");
         assert_eq!(WavSource::open(&dir.path().join("missing.wav")).err().unwrap().code(), "media_file");
     }

@@ -4,12 +4,11 @@
 //! after a trip through the codecs and the network.
 
 use std::f64::consts::TAU;
-use std::sync::{Arc, Mutex};
 
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
-use crate::media::{AudioSink, AudioSource, VideoSink, VideoSource};
+use crate::media::{AudioSource, VideoSource};
 use crate::{AudioFrame, CallResult, FRAME_SAMPLES, SAMPLE_RATE, VideoFrame};
 
 /// A sine tone at a fixed frequency.
@@ -196,47 +195,6 @@ pub fn frame_index(frame: &VideoFrame) -> Option<u32> {
     }
     let index = word >> 8;
     (check_byte(index) == (word & 0xff) as u8).then_some(index)
-}
-
-/// Keeps what it is given, for a test or a benchmark to look at (clones
-/// share the recording).
-#[derive(Clone, Default)]
-pub struct Recorder<T> {
-    name: String,
-    kept: Arc<Mutex<Vec<T>>>,
-}
-
-impl<T: Clone> Recorder<T> {
-    pub fn new(name: &str) -> Recorder<T> {
-        Recorder { name: name.to_owned(), kept: Arc::default() }
-    }
-
-    /// Everything given so far, oldest first.
-    pub fn kept(&self) -> Vec<T> {
-        self.kept.lock().expect("recorder lock").clone()
-    }
-}
-
-impl AudioSink for Recorder<AudioFrame> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn write(&mut self, frame: &AudioFrame) -> CallResult<()> {
-        self.kept.lock().expect("recorder lock").push(frame.clone());
-        Ok(())
-    }
-}
-
-impl VideoSink for Recorder<VideoFrame> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn write(&mut self, frame: &VideoFrame) -> CallResult<()> {
-        self.kept.lock().expect("recorder lock").push(frame.clone());
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -262,11 +262,6 @@ impl CallBook {
             .collect()
     }
 
-    /// The caller of a call in progress.
-    pub fn caller(&self, call_id: &str) -> Option<UserId> {
-        self.calls.get(call_id).map(|c| c.caller)
-    }
-
     /// Ends the call if nobody is left to talk to: a one-to-one call once
     /// either side is gone; a group call once at most one member is in and
     /// nobody is ringing.
