@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList};
 use ling_proto::groups::{Group, GroupMember};
-use ling_proto::messages::{HistoryQuery, Message, MessageContent};
+use ling_proto::messages::{HistoryQuery, Message, MessageContent, SystemEvent};
 use ling_proto::users::{Me, UserProfile};
 use ling_proto::ws::{CallSignal, ClientFrame};
 use ling_proto::{ConversationId, ErrorCode, GroupId, Millis, Seq, SessionId, UserId};
@@ -86,6 +86,35 @@ impl Inner {
         }
         // What the cache now holds for each is the server's copy: no re-read.
         let done = self.db(move |c| c.upsert_messages(&messages)).await?;
+        // A recall notice seen for the first time, live or in a catch-up,
+        // recalls the cached message it names.
+        let notices: Vec<(ConversationId, Seq)> = done
+            .new
+            .iter()
+            .filter_map(|m| match m.content {
+                MessageContent::System { event: SystemEvent::MessageRecalled { seq, .. } } => {
+                    Some((m.conversation_id, seq))
+                }
+                _ => None,
+            })
+            .collect();
+        let recalled = if notices.is_empty() {
+            Vec::new()
+        } else {
+            self.db(move |c| {
+                let mut changed = Vec::new();
+                for (conversation_id, seq) in notices {
+                    if c.mark_recalled(conversation_id, seq)? {
+                        changed.push((conversation_id, seq));
+                    }
+                }
+                Ok(changed)
+            })
+            .await?
+        };
+        for (conversation_id, seq) in recalled {
+            self.emit(Event::MessageRecalled { conversation_id, seq });
+        }
         let mut conversations: Vec<ConversationId> = Vec::new();
         for m in done.new {
             conversations.push(m.conversation_id);
@@ -464,9 +493,7 @@ impl Client {
     /// Recalls one of the account's messages (within the server's window).
     pub async fn recall(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
         let notice = self.inner.api.recall(conversation_id, seq).await?;
-        if self.inner.db(move |c| c.mark_recalled(conversation_id, seq)).await? {
-            self.inner.emit(Event::MessageRecalled { conversation_id, seq });
-        }
+        // Storing the notice recalls the cached message.
         self.inner.store_messages(vec![notice]).await
     }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use ling_proto::ErrorCode;
-use ling_proto::messages::{Message, MessageContent, SystemEvent};
+use ling_proto::messages::Message;
 use ling_proto::ws::{ClientFrame, ServerFrame, close};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -351,8 +351,7 @@ where
     });
 }
 
-/// A message pushed live: fills a gap before it if there is one, stores it,
-/// applies a recall notice to the recalled message.
+/// A message pushed live: fills a gap before it if there is one, stores it.
 async fn live_message(inner: &Arc<Inner>, message: Message) -> ClientResult<()> {
     let conversation_id = message.conversation_id;
     let (known, have) =
@@ -367,11 +366,7 @@ async fn live_message(inner: &Arc<Inner>, message: Message) -> ClientResult<()> 
             warn!(error = %e, "could not fill a gap; it is filled when read");
         }
     }
-    if let MessageContent::System { event: SystemEvent::MessageRecalled { seq, .. } } = message.content
-        && inner.db(move |c| c.mark_recalled(conversation_id, seq)).await?
-    {
-        inner.emit(Event::MessageRecalled { conversation_id, seq });
-    }
+    // Storing a recall notice recalls the message it names.
     inner.store_messages(vec![message]).await?;
     Ok(())
 }
