@@ -1,9 +1,9 @@
 //! A chat opens where its unread messages begin: the "N new messages" marker
 //! at the top, older pages loaded as far back as needed; it is read once its
-//! end has been seen. (On the way in, a forgotten password is reset with the
-//! recovery code.)
+//! end has been seen; then a reply, a recall and a search of the history.
+//! (On the way in, a forgotten password is reset with the recovery code.)
 
-use ling_e2e::desktop::Desktop;
+use ling_e2e::desktop::{Desktop, ENTER};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -86,5 +86,55 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.click("[data-testid=jump-latest]").await;
     app.until_true("the newest message in view", &in_view("[data-testid=message]", "line 070")).await;
     app.until_true("the chat read", "!document.querySelector('[data-testid=conversation] [data-testid=unread]')").await;
+
+    // A reply to Bob's last line reaches him as a reply to it.
+    let replied_seq = app
+        .until(
+            "Reply on line 070",
+            "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 070'));
+             const b = m?.querySelector('button[title=Reply]');
+             if (b) b.click();
+             return b ? Number(m.dataset.seq) : null;",
+            vec![],
+        )
+        .await;
+    app.type_into("[data-testid=composer-input]", &format!("got them all{ENTER}")).await;
+    app.until_true(
+        "the reply sent",
+        "[...document.querySelectorAll('[data-testid=message][data-status=sent]')].some(e => e.textContent.includes('got them all'))",
+    )
+    .await;
+    let reply =
+        bob.history("amy", 3).into_iter().find(|m| m["content"]["text"] == "got them all").expect("Bob has the reply");
+    assert_eq!(reply["reply_to"], replied_seq, "{reply}");
+
+    // Recalled: gone on both sides.
+    app.until(
+        "Recall on the reply",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('got them all'));
+         const b = m?.querySelector('button[title=Recall]');
+         if (b) b.click();
+         return !!b;",
+        vec![],
+    )
+    .await;
+    app.until_true(
+        "the reply recalled",
+        "document.querySelector('[data-testid=history]').textContent.includes('You recalled a message')
+         && !document.querySelector('[data-testid=history]').textContent.includes('got them all')",
+    )
+    .await;
+    let recalled = bob.history("amy", 5);
+    assert!(recalled.iter().any(|m| m["content"]["kind"] == "recalled"), "{recalled:?}");
+    assert!(!recalled.iter().any(|m| m["content"]["text"] == "got them all"), "{recalled:?}");
+
+    // The history is searched in full text, the older lines included.
+    app.click("[data-testid=search-toggle]").await;
+    app.type_into("[data-testid=search-input]", &format!("line 042{ENTER}")).await;
+    app.until_true(
+        "a search hit for line 042",
+        "[...document.querySelectorAll('[data-testid=search-hit]')].some(e => e.textContent.includes('line 042'))",
+    )
+    .await;
     app.quit().await;
 }
