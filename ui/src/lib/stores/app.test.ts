@@ -61,3 +61,13 @@ describe('a clicked notification', () => {
     expect(app.openId).toBe(3);
   });
 });
+
+describe('typing', () => {
+  it('shows who is typing in a conversation for a few seconds', () => {
+    const now = Date.now();
+    app.apply({ type: 'typing', conversation_id: 7, user_id: 42 });
+    expect(app.typingIn(7, now)).toEqual([42]);
+    expect(app.typingIn(8, now)).toEqual([]);
+    expect(app.typingIn(7, now + 60_000), 'gone after a while').toEqual([]);
+  });
+});

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import type { CachedMessage, ConversationSummary } from '../lib/bindings';
+import { app } from '../lib/stores/app.svelte';
+import Bubble from './Bubble.svelte';
+
+const conversation: ConversationSummary = {
+  id: 1, kind: 'direct', peer_id: 2, group_id: null, title: 'Bob', avatar: null, last_seq: 5, read_seq: 5,
+  peer_read_seq: 4, unread: 0, last_activity: 0, pinned: false, muted: false, draft: '', last_message: null,
+};
+
+function own(over: Partial<CachedMessage>): CachedMessage {
+  return {
+    conversation_id: 1, seq: 5, client_msg_id: 'c-5', sender_id: 1, send_time: 0, status: 'sent',
+    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, ...over,
+  };
+}
+
+function show(message: CachedMessage) {
+  render(Bubble, { message, conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, onreply: () => {} });
+}
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+  app.me = null;
+});
+
+describe('a message of ones own', () => {
+  it('that failed says so and sends again on Retry', async () => {
+    app.me = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+    const retried: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'retry') retried.push((args as { clientMsgId: string }).clientMsgId);
+    });
+    show(own({ seq: null, status: 'failed', error_code: 'not_friends' }));
+    expect(screen.getByText('Not sent')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(retried).toEqual(['c-5']));
+  });
+
+  it('is shown sent, then read once the peer read up to it', () => {
+    app.me = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+    show(own({ seq: 5 }));
+    expect(screen.getByTitle('Sent')).toBeTruthy();
+    cleanup();
+    show(own({ seq: 4 }));
+    expect(screen.getByTitle('Read')).toBeTruthy();
+  });
+});
