@@ -15,6 +15,12 @@ pub enum CallError {
     /// An encoder or decoder failed.
     #[error("the {codec} codec failed: {reason}")]
     Codec { codec: &'static str, reason: String },
+    /// A peer connection could not be made or used.
+    #[error("the call connection failed: {0}")]
+    Connection(String),
+    /// A signal named a peer the call has no connection to.
+    #[error("no connection to peer {0} in this call")]
+    UnknownPeer(i64),
     /// A finite source (a file) has nothing more.
     #[error("the source has ended")]
     Ended,
@@ -28,6 +34,8 @@ impl CallError {
             CallError::File { .. } => "media_file",
             CallError::Unsupported(_) => "unsupported_media",
             CallError::Codec { .. } => "codec_failed",
+            CallError::Connection(_) => "connection_failed",
+            CallError::UnknownPeer(_) => "unknown_peer",
             CallError::Ended => "source_ended",
         }
     }
@@ -55,6 +63,8 @@ mod tests {
             CallError::File { path: "a.wav".into(), reason: "missing".into() },
             CallError::Unsupported("44.1 kHz".into()),
             CallError::Codec { codec: "opus", reason: "bad packet".into() },
+            CallError::Connection("ice".into()),
+            CallError::UnknownPeer(7),
             CallError::Ended,
         ];
         let mut codes: Vec<&str> = all.iter().map(CallError::code).collect();

@@ -13,17 +13,21 @@
 //! - [`codec`]: Opus for audio and H.264 (constrained baseline, which
 //!   browsers also speak) for video.
 //!
-//! The WebRTC engine (`CallEngine`) and the devices (cpal, nokhwa) come next.
+//! - [`engine`]: the [`CallEngine`], WebRTC peer connections (webrtc-rs) to
+//!   everyone in a call, fed by one capture pipeline and one mixer.
 
 pub mod codec;
 pub mod devices;
+pub mod engine;
 pub mod error;
 pub mod files;
 pub mod frame;
 pub mod media;
+pub mod record;
 pub mod resample;
 pub mod synthetic;
 
+pub use engine::{CallEngine, EngineConfig, EngineEvent, IceServer, Media, MediaKind, PeerId, PeerSignal, PeerState, PeerStats, Quality};
 pub use error::{CallError, CallResult};
 pub use frame::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, VideoFrame};
 pub use media::{AudioSink, AudioSource, VideoSink, VideoSource};

@@ -1,0 +1,96 @@
+//! Sinks that keep what they are given, for tests, benchmarks and anything
+//! that looks at a call's output rather than playing it.
+
+use std::sync::{Arc, Mutex};
+
+use crate::synthetic::frame_index;
+use crate::{AudioFrame, AudioSink, CallResult, VideoFrame, VideoSink};
+
+/// Keeps the audio it plays (the most recent `capacity` samples).
+#[derive(Clone)]
+pub struct AudioRecorder {
+    samples: Arc<Mutex<Vec<i16>>>,
+    capacity: usize,
+}
+
+impl AudioRecorder {
+    /// Keeps up to `seconds` of audio.
+    pub fn new(seconds: u32) -> AudioRecorder {
+        AudioRecorder { samples: Arc::default(), capacity: (crate::SAMPLE_RATE * seconds) as usize }
+    }
+
+    /// The samples kept so far.
+    pub fn samples(&self) -> Vec<i16> {
+        self.samples.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The last `n` samples (fewer if not as many were played).
+    pub fn last(&self, n: usize) -> Vec<i16> {
+        let samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        samples[samples.len().saturating_sub(n)..].to_vec()
+    }
+}
+
+impl AudioSink for AudioRecorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+
+    fn write(&mut self, frame: &AudioFrame) -> CallResult<()> {
+        let mut samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        samples.extend_from_slice(&frame.samples);
+        let excess = samples.len().saturating_sub(self.capacity);
+        samples.drain(..excess);
+        Ok(())
+    }
+}
+
+/// What a [`VideoRecorder`] saw of one picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeenFrame {
+    pub width: usize,
+    pub height: usize,
+    /// The test pattern's frame index, when it could be read.
+    pub index: Option<u32>,
+    pub capture_us: u64,
+}
+
+/// Notes every picture it is given (size, test-pattern index) and keeps the
+/// latest whole.
+#[derive(Clone, Default)]
+pub struct VideoRecorder {
+    seen: Arc<Mutex<Vec<SeenFrame>>>,
+    latest: Arc<Mutex<Option<VideoFrame>>>,
+}
+
+impl VideoRecorder {
+    pub fn new() -> VideoRecorder {
+        VideoRecorder::default()
+    }
+
+    pub fn seen(&self) -> Vec<SeenFrame> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn latest(&self) -> Option<VideoFrame> {
+        self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl VideoSink for VideoRecorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+
+    fn write(&mut self, frame: &VideoFrame) -> CallResult<()> {
+        let seen = SeenFrame {
+            width: frame.width,
+            height: frame.height,
+            index: frame_index(frame),
+            capture_us: frame.capture_us,
+        };
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).push(seen);
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame.clone());
+        Ok(())
+    }
+}
