@@ -223,6 +223,29 @@ impl Inner {
         Ok(())
     }
 
+    /// Events from now on (for the crate's own listeners).
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Sends a call signal to `to_user` (or one of their devices).
+    pub(crate) fn send_call_frame(
+        &self,
+        call_id: &str,
+        conversation_id: ConversationId,
+        to_user: UserId,
+        to_device: Option<SessionId>,
+        signal: CallSignal,
+    ) -> ClientResult<()> {
+        self.send_frame(ClientFrame::Call {
+            call_id: call_id.to_owned(),
+            conversation_id,
+            to_user,
+            to_device,
+            signal,
+        })
+    }
+
     pub(crate) fn send_frame(&self, frame: ClientFrame) -> ClientResult<()> {
         self.control.send(frame).map_err(|_| ClientError::Unreachable {
             address: self.api.base().to_string(),
@@ -245,7 +268,7 @@ impl Drop for Client {
     }
 }
 
-fn now_ms() -> Millis {
+pub(crate) fn now_ms() -> Millis {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
 }
 
@@ -526,13 +549,12 @@ impl Client {
         to_device: Option<SessionId>,
         signal: CallSignal,
     ) -> ClientResult<()> {
-        self.inner.send_frame(ClientFrame::Call {
-            call_id: call_id.to_owned(),
-            conversation_id,
-            to_user,
-            to_device,
-            signal,
-        })
+        self.inner.send_call_frame(call_id, conversation_id, to_user, to_device, signal)
+    }
+
+    /// Starts placing and taking calls on this device, with the app's media.
+    pub fn calls(&self, devices: Arc<dyn crate::calls::CallDevices>, bind_ip: std::net::IpAddr) -> Arc<crate::calls::Calls> {
+        crate::calls::Calls::start(self.inner.clone(), devices, bind_ip)
     }
 
     // --- contacts and groups ------------------------------------------------------

@@ -83,6 +83,15 @@ pub enum ClientError {
         /// The server's message.
         message: String,
     },
+    /// A call could not be placed, answered or changed (a device, the
+    /// connection, or no call in progress).
+    #[error("{message}")]
+    Call {
+        /// `no_call`, or the call engine's code (`device_unavailable`, `connection_failed`…).
+        code: &'static str,
+        /// Said for people.
+        message: String,
+    },
 }
 
 impl ClientError {
@@ -101,6 +110,7 @@ impl ClientError {
             ClientError::Cancelled => "cancelled",
             ClientError::Storage(_) => "storage_failed",
             ClientError::Server { code, .. } => code.as_str(),
+            ClientError::Call { code, .. } => code,
         }
     }
 }

@@ -131,6 +131,12 @@ pub enum Event {
         /// What.
         signal: CallSignal,
     },
+    /// The call on this device changed (placed, rung, answered, someone
+    /// joined or left, muted, ended): the whole of it.
+    CallChanged {
+        /// Now.
+        call: crate::calls::CallView,
+    },
     /// The server refused a call signal.
     CallRefused {
         /// The call.

@@ -8,6 +8,7 @@ pub mod address;
 pub mod api;
 pub mod backoff;
 pub mod cache;
+pub mod calls;
 mod catch_up;
 mod client;
 pub mod error;

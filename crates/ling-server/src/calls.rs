@@ -156,6 +156,11 @@ impl CallBook {
                 if !c.ringing.remove(&from) {
                     return Err(refused("you are not being called"));
                 }
+                // In a group mesh, everyone already in hears of the newcomer
+                // too, and each of them connects to them.
+                if c.group {
+                    d.also = c.joined.iter().copied().filter(|u| *u != to).collect();
+                }
                 c.joined.insert(from);
                 c.answered_at.get_or_insert(now);
                 d.relay = true;
@@ -404,7 +409,8 @@ mod tests {
         assert_eq!(book.ring_expired("k", C, 45_000), Some(None));
         // B invites her again mid-call, she joins, then leaves.
         ok(&mut book, true, B, C, VIDEO, 50_000);
-        ok(&mut book, true, C, B, CallSignal::Accept, 51_000);
+        let accepted = ok(&mut book, true, C, B, CallSignal::Accept, 51_000);
+        assert_eq!(accepted.also, vec![A], "the others in the call hear of her");
         assert!(ok(&mut book, true, C, A, CallSignal::Offer { sdp: "v=0".into() }, 51_100).relay);
         assert!(ok(&mut book, true, C, A, CallSignal::Hangup, 60_000).ended.is_none());
         assert!(ok(&mut book, true, C, B, CallSignal::Hangup, 60_000).ended.is_none(), "a hangup per member");

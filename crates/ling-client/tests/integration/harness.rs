@@ -138,7 +138,8 @@ impl Person {
 /// Makes `a` and `b` friends; returns their conversation id.
 pub async fn befriend(a: &mut Person, b: &mut Person) -> i64 {
     a.client.send_friend_request(b.id(), "hi").await.unwrap();
-    let request = match b.wait_for(|e| matches!(e, Event::FriendRequest { .. })).await {
+    let a_id = a.id();
+    let request = match b.wait_for(|e| matches!(e, Event::FriendRequest { request } if request.from.id == a_id)).await {
         Event::FriendRequest { request } => request,
         _ => unreachable!(),
     };

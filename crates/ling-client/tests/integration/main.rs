@@ -1,6 +1,7 @@
 //! Integration tests of `ling-client` against the real server on 127.0.0.1:0.
 
 mod actions;
+mod calls;
 mod files;
 mod harness;
 mod keychain;
