@@ -16,6 +16,7 @@
 //! - [`engine`]: the [`CallEngine`], WebRTC peer connections (webrtc-rs) to
 //!   everyone in a call, fed by one capture pipeline and one mixer.
 
+pub mod camera;
 pub mod codec;
 pub mod devices;
 pub mod engine;

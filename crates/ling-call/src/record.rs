@@ -94,3 +94,16 @@ impl VideoSink for VideoRecorder {
         Ok(())
     }
 }
+
+/// Plays nothing: where there is no speaker.
+pub struct Discard;
+
+impl AudioSink for Discard {
+    fn name(&self) -> &str {
+        "no speaker"
+    }
+
+    fn write(&mut self, _frame: &AudioFrame) -> CallResult<()> {
+        Ok(())
+    }
+}

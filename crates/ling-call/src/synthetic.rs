@@ -78,6 +78,19 @@ pub fn dominant_frequency(samples: &[i16]) -> Option<f64> {
 /// Bits in the frame-index strip: 24 of index, 8 of check.
 const CODE_BITS: usize = 32;
 
+/// Silence: where there is no microphone (the call goes on, one can listen).
+pub struct Silence;
+
+impl AudioSource for Silence {
+    fn name(&self) -> &str {
+        "no microphone"
+    }
+
+    fn read(&mut self) -> CallResult<AudioFrame> {
+        Ok(AudioFrame::silence(0))
+    }
+}
+
 /// A moving picture (a luma ramp scrolling sideways, a bright square
 /// crossing it, tinted chroma) with its frame index coded in a strip of 32
 /// blocks along the top, readable after lossy compression.

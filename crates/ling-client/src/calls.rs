@@ -14,7 +14,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ling_call::camera::VideoInput;
+use ling_call::devices::{AudioInput, Speaker};
 use ling_call::engine::VideoSinkFactory;
+use ling_call::record::Discard;
+use ling_call::synthetic::Silence;
+use ling_call::AudioSink;
 use ling_call::{CallEngine, CallError, EngineConfig, EngineEvent, IceServer, Media, PeerSignal, PeerState, VideoSource};
 use ling_proto::messages::{CallMedia, ConversationKind};
 use ling_proto::ws::CallSignal;
@@ -117,12 +122,60 @@ pub struct CallView {
 /// What a call captures and plays, chosen by the app (devices, or synthetic
 /// media where there are none).
 pub trait CallDevices: Send + Sync {
-    /// Opens the microphone and speaker, and the camera when `video`.
-    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> Media;
+    /// Opens the microphone and speaker, and the camera when `video`. A
+    /// device that cannot be opened is left out (silence, no picture) and
+    /// comes back as a problem; the call goes on without it.
+    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>);
     /// Opens the camera (turned on mid-call).
     fn camera(&self) -> Result<Box<dyn VideoSource>, CallError>;
     /// Where peers' pictures go.
     fn remote_video(&self) -> VideoSinkFactory;
+}
+
+/// The system's devices as the person chose them in the settings (the
+/// default ones where they chose none); `LING_MEDIA` swaps in synthetic
+/// media (a tone, the test pattern) on machines without devices.
+pub struct SystemDevices {
+    pub microphone: Option<String>,
+    pub speaker: Option<String>,
+    pub camera: Option<String>,
+    /// Where peers' pictures go (the app's video tiles).
+    pub remote_video: VideoSinkFactory,
+}
+
+impl CallDevices for SystemDevices {
+    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
+        let mut problems = Vec::new();
+        let audio_in = AudioInput::from_env_or(AudioInput::Microphone(self.microphone.clone()))
+            .open()
+            .unwrap_or_else(|e| {
+                problems.push(e);
+                Box::new(Silence)
+            });
+        let audio_out: Box<dyn AudioSink> = match Speaker::open(self.speaker.as_deref()) {
+            Ok(speaker) => Box::new(speaker),
+            Err(e) => {
+                problems.push(e);
+                Box::new(Discard)
+            }
+        };
+        let video_in = if video {
+            self.camera().map_err(|e| problems.push(e)).ok()
+        } else {
+            None
+        };
+        // Peer 0 is oneself: the self view goes where the tiles go.
+        let self_view = Some(remote_video(0));
+        (Media { audio_in, audio_out, video_in, self_view, remote_video }, problems)
+    }
+
+    fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
+        VideoInput::from_env_or(VideoInput::Camera(self.camera.clone())).open()
+    }
+
+    fn remote_video(&self) -> VideoSinkFactory {
+        self.remote_video.clone()
+    }
 }
 
 struct Peer {
@@ -136,6 +189,21 @@ struct Active {
     inviter_device: Option<SessionId>,
     peers: BTreeMap<UserId, Peer>,
     engine: Option<Arc<CallEngine>>,
+}
+
+/// An engine just started, with what it could open.
+struct Started {
+    engine: Arc<CallEngine>,
+    camera_on: bool,
+    problem: Option<String>,
+}
+
+impl Started {
+    fn apply(self, active: &mut Active) {
+        active.engine = Some(self.engine);
+        active.view.camera_on = self.camera_on;
+        active.view.device_problem = self.problem;
+    }
 }
 
 /// The calls of one client.
@@ -212,7 +280,7 @@ impl Calls {
             self.send(&active.view, user, None, CallSignal::Invite { media })?;
         }
         // Capture starts now: the self view shows while it rings.
-        active.engine = Some(self.start_engine(&active.view).await?);
+        self.start_engine(&active.view).await?.apply(&mut active);
         self.publish(&mut active);
         let view = active.view.clone();
         *current = Some(active);
@@ -230,8 +298,7 @@ impl Calls {
         if let Some(p) = active.peers.get_mut(&caller) {
             p.state = MemberState::Joining;
         }
-        let engine = self.start_engine(&active.view).await?;
-        active.engine = Some(engine);
+        self.start_engine(&active.view).await?.apply(active);
         self.publish(active);
         Ok(active.view.clone())
     }
@@ -308,7 +375,7 @@ impl Calls {
         self.inner.send_call_frame(&view.call_id, view.conversation_id, to, device, signal)
     }
 
-    async fn start_engine(self: &Arc<Self>, view: &CallView) -> ClientResult<Arc<CallEngine>> {
+    async fn start_engine(self: &Arc<Self>, view: &CallView) -> ClientResult<Started> {
         let ice_servers = match self.inner.api.info().await {
             Ok(info) => info
                 .ice_servers
@@ -321,11 +388,20 @@ impl Calls {
             }
         };
         let config = EngineConfig { ice_servers, bind_ip: self.bind_ip, ..EngineConfig::default() };
-        let media = self.devices.open(view.media == CallMedia::Video, self.devices.remote_video());
-        let (engine, events) = CallEngine::start(config, media)?;
-        let engine = Arc::new(engine);
-        tokio::spawn(engine_events(view.call_id.clone(), events, Arc::downgrade(self)));
-        Ok(engine)
+        let (media, problems) = self.devices.open(view.media == CallMedia::Video, self.devices.remote_video());
+        if let Some(problem) = problems.first() {
+            warn!(error = %problem, "a call device is missing");
+        }
+        let started = Started {
+            camera_on: media.video_in.is_some(),
+            problem: problems.into_iter().map(|p| p.to_string()).reduce(|a, b| format!("{a}; {b}")),
+            engine: Arc::new({
+                let (engine, events) = CallEngine::start(config, media)?;
+                tokio::spawn(engine_events(view.call_id.clone(), events, Arc::downgrade(self)));
+                engine
+            }),
+        };
+        Ok(started)
     }
 
     fn publish(&self, active: &mut Active) {

@@ -40,14 +40,15 @@ impl Synthetic {
 }
 
 impl CallDevices for Synthetic {
-    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> Media {
-        Media {
+    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
+        let media = Media {
             audio_in: Box::new(Tone::new(self.hz)),
             audio_out: Box::new(self.heard.clone()),
             video_in: if video { Some(self.camera().unwrap()) } else { None },
             self_view: None,
             remote_video,
-        }
+        };
+        (media, Vec::new())
     }
 
     fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
