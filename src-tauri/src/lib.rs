@@ -8,6 +8,7 @@
 //! - [`bindings`]: the TypeScript types of the IPC seam, generated.
 
 pub mod bindings;
+pub mod calls;
 pub mod commands;
 pub mod error;
 pub mod live;
@@ -75,6 +76,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
+        .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
             tray::create(app.handle())?;
             live::on_notification_clicked(app.handle())?;
@@ -159,6 +161,15 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             manage::pick_image,
             manage::notifications_enabled,
             manage::set_notifications_enabled,
+            calls::call_start,
+            calls::call_accept,
+            calls::call_decline,
+            calls::call_hang_up,
+            calls::call_set_muted,
+            calls::call_set_camera,
+            calls::call_current,
+            calls::call_devices,
+            calls::set_call_devices,
         ])
         .build(context)?
         .run(|app, event| {

@@ -9,9 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ling_client::account::{self, LoggedIn};
 use ling_client::cache::CachedMessage;
+use ling_client::calls::{CallPhase, CallView};
 use ling_client::{CancellationToken, Client, ConnectionState, Event};
 use ling_proto::Millis;
-use ling_proto::messages::MessageContent;
+use ling_proto::messages::{CallMedia, MessageContent};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
@@ -44,7 +45,9 @@ pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> Ap
     let client = Client::start(logged_in.clone()).await?;
     let events = client.events();
     let stop = CancellationToken::new();
-    let session = Arc::new(Session { logged_in, client, stop: stop.clone() });
+    let devices = crate::calls::DesktopDevices::new(client.account_dir());
+    let calls = client.calls(devices.clone(), crate::calls::bind_ip());
+    let session = Arc::new(Session { logged_in, client, stop: stop.clone(), calls, devices });
     state.set_session(Some(session.clone()));
     tokio::spawn(forward(app.clone(), session.clone(), events, stop));
     refresh_tray(app, &session).await;
@@ -56,6 +59,8 @@ pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> Ap
 pub async fn stop(app: &AppHandle, state: &AppState, forget: bool) -> AppResult<()> {
     let Some(session) = state.set_session(None) else { return Ok(()) };
     session.stop.cancel();
+    // Leaving the account leaves its call.
+    let _ = session.calls.hang_up().await;
     let result = if forget { account::logout(&state.profile, &session.logged_in).await } else { Ok(()) };
     crate::tray::set_unread(app, 0);
     result.map_err(Into::into)
@@ -95,6 +100,7 @@ async fn react(app: &AppHandle, session: &Arc<Session>, event: &Event) {
             refresh_tray(app, session).await;
         }
         Event::MessageNew { message } => notify(app, session, message).await,
+        Event::CallChanged { call } if call.phase == CallPhase::Incoming => ring(app, session, call).await,
         Event::Connection { state: ConnectionState::LoggedOut } => {
             // The token is no longer good: forget it, so the next start asks
             // for the password. The UI shows the login screen.
@@ -149,6 +155,33 @@ async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
     let body = preview(&message.content);
     let shown =
         app.notification().builder().title(title).body(body).extra(NOTIFIED_CONVERSATION, conversation.id).show();
+    if let Err(e) = shown {
+        tracing::debug!(error = %e, "no notification");
+    }
+}
+
+/// An incoming call brings the window up, and says who calls in a
+/// notification when the window is in the background.
+async fn ring(app: &AppHandle, session: &Session, call: &CallView) {
+    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+    if focused {
+        return;
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+    }
+    let caller = match session.client.user(call.caller).await {
+        Ok(Some(user)) if !user.display_name.is_empty() => user.display_name,
+        Ok(Some(user)) => user.username,
+        _ => "Ling".to_owned(),
+    };
+    let body = match call.media {
+        CallMedia::Video => "Incoming video call",
+        CallMedia::Audio => "Incoming voice call",
+    };
+    let shown =
+        app.notification().builder().title(caller).body(body).extra(NOTIFIED_CONVERSATION, call.conversation_id).show();
     if let Err(e) = shown {
         tracing::debug!(error = %e, "no notification");
     }

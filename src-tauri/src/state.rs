@@ -21,6 +21,10 @@ pub struct Session {
     pub client: Client,
     /// Stops the tasks the shell runs for it (event forwarding).
     pub stop: CancellationToken,
+    /// Its calls.
+    pub calls: Arc<ling_client::calls::Calls>,
+    /// The devices its calls use, and their pictures.
+    pub devices: Arc<crate::calls::DesktopDevices>,
 }
 
 impl Session {

@@ -78,14 +78,42 @@ content: MessageContent,
 reply_to: number | null, };
 
 /**
+ * What the settings offer.
+ */
+export type CallDeviceList = { microphones: Array<DeviceView>, speakers: Array<DeviceView>, cameras: Array<DeviceView>, chosen: DeviceChoice, };
+
+/**
+ * Why a call ended, as this device saw it.
+ */
+export type CallEnd = "completed" | "declined" | "busy" | "no_answer" | "cancelled" | "answered_elsewhere" | "declined_elsewhere" | "failed";
+
+/**
  * Voice or video.
  */
 export type CallMedia = "audio" | "video";
 
 /**
+ * Someone else in the call.
+ */
+export type CallMember = { user_id: number, state: MemberState, 
+/**
+ * Their connection: `good`, `fair` or `poor`, once connected.
+ */
+quality: string | null, 
+/**
+ * A picture from them arrived in the last second.
+ */
+video: boolean, };
+
+/**
  * How a call ended.
  */
 export type CallOutcome = "completed" | "missed" | "declined" | "cancelled" | "busy";
+
+/**
+ * Where this device stands in a call.
+ */
+export type CallPhase = "calling" | "incoming" | "active" | "ended";
 
 /**
  * Call signaling between two devices. Tagged by `"signal"`.
@@ -115,6 +143,23 @@ sdp_mid?: string | null,
  * The media section's index.
  */
 sdp_mline_index?: number | null, } | { "signal": "hangup" } | { "signal": "no_answer" };
+
+/**
+ * The call as the window shows it.
+ */
+export type CallView = { call_id: string, conversation_id: number, 
+/**
+ * Who placed it.
+ */
+caller: number, media: CallMedia, phase: CallPhase, end: CallEnd | null, members: Array<CallMember>, muted: boolean, camera_on: boolean, 
+/**
+ * When the first answer came (ms since the epoch).
+ */
+answered_at: number | null, 
+/**
+ * A device that failed during the call (said for people).
+ */
+device_problem: string | null, };
 
 /**
  * Where the realtime session stands.
@@ -194,6 +239,16 @@ draft: string,
  * The newest message, cached or as the server last reported it.
  */
 last_message: CachedMessage | null, };
+
+/**
+ * The devices a person chose for calls (`None`: the system's default).
+ */
+export type DeviceChoice = { microphone: string | null, speaker: string | null, camera: string | null, };
+
+/**
+ * One device in a list.
+ */
+export type DeviceView = { id: string, name: string, is_default: boolean, };
 
 /**
  * A stable, machine-readable error code.
@@ -295,7 +350,11 @@ from_device: number,
 /**
  * What.
  */
-signal: CallSignal, } | { "type": "call_refused", 
+signal: CallSignal, } | { "type": "call_changed", 
+/**
+ * Now.
+ */
+call: CallView, } | { "type": "call_refused", 
 /**
  * The call.
  */
@@ -527,6 +586,11 @@ phone: string | null,
  * When the account was made.
  */
 created_at: number, };
+
+/**
+ * Where someone else stands in the call.
+ */
+export type MemberState = "invited" | "ringing" | "joining" | "connected" | "left";
 
 /**
  * What a message says. Tagged by `"kind"`.

@@ -1,0 +1,294 @@
+//! Calls in the desktop app: the commands over `ling_client::calls`, the
+//! devices chosen in the settings, and the pictures. Pictures are decoded in
+//! Rust and kept, the latest per tile, in a [`FrameStore`]; the UI pulls them
+//! over the `ling-video:` URI scheme once per animation frame and draws them
+//! with WebGL (`ling-video://localhost/<peer>?after=<seq>`, peer 0 being the
+//! self view). A body is a 16-byte header — width, height, sequence number
+//! and 0, each a little-endian `u32` — and the I420 planes; `204` when there
+//! is nothing newer than `after`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use ling_call::camera::cameras;
+use ling_call::devices::audio_devices;
+use ling_call::engine::VideoSinkFactory;
+use ling_call::{CallError, CallResult, Media, VideoFrame, VideoSink, VideoSource};
+use ling_client::calls::{CallDevices, CallView, SystemDevices};
+use ling_proto::ConversationId;
+use ling_proto::messages::CallMedia;
+use serde::{Deserialize, Serialize};
+use tauri::http::{Request, Response, StatusCode, header};
+use tauri::{Manager, State, UriSchemeContext, UriSchemeResponder};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The scheme's name.
+pub const VIDEO_SCHEME: &str = "ling-video";
+
+/// The devices a person chose for calls (`None`: the system's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DeviceChoice {
+    pub microphone: Option<String>,
+    pub speaker: Option<String>,
+    pub camera: Option<String>,
+}
+
+/// One device in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct DeviceView {
+    pub id: String,
+    pub name: String,
+    pub is_default: bool,
+}
+
+/// What the settings offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct CallDeviceList {
+    pub microphones: Vec<DeviceView>,
+    pub speakers: Vec<DeviceView>,
+    pub cameras: Vec<DeviceView>,
+    pub chosen: DeviceChoice,
+}
+
+/// The latest picture of each tile.
+#[derive(Default)]
+pub struct FrameStore {
+    tiles: Mutex<HashMap<i64, (u64, Arc<VideoFrame>)>>,
+}
+
+impl FrameStore {
+    fn put(&self, peer: i64, frame: &VideoFrame) {
+        let mut tiles = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = tiles.get(&peer).map(|(s, _)| s + 1).unwrap_or(1);
+        tiles.insert(peer, (seq, Arc::new(frame.clone())));
+    }
+
+    /// The tile's picture if newer than `after`.
+    fn newer(&self, peer: i64, after: u64) -> Option<(u64, Arc<VideoFrame>)> {
+        let tiles = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
+        tiles.get(&peer).filter(|(seq, _)| *seq > after).cloned()
+    }
+
+    fn clear(&self) {
+        self.tiles.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn sinks(self: &Arc<Self>) -> VideoSinkFactory {
+        let store = self.clone();
+        Arc::new(move |peer| Box::new(Tile { peer, store: store.clone() }) as Box<dyn VideoSink>)
+    }
+}
+
+struct Tile {
+    peer: i64,
+    store: Arc<FrameStore>,
+}
+
+impl VideoSink for Tile {
+    fn name(&self) -> &str {
+        "tile"
+    }
+
+    fn write(&mut self, frame: &VideoFrame) -> CallResult<()> {
+        self.store.put(self.peer, frame);
+        Ok(())
+    }
+}
+
+/// The system's devices as chosen in the settings (read at each call).
+pub struct DesktopDevices {
+    choice_file: PathBuf,
+    choice: RwLock<DeviceChoice>,
+    pub frames: Arc<FrameStore>,
+}
+
+impl DesktopDevices {
+    /// Devices for the account whose files are in `account_dir`.
+    pub fn new(account_dir: &std::path::Path) -> Arc<DesktopDevices> {
+        let choice_file = account_dir.join("call-devices.json");
+        let choice = std::fs::read(&choice_file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        Arc::new(DesktopDevices { choice_file, choice: RwLock::new(choice), frames: Arc::default() })
+    }
+
+    fn system(&self) -> SystemDevices {
+        let choice = self.choice.read().unwrap_or_else(|p| p.into_inner()).clone();
+        SystemDevices {
+            microphone: choice.microphone,
+            speaker: choice.speaker,
+            camera: choice.camera,
+            remote_video: self.frames.sinks(),
+        }
+    }
+
+    fn choose(&self, choice: DeviceChoice) -> AppResult<()> {
+        let bytes = serde_json::to_vec_pretty(&choice).map_err(|e| AppError::new("io_failed", e.to_string()))?;
+        std::fs::write(&self.choice_file, bytes).map_err(|e| AppError::new("io_failed", e.to_string()))?;
+        *self.choice.write().unwrap_or_else(|p| p.into_inner()) = choice;
+        Ok(())
+    }
+}
+
+impl CallDevices for DesktopDevices {
+    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
+        self.frames.clear();
+        self.system().open(video, remote_video)
+    }
+
+    fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
+        self.system().camera()
+    }
+
+    fn remote_video(&self) -> VideoSinkFactory {
+        self.frames.sinks()
+    }
+}
+
+/// Where the media sockets bind: all interfaces, or `LING_CALL_BIND` (the
+/// window tests use loopback).
+pub fn bind_ip() -> IpAddr {
+    std::env::var("LING_CALL_BIND").ok().and_then(|s| s.parse().ok()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Calls everyone else in a conversation.
+#[tauri::command]
+pub async fn call_start(state: State<'_, AppState>, conversation_id: ConversationId, video: bool) -> AppResult<CallView> {
+    let media = if video { CallMedia::Video } else { CallMedia::Audio };
+    Ok(state.session()?.calls.call(conversation_id, media).await?)
+}
+
+/// Answers the ringing call.
+#[tauri::command]
+pub async fn call_accept(state: State<'_, AppState>, call_id: String) -> AppResult<CallView> {
+    Ok(state.session()?.calls.accept(&call_id).await?)
+}
+
+/// Turns the ringing call down.
+#[tauri::command]
+pub async fn call_decline(state: State<'_, AppState>, call_id: String) -> AppResult<()> {
+    Ok(state.session()?.calls.decline(&call_id).await?)
+}
+
+/// Leaves (or cancels) the call.
+#[tauri::command]
+pub async fn call_hang_up(state: State<'_, AppState>) -> AppResult<()> {
+    Ok(state.session()?.calls.hang_up().await?)
+}
+
+#[tauri::command]
+pub async fn call_set_muted(state: State<'_, AppState>, muted: bool) -> AppResult<CallView> {
+    Ok(state.session()?.calls.set_muted(muted).await?)
+}
+
+#[tauri::command]
+pub async fn call_set_camera(state: State<'_, AppState>, on: bool) -> AppResult<CallView> {
+    Ok(state.session()?.calls.set_camera(on).await?)
+}
+
+/// The call in progress (after a reload of the UI).
+#[tauri::command]
+pub async fn call_current(state: State<'_, AppState>) -> AppResult<Option<CallView>> {
+    Ok(state.session()?.calls.current().await)
+}
+
+/// The microphones, speakers and cameras, and the ones chosen.
+#[tauri::command]
+pub async fn call_devices(state: State<'_, AppState>) -> AppResult<CallDeviceList> {
+    let chosen = state.session()?.devices.choice.read().unwrap_or_else(|p| p.into_inner()).clone();
+    tokio::task::spawn_blocking(move || {
+        let audio = audio_devices();
+        let view = |d: ling_call::devices::AudioDevice| DeviceView { id: d.id, name: d.name, is_default: d.is_default };
+        CallDeviceList {
+            microphones: audio.microphones.into_iter().map(view).collect(),
+            speakers: audio.speakers.into_iter().map(view).collect(),
+            cameras: cameras()
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| DeviceView { id: c.id, name: c.name, is_default: i == 0 })
+                .collect(),
+            chosen,
+        }
+    })
+    .await
+    .map_err(|e| AppError::new("shell_failed", e.to_string()))
+}
+
+/// Keeps the devices chosen for the next calls.
+#[tauri::command]
+pub async fn set_call_devices(state: State<'_, AppState>, choice: DeviceChoice) -> AppResult<()> {
+    state.session()?.devices.choose(choice)
+}
+
+/// Answers one `ling-video:` request.
+pub fn handle_video(ctx: UriSchemeContext<'_, tauri::Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+    let state = ctx.app_handle().state::<AppState>();
+    let response = match state.current() {
+        None => Response::builder().status(StatusCode::UNAUTHORIZED).body(Vec::new()),
+        Some(session) => {
+            let uri = request.uri();
+            let peer: i64 = uri.path().trim_start_matches('/').parse().unwrap_or(-1);
+            let after: u64 = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+                .find(|(k, _)| k == "after")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            match session.devices.frames.newer(peer, after) {
+                Some((seq, frame)) => Response::builder()
+                    .status(StatusCode::OK)
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                    .header(header::CACHE_CONTROL, "no-store")
+                    .body(encode(seq, &frame)),
+                None => Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                    .body(Vec::new()),
+            }
+        }
+    };
+    responder.respond(response.unwrap_or_else(|_| Response::new(Vec::new())));
+}
+
+/// The header and the planes.
+fn encode(seq: u64, frame: &VideoFrame) -> Vec<u8> {
+    let mut body = Vec::with_capacity(16 + frame.y.len() + frame.u.len() + frame.v.len());
+    for n in [frame.width as u32, frame.height as u32, seq as u32, 0] {
+        body.extend_from_slice(&n.to_le_bytes());
+    }
+    body.extend_from_slice(&frame.y);
+    body.extend_from_slice(&frame.u);
+    body.extend_from_slice(&frame.v);
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tile_gives_its_latest_picture_once() {
+        let store = Arc::new(FrameStore::default());
+        let mut sink = (store.sinks())(7);
+        assert!(store.newer(7, 0).is_none());
+        let frame = VideoFrame::black(4, 2).unwrap();
+        sink.write(&frame).unwrap();
+        sink.write(&frame).unwrap();
+        let (seq, latest) = store.newer(7, 0).unwrap();
+        assert_eq!(seq, 2);
+        assert!(store.newer(7, seq).is_none(), "nothing newer");
+        let body = encode(seq, &latest);
+        assert_eq!(&body[..12], &[4, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
+        assert_eq!(body.len(), 16 + 8 + 2 + 2);
+    }
+
+    #[test]
+    fn the_device_choice_is_kept_per_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let devices = DesktopDevices::new(dir.path());
+        let choice = DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) };
+        devices.choose(choice.clone()).unwrap();
+        assert_eq!(*DesktopDevices::new(dir.path()).choice.read().unwrap(), choice);
+    }
+}
