@@ -87,14 +87,34 @@ pub enum MemberState {
     Left,
 }
 
+/// How someone's connection is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CallQuality {
+    Good,
+    Fair,
+    Poor,
+}
+
+impl From<ling_call::Quality> for CallQuality {
+    fn from(q: ling_call::Quality) -> Self {
+        match q {
+            ling_call::Quality::Good => CallQuality::Good,
+            ling_call::Quality::Fair => CallQuality::Fair,
+            ling_call::Quality::Poor => CallQuality::Poor,
+        }
+    }
+}
+
 /// Someone else in the call.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallMember {
     pub user_id: UserId,
     pub state: MemberState,
-    /// Their connection: `good`, `fair` or `poor`, once connected.
-    pub quality: Option<String>,
+    /// Their connection, once connected.
+    pub quality: Option<CallQuality>,
     /// A picture from them arrived in the last second.
     pub video: bool,
 }
@@ -413,7 +433,7 @@ impl Calls {
                 CallMember {
                     user_id,
                     state: p.state,
-                    quality: old.and_then(|m| m.quality.clone()),
+                    quality: old.and_then(|m| m.quality),
                     video: old.is_some_and(|m| m.video),
                 }
             })
@@ -630,7 +650,7 @@ impl Calls {
         let mut changed = false;
         for member in &mut active.view.members {
             if let Some(s) = stats.iter().find(|s| s.peer == member.user_id) {
-                let quality = Some(format!("{:?}", s.quality).to_lowercase());
+                let quality = Some(CallQuality::from(s.quality));
                 if member.quality != quality || member.video != s.receiving_video {
                     member.quality = quality;
                     member.video = s.receiving_video;

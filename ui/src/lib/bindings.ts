@@ -97,9 +97,9 @@ export type CallMedia = "audio" | "video";
  */
 export type CallMember = { user_id: number, state: MemberState, 
 /**
- * Their connection: `good`, `fair` or `poor`, once connected.
+ * Their connection, once connected.
  */
-quality: string | null, 
+quality: CallQuality | null, 
 /**
  * A picture from them arrived in the last second.
  */
@@ -114,6 +114,11 @@ export type CallOutcome = "completed" | "missed" | "declined" | "cancelled" | "b
  * Where this device stands in a call.
  */
 export type CallPhase = "calling" | "incoming" | "active" | "ended";
+
+/**
+ * How someone's connection is doing.
+ */
+export type CallQuality = "good" | "fair" | "poor";
 
 /**
  * Call signaling between two devices. Tagged by `"signal"`.

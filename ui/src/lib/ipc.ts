@@ -6,6 +6,9 @@ import type {
   AppError,
   BlockedUser,
   CachedMessage,
+  CallDeviceList,
+  CallView,
+  DeviceChoice,
   ConnectionState,
   ConversationSummary,
   Event,
@@ -139,6 +142,16 @@ export const api = {
   notificationsEnabled: () => call<boolean>('notifications_enabled'),
   setNotificationsEnabled: (enabled: boolean) => call<void>('set_notifications_enabled', { enabled }),
 
+  callStart: (conversationId: number, video: boolean) => call<CallView>('call_start', { conversationId, video }),
+  callAccept: (callId: string) => call<CallView>('call_accept', { callId }),
+  callDecline: (callId: string) => call<void>('call_decline', { callId }),
+  callHangUp: () => call<void>('call_hang_up'),
+  callSetMuted: (muted: boolean) => call<CallView>('call_set_muted', { muted }),
+  callSetCamera: (on: boolean) => call<CallView>('call_set_camera', { on }),
+  callCurrent: () => call<CallView | null>('call_current'),
+  callDevices: () => call<CallDeviceList>('call_devices'),
+  setCallDevices: (choice: DeviceChoice) => call<void>('set_call_devices', { choice }),
+
   setTrayLabels: (labels: TrayLabels) => call<void>('set_tray_labels', { labels }),
   closeWindow: () => call<void>('close_window'),
   uiReady: () => call<void>('ui_ready'),
@@ -175,7 +188,16 @@ export function fileUrl(f: FileRef): string {
   return `${fileBase()}/file/${encodeURIComponent(f.id)}?${q}`;
 }
 
+/** URL of a call tile's latest picture newer than `after` (peer 0: oneself). */
+export function videoUrl(peer: number, after: number): string {
+  return `${schemeBase('ling-video')}/${peer}?after=${after}`;
+}
+
 // Custom schemes are `scheme://localhost` on Linux and macOS, `http://scheme.localhost` on Windows.
+function schemeBase(scheme: string): string {
+  return navigator.userAgent.includes('Windows') ? `http://${scheme}.localhost` : `${scheme}://localhost`;
+}
+
 function fileBase(): string {
-  return navigator.userAgent.includes('Windows') ? 'http://ling-file.localhost' : 'ling-file://localhost';
+  return schemeBase('ling-file');
 }

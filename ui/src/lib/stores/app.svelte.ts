@@ -17,6 +17,7 @@ import type {
 import { api, onEvent, onOpenConversation, onResync, onUpload } from '../ipc';
 import { sortConversations, totalUnread, upsertConversation } from './conversations';
 import { t } from '../i18n/index.svelte';
+import { callStore } from './call.svelte';
 
 export type Stage = 'loading' | 'choose_server' | 'login' | 'ready';
 export type Tab = 'chats' | 'contacts' | 'settings';
@@ -94,6 +95,7 @@ class AppStore {
     this.stage = 'ready';
     void this.loadContacts();
     void this.loadGroups();
+    void callStore.restore();
   }
 
   async reload() {
@@ -214,6 +216,9 @@ class AppStore {
         if (this.me && e.user.id === this.me.id) {
           this.me = { ...this.me, display_name: e.user.display_name, avatar: e.user.avatar, signature: e.user.signature };
         }
+        break;
+      case 'call_changed':
+        callStore.apply(e.call);
         break;
       case 'presence':
         this.online = { ...this.online, [e.user_id]: e.online };

@@ -72,7 +72,7 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
     case 'file':
       return t('chat.file', { name: content.file.name });
     case 'call_record':
-      return t('chat.call');
+      return t(content.media === 'video' ? 'call.preview.video' : 'call.preview.voice');
     case 'recalled':
       return t('chat.recalledBy', { name: '' }).trim();
     case 'system':
