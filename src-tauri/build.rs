@@ -71,6 +71,15 @@ const COMMANDS: &[&str] = &[
     "pick_image",
     "notifications_enabled",
     "set_notifications_enabled",
+    "call_start",
+    "call_accept",
+    "call_decline",
+    "call_hang_up",
+    "call_set_muted",
+    "call_set_camera",
+    "call_current",
+    "call_devices",
+    "set_call_devices",
 ];
 
 fn main() {

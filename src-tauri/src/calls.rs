@@ -8,7 +8,6 @@
 //! is nothing newer than `after`.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -147,12 +146,6 @@ impl CallDevices for DesktopDevices {
     }
 }
 
-/// Where the media sockets bind: all interfaces, or `LING_CALL_BIND` (the
-/// window tests use loopback).
-pub fn bind_ip() -> IpAddr {
-    std::env::var("LING_CALL_BIND").ok().and_then(|s| s.parse().ok()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
 /// Calls everyone else in a conversation.
 #[tauri::command]
 pub async fn call_start(state: State<'_, AppState>, conversation_id: ConversationId, video: bool) -> AppResult<CallView> {
@@ -220,6 +213,24 @@ pub async fn call_devices(state: State<'_, AppState>) -> AppResult<CallDeviceLis
 #[tauri::command]
 pub async fn set_call_devices(state: State<'_, AppState>, choice: DeviceChoice) -> AppResult<()> {
     state.session()?.devices.choose(choice)
+}
+
+/// Lets the page fetch from `ling-video:`. WebKitGTK refuses a fetch to a
+/// custom scheme unless the scheme is marked CORS-enabled (WebView2 and
+/// WKWebView follow the response's `Access-Control-Allow-Origin`).
+pub fn allow_video_fetch(app: &tauri::AppHandle) -> tauri::Result<()> {
+    #[cfg(target_os = "linux")]
+    for window in app.webview_windows().values() {
+        window.with_webview(|webview| {
+            use webkit2gtk::{SecurityManagerExt, WebContextExt, WebViewExt};
+            if let Some(security) = webview.inner().context().and_then(|c| c.security_manager()) {
+                security.register_uri_scheme_as_cors_enabled(VIDEO_SCHEME);
+            }
+        })?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
+    Ok(())
 }
 
 /// Answers one `ling-video:` request.

@@ -79,6 +79,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
             tray::create(app.handle())?;
+            calls::allow_video_fetch(app.handle())?;
             live::on_notification_clicked(app.handle())?;
             Ok(())
         })

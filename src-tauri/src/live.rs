@@ -46,7 +46,7 @@ pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> Ap
     let events = client.events();
     let stop = CancellationToken::new();
     let devices = crate::calls::DesktopDevices::new(client.account_dir());
-    let calls = client.calls(devices.clone(), crate::calls::bind_ip());
+    let calls = client.calls(devices.clone(), ling_client::calls::bind_ip_from_env());
     let session = Arc::new(Session { logged_in, client, stop: stop.clone(), calls, devices });
     state.set_session(Some(session.clone()));
     tokio::spawn(forward(app.clone(), session.clone(), events, stop));

@@ -136,7 +136,15 @@ impl Cli {
 
     /// Starts `ling-cli args...` with piped output (for `tail`).
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("ling-cli starts")
+        self.spawn_with(args, &[])
+    }
+
+    /// Starts `ling-cli args...` with piped output and `env` (for calls:
+    /// `LING_MEDIA`, `LING_CALL_BIND`).
+    pub fn spawn_with(&self, args: &[&str], env: &[(&str, &str)]) -> Child {
+        let mut c = self.command(args);
+        c.envs(env.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.spawn().expect("ling-cli starts")
     }
 
     fn command(&self, args: &[&str]) -> Command {

@@ -11,6 +11,7 @@
 //! ```
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -21,7 +22,7 @@ use ling_client::probe::probe;
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
 use ling_client::{Client, ClientError, Event};
-use ling_proto::messages::MessageContent;
+use ling_proto::messages::{CallMedia, MessageContent};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -104,6 +105,29 @@ enum Command {
         #[arg(long)]
         timeout: Option<u64>,
     },
+    /// Calls a friend (username) or a group (`#id`) and stays in the call for
+    /// `--seconds` after the answer. Prints the call as JSON lines, and once
+    /// a second what is heard and seen (`{"heard_hz", "pictures"}`). Media:
+    /// the default devices, or `LING_MEDIA=synthetic` (a tone and the test
+    /// pattern); sound received is measured, not played.
+    Call {
+        to: String,
+        #[arg(long)]
+        video: bool,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Waits (up to `--timeout` seconds) for a call, answers it and stays for
+    /// `--seconds` (or until it ends); prints as `call` does.
+    Answer {
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Turn the call down instead.
+        #[arg(long)]
+        decline: bool,
+    },
     /// Downloads a file from a message (`#conversation:seq`) into a directory.
     Download {
         message: String,
@@ -111,6 +135,8 @@ enum Command {
         to: PathBuf,
     },
 }
+
+mod calling;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -321,6 +347,30 @@ async fn with_client(
                     .map_err(|_| anyhow!("timed out after {secs} s with {seen} message(s)"))??,
                 None => tail.await?,
             }
+        }
+        Command::Call { to, video, seconds } => {
+            synced(&mut events, wait).await;
+            let conv = conversation(client, &to).await?;
+            let media = Arc::new(calling::Headless::new());
+            let calls = client.calls(media.clone(), ling_client::calls::bind_ip_from_env());
+            let media_kind = if video { CallMedia::Video } else { CallMedia::Audio };
+            let placed = calls.call(conv, media_kind).await?;
+            calling::follow(&calls, &mut events, &media, &placed.call_id, seconds, Duration::from_secs(60)).await?;
+        }
+        Command::Answer { timeout, seconds, decline } => {
+            synced(&mut events, wait).await;
+            let media = Arc::new(calling::Headless::new());
+            let calls = client.calls(media.clone(), ling_client::calls::bind_ip_from_env());
+            println!("{}", serde_json::json!({ "type": "waiting" }));
+            let ringing = calling::wait_ring(&mut events, Duration::from_secs(timeout)).await?;
+            println!("{}", serde_json::to_string(&ringing)?);
+            if decline {
+                calls.decline(&ringing.call_id).await?;
+                return Ok(());
+            }
+            calls.accept(&ringing.call_id).await?;
+            let stay = seconds.unwrap_or(u64::MAX / 4);
+            calling::follow(&calls, &mut events, &media, &ringing.call_id, stay, Duration::from_secs(timeout)).await?;
         }
         Command::Download { message, to } => {
             synced(&mut events, wait).await;

@@ -152,6 +152,15 @@ pub trait CallDevices: Send + Sync {
     fn remote_video(&self) -> VideoSinkFactory;
 }
 
+/// Where call media sockets bind: all interfaces, or `LING_CALL_BIND` (an
+/// IP address; tests use loopback).
+pub fn bind_ip_from_env() -> IpAddr {
+    std::env::var("LING_CALL_BIND")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
 /// The system's devices as the person chose them in the settings (the
 /// default ones where they chose none); `LING_MEDIA` swaps in synthetic
 /// media (a tone, the test pattern) on machines without devices.

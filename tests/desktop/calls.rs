@@ -1,0 +1,138 @@
+//! Calls in the window: the app (synthetic media: a 440 Hz tone and the
+//! test pattern, as on a machine without devices) calls a friend who answers
+//! from `ling-cli` with a 1000 Hz tone and the test pattern, and takes a call
+//! from them. Pictures decoded in Rust are drawn in the window's tiles; what
+//! the friend hears and sees is measured on their side.
+
+use std::io::{BufRead, BufReader};
+use std::process::Child;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ling_e2e::desktop::{App, Desktop};
+use ling_e2e::{ServerProcess, friends_of_the_first};
+use serde_json::Value;
+
+/// The app's and the CLI's media: synthetic, on loopback.
+const APP_ENV: &[(&str, &str)] = &[("LING_MEDIA", "synthetic"), ("LING_CALL_BIND", "127.0.0.1")];
+const CLI_ENV: &[(&str, &str)] = &[("LING_MEDIA", "tone:1000"), ("LING_CALL_BIND", "127.0.0.1")];
+
+/// A call followed by `ling-cli` (`call` or `answer`): its JSON lines.
+struct Peer {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Peer {
+    fn start(mut child: Child) -> Peer {
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    let _ = tx.send(v);
+                }
+            }
+        });
+        Peer { child, lines, seen: Vec::new() }
+    }
+
+    /// Waits (up to 30 s) for a line `pick` accepts.
+    fn wait_for(&mut self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.push(v.clone());
+                    if pick(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("ling-cli never said {what}; it said:\n{:#?}", self.seen);
+    }
+
+    /// Waits for it to exit; panics with its stderr if it failed.
+    fn finished(self) {
+        let out = self.child.wait_with_output().unwrap();
+        assert!(out.status.success(), "ling-cli failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// A `media` line says the peer hears `hz` and has pictures.
+fn hears_and_sees(v: &Value, hz: f64) -> bool {
+    v["type"] == "media"
+        && v["heard_hz"].as_f64().is_some_and(|f| (f - hz).abs() < 15.0)
+        && v["pictures"].as_object().is_some_and(|p| p.values().any(|n| n.as_u64().unwrap_or(0) >= 10))
+}
+
+/// Waits until the window has drawn `n` pictures of the first remote tile
+/// and of the self view.
+async fn pictures_drawn(app: &App<'_>, n: u32) {
+    app.until_true(
+        &format!("{n} pictures drawn in the remote tile and the self view"),
+        &format!(
+            "[...document.querySelectorAll('canvas[data-testid^=video-]')].filter(c => +c.dataset.drawn >= {n}).length >= 2"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
+    let server = ServerProcess::start();
+    let desktop = Desktop::start_with(APP_ENV);
+    let people = friends_of_the_first(&server, &["amy", "bob"]);
+    let [amy, bob] = &people[..] else { unreachable!() };
+
+    let app = desktop.launch().await;
+    app.log_in(&server.address(), "amy", &amy.password).await;
+    app.open_chat("Bob").await;
+
+    // Amy calls Bob; Bob answers from his terminal.
+    let mut answer = Peer::start(bob.spawn_with(&["answer", "--timeout", "60", "--seconds", "120"], CLI_ENV));
+    answer.wait_for("that it is waiting", |v| v["type"] == "waiting");
+    app.click("[data-testid=call-video]").await;
+    answer.wait_for("the ring", |v| v["phase"] == "incoming");
+    pictures_drawn(&app, 15).await;
+    answer.wait_for("Amy's 440 Hz tone and her pictures", |v| hears_and_sees(v, 440.0));
+    app.until_true("the call's duration", "/^\\d+:\\d\\d$/.test(document.querySelector('[data-testid=call-status]').textContent)")
+        .await;
+    app.until_true("Bob's connection quality", "!!document.querySelector('[data-testid^=quality-]')").await;
+    app.screenshot("call").await;
+
+    // Amy mutes and turns her camera off; Bob hears silence.
+    app.click("[data-testid=call-mute]").await;
+    app.click("[data-testid=call-camera]").await;
+    app.until_true("the self view gone", "!document.querySelector('[data-testid=self-view]')").await;
+    answer.wait_for("silence", |v| v["type"] == "media" && v["heard_hz"].is_null());
+
+    // Amy hangs up; the window says so, Bob's call ends, the chat has the record.
+    app.click("[data-testid=call-hangup]").await;
+    app.until_true("the call ended", "document.querySelector('[data-testid=call-status]')?.textContent.startsWith('Call ended')")
+        .await;
+    answer.wait_for("the end", |v| v["phase"] == "ended" && v["end"] == "completed");
+    answer.finished();
+    app.until_true(
+        "the call record",
+        "[...document.querySelectorAll('[data-testid=call-record]')].some(e => /Video call · \\d+:\\d\\d/.test(e.textContent))",
+    )
+    .await;
+
+    // Bob calls back; Amy answers in the window.
+    let mut call = Peer::start(bob.spawn_with(&["call", "amy", "--video", "--seconds", "120"], CLI_ENV));
+    app.wait("[data-testid=call-incoming]").await;
+    app.until_true("the incoming call says video", "document.querySelector('[data-testid=call-status]').textContent.includes('video')")
+        .await;
+    app.screenshot("call-incoming").await;
+    app.click("[data-testid=call-accept]").await;
+    pictures_drawn(&app, 10).await;
+    call.wait_for("Amy's tone and pictures", |v| hears_and_sees(v, 440.0));
+    app.click("[data-testid=call-hangup]").await;
+    call.wait_for("the end", |v| v["phase"] == "ended");
+    call.finished();
+    app.quit().await;
+}
