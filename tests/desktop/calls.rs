@@ -4,70 +4,12 @@
 //! from them. Pictures decoded in Rust are drawn in the window's tiles; what
 //! the friend hears and sees is measured on their side.
 
-use std::io::{BufRead, BufReader};
-use std::process::Child;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
 use ling_e2e::desktop::{App, Desktop};
-use ling_e2e::{ServerProcess, friends_of_the_first};
-use serde_json::Value;
+use ling_e2e::{CallFollower, ServerProcess, friends_of_the_first, hears_and_sees};
 
 /// The app's and the CLI's media: synthetic, on loopback.
 const APP_ENV: &[(&str, &str)] = &[("LING_MEDIA", "synthetic"), ("LING_CALL_BIND", "127.0.0.1")];
 const CLI_ENV: &[(&str, &str)] = &[("LING_MEDIA", "tone:1000"), ("LING_CALL_BIND", "127.0.0.1")];
-
-/// A call followed by `ling-cli` (`call` or `answer`): its JSON lines.
-struct Peer {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl Peer {
-    fn start(mut child: Child) -> Peer {
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    let _ = tx.send(v);
-                }
-            }
-        });
-        Peer { child, lines, seen: Vec::new() }
-    }
-
-    /// Waits (up to 30 s) for a line `pick` accepts.
-    fn wait_for(&mut self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(v) => {
-                    self.seen.push(v.clone());
-                    if pick(&v) {
-                        return v;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("ling-cli never said {what}; it said:\n{:#?}", self.seen);
-    }
-
-    /// Waits for it to exit; panics with its stderr if it failed.
-    fn finished(self) {
-        let out = self.child.wait_with_output().unwrap();
-        assert!(out.status.success(), "ling-cli failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-/// A `media` line says the peer hears `hz` and has pictures.
-fn hears_and_sees(v: &Value, hz: f64) -> bool {
-    v["type"] == "media"
-        && v["heard_hz"].as_f64().is_some_and(|f| (f - hz).abs() < 15.0)
-        && v["pictures"].as_object().is_some_and(|p| p.values().any(|n| n.as_u64().unwrap_or(0) >= 10))
-}
 
 /// Waits until the window has drawn `n` pictures of the first remote tile
 /// and of the self view.
@@ -93,7 +35,7 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
     app.open_chat("Bob").await;
 
     // Amy calls Bob; Bob answers from his terminal.
-    let mut answer = Peer::start(bob.spawn_with(&["answer", "--timeout", "60", "--seconds", "120"], CLI_ENV));
+    let mut answer = CallFollower::start(bob.spawn_with(&["answer", "--timeout", "60", "--seconds", "120"], CLI_ENV));
     answer.wait_for("that it is waiting", |v| v["type"] == "waiting");
     app.click("[data-testid=call-video]").await;
     answer.wait_for("the ring", |v| v["phase"] == "incoming");
@@ -123,7 +65,7 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
     .await;
 
     // Bob calls back; Amy answers in the window.
-    let mut call = Peer::start(bob.spawn_with(&["call", "amy", "--video", "--seconds", "120"], CLI_ENV));
+    let mut call = CallFollower::start(bob.spawn_with(&["call", "amy", "--video", "--seconds", "120"], CLI_ENV));
     app.wait("[data-testid=call-incoming]").await;
     app.until_true("the incoming call says video", "document.querySelector('[data-testid=call-status]').textContent.includes('video')")
         .await;

@@ -2,3 +2,4 @@
 //! `ling-client` and `ling-cli` as the other person.
 
 mod chat;
+mod interop;

@@ -190,6 +190,61 @@ impl Default for Cli {
     }
 }
 
+/// A call followed by `ling-cli` (`call` or `answer`): its JSON lines.
+pub struct CallFollower {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<serde_json::Value>,
+    seen: Vec<serde_json::Value>,
+}
+
+impl CallFollower {
+    pub fn start(mut child: Child) -> CallFollower {
+        use std::io::{BufRead, BufReader};
+        let stdout = child.stdout.take().expect("piped output");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str(&line) {
+                    let _ = tx.send(v);
+                }
+            }
+        });
+        CallFollower { child, lines, seen: Vec::new() }
+    }
+
+    /// Waits (up to 30 s) for a line `pick` accepts.
+    pub fn wait_for(&mut self, what: &str, pick: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.push(v.clone());
+                    if pick(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let _ = self.child.kill();
+        panic!("ling-cli never said {what}; it said:\n{:#?}", self.seen);
+    }
+
+    /// Waits for it to exit; panics with its stderr if it failed.
+    pub fn finished(self) {
+        let out = self.child.wait_with_output().unwrap();
+        assert!(out.status.success(), "ling-cli failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// A `media` line of `ling-cli call`/`answer` says it hears `hz` and has
+/// pictures.
+pub fn hears_and_sees(v: &serde_json::Value, hz: f64) -> bool {
+    v["type"] == "media"
+        && v["heard_hz"].as_f64().is_some_and(|f| (f - hz).abs() < 15.0)
+        && v["pictures"].as_object().is_some_and(|p| p.values().any(|n| n.as_u64().unwrap_or(0) >= 10))
+}
+
 pub mod desktop;
 pub mod notifications;
 pub mod tray;

@@ -195,6 +195,9 @@ impl Pipeline {
         let mut failed = false;
         let mut deadline = Instant::now();
         while !self.stopped() {
+            // Wait until the frame is due, then take it: what is captured
+            // goes out at once (a device's read waits for it anyway).
+            deadline = pace(deadline, FRAME);
             let frame = if failed {
                 AudioFrame::silence(now_us())
             } else {
@@ -211,7 +214,6 @@ impl Pipeline {
                     }
                 }
             };
-            deadline = pace(deadline, FRAME);
             let frame = if self.muted() { AudioFrame::silence(frame.capture_us) } else { frame };
             if self.encoded.receiver_count() == 0 {
                 continue;
@@ -245,6 +247,8 @@ impl Pipeline {
                 continue;
             };
             let fps = camera.frame_rate().clamp(1, 60);
+            let interval = Duration::from_secs(1) / fps;
+            deadline = pace(deadline, interval);
             let frame = match camera.read() {
                 Ok(frame) => frame,
                 Err(e) => {
@@ -256,8 +260,6 @@ impl Pipeline {
                 }
             };
             drop(source);
-            let interval = Duration::from_secs(1) / fps;
-            deadline = pace(deadline, interval);
             if let Some(view) = self_view.as_mut()
                 && let Err(e) = view.write(&frame)
             {
