@@ -55,6 +55,10 @@ fn tone_wav(path: &std::path::Path, hz: f64) {
     std::fs::write(path, wav).unwrap();
 }
 
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().error_for_status().unwrap().json().await.unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -67,25 +71,11 @@ async fn test_a_browser_calls_a_native_client_and_media_flows_both_ways() {
 
     // The page logs in as Amy with a token of its own.
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(server.url().join("v1/auth/login").unwrap())
-        .json(&json!({"username": "amy", "password": amy.password, "device_name": "chromium"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = |path: &str| server.url().join(path).unwrap();
+    let body = json!({"username": "amy", "password": amy.password, "device_name": "chromium"});
+    let login = json_of(http.post(url("v1/auth/login")).json(&body)).await;
     let token = login["session"]["token"].as_str().unwrap().to_owned();
-    let list: Value = http
-        .get(server.url().join("v1/conversations").unwrap())
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = json_of(http.get(url("v1/conversations")).bearer_auth(&token)).await;
     let direct = &list["conversations"][0];
     let (conversation, bob_id) = (direct["id"].as_i64().unwrap(), direct["peer_id"].as_i64().unwrap());
 

@@ -139,6 +139,24 @@ pub struct CallView {
     pub device_problem: Option<String>,
 }
 
+impl CallView {
+    fn new(call_id: String, conversation_id: ConversationId, caller: UserId, media: CallMedia, phase: CallPhase) -> Self {
+        CallView {
+            call_id,
+            conversation_id,
+            caller,
+            media,
+            phase,
+            end: None,
+            members: Vec::new(),
+            muted: false,
+            camera_on: media == CallMedia::Video,
+            answered_at: None,
+            device_problem: None,
+        }
+    }
+}
+
 /// What a call captures and plays, chosen by the app (devices, or synthetic
 /// media where there are none).
 pub trait CallDevices: Send + Sync {
@@ -290,19 +308,7 @@ impl Calls {
             return Err(ClientError::InvalidInput("already in a call".into()));
         }
         let call_id = uuid::Uuid::now_v7().simple().to_string();
-        let view = CallView {
-            call_id: call_id.clone(),
-            conversation_id,
-            caller: me,
-            media,
-            phase: CallPhase::Calling,
-            end: None,
-            members: Vec::new(),
-            muted: false,
-            camera_on: media == CallMedia::Video,
-            answered_at: None,
-            device_problem: None,
-        };
+        let view = CallView::new(call_id, conversation_id, me, media, CallPhase::Calling);
         let mut active = Active { view, inviter_device: None, peers: BTreeMap::new(), engine: None };
         for user in others {
             active.peers.insert(user, Peer { device: None, state: MemberState::Invited });
@@ -475,19 +481,7 @@ impl Calls {
             if current.as_ref().is_some_and(|a| a.view.call_id == call_id && a.view.phase != CallPhase::Ended) {
                 return; // already ringing here
             }
-            let view = CallView {
-                call_id: call_id.clone(),
-                conversation_id,
-                caller: from,
-                media,
-                phase: CallPhase::Incoming,
-                end: None,
-                members: Vec::new(),
-                muted: false,
-                camera_on: media == CallMedia::Video,
-                answered_at: None,
-                device_problem: None,
-            };
+            let view = CallView::new(call_id.clone(), conversation_id, from, media, CallPhase::Incoming);
             let mut peers = BTreeMap::new();
             peers.insert(from, Peer { device: Some(device), state: MemberState::Connected });
             let mut active = Active { view, inviter_device: Some(device), peers, engine: None };
