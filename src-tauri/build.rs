@@ -75,6 +75,7 @@ const COMMANDS: &[&str] = &[
     "call_accept",
     "call_decline",
     "call_hang_up",
+    "call_invite",
     "call_set_muted",
     "call_set_camera",
     "call_current",

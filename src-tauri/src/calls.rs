@@ -148,7 +148,11 @@ impl CallDevices for DesktopDevices {
 
 /// Calls everyone else in a conversation.
 #[tauri::command]
-pub async fn call_start(state: State<'_, AppState>, conversation_id: ConversationId, video: bool) -> AppResult<CallView> {
+pub async fn call_start(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    video: bool,
+) -> AppResult<CallView> {
     let media = if video { CallMedia::Video } else { CallMedia::Audio };
     Ok(state.session()?.calls.call(conversation_id, media).await?)
 }
@@ -169,6 +173,12 @@ pub async fn call_decline(state: State<'_, AppState>, call_id: String) -> AppRes
 #[tauri::command]
 pub async fn call_hang_up(state: State<'_, AppState>) -> AppResult<()> {
     Ok(state.session()?.calls.hang_up().await?)
+}
+
+/// Rings someone of the conversation into the call (again).
+#[tauri::command]
+pub async fn call_invite(state: State<'_, AppState>, user_id: i64) -> AppResult<CallView> {
+    Ok(state.session()?.calls.invite(user_id).await?)
 }
 
 #[tauri::command]

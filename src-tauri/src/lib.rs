@@ -166,6 +166,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             calls::call_accept,
             calls::call_decline,
             calls::call_hang_up,
+            calls::call_invite,
             calls::call_set_muted,
             calls::call_set_camera,
             calls::call_current,

@@ -41,8 +41,11 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
     answer.wait_for("the ring", |v| v["phase"] == "incoming");
     pictures_drawn(&app, 15).await;
     answer.wait_for("Amy's 440 Hz tone and her pictures", |v| hears_and_sees(v, 440.0));
-    app.until_true("the call's duration", "/^\\d+:\\d\\d$/.test(document.querySelector('[data-testid=call-status]').textContent)")
-        .await;
+    app.until_true(
+        "the call's duration",
+        "/^\\d+:\\d\\d$/.test(document.querySelector('[data-testid=call-status]').textContent)",
+    )
+    .await;
     app.until_true("Bob's connection quality", "!!document.querySelector('[data-testid^=quality-]')").await;
     app.screenshot("call").await;
 
@@ -54,8 +57,11 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
 
     // Amy hangs up; the window says so, Bob's call ends, the chat has the record.
     app.click("[data-testid=call-hangup]").await;
-    app.until_true("the call ended", "document.querySelector('[data-testid=call-status]')?.textContent.startsWith('Call ended')")
-        .await;
+    app.until_true(
+        "the call ended",
+        "document.querySelector('[data-testid=call-status]')?.textContent.startsWith('Call ended')",
+    )
+    .await;
     answer.wait_for("the end", |v| v["phase"] == "ended" && v["end"] == "completed");
     answer.finished();
     app.until_true(
@@ -67,8 +73,11 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
     // Bob calls back; Amy answers in the window.
     let mut call = CallFollower::start(bob.spawn_with(&["call", "amy", "--video", "--seconds", "120"], CLI_ENV));
     app.wait("[data-testid=call-incoming]").await;
-    app.until_true("the incoming call says video", "document.querySelector('[data-testid=call-status]').textContent.includes('video')")
-        .await;
+    app.until_true(
+        "the incoming call says video",
+        "document.querySelector('[data-testid=call-status]').textContent.includes('video')",
+    )
+    .await;
     app.screenshot("call-incoming").await;
     app.click("[data-testid=call-accept]").await;
     pictures_drawn(&app, 10).await;

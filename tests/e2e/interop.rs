@@ -39,8 +39,9 @@ async fn serve_page() -> u16 {
 /// A WAV of a steady tone (Chromium's fake microphone plays it in a loop).
 fn tone_wav(path: &std::path::Path, hz: f64) {
     let rate = 48_000u32;
-    let samples: Vec<i16> =
-        (0..rate * 2).map(|i| (10_000.0 * (std::f64::consts::TAU * hz * f64::from(i) / f64::from(rate)).sin()) as i16).collect();
+    let samples: Vec<i16> = (0..rate * 2)
+        .map(|i| (10_000.0 * (std::f64::consts::TAU * hz * f64::from(i) / f64::from(rate)).sin()) as i16)
+        .collect();
     let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
     let mut wav = Vec::new();
     wav.extend_from_slice(b"RIFF");

@@ -28,7 +28,10 @@ pub mod record;
 pub mod resample;
 pub mod synthetic;
 
-pub use engine::{CallEngine, EngineConfig, EngineEvent, IceServer, Media, MediaKind, PeerId, PeerSignal, PeerState, PeerStats, Quality};
+pub use engine::{
+    CallEngine, EngineConfig, EngineEvent, IceServer, Media, MediaKind, PeerId, PeerSignal, PeerState, PeerStats,
+    Quality,
+};
 pub use error::{CallError, CallResult};
 pub use frame::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, VideoFrame};
 pub use media::{AudioSink, AudioSource, VideoSink, VideoSource};

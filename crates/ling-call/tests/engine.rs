@@ -69,7 +69,10 @@ fn member(
 }
 
 /// Carries signals between the members' engines (in order, like the server).
-fn relay(mut rx: mpsc::UnboundedReceiver<(PeerId, PeerId, ling_call::PeerSignal)>, members: Vec<(PeerId, Arc<CallEngine>)>) {
+fn relay(
+    mut rx: mpsc::UnboundedReceiver<(PeerId, PeerId, ling_call::PeerSignal)>,
+    members: Vec<(PeerId, Arc<CallEngine>)>,
+) {
     let engines: HashMap<PeerId, Arc<CallEngine>> = members.into_iter().collect();
     tokio::spawn(async move {
         while let Some((from, to, signal)) = rx.recv().await {
@@ -124,7 +127,12 @@ async fn two_engines_hear_and_see_each_other() {
     let seen = bob.seen_from(1).seen();
     assert!(seen.iter().all(|f| (f.width, f.height) == (320, 240)), "{:?}", seen[0]);
     let indices: Vec<u32> = seen.iter().filter_map(|f| f.index).collect();
-    assert!(indices.len() >= seen.len() * 9 / 10, "{} of {} pictures carry a readable index", indices.len(), seen.len());
+    assert!(
+        indices.len() >= seen.len() * 9 / 10,
+        "{} of {} pictures carry a readable index",
+        indices.len(),
+        seen.len()
+    );
     assert!(indices.windows(2).all(|w| w[0] < w[1]), "in order: {indices:?}");
     assert!(alice.seen_from(2).seen().is_empty(), "Bob has no camera on");
 
@@ -152,7 +160,10 @@ async fn two_engines_hear_and_see_each_other() {
 
     alice.engine.close().await;
     until("Bob sees Alice's connection go", || {
-        matches!(bob.states.lock().unwrap().get(&1), Some(PeerState::Closed | PeerState::Disconnected | PeerState::Failed))
+        matches!(
+            bob.states.lock().unwrap().get(&1),
+            Some(PeerState::Closed | PeerState::Disconnected | PeerState::Failed)
+        )
     })
     .await;
     bob.engine.close().await;

@@ -30,8 +30,13 @@ impl Headless {
     /// What is heard and seen now, as a JSON line.
     fn report(&self) -> serde_json::Value {
         let hz = dominant_frequency(&self.heard.last(9600)).map(|f| f.round());
-        let pictures: BTreeMap<String, usize> =
-            self.seen.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(p, r)| (p.to_string(), r.seen().len())).collect();
+        let pictures: BTreeMap<String, usize> = self
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(p, r)| (p.to_string(), r.seen().len()))
+            .collect();
         serde_json::json!({ "type": "media", "heard_hz": hz, "pictures": pictures })
     }
 }

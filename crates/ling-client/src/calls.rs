@@ -14,13 +14,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ling_call::AudioSink;
 use ling_call::camera::VideoInput;
 use ling_call::devices::{AudioInput, Speaker};
 use ling_call::engine::VideoSinkFactory;
 use ling_call::record::Discard;
 use ling_call::synthetic::Silence;
-use ling_call::AudioSink;
-use ling_call::{CallEngine, CallError, EngineConfig, EngineEvent, IceServer, Media, PeerSignal, PeerState, VideoSource};
+use ling_call::{
+    CallEngine, CallError, EngineConfig, EngineEvent, IceServer, Media, PeerSignal, PeerState, VideoSource,
+};
 use ling_proto::messages::{CallMedia, ConversationKind};
 use ling_proto::ws::CallSignal;
 use ling_proto::{ConversationId, ErrorCode, SessionId, UserId};
@@ -31,6 +33,9 @@ use tracing::{debug, warn};
 use crate::client::{Inner, now_ms};
 use crate::error::{ClientError, ClientResult};
 use crate::events::Event;
+
+/// The most people in one call (the server's limit: a mesh of 6).
+pub const MAX_CALL_MEMBERS: usize = 6;
 
 /// Where this device stands in a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,7 +145,13 @@ pub struct CallView {
 }
 
 impl CallView {
-    fn new(call_id: String, conversation_id: ConversationId, caller: UserId, media: CallMedia, phase: CallPhase) -> Self {
+    fn new(
+        call_id: String,
+        conversation_id: ConversationId,
+        caller: UserId,
+        media: CallMedia,
+        phase: CallPhase,
+    ) -> Self {
         CallView {
             call_id,
             conversation_id,
@@ -193,9 +204,8 @@ pub struct SystemDevices {
 impl CallDevices for SystemDevices {
     fn open(&self, video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
         let mut problems = Vec::new();
-        let audio_in = AudioInput::from_env_or(AudioInput::Microphone(self.microphone.clone()))
-            .open()
-            .unwrap_or_else(|e| {
+        let audio_in =
+            AudioInput::from_env_or(AudioInput::Microphone(self.microphone.clone())).open().unwrap_or_else(|e| {
                 problems.push(e);
                 Box::new(Silence)
             });
@@ -206,11 +216,7 @@ impl CallDevices for SystemDevices {
                 Box::new(Discard)
             }
         };
-        let video_in = if video {
-            self.camera().map_err(|e| problems.push(e)).ok()
-        } else {
-            None
-        };
+        let video_in = if video { self.camera().map_err(|e| problems.push(e)).ok() } else { None };
         // Peer 0 is oneself: the self view goes where the tiles go.
         let self_view = Some(remote_video(0));
         (Media { audio_in, audio_out, video_in, self_view, remote_video }, problems)
@@ -303,6 +309,12 @@ impl Calls {
         if others.is_empty() {
             return Err(ClientError::InvalidInput("nobody else is in this conversation".into()));
         }
+        if others.len() >= MAX_CALL_MEMBERS {
+            return Err(ClientError::Call {
+                code: "call_too_large",
+                message: format!("a call has at most {MAX_CALL_MEMBERS} people; this group has {}", others.len() + 1),
+            });
+        }
         let mut current = self.current.lock().await;
         if current.as_ref().is_some_and(|a| a.view.phase != CallPhase::Ended) {
             return Err(ClientError::InvalidInput("already in a call".into()));
@@ -379,6 +391,22 @@ impl Calls {
             }
         }
         Ok(())
+    }
+
+    /// Rings someone else of the conversation into the call in progress
+    /// (in a group call: someone who declined, missed it or left).
+    pub async fn invite(&self, user_id: UserId) -> ClientResult<CallView> {
+        let mut current = self.current.lock().await;
+        let active =
+            current.as_mut().filter(|a| a.view.phase == CallPhase::Active || a.view.phase == CallPhase::Calling);
+        let active = active.ok_or_else(no_call)?;
+        if active.peers.get(&user_id).is_some_and(|p| p.state != MemberState::Left) {
+            return Err(ClientError::InvalidInput("they are in the call already".into()));
+        }
+        self.send(&active.view, user_id, None, CallSignal::Invite { media: active.view.media })?;
+        active.peers.insert(user_id, Peer { device: None, state: MemberState::Invited });
+        self.publish(active);
+        Ok(active.view.clone())
     }
 
     /// Mutes or unmutes the microphone.
@@ -469,10 +497,18 @@ impl Calls {
     }
 
     /// A signal from someone else (or from one's own other device).
-    async fn on_signal(&self, call_id: String, conversation_id: ConversationId, from: UserId, device: SessionId, signal: CallSignal) {
+    async fn on_signal(
+        &self,
+        call_id: String,
+        conversation_id: ConversationId,
+        from: UserId,
+        device: SessionId,
+        signal: CallSignal,
+    ) {
         let me = self.inner.own_id();
         let mut current = self.current.lock().await;
-        let busy_elsewhere = current.as_ref().is_some_and(|a| a.view.phase != CallPhase::Ended && a.view.call_id != call_id);
+        let busy_elsewhere =
+            current.as_ref().is_some_and(|a| a.view.phase != CallPhase::Ended && a.view.call_id != call_id);
         if let CallSignal::Invite { media } = signal {
             if busy_elsewhere {
                 let _ = self.inner.send_call_frame(&call_id, conversation_id, from, Some(device), CallSignal::Busy);
@@ -494,7 +530,8 @@ impl Calls {
             *current = Some(active);
             return;
         }
-        let Some(active) = current.as_mut().filter(|a| a.view.call_id == call_id && a.view.phase != CallPhase::Ended) else {
+        let Some(active) = current.as_mut().filter(|a| a.view.call_id == call_id && a.view.phase != CallPhase::Ended)
+        else {
             debug!(call_id, ?signal, "a signal for a call not in progress here");
             return;
         };
@@ -593,7 +630,8 @@ impl Calls {
     async fn end_if_alone(&self, active: &mut Active, end: CallEnd, group: bool) {
         let someone_left = active.peers.values().any(|p| p.state != MemberState::Left);
         if !someone_left || !group {
-            let end = if active.view.answered_at.is_some() && end != CallEnd::Failed { CallEnd::Completed } else { end };
+            let end =
+                if active.view.answered_at.is_some() && end != CallEnd::Failed { CallEnd::Completed } else { end };
             self.finish(active, end).await;
         } else {
             self.publish(active);
@@ -602,7 +640,8 @@ impl Calls {
 
     async fn on_engine(&self, call_id: &str, event: EngineEvent) {
         let mut current = self.current.lock().await;
-        let Some(active) = current.as_mut().filter(|a| a.view.call_id == call_id && a.view.phase != CallPhase::Ended) else {
+        let Some(active) = current.as_mut().filter(|a| a.view.call_id == call_id && a.view.phase != CallPhase::Ended)
+        else {
             return;
         };
         match event {
@@ -696,10 +735,17 @@ async fn listen(calls: std::sync::Weak<Calls>, mut events: broadcast::Receiver<E
             Event::CallRefused { call_id, code, message } => {
                 warn!(call_id, %message, "a call signal was refused");
                 let mut current = calls.current.lock().await;
-                if let Some(active) = current.as_mut().filter(|a| a.view.call_id == call_id && a.view.phase == CallPhase::Calling)
+                if let Some(active) =
+                    current.as_mut().filter(|a| a.view.call_id == call_id && a.view.phase == CallPhase::Calling)
                 {
                     // The invite itself was refused (not friends, blocked…).
-                    if matches!(code, ErrorCode::InvalidCallSignal | ErrorCode::NotAMember | ErrorCode::Blocked | ErrorCode::NotFriends) {
+                    if matches!(
+                        code,
+                        ErrorCode::InvalidCallSignal
+                            | ErrorCode::NotAMember
+                            | ErrorCode::Blocked
+                            | ErrorCode::NotFriends
+                    ) {
                         calls.finish(active, CallEnd::Failed).await;
                     }
                 }

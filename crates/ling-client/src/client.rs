@@ -237,13 +237,7 @@ impl Inner {
         to_device: Option<SessionId>,
         signal: CallSignal,
     ) -> ClientResult<()> {
-        self.send_frame(ClientFrame::Call {
-            call_id: call_id.to_owned(),
-            conversation_id,
-            to_user,
-            to_device,
-            signal,
-        })
+        self.send_frame(ClientFrame::Call { call_id: call_id.to_owned(), conversation_id, to_user, to_device, signal })
     }
 
     pub(crate) fn send_frame(&self, frame: ClientFrame) -> ClientResult<()> {
@@ -553,7 +547,11 @@ impl Client {
     }
 
     /// Starts placing and taking calls on this device, with the app's media.
-    pub fn calls(&self, devices: Arc<dyn crate::calls::CallDevices>, bind_ip: std::net::IpAddr) -> Arc<crate::calls::Calls> {
+    pub fn calls(
+        &self,
+        devices: Arc<dyn crate::calls::CallDevices>,
+        bind_ip: std::net::IpAddr,
+    ) -> Arc<crate::calls::Calls> {
         crate::calls::Calls::start(self.inner.clone(), devices, bind_ip)
     }
 

@@ -13,6 +13,9 @@ use ling_proto::{ConversationId, ErrorCode, Millis, UserId};
 
 use crate::error::ApiError;
 
+/// The most people in one call (a mesh: each sends to every other).
+pub const MAX_CALL_MEMBERS: usize = 6;
+
 /// One call.
 #[derive(Debug, Clone)]
 struct Call {
@@ -130,6 +133,9 @@ impl CallBook {
                 let call = self.calls.get_mut(call_id).expect("inserted above");
                 if call.joined.contains(&to) || call.ringing.contains(&to) {
                     return Err(refused("they are already in this call"));
+                }
+                if call.joined.len() + call.ringing.len() >= MAX_CALL_MEMBERS {
+                    return Err(refused("a call has at most 6 people"));
                 }
                 if in_other_call {
                     call.busy = true;
@@ -415,6 +421,19 @@ mod tests {
         assert!(ok(&mut book, true, C, A, CallSignal::Hangup, 60_000).ended.is_none());
         assert!(ok(&mut book, true, C, B, CallSignal::Hangup, 60_000).ended.is_none(), "a hangup per member");
         assert!(ok(&mut book, true, A, B, CallSignal::Hangup, 70_000).ended.unwrap().outcome == CallOutcome::Completed);
+    }
+
+    #[test]
+    fn a_call_holds_at_most_six() {
+        let mut book = CallBook::default();
+        for callee in 2..=6 {
+            ok(&mut book, true, A, callee, VIDEO, 0);
+        }
+        let err = book.apply("k", CONV, true, A, 7, &VIDEO, 0).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidCallSignal);
+        // One leaving makes room.
+        ok(&mut book, true, 2, A, CallSignal::Decline, 10);
+        ok(&mut book, true, A, 7, VIDEO, 20);
     }
 
     #[test]

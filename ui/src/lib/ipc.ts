@@ -146,6 +146,7 @@ export const api = {
   callAccept: (callId: string) => call<CallView>('call_accept', { callId }),
   callDecline: (callId: string) => call<void>('call_decline', { callId }),
   callHangUp: () => call<void>('call_hang_up'),
+  callInvite: (userId: number) => call<CallView>('call_invite', { userId }),
   callSetMuted: (muted: boolean) => call<CallView>('call_set_muted', { muted }),
   callSetCamera: (on: boolean) => call<CallView>('call_set_camera', { on }),
   callCurrent: () => call<CallView | null>('call_current'),

@@ -112,7 +112,9 @@ impl JitterBuffer {
         if self.rebuffering && self.held.len() >= self.target {
             self.rebuffering = false;
         }
-        if !self.rebuffering && let Some(packet) = self.held.remove(&next) {
+        if !self.rebuffering
+            && let Some(packet) = self.held.remove(&next)
+        {
             self.playing = Some(next + 1);
             self.concealed_in_a_row = 0;
             self.played += 1;

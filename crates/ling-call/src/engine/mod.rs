@@ -51,11 +51,7 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig {
-            ice_servers: Vec::new(),
-            bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            audio_bitrate: 32_000,
-        }
+        EngineConfig { ice_servers: Vec::new(), bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED), audio_bitrate: 32_000 }
     }
 }
 
@@ -208,7 +204,8 @@ impl CallEngine {
             .iter()
             .map(|(&peer, c)| {
                 let (played, missing) = c.audio.counts();
-                let audio_loss_pct = if played + missing == 0 { 0.0 } else { missing as f64 * 100.0 / (played + missing) as f64 };
+                let audio_loss_pct =
+                    if played + missing == 0 { 0.0 } else { missing as f64 * 100.0 / (played + missing) as f64 };
                 let last_video = c.counters.last_video_us.load(Ordering::Relaxed);
                 let send_estimate_bps = feedback::read_estimate(&c.estimate) as u64;
                 let quality = if audio_loss_pct > 10.0 || send_estimate_bps < 150_000 {

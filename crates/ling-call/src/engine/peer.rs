@@ -203,16 +203,10 @@ impl Peer {
     ) -> CallResult<Arc<Peer>> {
         let mut media = MediaEngine::default();
         media
-            .register_codec(
-                RTCRtpCodecParameters { rtp_codec: opus(), payload_type: OPUS_PT },
-                RtpCodecKind::Audio,
-            )
+            .register_codec(RTCRtpCodecParameters { rtp_codec: opus(), payload_type: OPUS_PT }, RtpCodecKind::Audio)
             .map_err(connection_error)?;
         media
-            .register_codec(
-                RTCRtpCodecParameters { rtp_codec: h264(), payload_type: H264_PT },
-                RtpCodecKind::Video,
-            )
+            .register_codec(RTCRtpCodecParameters { rtp_codec: h264(), payload_type: H264_PT }, RtpCodecKind::Video)
             .map_err(connection_error)?;
         let (estimator, estimate) = PublishedEstimate::new(Gcc::new(START_BPS, MIN_BPS, MAX_BPS));
         let registry = configure_congestion_control(Registry::new(), estimator, CongestionFeedback::Twcc, &mut media)
@@ -280,7 +274,14 @@ impl Peer {
         let encoded = pipeline.subscribe();
         let keyframes = pipeline.keyframe_flag();
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        tasks.push(tokio::spawn(send_media(audio, audio_sender, video.clone(), video_sender, encoded, pipeline.clone())));
+        tasks.push(tokio::spawn(send_media(
+            audio,
+            audio_sender,
+            video.clone(),
+            video_sender,
+            encoded,
+            pipeline.clone(),
+        )));
         tasks.push(tokio::spawn(async move {
             while let Some(event) = video.poll().await {
                 if let TrackLocalEvent::OnRtcpPacket(packets) = event

@@ -234,7 +234,14 @@ async fn a_group_call_of_three_is_a_mesh_where_everyone_hears_everyone() {
     let for_bob = bob.rung().await;
     let for_carol = carol.rung().await;
     bob.calls.accept(&for_bob.call_id).await.unwrap();
-    carol.calls.accept(&for_carol.call_id).await.unwrap();
+    // Carol is busy at first; once Alice and Bob talk, Bob rings her again and she joins.
+    carol.calls.decline(&for_carol.call_id).await.unwrap();
+    until("Alice hears Bob", || alice.media.hears(1000.0)).await;
+    assert_eq!(alice.calls.current().await.unwrap().phase, CallPhase::Active);
+    bob.calls.invite(carol.person.id()).await.unwrap();
+    let again = carol.call_until(|c| c.phase == CallPhase::Incoming && c.call_id == for_carol.call_id).await;
+    assert_eq!(again.caller, bob.person.id(), "rung by Bob this time");
+    carol.calls.accept(&again.call_id).await.unwrap();
 
     let hears_both = |m: &Synthetic, x: f64, y: f64| {
         let last = m.heard.last(9600);
@@ -273,7 +280,13 @@ async fn a_stranger_cannot_ring_anyone() {
     mallory
         .person
         .client
-        .call_signal("made-up", conv, alice.person.id(), None, ling_proto::ws::CallSignal::Invite { media: CallMedia::Audio })
+        .call_signal(
+            "made-up",
+            conv,
+            alice.person.id(),
+            None,
+            ling_proto::ws::CallSignal::Invite { media: CallMedia::Audio },
+        )
         .unwrap();
     let refused = mallory.person.wait_for(|e| matches!(e, Event::CallRefused { .. })).await;
     let Event::CallRefused { code, .. } = refused else { unreachable!() };

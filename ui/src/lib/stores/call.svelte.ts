@@ -55,6 +55,7 @@ export class CallStore {
   accept = () => this.view && this.run(() => api.callAccept(this.view!.call_id));
   decline = () => this.view && this.run(() => api.callDecline(this.view!.call_id));
   hangUp = () => this.run(() => api.callHangUp());
+  ringAgain = (userId: number) => this.run(() => api.callInvite(userId));
   toggleMute = () => this.view && this.run(() => api.callSetMuted(!this.view!.muted));
   toggleCamera = () => this.view && this.run(() => api.callSetCamera(!this.view!.camera_on));
 
