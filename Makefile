@@ -5,7 +5,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/ling/target
 LING_DATA ?= ./ling-data
 LING_LISTEN ?= 127.0.0.1:7878
 
-.PHONY: all setup ui build test test-ui test-desktop screenshots run server app bench bench-cache bench-desktop lint fmt clean
+.PHONY: all setup ui build package test test-ui test-desktop screenshots run server app bench bench-cache bench-desktop lint fmt clean
 
 all: build
 
@@ -18,6 +18,11 @@ ui: setup
 
 build: ui
 	cargo build --workspace --locked
+
+# Installers this machine can build (.deb, .rpm) and the server's tarball, into
+# dist/; says which formats need Windows or macOS (the release workflow).
+package:
+	scripts/package.sh
 
 test: ui
 	cargo fmt --all -- --check
