@@ -71,6 +71,8 @@ const COMMANDS: &[&str] = &[
     "pick_image",
     "notifications_enabled",
     "set_notifications_enabled",
+    "launch_at_login",
+    "set_launch_at_login",
     "call_start",
     "call_accept",
     "call_decline",

@@ -31,6 +31,17 @@ pub struct Options {
     pub profile: Option<String>,
 }
 
+/// The launch-at-login plugin: the entry is named after the profile, so each
+/// profile has its own.
+fn autostart(profile: Option<&str>) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    // On macOS a LaunchAgent (the builder's default).
+    let mut builder = tauri_plugin_autostart::Builder::new();
+    if let Some(name) = profile.filter(|p| !p.is_empty() && *p != "default") {
+        builder = builder.args(["--profile", name]).app_name(format!("Ling ({name})"));
+    }
+    builder.build()
+}
+
 /// The app's identifier for a profile: one instance per profile.
 fn identifier(base: &str, profile: Option<&str>) -> String {
     match profile {
@@ -73,6 +84,9 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_window_state::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        // Launch at login (off until switched on in the settings); a named
+        // profile starts as itself.
+        .plugin(autostart(options.profile.as_deref()))
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
@@ -162,6 +176,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             manage::pick_image,
             manage::notifications_enabled,
             manage::set_notifications_enabled,
+            manage::launch_at_login,
+            manage::set_launch_at_login,
             calls::call_start,
             calls::call_accept,
             calls::call_decline,

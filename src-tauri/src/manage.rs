@@ -218,6 +218,23 @@ pub async fn set_notifications_enabled(state: State<'_, AppState>, enabled: bool
     Ok(state.session()?.client.set_notifications_enabled(enabled).await?)
 }
 
+/// Whether Ling starts when the person logs in to the computer.
+#[tauri::command]
+pub async fn launch_at_login(app: AppHandle) -> AppResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(|e| AppError::new("autostart_failed", e.to_string()))
+}
+
+/// Turns launching at login on or off (the system's own mechanism: an XDG
+/// autostart entry, a LaunchAgent, the Run registry key).
+#[tauri::command]
+pub async fn set_launch_at_login(app: AppHandle, enabled: bool) -> AppResult<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let result = if enabled { launcher.enable() } else { launcher.disable() };
+    result.map_err(|e| AppError::new("autostart_failed", e.to_string()))
+}
+
 /// Asks for one image (an avatar); its path, or `null` if cancelled.
 #[tauri::command]
 pub async fn pick_image(app: AppHandle) -> AppResult<Option<String>> {

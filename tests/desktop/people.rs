@@ -3,7 +3,7 @@
 //! signed out, notifications switched off; the other people (`ling-cli`) see
 //! each change through the server.
 
-use ling_e2e::desktop::{App, CONTROL, Desktop};
+use ling_e2e::desktop::{App, CONTROL, Desktop, eventually};
 use ling_e2e::{Cli, ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -123,6 +123,28 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.click("[data-testid=nav-settings]").await;
     app.until_true("notifications kept off", "document.querySelector('[data-testid=notify]')?.checked === false").await;
     app.screenshot("settings").await;
+    // Launch at login: an XDG autostart entry that starts this app, gone again when switched off.
+    let entry = desktop.home.path().join(".config/autostart/Ling.desktop");
+    app.click("[data-testid=launch-at-login]").await;
+    let desktop_file = eventually("the autostart entry", async || {
+        std::fs::read_to_string(&entry).map_err(|e| format!("{}: {e}", entry.display()))
+    })
+    .await;
+    let app_path = ling_e2e::desktop::app_binary();
+    assert!(desktop_file.contains(&format!("Exec={}", app_path.display())), "{desktop_file}");
+    app.click("[data-testid=nav-chats]").await;
+    app.click("[data-testid=nav-settings]").await;
+    app.until_true(
+        "launch at login kept on",
+        "document.querySelector('[data-testid=launch-at-login]')?.checked === true",
+    )
+    .await;
+    app.click("[data-testid=launch-at-login]").await;
+    eventually(
+        "the autostart entry gone",
+        async || if entry.exists() { Err("still there".to_owned()) } else { Ok(()) },
+    )
+    .await;
 
     // The owner dissolves the group: its chat stays, closed to new messages.
     app.click("[data-testid=nav-contacts]").await;

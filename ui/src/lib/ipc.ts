@@ -140,6 +140,8 @@ export const api = {
   revokeSession: (id: number) => call<void>('revoke_session', { id }),
   pickImage: () => call<string | null>('pick_image'),
   notificationsEnabled: () => call<boolean>('notifications_enabled'),
+  launchAtLogin: () => call<boolean>('launch_at_login'),
+  setLaunchAtLogin: (enabled: boolean) => call<void>('set_launch_at_login', { enabled }),
   setNotificationsEnabled: (enabled: boolean) => call<void>('set_notifications_enabled', { enabled }),
 
   callStart: (conversationId: number, video: boolean) => call<CallView>('call_start', { conversationId, video }),

@@ -283,6 +283,8 @@ export const en = {
   'call.record.busy': 'Busy',
   'call.preview.voice': '[Voice call]',
   'call.preview.video': '[Video call]',
+  'settings.startup': 'Startup',
+  'settings.launchAtLogin': 'Open Ling when I log in to this computer',
   'settings.callDevices': 'Calls',
   'settings.microphone': 'Microphone',
   'settings.speaker': 'Speaker',

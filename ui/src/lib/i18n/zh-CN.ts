@@ -281,6 +281,8 @@ export const zhCN: Record<MessageKey, string> = {
   'call.record.busy': '对方忙线',
   'call.preview.voice': '[语音通话]',
   'call.preview.video': '[视频通话]',
+  'settings.startup': '启动',
+  'settings.launchAtLogin': '登录电脑时自动打开翎',
   'settings.callDevices': '通话',
   'settings.microphone': '麦克风',
   'settings.speaker': '扬声器',
