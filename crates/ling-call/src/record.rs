@@ -1,7 +1,10 @@
 //! Sinks that keep what they are given, for tests, benchmarks and anything
 //! that looks at a call's output rather than playing it.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+
+use crate::engine::{PeerId, VideoSinkFactory};
 
 use crate::synthetic::frame_index;
 use crate::{AudioFrame, AudioSink, CallResult, VideoFrame, VideoSink};
@@ -92,6 +95,38 @@ impl VideoSink for VideoRecorder {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).push(seen);
         *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame.clone());
         Ok(())
+    }
+}
+
+/// A `VideoRecorder` per peer, made as the engine asks for each peer's tile.
+#[derive(Clone, Default)]
+pub struct VideoRecorders {
+    tiles: Arc<Mutex<BTreeMap<PeerId, VideoRecorder>>>,
+}
+
+impl VideoRecorders {
+    pub fn new() -> VideoRecorders {
+        VideoRecorders::default()
+    }
+
+    /// The factory to give the engine (`Media::remote_video`).
+    pub fn factory(&self) -> VideoSinkFactory {
+        let tiles = self.tiles.clone();
+        Arc::new(move |peer| {
+            let recorder = VideoRecorder::new();
+            tiles.lock().unwrap_or_else(|p| p.into_inner()).insert(peer, recorder.clone());
+            Box::new(recorder) as Box<dyn VideoSink>
+        })
+    }
+
+    /// What `peer`'s tile was given (nothing yet: an empty recorder).
+    pub fn of(&self, peer: PeerId) -> VideoRecorder {
+        self.tiles.lock().unwrap_or_else(|p| p.into_inner()).get(&peer).cloned().unwrap_or_default()
+    }
+
+    /// Pictures each tile was given so far.
+    pub fn counts(&self) -> BTreeMap<PeerId, usize> {
+        self.tiles.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(p, r)| (*p, r.seen().len())).collect()
     }
 }
 

@@ -78,6 +78,27 @@ pub fn dominant_frequency(samples: &[i16]) -> Option<f64> {
 /// Bits in the frame-index strip: 24 of index, 8 of check.
 const CODE_BITS: usize = 32;
 
+/// Whether a tone at `hz` stands out in the last 100 ms of `samples` (its
+/// Goertzel power against the whole energy), when several sound at once
+/// (a mix of a group call's voices).
+pub fn tone_present(samples: &[i16], hz: f64) -> bool {
+    let n = SAMPLE_RATE as usize / 10;
+    if samples.len() < n {
+        return false;
+    }
+    let s = &samples[samples.len() - n..];
+    let w = TAU * hz / f64::from(SAMPLE_RATE);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &x in s {
+        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let energy: f64 = s.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() * n as f64 / 2.0;
+    energy > 0.0 && power / energy > 0.05
+}
+
 /// Silence: where there is no microphone (the call goes on, one can listen).
 pub struct Silence;
 

@@ -8,22 +8,22 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ling_call::record::{AudioRecorder, VideoRecorder};
-use ling_call::synthetic::{TestPattern, Tone, dominant_frequency};
-use ling_call::{CallEngine, EngineConfig, EngineEvent, Media, PeerId, PeerState, VideoSink};
+use ling_call::record::{AudioRecorder, VideoRecorder, VideoRecorders};
+use ling_call::synthetic::{TestPattern, Tone, dominant_frequency, tone_present};
+use ling_call::{CallEngine, EngineConfig, EngineEvent, Media, PeerId, PeerState};
 use tokio::sync::mpsc;
 
 struct Member {
     id: PeerId,
     engine: Arc<CallEngine>,
     heard: AudioRecorder,
-    seen: Arc<std::sync::Mutex<HashMap<PeerId, VideoRecorder>>>,
+    seen: VideoRecorders,
     states: Arc<std::sync::Mutex<HashMap<PeerId, PeerState>>>,
 }
 
 impl Member {
     fn seen_from(&self, peer: PeerId) -> VideoRecorder {
-        self.seen.lock().unwrap().get(&peer).cloned().unwrap_or_default()
+        self.seen.of(peer)
     }
 }
 
@@ -35,18 +35,13 @@ fn member(
     relay: mpsc::UnboundedSender<(PeerId, PeerId, ling_call::PeerSignal)>,
 ) -> Member {
     let heard = AudioRecorder::new(10);
-    let seen: Arc<std::sync::Mutex<HashMap<PeerId, VideoRecorder>>> = Arc::default();
-    let tiles = seen.clone();
+    let seen = VideoRecorders::new();
     let media = Media {
         audio_in: Box::new(Tone::new(hz)),
         audio_out: Box::new(heard.clone()),
         video_in: video.then(|| Box::new(TestPattern::new(320, 240, 30).unwrap()) as _),
         self_view: None,
-        remote_video: Arc::new(move |peer| {
-            let recorder = VideoRecorder::new();
-            tiles.lock().unwrap().insert(peer, recorder.clone());
-            Box::new(recorder) as Box<dyn VideoSink>
-        }),
+        remote_video: seen.factory(),
     };
     let config = EngineConfig { bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), ..EngineConfig::default() };
     let (engine, mut events) = CallEngine::start(config, media).unwrap();
@@ -204,27 +199,4 @@ async fn a_mesh_of_three_mixes_everyone_and_goes_on_when_one_leaves() {
     let _ = (a.id, b.id, c.id);
     a.engine.close().await;
     b.engine.close().await;
-}
-
-/// Whether a tone at `hz` stands out in `samples` (its bin's energy against
-/// the average).
-fn tone_present(samples: &[i16], hz: f64) -> bool {
-    if samples.len() < 4800 {
-        return false;
-    }
-    // Goertzel on the last 4800 samples.
-    let n = 4800;
-    let s = &samples[samples.len() - n..];
-    let power = |f: f64| {
-        let w = 2.0 * std::f64::consts::PI * f / 48_000.0;
-        let (mut s1, mut s2) = (0.0, 0.0);
-        for &x in s {
-            let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2
-    };
-    let energy: f64 = s.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() * n as f64 / 2.0;
-    energy > 0.0 && power(hz) / energy > 0.05
 }

@@ -2,16 +2,16 @@
 //! instead of played, and the call followed as JSON lines.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use ling_call::camera::VideoInput;
 use ling_call::devices::AudioInput;
 use ling_call::engine::VideoSinkFactory;
-use ling_call::record::{AudioRecorder, VideoRecorder};
+use ling_call::record::{AudioRecorder, VideoRecorders};
 use ling_call::synthetic::{Silence, dominant_frequency};
-use ling_call::{CallError, Media, VideoSink, VideoSource};
+use ling_call::{CallError, Media, VideoSource};
 use ling_client::Event;
 use ling_client::calls::{CallDevices, CallPhase, CallView, Calls};
 use tokio::sync::broadcast;
@@ -19,24 +19,19 @@ use tokio::sync::broadcast;
 /// The devices of a CLI call.
 pub struct Headless {
     heard: AudioRecorder,
-    seen: Arc<Mutex<BTreeMap<i64, VideoRecorder>>>,
+    seen: VideoRecorders,
 }
 
 impl Headless {
     pub fn new() -> Headless {
-        Headless { heard: AudioRecorder::new(2), seen: Arc::default() }
+        Headless { heard: AudioRecorder::new(2), seen: VideoRecorders::new() }
     }
 
     /// What is heard and seen now, as a JSON line.
     fn report(&self) -> serde_json::Value {
         let hz = dominant_frequency(&self.heard.last(9600)).map(|f| f.round());
-        let pictures: BTreeMap<String, usize> = self
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .map(|(p, r)| (p.to_string(), r.seen().len()))
-            .collect();
+        let pictures: BTreeMap<String, usize> =
+            self.seen.counts().into_iter().map(|(p, n)| (p.to_string(), n)).collect();
         serde_json::json!({ "type": "media", "heard_hz": hz, "pictures": pictures })
     }
 }
@@ -59,12 +54,7 @@ impl CallDevices for Headless {
     }
 
     fn remote_video(&self) -> VideoSinkFactory {
-        let seen = self.seen.clone();
-        Arc::new(move |peer| {
-            let r = VideoRecorder::new();
-            seen.lock().unwrap_or_else(|p| p.into_inner()).insert(peer, r.clone());
-            Box::new(r) as Box<dyn VideoSink>
-        })
+        self.seen.factory()
     }
 }
 

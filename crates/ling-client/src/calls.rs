@@ -242,6 +242,8 @@ struct Active {
     inviter_device: Option<SessionId>,
     peers: BTreeMap<UserId, Peer>,
     engine: Option<Arc<CallEngine>>,
+    /// A group conversation's call (goes on while anyone else is in it).
+    group: bool,
 }
 
 /// An engine just started, with what it could open.
@@ -321,7 +323,8 @@ impl Calls {
         }
         let call_id = uuid::Uuid::now_v7().simple().to_string();
         let view = CallView::new(call_id, conversation_id, me, media, CallPhase::Calling);
-        let mut active = Active { view, inviter_device: None, peers: BTreeMap::new(), engine: None };
+        let group = conversation.kind == ConversationKind::Group;
+        let mut active = Active { view, inviter_device: None, peers: BTreeMap::new(), engine: None, group };
         for user in others {
             active.peers.insert(user, Peer { device: None, state: MemberState::Invited });
             self.send(&active.view, user, None, CallSignal::Invite { media })?;
@@ -520,7 +523,8 @@ impl Calls {
             let view = CallView::new(call_id.clone(), conversation_id, from, media, CallPhase::Incoming);
             let mut peers = BTreeMap::new();
             peers.insert(from, Peer { device: Some(device), state: MemberState::Connected });
-            let mut active = Active { view, inviter_device: Some(device), peers, engine: None };
+            let group = self.is_group(conversation_id).await;
+            let mut active = Active { view, inviter_device: Some(device), peers, engine: None, group };
             let _ = self.send(&active.view, from, Some(device), CallSignal::Ringing);
             // The caller is shown as waiting for us, not yet connected.
             if let Some(p) = active.peers.get_mut(&from) {
@@ -548,7 +552,6 @@ impl Calls {
             }
             return;
         }
-        let group = active.peers.len() > 1 || self.is_group(conversation_id).await;
         match signal {
             CallSignal::Invite { .. } => {}
             CallSignal::Ringing => {
@@ -583,7 +586,7 @@ impl Calls {
                     CallSignal::Busy => CallEnd::Busy,
                     _ => CallEnd::NoAnswer,
                 };
-                self.end_if_alone(active, end, group).await;
+                self.end_if_alone(active, end).await;
             }
             CallSignal::Cancel => {
                 if active.view.phase == CallPhase::Incoming {
@@ -597,7 +600,7 @@ impl Calls {
                 if let Some(p) = active.peers.get_mut(&from) {
                     p.state = MemberState::Left;
                 }
-                self.end_if_alone(active, CallEnd::Completed, group).await;
+                self.end_if_alone(active, CallEnd::Completed).await;
             }
             CallSignal::Offer { sdp } => self.to_engine(active, from, device, PeerSignal::Offer(sdp)).await,
             CallSignal::Answer { sdp } => self.to_engine(active, from, device, PeerSignal::Answer(sdp)).await,
@@ -627,9 +630,9 @@ impl Calls {
     }
 
     /// Ends the call when nobody else is in it or still ringing.
-    async fn end_if_alone(&self, active: &mut Active, end: CallEnd, group: bool) {
+    async fn end_if_alone(&self, active: &mut Active, end: CallEnd) {
         let someone_left = active.peers.values().any(|p| p.state != MemberState::Left);
-        if !someone_left || !group {
+        if !someone_left || !active.group {
             let end =
                 if active.view.answered_at.is_some() && end != CallEnd::Failed { CallEnd::Completed } else { end };
             self.finish(active, end).await;
@@ -669,8 +672,7 @@ impl Calls {
                         if let Some(engine) = &active.engine {
                             engine.disconnect(peer).await;
                         }
-                        let group = active.peers.len() > 1;
-                        self.end_if_alone(active, CallEnd::Failed, group).await;
+                        self.end_if_alone(active, CallEnd::Failed).await;
                         return;
                     }
                     _ => {}

@@ -24,7 +24,7 @@ use tokio::sync::{Mutex, mpsc};
 use crate::{CallError, CallResult, VideoSource};
 use peer::Peer;
 pub use pipeline::{Media, VideoSinkFactory};
-use pipeline::{Pipeline, wall_us};
+use pipeline::{Pipeline, now_us};
 
 /// Who a peer is (the caller's numbering: Ling uses user ids).
 pub type PeerId = i64;
@@ -199,7 +199,7 @@ impl CallEngine {
     /// Each peer's figures.
     pub async fn stats(&self) -> Vec<PeerStats> {
         let peers = self.peers.lock().await;
-        let now = wall_us();
+        let now = now_us();
         peers
             .iter()
             .map(|(&peer, c)| {

@@ -68,7 +68,8 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn now_us() -> u64 {
+/// Microseconds since the UNIX epoch on this machine.
+pub(crate) fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
 }
 
@@ -460,9 +461,4 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> crate::CallResult<Joi
         .name(name.to_owned())
         .spawn(f)
         .map_err(|e| CallError::Connection(format!("cannot start the {name} thread: {e}")))
-}
-
-/// Microseconds since the UNIX epoch on this machine (for the figures).
-pub(crate) fn wall_us() -> u64 {
-    now_us()
 }

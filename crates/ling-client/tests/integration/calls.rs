@@ -2,15 +2,14 @@
 //! pattern for the camera) place and take calls through the real server's
 //! signaling on loopback, and the media flows between their engines.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ling_call::engine::VideoSinkFactory;
-use ling_call::record::{AudioRecorder, VideoRecorder};
-use ling_call::synthetic::{TestPattern, Tone, dominant_frequency};
-use ling_call::{CallError, Media, VideoSink, VideoSource};
+use ling_call::record::{AudioRecorder, VideoRecorders};
+use ling_call::synthetic::{TestPattern, Tone, dominant_frequency, tone_present};
+use ling_call::{CallError, Media, VideoSource};
 use ling_client::Event;
 use ling_client::calls::{CallDevices, CallEnd, CallPhase, CallView, Calls, MemberState};
 use ling_proto::messages::{CallMedia, CallOutcome, MessageContent};
@@ -22,12 +21,12 @@ use crate::harness::{Person, TestServer, befriend};
 struct Synthetic {
     hz: f64,
     heard: AudioRecorder,
-    seen: Arc<Mutex<HashMap<i64, VideoRecorder>>>,
+    seen: VideoRecorders,
 }
 
 impl Synthetic {
     fn new(hz: f64) -> Arc<Synthetic> {
-        Arc::new(Synthetic { hz, heard: AudioRecorder::new(5), seen: Arc::default() })
+        Arc::new(Synthetic { hz, heard: AudioRecorder::new(5), seen: VideoRecorders::new() })
     }
 
     fn hears(&self, hz: f64) -> bool {
@@ -35,7 +34,7 @@ impl Synthetic {
     }
 
     fn pictures_from(&self, peer: i64) -> usize {
-        self.seen.lock().unwrap().get(&peer).map(|r| r.seen().len()).unwrap_or(0)
+        self.seen.of(peer).seen().len()
     }
 }
 
@@ -56,12 +55,7 @@ impl CallDevices for Synthetic {
     }
 
     fn remote_video(&self) -> VideoSinkFactory {
-        let seen = self.seen.clone();
-        Arc::new(move |peer| {
-            let r = VideoRecorder::new();
-            seen.lock().unwrap().insert(peer, r.clone());
-            Box::new(r) as Box<dyn VideoSink>
-        })
+        self.seen.factory()
     }
 }
 
@@ -152,7 +146,7 @@ async fn a_video_call_between_friends_carries_sound_and_pictures_and_leaves_a_re
     until("Alice hears Bob's tone", || alice.media.hears(1000.0)).await;
     until("Bob sees Alice's pictures", || bob.media.pictures_from(alice.person.id()) >= 20).await;
     until("Alice sees Bob's pictures", || alice.media.pictures_from(bob_id) >= 20).await;
-    let seen = bob.media.seen.lock().unwrap()[&alice.person.id()].seen();
+    let seen = bob.media.seen.of(alice.person.id()).seen();
     let indices: Vec<u32> = seen.iter().filter_map(|f| f.index).collect();
     assert!(seen.iter().all(|f| (f.width, f.height) == (320, 240)));
     assert!(indices.len() * 10 >= seen.len() * 9 && indices.windows(2).all(|w| w[0] < w[1]), "{indices:?}");
@@ -296,23 +290,4 @@ async fn a_stranger_cannot_ring_anyone() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(alice.calls.current().await.is_none() && bob.calls.current().await.is_none());
     let _ = &mut bob;
-}
-
-/// Whether a tone at `hz` stands out in `samples` (Goertzel).
-fn tone_present(samples: &[i16], hz: f64) -> bool {
-    let n = 4800;
-    if samples.len() < n {
-        return false;
-    }
-    let s = &samples[samples.len() - n..];
-    let w = 2.0 * std::f64::consts::PI * hz / 48_000.0;
-    let (mut s1, mut s2) = (0.0, 0.0);
-    for &x in s {
-        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
-    let energy: f64 = s.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() * n as f64 / 2.0;
-    energy > 0.0 && power / energy > 0.05
 }
