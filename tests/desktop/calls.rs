@@ -37,6 +37,12 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
     // Amy calls Bob; Bob answers from his terminal.
     let mut answer = CallFollower::start(bob.spawn_with(&["answer", "--timeout", "60", "--seconds", "120"], CLI_ENV));
     answer.wait_for("that it is waiting", |v| v["type"] == "waiting");
+    // The call buttons work once the session is connected (a click before does nothing).
+    app.until_true(
+        "the video call button enabled",
+        "document.querySelector('[data-testid=call-video]')?.disabled === false",
+    )
+    .await;
     app.click("[data-testid=call-video]").await;
     answer.wait_for("the ring", |v| v["phase"] == "incoming");
     pictures_drawn(&app, 15).await;
