@@ -83,6 +83,9 @@ const COMMANDS: &[&str] = &[
     "call_current",
     "call_devices",
     "set_call_devices",
+    "update_status",
+    "check_for_update",
+    "install_update",
 ];
 
 fn main() {

@@ -5,6 +5,7 @@
 //!   notifications and the tray's unread count;
 //! - [`scheme`]: `ling-file:` serves images and files from the cache;
 //! - [`tray`]: the tray icon; closing the window keeps the app there;
+//! - [`updates`]: updates from the configured endpoint (off without one);
 //! - [`bindings`]: the TypeScript types of the IPC seam, generated.
 
 pub mod bindings;
@@ -16,6 +17,7 @@ pub mod manage;
 pub mod scheme;
 pub mod state;
 pub mod tray;
+pub mod updates;
 
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
@@ -62,6 +64,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     };
     let profile = Profile::open(root)?;
     let mut context = tauri::generate_context!();
+    let update_source = updates::configure(context.config_mut());
+    let updates = updates::Updates::new(context.package_info().version.to_string(), &update_source);
     let id = identifier(&context.config().identifier, options.profile.as_deref());
     context.config_mut().identifier = id;
     // A second account's window says which profile it is (set in the config,
@@ -88,13 +92,16 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         // profile starts as itself.
         .plugin(autostart(options.profile.as_deref()))
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
+        .manage(updates)
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
             tray::create(app.handle())?;
             calls::allow_video_fetch(app.handle())?;
             live::on_notification_clicked(app.handle())?;
+            updates::spawn_checks(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -188,6 +195,9 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             calls::call_current,
             calls::call_devices,
             calls::set_call_devices,
+            updates::update_status,
+            updates::check_for_update,
+            updates::install_update,
         ])
         .build(context)?
         .run(|app, event| {

@@ -12,3 +12,4 @@ mod instances;
 mod notifications;
 mod people;
 mod tray;
+mod updates;

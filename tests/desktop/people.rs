@@ -130,7 +130,7 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
         std::fs::read_to_string(&entry).map_err(|e| format!("{}: {e}", entry.display()))
     })
     .await;
-    let app_path = ling_e2e::desktop::app_binary();
+    let app_path = &desktop.app;
     assert!(desktop_file.contains(&format!("Exec={}", app_path.display())), "{desktop_file}");
     app.click("[data-testid=nav-chats]").await;
     app.click("[data-testid=nav-settings]").await;
@@ -145,6 +145,8 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
         async || if entry.exists() { Err("still there".to_owned()) } else { Ok(()) },
     )
     .await;
+    // A build without an update endpoint never looks for one.
+    app.until_true("updates off", "document.querySelector('[data-testid=update]')?.dataset.state === 'off'").await;
 
     // The owner dissolves the group: its chat stays, closed to new messages.
     app.click("[data-testid=nav-contacts]").await;

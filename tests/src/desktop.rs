@@ -154,6 +154,8 @@ impl XSession {
 /// session bus and tauri-driver, all private to the test.
 pub struct Desktop {
     port: u16,
+    /// The app's binary: the workspace's build, or an installed one.
+    pub app: PathBuf,
     // Dropped in this order: the driver (and the app), the display, the home.
     _driver: Process,
     pub x: XSession,
@@ -177,8 +179,12 @@ impl Desktop {
 
     /// A desktop whose apps also get `env` (say, the system's language).
     pub fn start_with(env: &[(&str, &str)]) -> Desktop {
+        Desktop::start_app(app_binary(), env)
+    }
+
+    /// A desktop whose app is `app` (say, the one a package installed).
+    pub fn start_app(app: PathBuf, env: &[(&str, &str)]) -> Desktop {
         let serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let app = app_binary();
         let home = tempfile::tempdir().unwrap();
         let x = XSession::start();
         let port = free_port();
@@ -196,19 +202,21 @@ impl Desktop {
             assert!(Instant::now() < deadline, "tauri-driver did not start listening");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let runs = app.parent().unwrap().join("screenshots");
+        // target/<profile>/screenshots (a test binary is target/<profile>/deps/NAME).
+        let exe = std::env::current_exe().expect("the test's path");
+        let runs = exe.parent().and_then(Path::parent).expect("target/<profile>").join("screenshots");
         let shots = std::env::var_os("LING_SCREENSHOT_DIR").map(PathBuf::from).unwrap_or_else(|| runs.clone());
         std::fs::create_dir_all(&shots).unwrap();
         std::fs::create_dir_all(&runs).unwrap();
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Desktop { home, port, _driver: driver, x, shots, runs, env, _serial: serial }
+        Desktop { home, port, app, _driver: driver, x, shots, runs, env, _serial: serial }
     }
 
     /// Launches the app (a new WebDriver session) and waits for its page.
     pub async fn launch(&self) -> App<'_> {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({ "application": app_binary() }));
+        caps.insert("tauri:options".into(), json!({ "application": self.app }));
         let client = ClientBuilder::rustls()
             .expect("rustls")
             .capabilities(caps)
@@ -287,7 +295,7 @@ impl Desktop {
     /// `spawned_log`), never to a pipe that could fill up and stall it.
     pub fn spawn_app(&self, args: &[&str]) -> Child {
         let log = std::fs::File::create(self.spawned_log(args)).unwrap();
-        Command::new(app_binary())
+        Command::new(&self.app)
             .args(args)
             .envs(self.x.app_env(self.home.path()))
             .envs(self.env.iter().map(|(k, v)| (k, v)))

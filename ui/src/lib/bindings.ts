@@ -24,6 +24,20 @@ fingerprint: string | null,
 address: string | null, };
 
 /**
+ * A newer version.
+ */
+export type AvailableUpdate = { version: string, 
+/**
+ * The release notes, if the endpoint gave any.
+ */
+notes: string | null, 
+/**
+ * Whether this copy of Ling can install it itself (one installed from
+ * a package or installer; not one built from source).
+ */
+installable: boolean, };
+
+/**
  * One blocked user, as `GET /v1/blocks` lists them.
  */
 export type BlockedUser = { 
@@ -841,6 +855,28 @@ idle: string,
  * The tooltip with unread messages (`{n}` is replaced).
  */
 unread: string, };
+
+/**
+ * Where the updater stands.
+ */
+export type UpdateState = "off" | "idle" | "checking" | "up_to_date" | "available" | "downloading" | "installing" | "failed";
+
+/**
+ * What the settings show about updates.
+ */
+export type UpdateStatus = { 
+/**
+ * This app's version.
+ */
+current: string, state: UpdateState, available: AvailableUpdate | null, 
+/**
+ * While downloading: bytes so far, and the whole if the server said.
+ */
+downloaded: number | null, total: number | null, 
+/**
+ * When it last looked (Unix ms).
+ */
+checked_at: number | null, error: AppError | null, };
 
 /**
  * Progress of a file being sent (event `ling://upload`).

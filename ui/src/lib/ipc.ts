@@ -26,6 +26,7 @@ import type {
   SessionInfo,
   Startup,
   TrayLabels,
+  UpdateStatus,
   UploadProgress,
   UserProfile,
 } from './bindings';
@@ -158,6 +159,10 @@ export const api = {
   setTrayLabels: (labels: TrayLabels) => call<void>('set_tray_labels', { labels }),
   closeWindow: () => call<void>('close_window'),
   uiReady: () => call<void>('ui_ready'),
+
+  updateStatus: () => call<UpdateStatus>('update_status'),
+  checkForUpdate: () => call<UpdateStatus>('check_for_update'),
+  installUpdate: () => call<void>('install_update'),
 };
 
 /** Client events (already applied to the cache when they arrive). */
@@ -178,6 +183,11 @@ export function onUpload(handler: (p: UploadProgress) => void): Promise<Unlisten
 /** A notification was clicked: the shell shows the window; open this conversation. */
 export function onOpenConversation(handler: (conversationId: number) => void): Promise<UnlistenFn> {
   return listen<number>('ling://open-conversation', (m) => handler(m.payload));
+}
+
+/** The updater's status changed. */
+export function onUpdate(handler: (s: UpdateStatus) => void): Promise<UnlistenFn> {
+  return listen<UpdateStatus>('ling://update', (m) => handler(m.payload));
 }
 
 /** URL of a cached thumbnail (served by the shell's `ling-file:` scheme). */
