@@ -5,7 +5,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/ling/target
 LING_DATA ?= ./ling-data
 LING_LISTEN ?= 127.0.0.1:7878
 
-.PHONY: all setup ui build package test test-ui test-desktop screenshots run server app bench bench-cache bench-desktop lint fmt clean
+.PHONY: all setup ui build package test test-ui test-desktop test-package icons screenshots run server app bench bench-cache bench-desktop lint fmt clean
 
 all: build
 
@@ -25,16 +25,27 @@ package:
 	scripts/package.sh
 
 test: ui
+	scripts/icons.sh --check
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	$(MAKE) --no-print-directory test-ui
 	cargo test --workspace --locked
 	scripts/test-keychain.sh
+	scripts/test-package.sh
 
 # Only the desktop window tests (a private Xvfb display, tauri-driver and
 # WebKitWebDriver, the real server; ling-cli as the other people).
 test-desktop: ui
 	cargo test --locked -p ling-e2e --test desktop
+
+# The app's icons, generated from icons/source.png (Tauri's icon generator).
+icons: setup
+	scripts/icons.sh
+
+# The installed app: builds the release .deb, installs it (root or sudo),
+# runs it, lets it update itself, removes it (tests/package).
+test-package: ui
+	scripts/test-package.sh
 
 # Runs the window tests and keeps their screenshots as the README's.
 screenshots: ui

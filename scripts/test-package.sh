@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The installed-app test: builds the release .deb (scripts/package.sh deb),
+# then installs it with dpkg, runs the installed app in a window, lets it
+# update itself and removes it again (tests/package; root, or sudo without a
+# password). The machine is left as it was: the package is purged at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ling/target}"
+
+if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; then
+  echo "[test-package] installing a package needs root: run as root or with sudo (no password)" >&2
+  exit 1
+fi
+if dpkg-query -W -f='${Status}' ling 2>/dev/null | grep -q 'ok installed'; then
+  echo "[test-package] Ling is installed as a package on this machine: the test would replace it; remove it first" >&2
+  exit 1
+fi
+
+scripts/package.sh deb
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+deb=$(ls "dist/Ling_${version}_"*.deb)
+LING_DEB="$PWD/$deb" cargo test --locked -p ling-e2e --test package -- --ignored

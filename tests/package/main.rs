@@ -1,0 +1,214 @@
+//! The installed app, as a person gets it: the .deb that `make package`
+//! builds (`LING_DEB`) is installed with dpkg; the app it put in place starts
+//! in a window on the first-run screen; a forged update is refused and a
+//! signed one is installed by the app itself, which restarts as the new
+//! version; removing and then purging the package takes its files and leaves
+//! the person's data alone.
+//!
+//! Needs root (dpkg) and the release build: `scripts/test-package.sh` builds
+//! the .deb and runs this (part of `make test`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use ling_e2e::desktop::{Desktop, STEP, eventually};
+use ling_e2e::updates::{Signer, UpdateServer};
+use ling_e2e::{ServerProcess, friends_of_the_first};
+
+const INSTALLED_APP: &str = "/usr/bin/ling";
+
+/// Runs a command as root: directly when this is root, else through sudo.
+fn as_root(args: &[&str]) -> Output {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let mut cmd = if root { Command::new(args[0]) } else { Command::new("sudo") };
+    if !root {
+        cmd.args(["-n", args[0]]);
+    }
+    cmd.args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = as_root(args);
+    assert!(out.status.success(), "{args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The installed version of the package `ling`, if it is installed.
+fn installed_version() -> Option<String> {
+    let out = Command::new("dpkg-query").args(["-W", "-f=${Status}|${Version}", "ling"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (status, version) = text.split_once('|')?;
+    (status == "install ok installed").then(|| version.to_owned())
+}
+
+/// Processes running the installed app.
+fn installed_app_pids() -> Vec<u32> {
+    let out = Command::new("pgrep").args(["-f", &format!("^{INSTALLED_APP}")]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
+/// The package, purged when the test ends however it ends (and any app
+/// it left running stopped), so the machine is as it was.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let _ = Command::new("pkill").args(["-TERM", "-f", &format!("^{INSTALLED_APP}")]).status();
+        let _ = as_root(&["dpkg", "--purge", "ling"]);
+    }
+}
+
+/// `deb` again with another version in its control file (the same app
+/// inside): the release that the update server announces.
+fn repack(deb: &Path, version: &str, out: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    ok(&["dpkg-deb", "-R", &deb.to_string_lossy(), &root.to_string_lossy()]);
+    let control = root.join("DEBIAN/control");
+    let text = std::fs::read_to_string(&control).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| if l.starts_with("Version:") { format!("Version: {version}\n") } else { format!("{l}\n") })
+        .collect();
+    std::fs::write(&control, text).unwrap();
+    ok(&["dpkg-deb", "--root-owner-group", "-b", &root.to_string_lossy(), &out.to_string_lossy()]);
+}
+
+/// Every file under `dir` with its size.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, u64> {
+    let mut files = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                todo.push(entry.path());
+            } else {
+                files.insert(entry.path(), meta.len());
+            }
+        }
+    }
+    files
+}
+
+/// A screenshot shows a drawn window, not an empty or one-colour frame.
+fn assert_drawn(png: &Path) {
+    let img = image::open(png).unwrap_or_else(|e| panic!("{}: {e}", png.display())).to_rgb8();
+    assert!(img.width() >= 760 && img.height() >= 520, "{}: {}x{}", png.display(), img.width(), img.height());
+    let mut counts: BTreeMap<[u8; 3], usize> = BTreeMap::new();
+    for p in img.pixels() {
+        *counts.entry(p.0).or_default() += 1;
+    }
+    let total = (img.width() * img.height()) as usize;
+    let commonest = counts.values().max().copied().unwrap_or(0);
+    assert!(counts.len() >= 50, "{}: only {} colours: nothing drawn", png.display(), counts.len());
+    assert!(commonest * 100 < total * 97, "{}: one colour covers almost everything", png.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs root and the release .deb: run by scripts/test-package.sh"]
+async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_data() {
+    let deb = PathBuf::from(std::env::var("LING_DEB").expect("LING_DEB: the .deb to install"));
+    let version = ok(&["dpkg-deb", "-f", &deb.to_string_lossy(), "Version"]).trim().to_owned();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"), "the package carries the workspace's version");
+
+    // Installed with dpkg, as a person would.
+    let _installed = Installed;
+    ok(&["dpkg", "-i", &deb.to_string_lossy()]);
+    assert_eq!(installed_version().as_deref(), Some(version.as_str()));
+    let files: Vec<String> = ok(&["dpkg", "-L", "ling"]).lines().map(str::to_owned).collect();
+    for want in [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"]
+    {
+        assert!(files.iter().any(|f| f == want), "{want} is not in the package: {files:?}");
+        assert!(Path::new(want).exists(), "{want} was not installed");
+    }
+    let entry = std::fs::read_to_string("/usr/share/applications/Ling.desktop").unwrap();
+    for line in ["Name=Ling", "Exec=ling", "Icon=ling", "Type=Application"] {
+        assert!(entry.lines().any(|l| l == line), "the launcher entry lacks {line}: {entry}");
+    }
+
+    // The installed app, started with a release server to look at.
+    let server = ServerProcess::start();
+    let people = friends_of_the_first(&server, &["amy"]);
+    let releases = UpdateServer::start().await;
+    let publisher = Signer::generate();
+    let forger = Signer::generate();
+    let endpoint = releases.endpoint();
+    let desktop = Desktop::start_app(
+        INSTALLED_APP.into(),
+        &[("LING_UPDATE_ENDPOINT", &endpoint), ("LING_UPDATE_PUBKEY", &publisher.pubkey)],
+    );
+    let app = desktop.launch().await;
+    app.wait("[data-testid=server-setup] input[name=address]").await;
+    let shot = app.screenshot("installed-first-run").await;
+    assert_drawn(&shot);
+
+    // The first run; then the settings, where it has looked for updates.
+    app.log_in(&server.address(), "amy", &people[0].password).await;
+    app.click("[data-testid=nav-settings]").await;
+    app.until_true("up to date", "document.querySelector('[data-testid=update]')?.dataset.state === 'up_to_date'")
+        .await;
+
+    // A release whose signature is not the publisher's is refused.
+    let work = tempfile::tempdir().unwrap();
+    let next = work.path().join("Ling_0.1.1_amd64.deb");
+    repack(&deb, "0.1.1", &next);
+    let bytes = std::fs::read(&next).unwrap();
+    releases.announce("0.1.1", "A forged release.", "Ling_0.1.1_amd64.deb", bytes.clone(), &forger.sign(&next, "0.1.1"));
+    app.click("[data-testid=update-check]").await;
+    app.click("[data-testid=update-install]").await;
+    app.until_true(
+        "the forged update refused",
+        "document.querySelector('[data-testid=update] [role=alert]')?.dataset.code === 'update_bad_signature'",
+    )
+    .await;
+    assert_eq!(releases.downloads(), 1);
+    assert_eq!(installed_version().as_deref(), Some(version.as_str()), "nothing was installed");
+
+    // The publisher's release: the app installs it and restarts as it.
+    releases.announce("0.1.1", "Fewer bugs.", "Ling_0.1.1_amd64.deb", bytes, &publisher.sign(&next, "0.1.1"));
+    let before = installed_app_pids();
+    assert!(!before.is_empty(), "the installed app runs");
+    app.click("[data-testid=update-install]").await;
+    eventually("0.1.1 installed", async || match installed_version() {
+        Some(v) if v == "0.1.1" => Ok(()),
+        other => Err(format!("installed: {other:?}")),
+    })
+    .await;
+    let restarted = eventually("the app restarted", async || {
+        let now = installed_app_pids();
+        let fresh: Vec<u32> = now.iter().copied().filter(|p| !before.contains(p)).collect();
+        if fresh.is_empty() || now.iter().any(|p| before.contains(p)) {
+            Err(format!("running: {now:?}, before: {before:?}"))
+        } else {
+            Ok(fresh)
+        }
+    })
+    .await;
+    desktop.wait_shown_windows("^Ling$", 1);
+    drop(app);
+
+    // Quit, then remove: the package's files go, the person's data stays.
+    let _ = Command::new("kill").arg("-TERM").args(restarted.iter().map(u32::to_string)).status();
+    let deadline = Instant::now() + STEP;
+    while !installed_app_pids().is_empty() {
+        assert!(Instant::now() < deadline, "the app did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Everything the app keeps: its data (the account's cache among it) and settings.
+    let home = desktop.home.path();
+    let data = || [snapshot(&home.join(".local/share")), snapshot(&home.join(".config"))];
+    let kept = data();
+    assert!(kept[0].keys().any(|f| f.ends_with("cache.db")), "the account's cache: {:?}", kept[0]);
+    ok(&["dpkg", "-r", "ling"]);
+    assert_eq!(installed_version(), None);
+    for f in &files {
+        let p = Path::new(f);
+        assert!(!p.is_file(), "{f} is still there after removal");
+    }
+    assert_eq!(data(), kept, "removing the app left the data alone");
+    ok(&["dpkg", "--purge", "ling"]);
+    assert_eq!(data(), kept, "purging the package left the data alone");
+}
