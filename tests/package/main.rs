@@ -31,7 +31,12 @@ fn as_root(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> String {
     let out = as_root(args);
-    assert!(out.status.success(), "{args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -93,18 +98,26 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, u64> {
     files
 }
 
-/// A screenshot shows a drawn window, not an empty or one-colour frame.
-fn assert_drawn(png: &Path) {
-    let img = image::open(png).unwrap_or_else(|e| panic!("{}: {e}", png.display())).to_rgb8();
-    assert!(img.width() >= 760 && img.height() >= 520, "{}: {}x{}", png.display(), img.width(), img.height());
+/// Whether a screenshot shows a drawn window, not an empty or one-colour
+/// frame; if not, why.
+fn drawn(png: &Path) -> Result<(), String> {
+    let img = image::open(png).map_err(|e| format!("{}: {e}", png.display()))?.to_rgb8();
+    if img.width() < 760 || img.height() < 520 {
+        return Err(format!("{}: {}x{}", png.display(), img.width(), img.height()));
+    }
     let mut counts: BTreeMap<[u8; 3], usize> = BTreeMap::new();
     for p in img.pixels() {
         *counts.entry(p.0).or_default() += 1;
     }
     let total = (img.width() * img.height()) as usize;
     let commonest = counts.values().max().copied().unwrap_or(0);
-    assert!(counts.len() >= 50, "{}: only {} colours: nothing drawn", png.display(), counts.len());
-    assert!(commonest * 100 < total * 97, "{}: one colour covers almost everything", png.display());
+    if counts.len() < 50 {
+        return Err(format!("{}: only {} colours: nothing drawn", png.display(), counts.len()));
+    }
+    if commonest * 100 >= total * 97 {
+        return Err(format!("{}: one colour covers almost everything", png.display()));
+    }
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +132,8 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     ok(&["dpkg", "-i", &deb.to_string_lossy()]);
     assert_eq!(installed_version().as_deref(), Some(version.as_str()));
     let files: Vec<String> = ok(&["dpkg", "-L", "ling"]).lines().map(str::to_owned).collect();
-    for want in [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"]
+    for want in
+        [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"]
     {
         assert!(files.iter().any(|f| f == want), "{want} is not in the package: {files:?}");
         assert!(Path::new(want).exists(), "{want} was not installed");
@@ -143,7 +157,7 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     let app = desktop.launch().await;
     app.wait("[data-testid=server-setup] input[name=address]").await;
     let shot = app.screenshot("installed-first-run").await;
-    assert_drawn(&shot);
+    drawn(&shot).unwrap();
 
     // The first run; then the settings, where it has looked for updates.
     app.log_in(&server.address(), "amy", &people[0].password).await;
@@ -156,7 +170,13 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     let next = work.path().join("Ling_0.1.1_amd64.deb");
     repack(&deb, "0.1.1", &next);
     let bytes = std::fs::read(&next).unwrap();
-    releases.announce("0.1.1", "A forged release.", "Ling_0.1.1_amd64.deb", bytes.clone(), &forger.sign(&next, "0.1.1"));
+    releases.announce(
+        "0.1.1",
+        "A forged release.",
+        "Ling_0.1.1_amd64.deb",
+        bytes.clone(),
+        &forger.sign(&next, "0.1.1"),
+    );
     app.click("[data-testid=update-check]").await;
     app.click("[data-testid=update-install]").await;
     app.until_true(
@@ -189,6 +209,22 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     .await;
     desktop.wait_shown_windows("^Ling$", 1);
     drop(app);
+    // The new version's window, drawn (the screen as a whole: this app is
+    // not under WebDriver).
+    let after = desktop.shots.join("installed-after-update.png");
+    eventually("the restarted app drawn", async || {
+        let out = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&after)
+            .env("DISPLAY", &desktop.x.display)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        drawn(&after)
+    })
+    .await;
 
     // Quit, then remove: the package's files go, the person's data stays.
     let _ = Command::new("kill").arg("-TERM").args(restarted.iter().map(u32::to_string)).status();
