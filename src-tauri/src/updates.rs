@@ -286,8 +286,12 @@ pub async fn check(app: &AppHandle) -> AppResult<UpdateStatus> {
 
 /// Looks at start and then every six hours (only when configured).
 pub fn spawn_checks(app: &AppHandle) {
-    if !app.state::<Updates>().is_configured() {
-        log::info!("updates are off: no update endpoint is configured");
+    let updates = app.state::<Updates>();
+    if !updates.is_configured() {
+        match updates.status().error {
+            Some(e) => log::warn!("updates are off: {e}"),
+            None => log::info!("updates are off: no update endpoint is configured"),
+        }
         return;
     }
     let app = app.clone();

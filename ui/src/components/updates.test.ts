@@ -62,6 +62,14 @@ describe('UpdateSection', () => {
     expect(asked).toEqual(['install_update']);
   });
 
+  it('says what is wrong with the configuration, and offers no pointless retry', () => {
+    const error = { code: 'update_misconfigured', message: 'no public key', fingerprint: null, address: null };
+    updates.status = { ...base, state: 'failed', error };
+    render(UpdateSection);
+    expect(screen.getByRole('alert').textContent).toContain('Updates are set up wrongly on this computer: no public key');
+    expect(screen.queryByRole('button')).toBeNull();
+  });
+
   it('shows the download as it goes, and a copy built from source says how to update', () => {
     updates.status = {
       ...base,
