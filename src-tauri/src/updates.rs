@@ -172,6 +172,8 @@ pub struct UpdateStatus {
 
 /// The updater's state, managed by the app.
 pub struct Updates {
+    /// An endpoint and key were given and make sense: checks may run.
+    configured: bool,
     status: Mutex<UpdateStatus>,
     /// One check or install at a time.
     busy: tokio::sync::Mutex<()>,
@@ -186,16 +188,12 @@ impl Updates {
         };
         let status =
             UpdateStatus { current, state, available: None, downloaded: None, total: None, checked_at: None, error };
-        Updates { status: Mutex::new(status), busy: tokio::sync::Mutex::new(()) }
+        let configured = matches!(source, Ok(Some(_)));
+        Updates { configured, status: Mutex::new(status), busy: tokio::sync::Mutex::new(()) }
     }
 
     pub fn status(&self) -> UpdateStatus {
         self.status.lock().unwrap().clone()
-    }
-
-    fn is_configured(&self) -> bool {
-        let s = self.status.lock().unwrap();
-        s.state != UpdateState::Off && s.error.as_ref().is_none_or(|e| e.code != "update_misconfigured")
     }
 
     /// Changes the status and tells the UI.
@@ -239,10 +237,30 @@ fn installable() -> bool {
     tauri::utils::platform::bundle_type().is_some()
 }
 
+/// Asks the endpoint what it has now and records the answer (available or
+/// up to date) in the status; a failure is left to the caller to record.
+async fn look(app: &AppHandle, updates: &Updates) -> AppResult<Option<tauri_plugin_updater::Update>> {
+    let found = app.updater().map_err(update_error)?.check().await.map_err(update_error)?;
+    let available = found.as_ref().map(|u| AvailableUpdate {
+        version: u.version.clone(),
+        notes: u.body.clone(),
+        installable: installable(),
+    });
+    if let Some(a) = &available {
+        log::info!("update {} available", a.version);
+    }
+    updates.set(app, |s| {
+        s.state = if available.is_some() { UpdateState::Available } else { UpdateState::UpToDate };
+        s.available = available;
+        s.checked_at = Some(now_ms());
+    });
+    Ok(found)
+}
+
 /// Looks for a newer version now.
 pub async fn check(app: &AppHandle) -> AppResult<UpdateStatus> {
     let updates = app.state::<Updates>();
-    if !updates.is_configured() {
+    if !updates.configured {
         return Ok(updates.status());
     }
     let _busy = updates.busy.lock().await;
@@ -250,36 +268,13 @@ pub async fn check(app: &AppHandle) -> AppResult<UpdateStatus> {
         s.state = UpdateState::Checking;
         s.error = None;
     });
-    let found = async { app.updater().map_err(update_error)?.check().await.map_err(update_error) }.await;
-    match found {
-        Ok(Some(update)) => {
-            let available = AvailableUpdate {
-                version: update.version.clone(),
-                notes: update.body.clone(),
-                installable: installable(),
-            };
-            log::info!("update {} available", available.version);
-            updates.set(app, |s| {
-                s.state = UpdateState::Available;
-                s.available = Some(available);
-                s.checked_at = Some(now_ms());
-            });
-        }
-        Ok(None) => {
-            updates.set(app, |s| {
-                s.state = UpdateState::UpToDate;
-                s.available = None;
-                s.checked_at = Some(now_ms());
-            });
-        }
-        Err(e) => {
-            log::warn!("update check failed: {e}");
-            updates.set(app, |s| {
-                s.state = UpdateState::Failed;
-                s.error = Some(e);
-                s.checked_at = Some(now_ms());
-            });
-        }
+    if let Err(e) = look(app, &updates).await {
+        log::warn!("update check failed: {e}");
+        updates.set(app, |s| {
+            s.state = UpdateState::Failed;
+            s.error = Some(e);
+            s.checked_at = Some(now_ms());
+        });
     }
     Ok(updates.status())
 }
@@ -287,7 +282,7 @@ pub async fn check(app: &AppHandle) -> AppResult<UpdateStatus> {
 /// Looks at start and then every six hours (only when configured).
 pub fn spawn_checks(app: &AppHandle) {
     let updates = app.state::<Updates>();
-    if !updates.is_configured() {
+    if !updates.configured {
         match updates.status().error {
             Some(e) => log::warn!("updates are off: {e}"),
             None => log::info!("updates are off: no update endpoint is configured"),
@@ -298,11 +293,8 @@ pub fn spawn_checks(app: &AppHandle) {
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(FIRST_CHECK).await;
         loop {
-            // Not while an update is on its way in.
-            let state = app.state::<Updates>().status().state;
-            if !matches!(state, UpdateState::Downloading | UpdateState::Installing) {
-                let _ = check(&app).await;
-            }
+            // Waits for an install under way (one at a time).
+            let _ = check(&app).await;
             tokio::time::sleep(CHECK_EVERY).await;
         }
     });
@@ -321,16 +313,9 @@ async fn install(app: &AppHandle) -> AppResult<()> {
     }
     // What the endpoint says now (the release may have been replaced since
     // the last look, say after a download that failed its check).
-    let Some(update) = app.updater().map_err(update_error)?.check().await.map_err(update_error)? else {
-        updates.set(app, |s| {
-            s.state = UpdateState::UpToDate;
-            s.available = None;
-            s.checked_at = Some(now_ms());
-        });
+    let Some(update) = look(app, &updates).await? else {
         return Err(AppError::new("update_not_found", "there is no newer version to install"));
     };
-    let available = AvailableUpdate { version: update.version.clone(), notes: update.body.clone(), installable: true };
-    updates.set(app, |s| s.available = Some(available));
     updates.set(app, |s| {
         s.state = UpdateState::Downloading;
         s.downloaded = Some(0);
@@ -410,7 +395,7 @@ mod tests {
         assert_eq!(Source::resolve(Some("  "), Some("key"), Some(&json!({ "endpoints": [], "pubkey": "" }))), Ok(None));
         let off = Updates::new("0.1.0".into(), &Ok(None));
         assert_eq!(off.status().state, UpdateState::Off);
-        assert!(!off.is_configured());
+        assert!(!off.configured);
     }
 
     #[test]
@@ -442,6 +427,6 @@ mod tests {
         assert_eq!(e.code, "update_misconfigured");
         let broken = Updates::new("0.1.0".into(), &Err(e));
         assert_eq!(broken.status().state, UpdateState::Failed);
-        assert!(!broken.is_configured(), "a broken configuration fetches nothing");
+        assert!(!broken.configured, "a broken configuration fetches nothing");
     }
 }
