@@ -42,8 +42,9 @@ test-desktop: ui
 icons: setup
 	scripts/icons.sh
 
-# The installed app: builds the release .deb, installs it (root or sudo),
-# runs it, lets it update itself, removes it (tests/package).
+# The packages: builds what make package builds, checks the .rpm and the
+# server's tarball, installs the .deb (root or sudo), runs it, lets it update
+# itself, removes it (tests/package).
 test-package: ui
 	scripts/test-package.sh
 

@@ -2,11 +2,8 @@
 # Builds what can be shipped from this machine: the desktop app's .deb and
 # .rpm (Tauri's bundler) and a tarball of the server (release binary, systemd
 # unit, guide), into dist/. Says which formats need another machine.
-#
-#   scripts/package.sh        everything this machine can build
-#   scripts/package.sh deb    only the .deb (what scripts/test-package.sh installs)
+# scripts/test-package.sh tests what it builds.
 set -euo pipefail
-only="${1:-}"
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ling/target}"
 log() { printf '[package] %s\n' "$*"; }
@@ -19,15 +16,6 @@ arch=$(uname -m)
 mkdir -p dist
 
 bundle="$CARGO_TARGET_DIR/release/bundle"
-if [ "$only" = deb ]; then
-  log "the desktop app: .deb"
-  rm -f "$bundle"/deb/*.deb
-  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb)
-  cp "$bundle"/deb/*.deb dist/
-  ls -l dist/*.deb
-  exit 0
-fi
-
 log "the desktop app: .deb and .rpm"
 rm -f "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm
 (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb,rpm)

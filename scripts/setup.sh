@@ -20,6 +20,8 @@ APT_PACKAGES=(
   dbus-x11                     # a session bus for single-instance in the window tests
   fonts-noto-cjk fonts-noto-color-emoji  # Chinese text and emoji in the window (and its screenshots)
   locales                      # the window test of a Chinese system (zh_CN.UTF-8, made below)
+  rpm systemd                  # the packages' test reads the .rpm (rpm -qp) and checks the server's unit
+                               # (systemd-analyze verify)
   procps                       # the installed-app test finds and stops the installed app (pgrep, pkill)
   sudo                         # the installed-app test: the updater installs a .deb through pkexec, a password
                                # dialog or sudo, the one there is (as root, sudo asks nothing)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The installed-app test: builds the release .deb (scripts/package.sh deb),
-# then installs it with dpkg, runs the installed app in a window, lets it
-# update itself and removes it again (tests/package; root, or sudo without a
-# password). The machine is left as it was: the package is purged at the end.
+# The packages' test: builds what `make package` builds (the .deb, the .rpm,
+# the server's tarball), checks what each holds, then installs the .deb with
+# dpkg, runs the installed app in a window, lets it update itself and removes
+# it again (tests/package; root, or sudo without a password). The machine is
+# left as it was: the package is purged at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ling/target}"
@@ -16,7 +17,5 @@ if dpkg-query -W -f='${Status}' ling 2>/dev/null | grep -q 'ok installed'; then
   exit 1
 fi
 
-scripts/package.sh deb
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-deb=$(ls "dist/Ling_${version}_"*.deb)
-LING_DEB="$PWD/$deb" cargo test --locked -p ling-e2e --test package -- --ignored
+scripts/package.sh
+LING_DIST="$PWD/dist" cargo test --locked -p ling-e2e --test package -- --ignored

@@ -1,12 +1,14 @@
-//! The installed app, as a person gets it: the .deb that `make package`
-//! builds (`LING_DEB`) is installed with dpkg; the app it put in place starts
+//! What `make package` builds (into `LING_DIST`), as people get it. The
+//! .rpm and the server's tarball hold what they ship (the server's unit is
+//! one systemd accepts). The .deb is installed with dpkg; the app it put in place starts
 //! in a window on the first-run screen; a forged update is refused and a
 //! signed one is installed by the app itself, which restarts as the new
 //! version; removing and then purging the package takes its files and leaves
 //! the person's data alone.
 //!
-//! Needs root (dpkg) and the release build: `scripts/test-package.sh` builds
-//! the .deb and runs this (part of `make test`).
+//! Needs the release build and, for the .deb, root (dpkg):
+//! `scripts/test-package.sh` builds the packages and runs this (part of
+//! `make test`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,28 @@ use ling_e2e::updates::{Signer, UpdateServer};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 
 const INSTALLED_APP: &str = "/usr/bin/ling";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The one file in `LING_DIST` whose name starts with `prefix` and ends with `suffix`.
+fn built(prefix: &str, suffix: &str) -> PathBuf {
+    let dist = PathBuf::from(std::env::var("LING_DIST").expect("LING_DIST: where make package put its output"));
+    let found: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .unwrap_or_else(|e| panic!("{}: {e}", dist.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix))
+        .collect();
+    assert_eq!(found.len(), 1, "{prefix}*{suffix} in {}: {found:?}", dist.display());
+    found.into_iter().next().unwrap()
+}
+
+/// Runs a command (not as root); its standard output.
+fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
 /// Runs a command as root: directly when this is root, else through sudo.
 fn as_root(args: &[&str]) -> Output {
@@ -123,9 +147,9 @@ fn drawn(png: &Path) -> Result<(), String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs root and the release .deb: run by scripts/test-package.sh"]
 async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_data() {
-    let deb = PathBuf::from(std::env::var("LING_DEB").expect("LING_DEB: the .deb to install"));
+    let deb = built(&format!("Ling_{VERSION}_"), ".deb");
     let version = ok(&["dpkg-deb", "-f", &deb.to_string_lossy(), "Version"]).trim().to_owned();
-    assert_eq!(version, env!("CARGO_PKG_VERSION"), "the package carries the workspace's version");
+    assert_eq!(version, VERSION, "the package carries the workspace's version");
 
     // Installed with dpkg, as a person would.
     let _installed = Installed;
@@ -247,4 +271,45 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     assert_eq!(data(), kept, "removing the app left the data alone");
     ok(&["dpkg", "--purge", "ling"]);
     assert_eq!(data(), kept, "purging the package left the data alone");
+}
+
+#[test]
+#[ignore = "needs the release packages: run by scripts/test-package.sh"]
+fn test_the_rpm_and_the_server_tarball_hold_what_they_ship() {
+    // The .rpm: the app, its launcher entry and icon, under the workspace's version.
+    let rpm = built(&format!("Ling-{VERSION}-"), ".rpm");
+    let rpm = rpm.to_string_lossy();
+    assert_eq!(
+        run("rpm", &["-qp", "--qf", "%{NAME} %{VERSION}", &rpm]),
+        format!("ling {VERSION}"),
+        "the package is named as the .deb is"
+    );
+    let files = run("rpm", &["-qlp", &rpm]);
+    for want in
+        [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"]
+    {
+        assert!(files.lines().any(|f| f == want), "{want} is not in the .rpm: {files}");
+    }
+    let requires = run("rpm", &["-qp", "--requires", &rpm]);
+    assert!(requires.contains("libayatana-appindicator-gtk3"), "the tray's library is required: {requires}");
+
+    // The server's tarball: the release binary, its systemd unit and the guide.
+    let tarball = built(&format!("ling-server-{VERSION}-linux-"), ".tar.gz");
+    let dir = tempfile::tempdir().unwrap();
+    run("tar", &["-xzf", &tarball.to_string_lossy(), "-C", &dir.path().to_string_lossy()]);
+    let name = tarball.file_name().unwrap().to_string_lossy().trim_end_matches(".tar.gz").to_owned();
+    let root = dir.path().join(name);
+    let server = root.join("ling-server");
+    assert_eq!(run(&server.to_string_lossy(), &["--version"]).trim(), format!("ling-server {VERSION}"));
+    let guide = std::fs::read_to_string(root.join("server.md")).expect("the guide");
+    assert!(guide.contains("ling-server.service"), "the guide explains the unit");
+    // The unit as systemd reads it, pointed at the binary where it lies here:
+    // no warnings at all.
+    let unit = std::fs::read_to_string(root.join("ling-server.service")).expect("the systemd unit");
+    assert!(unit.lines().any(|l| l == "ExecStart=/usr/local/bin/ling-server"), "{unit}");
+    let here = dir.path().join("ling-server.service");
+    std::fs::write(&here, unit.replace("/usr/local/bin/ling-server", &server.to_string_lossy())).unwrap();
+    let out = Command::new("systemd-analyze").arg("verify").arg(&here).output().expect("systemd-analyze runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
 }
