@@ -98,6 +98,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
+            // Which build, which process: the first line a support request needs.
+            log::info!("Ling {} started (pid {})", app.package_info().version, std::process::id());
             tray::create(app.handle())?;
             calls::allow_video_fetch(app.handle())?;
             live::on_notification_clicked(app.handle())?;

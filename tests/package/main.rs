@@ -144,6 +144,55 @@ fn drawn(png: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// What the app wrote to its log (tauri-plugin-log's file, under the
+/// person's data directory), for a failure's message.
+fn app_logs(home: &Path) -> String {
+    let mut text = String::new();
+    for (file, _) in snapshot(&home.join(".local/share")) {
+        if file.extension().is_some_and(|e| e == "log") {
+            let log = std::fs::read_to_string(&file).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            text += &format!("--- {}\n", file.display());
+            for line in tail.into_iter().rev() {
+                text += line;
+                text += "\n";
+            }
+        }
+    }
+    for (file, _) in snapshot(&home.join(".config")) {
+        if file.file_name().is_some_and(|n| n == ".window-state.json") {
+            text += &format!("--- {}\n{}\n", file.display(), std::fs::read_to_string(&file).unwrap_or_default());
+        }
+    }
+    text
+}
+
+/// Waits for the restarted app's window to be shown; if it is not, fails
+/// with what can tell why: the app's processes, every window on the display
+/// (shown or not) and the app's log.
+fn wait_restarted_window(desktop: &Desktop) {
+    // A freshly installed binary starts cold (nothing of it in the page
+    // cache yet): more time than a step in the UI.
+    let deadline = Instant::now() + 2 * STEP;
+    while desktop.shown_windows("^Ling$") != 1 {
+        if Instant::now() > deadline {
+            let ps = Command::new("ps").args(["-o", "pid,ppid,stat,etime,args", "-C", "ling"]).output().unwrap();
+            let windows = Command::new("xdotool")
+                .args(["search", "--name", "."])
+                .env("DISPLAY", &desktop.x.display)
+                .output()
+                .unwrap();
+            panic!(
+                "the restarted app shows no window\nprocesses:\n{}\nwindows (shown or not): {:?}\nthe app's log:\n{}",
+                String::from_utf8_lossy(&ps.stdout),
+                String::from_utf8_lossy(&windows.stdout).lines().collect::<Vec<_>>(),
+                app_logs(desktop.home.path())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs root and the release .deb: run by scripts/test-package.sh"]
 async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_data() {
@@ -231,7 +280,7 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
         }
     })
     .await;
-    desktop.wait_shown_windows("^Ling$", 1);
+    wait_restarted_window(&desktop);
     drop(app);
     // The new version's window, drawn (the screen as a whole: this app is
     // not under WebDriver).
