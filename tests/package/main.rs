@@ -3,7 +3,7 @@
 //! one systemd accepts). The .deb is installed with dpkg; the app it put in place starts
 //! in a window on the first-run screen; a forged update is refused and a
 //! signed one is installed by the app itself, which restarts as the new
-//! version; removing and then purging the package takes its files and leaves
+//! version and comes back logged in; removing and then purging the package takes its files and leaves
 //! the person's data alone.
 //!
 //! Needs the release build and, for the .deb, root (dpkg):
@@ -144,37 +144,37 @@ fn drawn(png: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// What the app wrote to its log (tauri-plugin-log's file, under the
-/// person's data directory), for a failure's message.
-fn app_logs(home: &Path) -> String {
-    let mut text = String::new();
-    for (file, _) in snapshot(&home.join(".local/share")) {
-        if file.extension().is_some_and(|e| e == "log") {
-            let log = std::fs::read_to_string(&file).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(60).collect();
-            text += &format!("--- {}\n", file.display());
-            for line in tail.into_iter().rev() {
-                text += line;
-                text += "\n";
-            }
-        }
-    }
-    for (file, _) in snapshot(&home.join(".config")) {
-        if file.file_name().is_some_and(|n| n == ".window-state.json") {
-            text += &format!("--- {}\n{}\n", file.display(), std::fs::read_to_string(&file).unwrap_or_default());
-        }
-    }
-    text
+/// Everything the app wrote to its log (tauri-plugin-log's file under the
+/// person's data directory; every run of the app appends to it).
+fn app_log(home: &Path) -> String {
+    snapshot(&home.join(".local/share"))
+        .into_keys()
+        .filter(|file| file.extension().is_some_and(|e| e == "log"))
+        .map(|file| std::fs::read_to_string(file).unwrap_or_default())
+        .collect()
 }
 
-/// Waits for the restarted app's window to be shown; if it is not, fails
-/// with what can tell why: the app's processes, every window on the display
-/// (shown or not) and the app's log.
-fn wait_restarted_window(desktop: &Desktop) {
+/// Waits until the restarted app (one of `pids`) says in its log that it
+/// showed its first screen and, still logged in, connected to the server.
+/// If it does not, fails with what can tell why:
+/// the app's processes, every window on the display (shown or not), the
+/// log's end and the app's window state.
+fn wait_back_logged_in(desktop: &Desktop, pids: &[u32]) {
     // A freshly installed binary starts cold (nothing of it in the page
     // cache yet): more time than a step in the UI.
     let deadline = Instant::now() + 2 * STEP;
-    while desktop.shown_windows("^Ling$") != 1 {
+    let home = desktop.home.path();
+    loop {
+        let log = app_log(home);
+        let shown = pids.iter().any(|pid| {
+            log.find(&format!(" started (pid {pid})")).is_some_and(|at| {
+                let since = &log[at..];
+                since.contains("first screen shown") && since.contains("[INFO] connected")
+            })
+        });
+        if shown {
+            return;
+        }
         if Instant::now() > deadline {
             let ps = Command::new("ps").args(["-o", "pid,ppid,stat,etime,args", "-C", "ling"]).output().unwrap();
             let windows = Command::new("xdotool")
@@ -182,11 +182,13 @@ fn wait_restarted_window(desktop: &Desktop) {
                 .env("DISPLAY", &desktop.x.display)
                 .output()
                 .unwrap();
+            let state = std::fs::read_to_string(home.join(".config/app.ling.Ling/.window-state.json"));
+            let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
             panic!(
-                "the restarted app shows no window\nprocesses:\n{}\nwindows (shown or not): {:?}\nthe app's log:\n{}",
+                "the restarted app {pids:?} did not show its first screen, logged in\nprocesses:\n{}\nwindows (shown or not): {:?}\nwindow state: {state:?}\nthe log's end:\n{}",
                 String::from_utf8_lossy(&ps.stdout),
                 String::from_utf8_lossy(&windows.stdout).lines().collect::<Vec<_>>(),
-                app_logs(desktop.home.path())
+                tail.join("\n")
             );
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -280,10 +282,10 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
         }
     })
     .await;
-    wait_restarted_window(&desktop);
+    wait_back_logged_in(&desktop, &restarted);
     drop(app);
     // The new version's window, drawn (the screen as a whole: this app is
-    // not under WebDriver).
+    // not under WebDriver): the conversations, no login.
     let after = desktop.shots.join("installed-after-update.png");
     eventually("the restarted app drawn", async || {
         let out = Command::new("import")
