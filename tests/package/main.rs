@@ -154,11 +154,28 @@ fn app_log(home: &Path) -> String {
         .collect()
 }
 
+/// What can tell why the app is not as expected: its processes, every
+/// window on the display (shown or not), its window state and its log's end.
+fn the_app_now(desktop: &Desktop) -> String {
+    let home = desktop.home.path();
+    let ps = Command::new("ps").args(["-o", "pid,ppid,stat,etime,args", "-C", "ling"]).output().unwrap();
+    let windows = Command::new("xdotool").args(["search", "--name", "."]).env("DISPLAY", &desktop.x.display).output();
+    let windows: Vec<String> =
+        windows.map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect()).unwrap_or_default();
+    let shown = desktop.shown_windows(".");
+    let state = std::fs::read_to_string(home.join(".config/app.ling.Ling/.window-state.json"));
+    let log = app_log(home);
+    let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+    format!(
+        "processes:\n{}\nwindows: {windows:?}, {shown} shown\nwindow state: {state:?}\nthe log's end:\n{}",
+        String::from_utf8_lossy(&ps.stdout),
+        tail.join("\n")
+    )
+}
+
 /// Waits until the restarted app (one of `pids`) says in its log that it
 /// showed its first screen and, still logged in, connected to the server.
-/// If it does not, fails with what can tell why:
-/// the app's processes, every window on the display (shown or not), the
-/// log's end and the app's window state.
+/// If it does not, fails with `the_app_now`.
 fn wait_back_logged_in(desktop: &Desktop, pids: &[u32]) {
     // A freshly installed binary starts cold (nothing of it in the page
     // cache yet): more time than a step in the UI.
@@ -176,20 +193,7 @@ fn wait_back_logged_in(desktop: &Desktop, pids: &[u32]) {
             return;
         }
         if Instant::now() > deadline {
-            let ps = Command::new("ps").args(["-o", "pid,ppid,stat,etime,args", "-C", "ling"]).output().unwrap();
-            let windows = Command::new("xdotool")
-                .args(["search", "--name", "."])
-                .env("DISPLAY", &desktop.x.display)
-                .output()
-                .unwrap();
-            let state = std::fs::read_to_string(home.join(".config/app.ling.Ling/.window-state.json"));
-            let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-            panic!(
-                "the restarted app {pids:?} did not show its first screen, logged in\nprocesses:\n{}\nwindows (shown or not): {:?}\nwindow state: {state:?}\nthe log's end:\n{}",
-                String::from_utf8_lossy(&ps.stdout),
-                String::from_utf8_lossy(&windows.stdout).lines().collect::<Vec<_>>(),
-                tail.join("\n")
-            );
+            panic!("the restarted app {pids:?} did not show its first screen, logged in\n{}", the_app_now(desktop));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -297,7 +301,7 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
-        drawn(&after)
+        drawn(&after).map_err(|e| format!("{e}\n{}", the_app_now(&desktop)))
     })
     .await;
 
