@@ -221,6 +221,10 @@ fn update_error(e: tauri_plugin_updater::Error) -> AppError {
             "update_invalid"
         }
         E::AuthenticationFailed => "update_not_permitted",
+        // pkexec, a graphical password prompt and sudo were each tried and
+        // none installed the package: most often the password was refused
+        // or the prompt cancelled.
+        E::PackageInstallFailed | E::DebInstallFailed => "update_package_refused",
         _ => "update_install_failed",
     };
     AppError::new(code, e.to_string())
@@ -387,7 +391,19 @@ pub async fn install_update(app: AppHandle) -> AppResult<()> {
 mod tests {
     use serde_json::json;
 
-    use super::{Source, UpdateState, Updates};
+    use super::{Source, UpdateState, Updates, update_error};
+
+    #[test]
+    fn each_failure_has_the_code_that_says_what_to_do() {
+        use tauri_plugin_updater::Error as E;
+        let code = |e: E| update_error(e).code;
+        assert_eq!(code(E::MissingSignedVersion), "update_bad_signature");
+        assert_eq!(code(E::ReleaseNotFound), "update_invalid");
+        assert_eq!(code(E::AuthenticationFailed), "update_not_permitted");
+        assert_eq!(code(E::PackageInstallFailed), "update_package_refused");
+        assert_eq!(code(E::DebInstallFailed), "update_package_refused");
+        assert_eq!(code(E::TempDirNotFound), "update_install_failed");
+    }
 
     #[test]
     fn updates_are_off_until_an_endpoint_is_named() {

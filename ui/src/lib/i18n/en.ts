@@ -311,6 +311,7 @@ export const en = {
   'error.update_invalid': 'The update server’s answer could not be understood: {message}',
   'error.update_install_failed': 'The update could not be installed: {message}',
   'error.update_not_permitted': 'Installing the update needs an administrator’s permission, which was not given.',
+  'error.update_package_refused': 'The update was not installed: the administrator’s password was not given, or the system’s package manager refused the package. Try again.',
   'error.update_misconfigured': 'Updates are set up wrongly on this computer: {message}',
   'error.update_not_installable': 'This copy of Ling was not installed from a package: update it the way it was installed.',
   'error.update_not_found': 'There is no update to install. Look again.',

@@ -309,6 +309,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.update_invalid': '无法理解更新服务器的回复：{message}',
   'error.update_install_failed': '更新安装失败：{message}',
   'error.update_not_permitted': '安装更新需要管理员授权，但未获授权。',
+  'error.update_package_refused': '更新未安装：未提供管理员密码，或系统的软件包管理器拒绝了此软件包。请重试。',
   'error.update_misconfigured': '此电脑上的更新设置有误：{message}',
   'error.update_not_installable': '此副本不是通过安装包安装的，请用原来的方式更新。',
   'error.update_not_found': '没有可安装的更新。请重新检查。',
