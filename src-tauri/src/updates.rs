@@ -20,6 +20,7 @@ use ts_rs::TS;
 use url::Url;
 
 use crate::error::{AppError, AppResult};
+use crate::live::now_ms;
 
 /// The event carrying each new [`UpdateStatus`].
 pub const EVENT: &str = "ling://update";
@@ -228,10 +229,6 @@ fn update_error(e: tauri_plugin_updater::Error) -> AppError {
         _ => "update_install_failed",
     };
     AppError::new(code, e.to_string())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Whether this copy can replace itself: one the bundler made (it marks the
