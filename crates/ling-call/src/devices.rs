@@ -20,7 +20,7 @@ use crate::files::WavSource;
 use crate::media::{AudioSink, AudioSource};
 use crate::resample::Resampler;
 use crate::synthetic::Tone;
-use crate::{AudioFrame, CallError, CallResult, FRAME_SAMPLES, SAMPLE_RATE};
+use crate::{AudioFrame, CallError, CallResult, FRAME_SAMPLES, SAMPLE_RATE, lock};
 
 /// An audio device as a settings page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,7 +297,7 @@ where
         .build_output_stream::<T, _, _>(
             config,
             move |data: &mut [T], _| {
-                let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+                let mut q = lock(&queue);
                 for frame in data.chunks_mut(channels) {
                     // Silence when nothing is queued.
                     let s = T::from_sample(q.pop_front().unwrap_or(0.0));
@@ -318,7 +318,7 @@ impl AudioSink for Speaker {
     fn write(&mut self, frame: &AudioFrame) -> CallResult<()> {
         let samples: Vec<f32> = frame.samples.iter().map(|&s| f32::from(s) / 32768.0).collect();
         let converted = self.resampler.push(&samples);
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut q = lock(&self.queue);
         q.extend(converted);
         let excess = q.len().saturating_sub(self.capacity);
         q.drain(..excess);

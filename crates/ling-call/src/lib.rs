@@ -35,3 +35,9 @@ pub use engine::{
 pub use error::{CallError, CallResult};
 pub use frame::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, VideoFrame};
 pub use media::{AudioSink, AudioSource, VideoSink, VideoSource};
+
+/// Locks `m`, going on with the data if a thread panicked while holding it
+/// (media keeps flowing; a recorder keeps what it has).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

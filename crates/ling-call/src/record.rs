@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::engine::{PeerId, VideoSinkFactory};
 
+use crate::lock;
 use crate::synthetic::frame_index;
 use crate::{AudioFrame, AudioSink, CallResult, VideoFrame, VideoSink};
 
@@ -24,12 +25,12 @@ impl AudioRecorder {
 
     /// The samples kept so far.
     pub fn samples(&self) -> Vec<i16> {
-        self.samples.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.samples).clone()
     }
 
     /// The last `n` samples (fewer if not as many were played).
     pub fn last(&self, n: usize) -> Vec<i16> {
-        let samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        let samples = lock(&self.samples);
         samples[samples.len().saturating_sub(n)..].to_vec()
     }
 }
@@ -40,7 +41,7 @@ impl AudioSink for AudioRecorder {
     }
 
     fn write(&mut self, frame: &AudioFrame) -> CallResult<()> {
-        let mut samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        let mut samples = lock(&self.samples);
         samples.extend_from_slice(&frame.samples);
         let excess = samples.len().saturating_sub(self.capacity);
         samples.drain(..excess);
@@ -72,11 +73,11 @@ impl VideoRecorder {
     }
 
     pub fn seen(&self) -> Vec<SeenFrame> {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.seen).clone()
     }
 
     pub fn latest(&self) -> Option<VideoFrame> {
-        self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.latest).clone()
     }
 }
 
@@ -92,8 +93,8 @@ impl VideoSink for VideoRecorder {
             index: frame_index(frame),
             capture_us: frame.capture_us,
         };
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).push(seen);
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame.clone());
+        lock(&self.seen).push(seen);
+        *lock(&self.latest) = Some(frame.clone());
         Ok(())
     }
 }
@@ -114,19 +115,19 @@ impl VideoRecorders {
         let tiles = self.tiles.clone();
         Arc::new(move |peer| {
             let recorder = VideoRecorder::new();
-            tiles.lock().unwrap_or_else(|p| p.into_inner()).insert(peer, recorder.clone());
+            lock(&tiles).insert(peer, recorder.clone());
             Box::new(recorder) as Box<dyn VideoSink>
         })
     }
 
     /// What `peer`'s tile was given (nothing yet: an empty recorder).
     pub fn of(&self, peer: PeerId) -> VideoRecorder {
-        self.tiles.lock().unwrap_or_else(|p| p.into_inner()).get(&peer).cloned().unwrap_or_default()
+        lock(&self.tiles).get(&peer).cloned().unwrap_or_default()
     }
 
     /// Pictures each tile was given so far.
     pub fn counts(&self) -> BTreeMap<PeerId, usize> {
-        self.tiles.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(p, r)| (*p, r.seen().len())).collect()
+        lock(&self.tiles).iter().map(|(p, r)| (*p, r.seen().len())).collect()
     }
 }
 

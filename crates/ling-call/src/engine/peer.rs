@@ -38,7 +38,7 @@ use super::feedback::{KeyframeRequests, PublishedEstimate, is_keyframe_request};
 use super::pipeline::{Encoded, Pipeline, RemoteAudio};
 use super::reorder::VideoPacket;
 use super::{EngineEvent, IceServer, PeerId, PeerSignal, PeerState};
-use crate::{CallError, CallResult};
+use crate::{CallError, CallResult, lock};
 
 /// Opus as WebRTC names it: 48 kHz, "2 channels" (RFC 7587), in-band FEC.
 const OPUS_PT: PayloadType = 111;
@@ -273,7 +273,7 @@ impl Peer {
         let video_sender = self.pc.add_track(video.clone() as Arc<dyn TrackLocal>).await.map_err(connection_error)?;
         let encoded = pipeline.subscribe();
         let keyframes = pipeline.keyframe_flag();
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut tasks = lock(&self.tasks);
         tasks.push(tokio::spawn(send_media(
             audio,
             audio_sender,
@@ -326,7 +326,7 @@ impl Peer {
             return Ok(()); // end of candidates
         }
         if !self.remote_described.load(Ordering::Acquire) {
-            self.pending_ice.lock().unwrap_or_else(|p| p.into_inner()).push(candidate);
+            lock(&self.pending_ice).push(candidate);
             return Ok(());
         }
         self.pc.add_ice_candidate(candidate).await.map_err(connection_error)
@@ -334,7 +334,7 @@ impl Peer {
 
     async fn flush_ice(&self) -> CallResult<()> {
         self.remote_described.store(true, Ordering::Release);
-        let pending = std::mem::take(&mut *self.pending_ice.lock().unwrap_or_else(|p| p.into_inner()));
+        let pending = std::mem::take(&mut *lock(&self.pending_ice));
         for candidate in pending {
             if let Err(e) = self.pc.add_ice_candidate(candidate).await {
                 tracing::warn!(error = %e, "a remote ICE candidate was refused");
@@ -344,7 +344,7 @@ impl Peer {
     }
 
     pub(crate) async fn close(&self) {
-        for task in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for task in lock(&self.tasks).drain(..) {
             task.abort();
         }
         if let Err(e) = self.pc.close().await {

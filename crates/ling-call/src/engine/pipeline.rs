@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,6 +27,7 @@ use super::peer::{Counters, MAX_BPS, START_BPS};
 use super::reorder::{FrameAssembler, VideoPacket};
 use super::{EngineEvent, MediaKind, PeerId};
 use crate::codec::{H264Decoder, H264Encoder, OpusDecoder, OpusEncoder};
+use crate::lock;
 use crate::{AudioFrame, AudioSink, AudioSource, CallError, FRAME_MS, FRAME_SAMPLES, VideoSink, VideoSource};
 
 const FRAME: Duration = Duration::from_millis(FRAME_MS as u64);
@@ -62,10 +63,6 @@ impl RemoteAudio {
         let jb = lock(&self.buffer);
         (jb.played, jb.missing)
     }
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Microseconds since the UNIX epoch on this machine.
