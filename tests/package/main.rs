@@ -20,6 +20,11 @@ use ling_e2e::updates::{Signer, UpdateServer};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 
 const INSTALLED_APP: &str = "/usr/bin/ling";
+/// What both Linux packages put in place: the app, its launcher entry and icon.
+const SHIPPED: [&str; 3] =
+    [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"];
+/// The app's directory under the person's data and config directories (its identifier).
+const APP_ID: &str = "app.ling.Ling";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The one file in `LING_DIST` whose name starts with `prefix` and ends with `suffix`.
@@ -147,11 +152,7 @@ fn drawn(png: &Path) -> Result<(), String> {
 /// Everything the app wrote to its log (tauri-plugin-log's file under the
 /// person's data directory; every run of the app appends to it).
 fn app_log(home: &Path) -> String {
-    snapshot(&home.join(".local/share"))
-        .into_keys()
-        .filter(|file| file.extension().is_some_and(|e| e == "log"))
-        .map(|file| std::fs::read_to_string(file).unwrap_or_default())
-        .collect()
+    std::fs::read_to_string(home.join(".local/share").join(APP_ID).join("logs/Ling.log")).unwrap_or_default()
 }
 
 /// What can tell why the app is not as expected: its processes, every
@@ -163,7 +164,7 @@ fn the_app_now(desktop: &Desktop) -> String {
     let windows: Vec<String> =
         windows.map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect()).unwrap_or_default();
     let shown = desktop.shown_windows(".");
-    let state = std::fs::read_to_string(home.join(".config/app.ling.Ling/.window-state.json"));
+    let state = std::fs::read_to_string(home.join(".config").join(APP_ID).join(".window-state.json"));
     let log = app_log(home);
     let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
     format!(
@@ -173,30 +174,31 @@ fn the_app_now(desktop: &Desktop) -> String {
     )
 }
 
-/// Waits until the restarted app (one of `pids`) says in its log that it
-/// showed its first screen and, still logged in, connected to the server.
-/// If it does not, fails with `the_app_now`.
-fn wait_back_logged_in(desktop: &Desktop, pids: &[u32]) {
-    // A freshly installed binary starts cold (nothing of it in the page
-    // cache yet): more time than a step in the UI.
-    let deadline = Instant::now() + 2 * STEP;
-    let home = desktop.home.path();
+/// Polls `check` every 100 ms for `within`; past that, fails with what it
+/// last said and `the_app_now`.
+fn wait_explained(desktop: &Desktop, what: &str, within: Duration, mut check: impl FnMut() -> Result<(), String>) {
+    eprintln!("[package] wait for {what}");
+    let deadline = Instant::now() + within;
     loop {
-        let log = app_log(home);
-        let shown = pids.iter().any(|pid| {
-            log.find(&format!(" started (pid {pid})")).is_some_and(|at| {
-                let since = &log[at..];
-                since.contains("first screen shown") && since.contains("[INFO] connected")
-            })
-        });
-        if shown {
-            return;
-        }
+        let Err(last) = check() else { return };
         if Instant::now() > deadline {
-            panic!("the restarted app {pids:?} did not show its first screen, logged in\n{}", the_app_now(desktop));
+            panic!("timed out waiting for {what}: {last}\n{}", the_app_now(desktop));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Whether the app that is one of `pids` says in its log that it showed its
+/// first screen and, still logged in, connected to the server.
+fn back_logged_in(home: &Path, pids: &[u32]) -> Result<(), String> {
+    let log = app_log(home);
+    let back = pids.iter().any(|pid| {
+        log.find(&format!(" started (pid {pid})")).is_some_and(|at| {
+            let since = &log[at..];
+            since.contains("first screen shown") && since.contains("[INFO] connected")
+        })
+    });
+    if back { Ok(()) } else { Err(format!("{pids:?} has not logged its first screen and connection")) }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,9 +213,7 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     ok(&["dpkg", "-i", &deb.to_string_lossy()]);
     assert_eq!(installed_version().as_deref(), Some(version.as_str()));
     let files: Vec<String> = ok(&["dpkg", "-L", "ling"]).lines().map(str::to_owned).collect();
-    for want in
-        [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"]
-    {
+    for want in SHIPPED {
         assert!(files.iter().any(|f| f == want), "{want} is not in the package: {files:?}");
         assert!(Path::new(want).exists(), "{want} was not installed");
     }
@@ -286,12 +286,16 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
         }
     })
     .await;
-    wait_back_logged_in(&desktop, &restarted);
+    // A freshly installed binary starts cold (nothing of it in the page
+    // cache yet): more time than a step in the UI.
+    wait_explained(&desktop, "the restarted app back, logged in", 2 * STEP, || {
+        back_logged_in(desktop.home.path(), &restarted)
+    });
     drop(app);
     // The new version's window, drawn (the screen as a whole: this app is
     // not under WebDriver): the conversations, no login.
     let after = desktop.shots.join("installed-after-update.png");
-    eventually("the restarted app drawn", async || {
+    wait_explained(&desktop, "the restarted app drawn", STEP, || {
         let out = Command::new("import")
             .args(["-window", "root"])
             .arg(&after)
@@ -301,9 +305,8 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
-        drawn(&after).map_err(|e| format!("{e}\n{}", the_app_now(&desktop)))
-    })
-    .await;
+        drawn(&after)
+    });
 
     // Quit, then remove: the package's files go, the person's data stays.
     let _ = Command::new("kill").arg("-TERM").args(restarted.iter().map(u32::to_string)).status();
@@ -340,9 +343,7 @@ fn test_the_rpm_and_the_server_tarball_hold_what_they_ship() {
         "the package is named as the .deb is"
     );
     let files = run("rpm", &["-qlp", &rpm]);
-    for want in
-        [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"]
-    {
+    for want in SHIPPED {
         assert!(files.lines().any(|f| f == want), "{want} is not in the .rpm: {files}");
     }
     let requires = run("rpm", &["-qp", "--requires", &rpm]);
