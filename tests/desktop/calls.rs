@@ -4,23 +4,89 @@
 //! from them. Pictures decoded in Rust are drawn in the window's tiles; what
 //! the friend hears and sees is measured on their side.
 
-use ling_e2e::desktop::{App, Desktop};
-use ling_e2e::{CallFollower, ServerProcess, friends_of_the_first, hears_and_sees};
+use std::time::{Duration, Instant};
+
+use ling_e2e::desktop::{App, Desktop, STEP};
+use ling_e2e::{CallFollower, Cli, ServerProcess, friends_of_the_first, hears_and_sees};
 
 /// The app's and the CLI's media: synthetic, on loopback.
 const APP_ENV: &[(&str, &str)] = &[("LING_MEDIA", "synthetic"), ("LING_CALL_BIND", "127.0.0.1")];
 const CLI_ENV: &[(&str, &str)] = &[("LING_MEDIA", "tone:1000"), ("LING_CALL_BIND", "127.0.0.1")];
 
 /// Waits until the window has drawn `n` pictures of the first remote tile
-/// and of the self view.
+/// and of the self view; if it never does, says what each tile drew and
+/// where the call stood.
 async fn pictures_drawn(app: &App<'_>, n: u32) {
+    let what = format!("{n} pictures drawn in the remote tile and the self view");
+    eprintln!("[desktop] wait until {what}");
+    let deadline = Instant::now() + STEP;
+    loop {
+        let drawn = drawn_per_tile(app).await;
+        if drawn.values().filter(|d| d.as_u64() >= Some(n.into())).count() >= 2 {
+            return;
+        }
+        if Instant::now() > deadline {
+            let status = app.texts("[data-testid=call-status]").await;
+            app.fail(&format!("timed out waiting for {what}; drawn: {drawn:?}, the call: {status:?}")).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// From the open chat with `bob`, a video call he answers from his terminal
+/// (for two minutes); returns once it rang there.
+async fn video_call_answered(app: &App<'_>, bob: &Cli) -> CallFollower {
+    let mut answer = CallFollower::start(bob.spawn_with(&["answer", "--timeout", "60", "--seconds", "120"], CLI_ENV));
+    answer.wait_for("that it is waiting", |v| v["type"] == "waiting");
+    // The call buttons work once the session is connected (a click before does nothing).
     app.until_true(
-        &format!("{n} pictures drawn in the remote tile and the self view"),
-        &format!(
-            "[...document.querySelectorAll('canvas[data-testid^=video-]')].filter(c => +c.dataset.drawn >= {n}).length >= 2"
-        ),
+        "the video call button enabled",
+        "document.querySelector('[data-testid=call-video]')?.disabled === false",
     )
     .await;
+    app.click("[data-testid=call-video]").await;
+    answer.wait_for("the ring", |v| v["phase"] == "incoming");
+    answer
+}
+
+/// Pictures each tile drew.
+async fn drawn_per_tile(app: &App<'_>) -> serde_json::Map<String, serde_json::Value> {
+    let drawn = app
+        .js(
+            "return Object.fromEntries([...document.querySelectorAll('canvas[data-testid^=video-]')]
+               .map(c => [c.dataset.testid, +c.dataset.drawn]));",
+            vec![],
+        )
+        .await;
+    drawn.as_object().cloned().unwrap_or_default()
+}
+
+/// A measurement, not a test (docs/benchmarks.md): how many pictures a
+/// second each tile of a video call draws (both ends send the 640×480 test
+/// pattern at 30 a second), over 10 s once pictures flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: cargo test --release -p ling-e2e --test desktop -- --ignored --nocapture drawing_rate"]
+async fn call_tiles_drawing_rate() {
+    let server = ServerProcess::start();
+    let desktop = Desktop::start_with(APP_ENV);
+    let people = friends_of_the_first(&server, &["amy", "bob"]);
+    let [amy, bob] = &people[..] else { unreachable!() };
+    let app = desktop.launch().await;
+    app.log_in(&server.address(), "amy", &amy.password).await;
+    app.open_chat("Bob").await;
+    let _answer = video_call_answered(&app, bob).await;
+    pictures_drawn(&app, 15).await;
+    let before = drawn_per_tile(&app).await;
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = drawn_per_tile(&app).await;
+    let secs = started.elapsed().as_secs_f64();
+    for (tile, n) in &after {
+        let drawn = n.as_u64().unwrap_or(0) - before.get(tile).and_then(|v| v.as_u64()).unwrap_or(0);
+        println!("{tile}: {:.1} pictures a second", drawn as f64 / secs);
+    }
+    app.click("[data-testid=call-hangup]").await;
+    app.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,16 +101,7 @@ async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
     app.open_chat("Bob").await;
 
     // Amy calls Bob; Bob answers from his terminal.
-    let mut answer = CallFollower::start(bob.spawn_with(&["answer", "--timeout", "60", "--seconds", "120"], CLI_ENV));
-    answer.wait_for("that it is waiting", |v| v["type"] == "waiting");
-    // The call buttons work once the session is connected (a click before does nothing).
-    app.until_true(
-        "the video call button enabled",
-        "document.querySelector('[data-testid=call-video]')?.disabled === false",
-    )
-    .await;
-    app.click("[data-testid=call-video]").await;
-    answer.wait_for("the ring", |v| v["phase"] == "incoming");
+    let mut answer = video_call_answered(&app, bob).await;
     pictures_drawn(&app, 15).await;
     answer.wait_for("Amy's 440 Hz tone and her pictures", |v| hears_and_sees(v, 440.0));
     app.until_true(

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use ling_e2e::desktop::{Desktop, STEP, eventually};
+use ling_e2e::desktop::{APP_ID, Desktop, STEP, eventually};
 use ling_e2e::updates::{Signer, UpdateServer};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 
@@ -23,8 +23,6 @@ const INSTALLED_APP: &str = "/usr/bin/ling";
 /// What both Linux packages put in place: the app, its launcher entry and icon.
 const SHIPPED: [&str; 3] =
     [INSTALLED_APP, "/usr/share/applications/Ling.desktop", "/usr/share/icons/hicolor/128x128/apps/ling.png"];
-/// The app's directory under the person's data and config directories (its identifier).
-const APP_ID: &str = "app.ling.Ling";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The one file in `LING_DIST` whose name starts with `prefix` and ends with `suffix`.
@@ -149,12 +147,6 @@ fn drawn(png: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Everything the app wrote to its log (tauri-plugin-log's file under the
-/// person's data directory; every run of the app appends to it).
-fn app_log(home: &Path) -> String {
-    std::fs::read_to_string(home.join(".local/share").join(APP_ID).join("logs/Ling.log")).unwrap_or_default()
-}
-
 /// What can tell why the app is not as expected: its processes, every
 /// window on the display (shown or not), its window state and its log's end.
 fn the_app_now(desktop: &Desktop) -> String {
@@ -165,12 +157,10 @@ fn the_app_now(desktop: &Desktop) -> String {
         windows.map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect()).unwrap_or_default();
     let shown = desktop.shown_windows(".");
     let state = std::fs::read_to_string(home.join(".config").join(APP_ID).join(".window-state.json"));
-    let log = app_log(home);
-    let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
     format!(
         "processes:\n{}\nwindows: {windows:?}, {shown} shown\nwindow state: {state:?}\nthe log's end:\n{}",
         String::from_utf8_lossy(&ps.stdout),
-        tail.join("\n")
+        desktop.app_log_tail(40)
     )
 }
 
@@ -190,8 +180,8 @@ fn wait_explained(desktop: &Desktop, what: &str, within: Duration, mut check: im
 
 /// Whether the app that is one of `pids` says in its log that it showed its
 /// first screen and, still logged in, connected to the server.
-fn back_logged_in(home: &Path, pids: &[u32]) -> Result<(), String> {
-    let log = app_log(home);
+fn back_logged_in(desktop: &Desktop, pids: &[u32]) -> Result<(), String> {
+    let log = desktop.app_log();
     let back = pids.iter().any(|pid| {
         log.find(&format!(" started (pid {pid})")).is_some_and(|at| {
             let since = &log[at..];
@@ -288,9 +278,7 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
     .await;
     // A freshly installed binary starts cold (nothing of it in the page
     // cache yet): more time than a step in the UI.
-    wait_explained(&desktop, "the restarted app back, logged in", 2 * STEP, || {
-        back_logged_in(desktop.home.path(), &restarted)
-    });
+    wait_explained(&desktop, "the restarted app back, logged in", 2 * STEP, || back_logged_in(&desktop, &restarted));
     drop(app);
     // The new version's window, drawn (the screen as a whole: this app is
     // not under WebDriver): the conversations, no login.

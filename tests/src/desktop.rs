@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 /// How long any one step may take before the test fails.
 pub const STEP: Duration = Duration::from_secs(30);
 
+/// The app's identifier: its data and config directories are named after it.
+pub const APP_ID: &str = "app.ling.Ling";
+
 /// The desktop app's binary, built once per run with the UI embedded.
 pub fn app_binary() -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
@@ -309,6 +312,20 @@ impl Desktop {
     pub fn spawned_log(&self, args: &[&str]) -> PathBuf {
         self.home.path().join(format!("ling{}.log", args.join("_")))
     }
+
+    /// Everything the app wrote to its log (tauri-plugin-log's file under the
+    /// person's data directory; every run of the app appends to it).
+    pub fn app_log(&self) -> String {
+        let file = self.home.path().join(".local/share").join(APP_ID).join("logs/Ling.log");
+        std::fs::read_to_string(file).unwrap_or_default()
+    }
+
+    /// The last `n` lines of `app_log`.
+    pub fn app_log_tail(&self, n: usize) -> String {
+        let log = self.app_log();
+        let start = log.lines().count().saturating_sub(n);
+        log.lines().skip(start).collect::<Vec<_>>().join("\n")
+    }
 }
 
 fn first_line(out: impl Read) -> String {
@@ -342,10 +359,7 @@ impl App<'_> {
                 // Found, then replaced before its handle was made (the UI
                 // re-rendered it): look again.
                 Err(e) if e.to_string().contains("Stale") && Instant::now() < deadline => continue,
-                Err(e) => {
-                    let shot = self.failure_screenshot().await;
-                    panic!("no {css} appeared: {e} (see {})", shot.display())
-                }
+                Err(e) => self.fail(&format!("no {css} appeared: {e}")).await,
             }
         }
     }
@@ -378,8 +392,7 @@ impl App<'_> {
                 return v;
             }
             if Instant::now() > deadline {
-                let shot = self.failure_screenshot().await;
-                panic!("timed out waiting for {what} (see {})", shot.display());
+                self.fail(&format!("timed out waiting for {what}")).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -436,8 +449,11 @@ impl App<'_> {
 
     /// A screenshot of a failure, next to the binaries (never among the
     /// README's).
-    async fn failure_screenshot(&self) -> PathBuf {
-        self.screenshot_into(&self.desktop.runs, "failed").await
+    /// Fails the test with `why`, the window as it is (a screenshot) and the
+    /// end of the app's log.
+    pub async fn fail(&self, why: &str) -> ! {
+        let shot = self.screenshot_into(&self.desktop.runs, "failed").await;
+        panic!("{why} (see {})\nthe app's log ends:\n{}", shot.display(), self.desktop.app_log_tail(40));
     }
 
     async fn screenshot_into(&self, dir: &Path, name: &str) -> PathBuf {

@@ -28,7 +28,7 @@ use ling_proto::ws::CallSignal;
 use ling_proto::{ConversationId, ErrorCode, SessionId, UserId};
 use serde::Serialize;
 use tokio::sync::{Mutex, broadcast, mpsc};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::client::{Inner, now_ms};
 use crate::error::{ClientError, ClientResult};
@@ -322,6 +322,7 @@ impl Calls {
             return Err(ClientError::InvalidInput("already in a call".into()));
         }
         let call_id = uuid::Uuid::now_v7().simple().to_string();
+        info!(call_id, conversation_id, ?media, "calling");
         let view = CallView::new(call_id, conversation_id, me, media, CallPhase::Calling);
         let group = conversation.kind == ConversationKind::Group;
         let mut active = Active { view, inviter_device: None, peers: BTreeMap::new(), engine: None, group };
@@ -342,6 +343,7 @@ impl Calls {
         let mut current = self.current.lock().await;
         let active = ringing(&mut current, call_id)?;
         let caller = active.view.caller;
+        info!(call_id, "answering");
         self.send(&active.view, caller, active.inviter_device, CallSignal::Accept)?;
         active.view.phase = CallPhase::Active;
         active.view.answered_at = Some(now_ms());
@@ -488,6 +490,7 @@ impl Calls {
     }
 
     async fn finish(&self, active: &mut Active, end: CallEnd) {
+        info!(call_id = active.view.call_id, ?end, "a call ended");
         active.view.phase = CallPhase::Ended;
         active.view.end = Some(end);
         for p in active.peers.values_mut() {
@@ -520,6 +523,7 @@ impl Calls {
             if current.as_ref().is_some_and(|a| a.view.call_id == call_id && a.view.phase != CallPhase::Ended) {
                 return; // already ringing here
             }
+            info!(call_id, from, ?media, "a call rings");
             let view = CallView::new(call_id.clone(), conversation_id, from, media, CallPhase::Incoming);
             let mut peers = BTreeMap::new();
             peers.insert(from, Peer { device: Some(device), state: MemberState::Connected });
@@ -561,6 +565,7 @@ impl Calls {
                 }
             }
             CallSignal::Accept => {
+                info!(call_id, from, "they answered");
                 // Someone joined: whoever is in the call offers to them.
                 let joined_here = active.view.phase == CallPhase::Active || active.view.caller == me;
                 let peer = active.peers.entry(from).or_insert(Peer { device: None, state: MemberState::Invited });
@@ -662,6 +667,7 @@ impl Calls {
                 }
             }
             EngineEvent::PeerState { peer, state } => {
+                info!(call_id, peer, ?state, "a call's connection to a peer");
                 let Some(p) = active.peers.get_mut(&peer) else { return };
                 match state {
                     PeerState::Connected => p.state = MemberState::Connected,

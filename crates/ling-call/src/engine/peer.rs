@@ -90,6 +90,9 @@ pub(crate) struct Peer {
     pub(crate) estimate: Arc<AtomicU64>,
     pub(crate) counters: Arc<Counters>,
     pub(crate) audio: Arc<RemoteAudio>,
+    /// Media flows only while connected: written before that (the DTLS
+    /// handshake still running) it is refused packet by packet.
+    connected: Arc<AtomicBool>,
     tracks_added: AtomicBool,
     remote_described: AtomicBool,
     pending_ice: Mutex<Vec<RTCIceCandidateInit>>,
@@ -102,6 +105,7 @@ struct Handler {
     pipeline: Arc<Pipeline>,
     counters: Arc<Counters>,
     audio: Arc<RemoteAudio>,
+    connected: Arc<AtomicBool>,
 }
 
 #[async_trait::async_trait]
@@ -121,6 +125,7 @@ impl PeerConnectionEventHandler for Handler {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        // The keyframe is asked for before media starts to flow.
         let state = match state {
             RTCPeerConnectionState::Connected => {
                 // The new receiver starts from a keyframe.
@@ -132,6 +137,7 @@ impl PeerConnectionEventHandler for Handler {
             RTCPeerConnectionState::Closed => PeerState::Closed,
             _ => PeerState::Connecting,
         };
+        self.connected.store(state == PeerState::Connected, Ordering::Release);
         let _ = self.events.send(EngineEvent::PeerState { peer: self.peer, state });
     }
 
@@ -228,12 +234,14 @@ impl Peer {
             .build();
         let counters = Arc::new(Counters::default());
         let audio = pipeline.add_peer(peer, estimate.clone());
+        let connected = Arc::new(AtomicBool::new(false));
         let handler = Handler {
             peer,
             events: events.clone(),
             pipeline: pipeline.clone(),
             counters: counters.clone(),
             audio: audio.clone(),
+            connected: connected.clone(),
         };
         let pc = Box::pin(
             PeerConnectionBuilder::new()
@@ -253,6 +261,7 @@ impl Peer {
             estimate,
             counters,
             audio,
+            connected,
             tracks_added: AtomicBool::new(false),
             remote_described: AtomicBool::new(false),
             pending_ice: Mutex::default(),
@@ -281,6 +290,7 @@ impl Peer {
             video_sender,
             encoded,
             pipeline.clone(),
+            self.connected.clone(),
         )));
         tasks.push(tokio::spawn(async move {
             while let Some(event) = video.poll().await {
@@ -373,8 +383,8 @@ async fn payload_type(sender: &Arc<dyn RtpSender>) -> Option<PayloadType> {
     sender.get_parameters().await.ok()?.rtp_parameters.codecs.first().map(|c| c.payload_type)
 }
 
-/// Writes what the encoders make to this peer's tracks, once the connection
-/// has negotiated its payload types.
+/// Writes what the encoders make to this peer's tracks while the connection
+/// is up, once it has negotiated its payload types.
 async fn send_media(
     audio: Arc<TrackLocalStaticSample>,
     audio_sender: Arc<dyn RtpSender>,
@@ -382,6 +392,7 @@ async fn send_media(
     video_sender: Arc<dyn RtpSender>,
     mut encoded: broadcast::Receiver<Encoded>,
     pipeline: Arc<Pipeline>,
+    connected: Arc<AtomicBool>,
 ) {
     let audio_ssrc = audio.ssrcs().await.first().copied().unwrap_or_default();
     let video_ssrc = video.ssrcs().await.first().copied().unwrap_or_default();
@@ -396,6 +407,10 @@ async fn send_media(
             }
             Err(broadcast::error::RecvError::Closed) => break,
         };
+        if !connected.load(Ordering::Acquire) {
+            // Dropped like a lost frame; connecting asks for a keyframe.
+            continue;
+        }
         let (track, ssrc, pt, sender) = match item.kind {
             RtpCodecKind::Audio => (&audio, audio_ssrc, &mut audio_pt, &audio_sender),
             _ => (&video, video_ssrc, &mut video_pt, &video_sender),
@@ -405,7 +420,7 @@ async fn send_media(
         }
         let Some(pt) = *pt else { continue };
         let sample = Sample { data: item.data, duration: item.duration, ..Sample::new(item.captured) };
-        // Not yet connected (or closing): the frame is dropped like a lost one.
+        // Closing: the frame is dropped like a lost one.
         let _ = track.sample_writer(ssrc, pt).write_sample(&sample).await;
     }
 }

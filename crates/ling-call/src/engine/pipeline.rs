@@ -368,7 +368,7 @@ impl Pipeline {
         let (wanted_tx, wanted) = mpsc::unbounded_channel();
         let sink = (self.remote_video)(peer);
         let stop = self.stop.clone();
-        let spawned = spawn("ling-video-decode", move || decode_video(packets, sink, wanted_tx, counters, stop));
+        let spawned = spawn("ling-video-decode", move || decode_video(peer, packets, sink, wanted_tx, counters, stop));
         match spawned {
             Ok(thread) => lock(&self.threads).push(thread),
             Err(e) => tracing::warn!(error = %e, "no video decoder thread"),
@@ -391,6 +391,7 @@ impl Pipeline {
 }
 
 fn decode_video(
+    peer: PeerId,
     packets: Receiver<VideoPacket>,
     mut sink: Box<dyn VideoSink>,
     keyframe_wanted: mpsc::UnboundedSender<()>,
@@ -417,7 +418,9 @@ fn decode_video(
             let capture_us = u64::from(unit.timestamp) * 100 / 9;
             match decoder.decode(&unit.data, capture_us) {
                 Ok(Some(frame)) => {
-                    counters.video_frames.fetch_add(1, Ordering::Relaxed);
+                    if counters.video_frames.fetch_add(1, Ordering::Relaxed) == 0 {
+                        tracing::info!(peer, width = frame.width, height = frame.height, "a peer's first picture");
+                    }
                     counters.last_video_us.store(now_us(), Ordering::Relaxed);
                     if let Err(e) = sink.write(&frame) {
                         tracing::debug!(error = %e, "a video tile refused a picture");
