@@ -125,7 +125,6 @@ impl PeerConnectionEventHandler for Handler {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        // The keyframe is asked for before media starts to flow.
         let state = match state {
             RTCPeerConnectionState::Connected => {
                 // The new receiver starts from a keyframe.
@@ -137,6 +136,7 @@ impl PeerConnectionEventHandler for Handler {
             RTCPeerConnectionState::Closed => PeerState::Closed,
             _ => PeerState::Connecting,
         };
+        // Media flows from here on, after the keyframe was asked for.
         self.connected.store(state == PeerState::Connected, Ordering::Release);
         let _ = self.events.send(EngineEvent::PeerState { peer: self.peer, state });
     }
