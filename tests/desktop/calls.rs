@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use ling_e2e::desktop::{App, Desktop, STEP};
+use ling_e2e::desktop::{App, Desktop};
 use ling_e2e::{CallFollower, Cli, ServerProcess, friends_of_the_first, hears_and_sees};
 
 /// The app's and the CLI's media: synthetic, on loopback.
@@ -14,22 +14,39 @@ const APP_ENV: &[(&str, &str)] = &[("LING_MEDIA", "synthetic"), ("LING_CALL_BIND
 const CLI_ENV: &[(&str, &str)] = &[("LING_MEDIA", "tone:1000"), ("LING_CALL_BIND", "127.0.0.1")];
 
 /// Waits until the window has drawn `n` pictures of the first remote tile
-/// and of the self view; if it never does, says what each tile drew and
-/// where the call stood.
+/// and of the self view; if it never does, says what each tile drew.
 async fn pictures_drawn(app: &App<'_>, n: u32) {
-    let what = format!("{n} pictures drawn in the remote tile and the self view");
-    eprintln!("[desktop] wait until {what}");
-    let deadline = Instant::now() + STEP;
-    loop {
+    app.until_ok(&format!("{n} pictures drawn in the remote tile and the self view"), async || {
         let drawn = drawn_per_tile(app).await;
-        if drawn.values().filter(|d| d.as_u64() >= Some(n.into())).count() >= 2 {
-            return;
-        }
-        if Instant::now() > deadline {
-            let status = app.texts("[data-testid=call-status]").await;
-            app.fail(&format!("timed out waiting for {what}; drawn: {drawn:?}, the call: {status:?}")).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let enough = drawn.values().filter(|d| d.as_u64() >= Some(n.into())).count() >= 2;
+        if enough { Ok(()) } else { Err(format!("drawn: {drawn:?}")) }
+    })
+    .await;
+}
+
+/// Amy and Bob, friends on a server of their own; Amy has the desktop.
+struct AmyAndBob {
+    // Dropped in this order: the people, the desktop (and the app), the server.
+    amy: Cli,
+    bob: Cli,
+    desktop: Desktop,
+    server: ServerProcess,
+}
+
+impl AmyAndBob {
+    fn start() -> AmyAndBob {
+        let server = ServerProcess::start();
+        let desktop = Desktop::start_with(APP_ENV);
+        let [amy, bob] = friends_of_the_first(&server, &["amy", "bob"]).try_into().ok().expect("two people");
+        AmyAndBob { amy, bob, desktop, server }
+    }
+
+    /// Amy's app, logged in, her chat with Bob open.
+    async fn amy_in_her_chat_with_bob(&self) -> App<'_> {
+        let app = self.desktop.launch().await;
+        app.log_in(&self.server.address(), "amy", &self.amy.password).await;
+        app.open_chat("Bob").await;
+        app
     }
 }
 
@@ -67,14 +84,9 @@ async fn drawn_per_tile(app: &App<'_>) -> serde_json::Map<String, serde_json::Va
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: cargo test --release -p ling-e2e --test desktop -- --ignored --nocapture drawing_rate"]
 async fn call_tiles_drawing_rate() {
-    let server = ServerProcess::start();
-    let desktop = Desktop::start_with(APP_ENV);
-    let people = friends_of_the_first(&server, &["amy", "bob"]);
-    let [amy, bob] = &people[..] else { unreachable!() };
-    let app = desktop.launch().await;
-    app.log_in(&server.address(), "amy", &amy.password).await;
-    app.open_chat("Bob").await;
-    let _answer = video_call_answered(&app, bob).await;
+    let friends = AmyAndBob::start();
+    let app = friends.amy_in_her_chat_with_bob().await;
+    let _answer = video_call_answered(&app, &friends.bob).await;
     pictures_drawn(&app, 15).await;
     let before = drawn_per_tile(&app).await;
     let started = Instant::now();
@@ -91,14 +103,9 @@ async fn call_tiles_drawing_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_video_call_placed_in_the_window_and_one_taken_there() {
-    let server = ServerProcess::start();
-    let desktop = Desktop::start_with(APP_ENV);
-    let people = friends_of_the_first(&server, &["amy", "bob"]);
-    let [amy, bob] = &people[..] else { unreachable!() };
-
-    let app = desktop.launch().await;
-    app.log_in(&server.address(), "amy", &amy.password).await;
-    app.open_chat("Bob").await;
+    let friends = AmyAndBob::start();
+    let bob = &friends.bob;
+    let app = friends.amy_in_her_chat_with_bob().await;
 
     // Amy calls Bob; Bob answers from his terminal.
     let mut answer = video_call_answered(&app, bob).await;

@@ -382,19 +382,28 @@ impl App<'_> {
 
     /// Waits until `script` returns something truthy; returns it.
     pub async fn until(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
-        eprintln!("[desktop] wait until {what}");
-        let deadline = Instant::now() + STEP;
-        loop {
+        self.until_ok(what, async || {
             let v = self.js(script, args.clone()).await;
             let truthy =
                 !matches!(&v, Value::Null | Value::Bool(false)) && v != json!(0) && v != json!("") && v != json!([]);
-            if truthy {
-                return v;
+            if truthy { Ok(v) } else { Err(format!("it gave {v}")) }
+        })
+        .await
+    }
+
+    /// Polls `check` every 100 ms until it gives a value; past `STEP`, fails
+    /// (`fail`) with what it last said.
+    pub async fn until_ok<T>(&self, what: &str, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+        eprintln!("[desktop] wait until {what}");
+        let deadline = Instant::now() + STEP;
+        loop {
+            match check().await {
+                Ok(v) => return v,
+                Err(last) if Instant::now() > deadline => {
+                    self.fail(&format!("timed out waiting for {what}: {last}")).await
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
-            if Instant::now() > deadline {
-                self.fail(&format!("timed out waiting for {what}")).await;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -447,10 +456,8 @@ impl App<'_> {
         self.screenshot_into(&self.desktop.shots, name).await
     }
 
-    /// A screenshot of a failure, next to the binaries (never among the
-    /// README's).
-    /// Fails the test with `why`, the window as it is (a screenshot) and the
-    /// end of the app's log.
+    /// Fails the test with `why`, the window as it is (a screenshot next to
+    /// the binaries, never among the README's) and the end of the app's log.
     pub async fn fail(&self, why: &str) -> ! {
         let shot = self.screenshot_into(&self.desktop.runs, "failed").await;
         panic!("{why} (see {})\nthe app's log ends:\n{}", shot.display(), self.desktop.app_log_tail(40));
