@@ -181,7 +181,7 @@ impl Client {
         };
         let bytes = resp.bytes().await.map_err(|e| transport_error(api.base().as_str(), &e))?;
         create_private_dir(&dir)?;
-        crate::profile::write_private_atomic(&path, &bytes)?;
+        crate::private_file::write_private_atomic(&path, &bytes)?;
         Ok(Some(path))
     }
 }

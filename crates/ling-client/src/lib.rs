@@ -14,6 +14,7 @@ mod client;
 pub mod error;
 pub mod events;
 pub mod files;
+mod private_file;
 pub mod probe;
 pub mod profile;
 pub mod search;

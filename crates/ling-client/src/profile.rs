@@ -16,7 +16,6 @@
 //! side by side.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ling_proto::{Millis, UserId};
@@ -24,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{ClientError, ClientResult, io_error};
+use crate::private_file::write_private_atomic;
 use crate::probe::ProbedServer;
 use crate::tokens::StoredIn;
 
@@ -191,25 +191,6 @@ pub(crate) fn create_private_dir(dir: &Path) -> ClientResult<()> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| io_error("securing", dir, e))?;
     }
     Ok(())
-}
-
-/// Writes a file only this user can read, via a temporary file and a rename.
-pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> ClientResult<()> {
-    let tmp = path.with_extension("tmp");
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let write = || -> std::io::Result<()> {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    };
-    write().map_err(|e| io_error("writing", path, e))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{ClientError, ClientResult, io_error};
-use crate::profile::write_private_atomic;
+use crate::private_file::write_private_atomic;
 
 /// Where a token was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
