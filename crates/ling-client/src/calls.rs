@@ -142,6 +142,10 @@ pub struct CallView {
     pub answered_at: Option<i64>,
     /// A device that failed during the call (said for people).
     pub device_problem: Option<String>,
+    /// Counts the call's changes: of two views of one call, the one with
+    /// the higher revision is newer (a command's answer can reach the
+    /// window after a later `CallChanged`).
+    pub revision: u32,
 }
 
 impl CallView {
@@ -164,6 +168,7 @@ impl CallView {
             camera_on: media == CallMedia::Video,
             answered_at: None,
             device_problem: None,
+            revision: 0,
         }
     }
 }
@@ -486,6 +491,12 @@ impl Calls {
                 }
             })
             .collect();
+        self.emit(active);
+    }
+
+    /// Tells the window of a change to the call, as a newer revision.
+    fn emit(&self, active: &mut Active) {
+        active.view.revision = active.view.revision.wrapping_add(1);
         self.inner.emit(Event::CallChanged { call: active.view.clone() });
     }
 
@@ -709,7 +720,7 @@ impl Calls {
             }
         }
         if changed {
-            self.inner.emit(Event::CallChanged { call: active.view.clone() });
+            self.emit(active);
         }
     }
 }

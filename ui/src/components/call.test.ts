@@ -25,6 +25,7 @@ function view(change: Partial<CallView>): CallView {
     camera_on: true,
     answered_at: null,
     device_problem: null,
+    revision: 1,
     ...change,
   };
 }
@@ -81,6 +82,20 @@ describe('CallOverlay', () => {
     expect(screen.getByTestId('call-status').textContent).toBe('Connecting…');
     await fireEvent.click(screen.getByTestId('call-mute'));
     await waitFor(() => expect(screen.getByTestId('call-mute').getAttribute('aria-pressed')).toBe('true'));
+  });
+
+  it('keeps a later change when a command answers after it', async () => {
+    let answer: (v: CallView) => void = () => {};
+    mockIPC((cmd) => (cmd === 'call_start' ? new Promise<CallView>((r) => (answer = r)) : null));
+    render(CallOverlay);
+    const started = callStore.start(3, true);
+    const connected = { user_id: 2, state: 'connected' as const, quality: null, video: true };
+    callStore.apply(view({ caller: 1, phase: 'active', members: [connected], revision: 3 }));
+    answer(view({ caller: 1, phase: 'calling', members: [{ ...connected, state: 'invited' }], revision: 1 }));
+    await started;
+    expect(callStore.view?.revision).toBe(3);
+    await waitFor(() => expect(screen.getByTestId('tile-2').dataset.state).toBe('connected'));
+    expect(screen.getByTestId('video-2')).toBeTruthy();
   });
 
   it('shows how a call ended, then goes away', async () => {

@@ -178,7 +178,13 @@ answered_at: number | null,
 /**
  * A device that failed during the call (said for people).
  */
-device_problem: string | null, };
+device_problem: string | null, 
+/**
+ * Counts the call's changes: of two views of one call, the one with
+ * the higher revision is newer (a command's answer can reach the
+ * window after a later `CallChanged`).
+ */
+revision: number, };
 
 /**
  * Where the realtime session stands.

@@ -137,7 +137,9 @@ async fn a_video_call_between_friends_carries_sound_and_pictures_and_leaves_a_re
     assert_eq!(placed.phase, CallPhase::Calling);
     let ringing = bob.rung().await;
     assert_eq!((ringing.caller, ringing.media), (alice.person.id(), CallMedia::Video));
-    alice.call_until(|c| c.members.iter().any(|m| m.state == MemberState::Ringing)).await;
+    let rang = alice.call_until(|c| c.members.iter().any(|m| m.state == MemberState::Ringing)).await;
+    // A change the window hears of after the command answered is newer than its answer.
+    assert!(rang.revision > placed.revision, "{} after {}", rang.revision, placed.revision);
 
     bob.calls.accept(&ringing.call_id).await.unwrap();
     let bob_id = bob.person.id();

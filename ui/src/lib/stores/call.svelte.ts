@@ -22,6 +22,9 @@ export class CallStore {
     if (this.view && this.view.call_id !== v.call_id && this.view.phase !== 'ended' && v.phase === 'ended') {
       return; // the end of another call (one answered "busy" here) does not hide this one
     }
+    if (this.view && this.view.call_id === v.call_id && v.revision < this.view.revision) {
+      return; // a command's answer that arrived after a later change
+    }
     this.view = v;
     if (this.hide) clearTimeout(this.hide);
     this.hide = null;
