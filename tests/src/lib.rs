@@ -64,6 +64,9 @@ impl ServerProcess {
             .env("LING_DATA", self.data.path())
             .env("LING_NAME", "E2E")
             .env("LING_LOG", "warn")
+            // Every test client comes from 127.0.0.1.
+            .env("LING_REGISTRATIONS_PER_HOUR", "1000000")
+            .env("LING_AUTH_ATTEMPTS_PER_ADDRESS_PER_MINUTE", "1000000")
             .spawn()
             .expect("ling-server starts");
         self.child = Some(child);

@@ -213,6 +213,8 @@ mod tests {
                 max_group_members: 1,
                 recall_window_secs: 1,
                 max_page_size: 1,
+                max_image_pixels: 1,
+                max_image_edge: 1,
             },
             ice_servers: vec![],
         };

@@ -118,6 +118,12 @@ error_codes! {
     InvalidFileName = "invalid_file_name",
     /// The upload was empty.
     EmptyFile = "empty_file",
+    /// The file is not an image the server could decode within its image limits.
+    NotAnImage = "not_an_image",
+    /// The account has as many live connections as the server allows.
+    TooManyConnections = "too_many_connections",
+    /// The request's headers or body did not arrive in time.
+    RequestTimeout = "request_timeout",
     /// A WebSocket frame larger than the frame limit.
     FrameTooLarge = "frame_too_large",
     /// A WebSocket frame whose `type` is not known.

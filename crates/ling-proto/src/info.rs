@@ -40,6 +40,12 @@ pub struct Limits {
     pub recall_window_secs: u32,
     /// Messages in one history page.
     pub max_page_size: u32,
+    /// Pixels in an image (width × height); larger ones are plain files.
+    #[serde(default)]
+    pub max_image_pixels: u64,
+    /// Pixels on an image's longer side.
+    #[serde(default)]
+    pub max_image_edge: u32,
 }
 
 /// One ICE server, as WebRTC's `RTCIceServer`.
@@ -79,6 +85,8 @@ mod tests {
                     max_group_members: 500,
                     recall_window_secs: 120,
                     max_page_size: 200,
+                    max_image_pixels: 40_000_000,
+                    max_image_edge: 16_384,
                 },
                 ice_servers: vec![IceServer {
                     urls: vec!["stun:stun.example.org:3478".into()],
@@ -92,7 +100,9 @@ mod tests {
                 "limits": {
                     "max_text_chars": 8000, "max_file_bytes": 52_428_800, "max_frame_bytes": 65_536,
                     "max_body_bytes": 262_144, "max_group_members": 500, "recall_window_secs": 120,
-                    "max_page_size": 200
+                    "max_page_size": 200,
+                    "max_image_pixels": 40_000_000,
+                    "max_image_edge": 16_384
                 },
                 "ice_servers": [{"urls": ["stun:stun.example.org:3478"]}]
             }),

@@ -23,9 +23,12 @@ pub enum MessageContent {
     Image {
         /// The uploaded file (must be an image).
         file: FileRef,
-        /// Pixels, as the server measured them at upload.
+        /// Pixels, as the server measured them at upload. A client may leave
+        /// both out when sending: the server fills them in.
+        #[serde(default)]
         width: u32,
         /// Pixels.
+        #[serde(default)]
         height: u32,
     },
     /// An uploaded file, shown as a card.
@@ -386,6 +389,9 @@ mod tests {
             &MessageContent::Image { file: file.clone(), width: 4, height: 5 },
             json!({"kind": "image", "file": file_json, "width": 4, "height": 5}),
         );
+        // What a client sends: the file's id alone.
+        let sent: MessageContent = serde_json::from_value(json!({"kind": "image", "file": {"id": "f1"}})).unwrap();
+        assert!(matches!(sent, MessageContent::Image { width: 0, height: 0, .. }), "{sent:?}");
         pin(&MessageContent::File { file }, json!({"kind": "file", "file": file_json}));
         pin(
             &MessageContent::CallRecord { media: CallMedia::Video, outcome: CallOutcome::Missed, duration_ms: 0 },

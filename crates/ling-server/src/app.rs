@@ -1,7 +1,6 @@
 //! Assembles the router and runs the server.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +9,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use ling_proto::ErrorCode;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
@@ -17,10 +17,30 @@ use crate::blobs::LocalBlobs;
 use crate::config::{Config, Durability, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::hub::local::LocalHub;
+use crate::hub::{Fanout, Hub};
 use crate::routes;
+use crate::serve::{ServeLimits, serve};
 use crate::state::{AppState, Shared};
 use crate::store::sqlite::SqliteStore;
 use crate::throttle::AuthThrottle;
+
+/// TLS from PEM files: the certificate chain and its private key.
+fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<TlsAcceptor> {
+    use anyhow::Context;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("reading the certificate {}", cert.display()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(key).with_context(|| format!("reading the private key {}", key.display()))?;
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the certificate and key do not make a TLS configuration")?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
 
 /// The whole HTTP API over `state`.
 pub fn app(state: AppState) -> Router {
@@ -58,43 +78,36 @@ pub async fn run(
     let store = SqliteStore::open_with(&config.data.join("ling.db"), config.durability == Durability::Full)?;
     let blobs = LocalBlobs::open(&config.data.join("blobs"))?;
     let token = CancellationToken::new();
+    let hub: Arc<dyn Hub> = Arc::new(LocalHub::new(config.ws_queue));
     let state = AppState::new(Shared {
         store: Arc::new(store.clone()),
-        hub: Arc::new(LocalHub::new(config.ws_queue)),
+        fanout: Fanout::start(hub.clone()),
+        hub,
         blobs: Arc::new(blobs),
-        auth_throttle: AuthThrottle::per_minute(config.auth_attempts_per_minute),
+        auth_throttle: AuthThrottle::new(&config),
+        typing_throttle: Default::default(),
         config: config.clone(),
         shutdown: token.clone(),
         calls: Default::default(),
     });
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let stop = {
-        let token = token.clone();
-        async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            token.cancel();
-        }
+    let limits = ServeLimits {
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        max_unauthenticated: config.max_unauthenticated_connections,
+        drain: Duration::from_secs(10),
+    };
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
+        _ => None,
     };
     let addr = listener.local_addr()?;
-    match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => {
-            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
-            let handle = axum_server::Handle::new();
-            let on_stop = handle.clone();
-            tokio::spawn(async move {
-                stop.await;
-                on_stop.graceful_shutdown(Some(Duration::from_secs(10)));
-            });
-            tracing::info!(%addr, "listening (https)");
-            let std_listener = listener.into_std()?;
-            axum_server::from_tcp_rustls(std_listener, tls)?.handle(handle).serve(service).await?;
-        }
-        _ => {
-            tracing::info!(%addr, "listening (http)");
-            axum::serve(listener, service).with_graceful_shutdown(stop).await?;
-        }
-    }
+    tracing::info!(%addr, "listening ({})", if tls.is_some() { "https" } else { "http" });
+    let stopping = token.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        stopping.cancel();
+    });
+    serve(listener, tls, app(state), limits, token.clone()).await;
     token.cancel();
     store.close().await;
     tracing::info!("stopped");

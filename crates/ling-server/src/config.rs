@@ -76,9 +76,45 @@ pub struct Config {
     #[arg(long, env = "LING_WS_QUEUE", default_value_t = 1024)]
     pub ws_queue: usize,
 
-    /// Login and password-reset attempts allowed per account per minute (then `rate_limited`).
+    /// Login and password-reset attempts allowed per account from one address per minute (then `rate_limited`).
     #[arg(long, env = "LING_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
     pub auth_attempts_per_minute: u32,
+
+    /// Login and password-reset attempts allowed from one address per minute, whatever the account.
+    #[arg(long, env = "LING_AUTH_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 30)]
+    pub auth_attempts_per_address_per_minute: u32,
+
+    /// Failed logins an account takes per hour from addresses it never logged in from; past that,
+    /// only addresses it did log in from may try its password (until the hour has passed).
+    #[arg(long, env = "LING_AUTH_FAILURES_PER_ACCOUNT_PER_HOUR", default_value_t = 100)]
+    pub auth_failures_per_account_per_hour: u32,
+
+    /// New accounts one address may register per hour.
+    #[arg(long, env = "LING_REGISTRATIONS_PER_HOUR", default_value_t = 10)]
+    pub registrations_per_hour: u32,
+
+    /// Live WebSocket connections one account may hold (`too_many_connections` past it).
+    #[arg(long, env = "LING_MAX_CONNECTIONS_PER_ACCOUNT", default_value_t = 20)]
+    pub max_connections_per_account: usize,
+
+    /// TCP connections that have not yet made an authenticated request, at most (more wait to be accepted).
+    #[arg(long, env = "LING_MAX_UNAUTHENTICATED_CONNECTIONS", default_value_t = 1024)]
+    pub max_unauthenticated_connections: usize,
+
+    /// Seconds a client has to send a request's headers (also how long an idle
+    /// kept-alive connection stays open); then the connection is closed.
+    #[arg(long, env = "LING_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may go without sending a byte (then `408 request_timeout`);
+    /// a JSON body must also be complete within this time.
+    #[arg(long, env = "LING_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client's address (comma-separated IPs).
+    /// Requests from other peers are counted by their own address.
+    #[arg(long, env = "LING_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `ling_server=debug`.
     #[arg(long, env = "LING_LOG", default_value = "info")]
@@ -112,10 +148,15 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
 impl Config {
-    /// Defaults with the given data directory, listening on an ephemeral loopback port.
+    /// Defaults with the given data directory, listening on an ephemeral
+    /// loopback port: for tests. Every test client comes from 127.0.0.1, so the
+    /// per-address limits on registering and logging in are lifted; a test of
+    /// those limits sets them.
     pub fn for_data_dir(data: impl Into<PathBuf>) -> Self {
         let mut c = Config::parse_from(["ling-server", "--listen", "127.0.0.1:0"]);
         c.data = data.into();
+        c.registrations_per_hour = 1_000_000;
+        c.auth_attempts_per_address_per_minute = 1_000_000;
         c
     }
 
@@ -129,6 +170,8 @@ impl Config {
             max_group_members: self.max_group_members,
             recall_window_secs: RECALL_WINDOW_SECS,
             max_page_size: MAX_PAGE_SIZE,
+            max_image_pixels: crate::routes::files::MAX_IMAGE_PIXELS,
+            max_image_edge: crate::routes::files::MAX_IMAGE_EDGE,
         }
     }
 
@@ -152,6 +195,11 @@ impl Config {
             });
         }
         out
+    }
+
+    /// How long a request body may take (see `--body-timeout-secs`).
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs.max(1))
     }
 
     /// The WebSocket heartbeat interval.

@@ -68,7 +68,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         InvalidJson | InvalidRequest | InvalidUsername | WeakPassword | InvalidTarget | TextTooLong
         | InvalidContent | InvalidClientMsgId | InvalidFileName | EmptyFile | UnknownFrame | UnsupportedFrame
-        | InvalidCallSignal => StatusCode::BAD_REQUEST,
+        | InvalidCallSignal | NotAnImage => StatusCode::BAD_REQUEST,
         Unauthorized | InvalidCredentials | InvalidRecoveryCode => StatusCode::UNAUTHORIZED,
         RegistrationClosed | Forbidden | NotAMember | NotFriends | Blocked | InsufficientRole | NotOwnMessage
         | RecallWindowPassed => StatusCode::FORBIDDEN,
@@ -77,7 +77,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         UsernameTaken | AlreadyFriends | RequestPending | RequestClosed | AlreadyMember | GroupDissolved
         | OwnerCannotLeave | GroupFull | AlreadyRecalled => StatusCode::CONFLICT,
         PayloadTooLarge | FileTooLarge | FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        RateLimited | TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+        RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
         Internal | Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,

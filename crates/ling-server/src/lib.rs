@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod hub;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod throttle;

@@ -7,9 +7,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::blobs::BlobStore;
 use crate::config::Config;
-use crate::hub::Hub;
+use crate::hub::{Fanout, Hub};
 use crate::store::Store;
-use crate::throttle::AuthThrottle;
+use crate::throttle::{AuthThrottle, TypingThrottle};
 
 /// The shared state: cheap to clone.
 #[derive(Clone)]
@@ -21,12 +21,16 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     /// Realtime fan-out.
     pub hub: Arc<dyn Hub>,
+    /// Delivery through `hub` in commit order (messages and acks).
+    pub fanout: Fanout,
     /// Uploaded files' bytes.
     pub blobs: Arc<dyn BlobStore>,
     /// Settings.
     pub config: Config,
     /// Limits password guessing per account.
     pub auth_throttle: AuthThrottle,
+    /// Limits how often `typing` is relayed.
+    pub typing_throttle: TypingThrottle,
     /// Fires when the server starts shutting down.
     pub shutdown: CancellationToken,
     /// The calls in progress.

@@ -33,8 +33,24 @@ pub fn password(p: &str) -> ApiResult<()> {
     }
 }
 
-/// Trims and checks a one-line name (display name, group name, remark...):
-/// 1..=`max` characters, no control characters.
+/// Characters that make a name show as something it is not: the bidi
+/// embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: with
+/// U+202E, `photo\u{202E}gnp.exe` shows as `photoexe.png`), the implicit
+/// direction marks (U+200E, U+200F, U+061C), and invisible characters that
+/// make two names look alike or hide part of one (zero-width space, word
+/// joiner, invisible operators, BOM, soft hyphen, Mongolian vowel separator,
+/// Hangul fillers). The zero-width (non-)joiners U+200C/U+200D stay allowed:
+/// emoji sequences and Persian and Indic spelling need them.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+}
+
+/// Trims and checks a one-line name (display name, group name, remark,
+/// nickname, device name...): 1..=`max` characters, no control characters,
+/// none of the [`is_deceptive`] ones.
 pub fn name(field: &str, raw: &str, max: usize) -> ApiResult<String> {
     let s = raw.trim();
     let n = s.chars().count();
@@ -43,6 +59,9 @@ pub fn name(field: &str, raw: &str, max: usize) -> ApiResult<String> {
     }
     if s.chars().any(char::is_control) {
         return Err(ApiError::invalid(format!("{field} may not contain control characters")));
+    }
+    if s.chars().any(is_deceptive) {
+        return Err(ApiError::invalid(format!("{field} may not contain direction overrides or invisible characters")));
     }
     Ok(s.to_owned())
 }
@@ -80,7 +99,8 @@ pub fn client_msg_id(id: &str) -> ApiResult<()> {
     }
 }
 
-/// Checks an uploaded file's name: 1–255 bytes, no path separators, no control characters, not `.` or `..`.
+/// Checks an uploaded file's name: 1–255 bytes, no path separators, no
+/// control characters or [`is_deceptive`] ones, not `.` or `..`.
 pub fn file_name(raw: &str) -> ApiResult<String> {
     let bad = |why: &str| Err(ApiError::new(ErrorCode::InvalidFileName, format!("invalid file name: {why}")));
     let s = raw.trim();
@@ -95,6 +115,9 @@ pub fn file_name(raw: &str) -> ApiResult<String> {
     }
     if s.chars().any(char::is_control) {
         return bad("it may not contain control characters");
+    }
+    if s.chars().any(is_deceptive) {
+        return bad("it may not contain direction overrides or invisible characters");
     }
     Ok(s.to_owned())
 }
@@ -157,6 +180,19 @@ mod tests {
         }
         assert_eq!(file_name("报告 v2.pdf").unwrap(), "报告 v2.pdf");
         assert_eq!(file_name("..hidden").unwrap(), "..hidden");
+    }
+
+    #[test]
+    fn test_names_that_show_as_something_else_are_refused_everywhere() {
+        for bad in ["invoice\u{202E}fdp.exe", "a\u{2067}b", "a\u{200F}b", "ad\u{200B}min", "\u{FEFF}x", "x\u{2060}y"] {
+            assert_eq!(file_name(bad).unwrap_err().code, ErrorCode::InvalidFileName, "{bad:?}");
+            assert_eq!(name("name", bad, 64).unwrap_err().code, ErrorCode::InvalidRequest, "{bad:?}");
+            assert!(device_name(bad).is_err(), "{bad:?}");
+        }
+        // Joiners that real names and emoji need stay.
+        assert!(name("name", "👩\u{200D}💻 Ana", 64).is_ok());
+        assert!(name("name", "می\u{200C}خواهم", 64).is_ok());
+        assert!(file_name("عربي.pdf").is_ok(), "right-to-left letters themselves are fine");
     }
 
     #[test]

@@ -278,7 +278,7 @@ export type DeviceView = { id: string, name: string, is_default: boolean, };
 /**
  * A stable, machine-readable error code.
  */
-export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "file_too_large" | "invalid_file_name" | "empty_file" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "internal" | "shutting_down" | "unknown";
+export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "internal" | "shutting_down" | "unknown";
 
 /**
  * Something the UI may want to redraw.
@@ -630,7 +630,8 @@ text: string, } | { "kind": "image",
  */
 file: FileRef, 
 /**
- * Pixels, as the server measured them at upload.
+ * Pixels, as the server measured them at upload. A client may leave
+ * both out when sending: the server fills them in.
  */
 width: number, 
 /**

@@ -10,7 +10,7 @@ use ling_proto::{SessionId, UserId};
 use parking_lot::RwLock;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
-use super::{CloseSignal, Hub, Subscription, encode};
+use super::{CloseSignal, ConnRef, Hub, Subscription, encode};
 
 struct Conn {
     id: u64,
@@ -93,12 +93,22 @@ impl Hub for LocalHub {
         }
     }
 
-    fn send_raw(&self, users: &[UserId], frame: Utf8Bytes) {
+    fn send_raw_except(&self, users: &[UserId], except: Option<ConnRef>, frame: Utf8Bytes) {
         let conns = self.conns.read();
         for user in users {
             for conn in conns.get(user).into_iter().flatten() {
+                if except.is_some_and(|e| e.user == *user && e.conn_id == conn.id) {
+                    continue;
+                }
                 conn.deliver(frame.clone());
             }
+        }
+    }
+
+    fn send_to_conn(&self, to: ConnRef, frame: Utf8Bytes) {
+        let conns = self.conns.read();
+        if let Some(conn) = conns.get(&to.user).into_iter().flatten().find(|c| c.id == to.conn_id) {
+            conn.deliver(frame);
         }
     }
 
@@ -119,6 +129,10 @@ impl Hub for LocalHub {
 
     fn is_online(&self, user: UserId) -> bool {
         self.conns.read().contains_key(&user)
+    }
+
+    fn connections_of(&self, user: UserId) -> usize {
+        self.conns.read().get(&user).map_or(0, Vec::len)
     }
 
     fn connection_count(&self) -> usize {
@@ -142,6 +156,32 @@ mod tests {
         assert!(!hub.unsubscribe(1, a1.conn_id));
         assert!(hub.unsubscribe(1, a2.conn_id));
         assert!(!hub.is_online(1));
+    }
+
+    #[tokio::test]
+    async fn test_the_sending_connection_can_be_left_out_and_reached_alone() {
+        let hub = LocalHub::new(8);
+        let mut a1 = hub.subscribe(1, 10);
+        let mut a2 = hub.subscribe(1, 11);
+        let sender = ConnRef { user: 1, conn_id: a1.conn_id };
+        hub.send_raw_except(&[1], Some(sender), Utf8Bytes::from_static("message"));
+        hub.send_to_conn(sender, Utf8Bytes::from_static("ack"));
+        assert_eq!(a1.rx.recv().await.unwrap().as_str(), "ack");
+        assert_eq!(a2.rx.recv().await.unwrap().as_str(), "message");
+        assert!(a2.rx.try_recv().is_err(), "the other device gets the message once and no ack");
+    }
+
+    #[tokio::test]
+    async fn test_fanout_delivers_in_the_order_pushed() {
+        let hub: Arc<dyn Hub> = Arc::new(LocalHub::new(2048));
+        let mut sub = hub.subscribe(1, 10);
+        let fanout = super::super::Fanout::start(hub.clone());
+        for i in 0..1000 {
+            fanout.push(move |hub| hub.send_raw(&[1], Utf8Bytes::from(i.to_string())));
+        }
+        for i in 0..1000 {
+            assert_eq!(sub.rx.recv().await.unwrap().as_str(), i.to_string());
+        }
     }
 
     #[tokio::test]

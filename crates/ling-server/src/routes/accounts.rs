@@ -15,7 +15,7 @@ use ling_proto::{ErrorCode, Patch, SessionId, UserId};
 
 use crate::credentials::{hash_secret, new_recovery_code, new_token, normalize_recovery_code, verify_secret};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Json, Path};
+use crate::extract::{AuthUser, ClientAddr, Json, Path};
 use crate::hub;
 use crate::state::{AppState, now_ms};
 use crate::store::{NewUser, ProfileChange, StoreError};
@@ -44,6 +44,7 @@ async fn new_session(state: &AppState, user: UserId, device: String) -> ApiResul
 
 async fn register(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
     if state.config.registration_closed {
@@ -51,6 +52,7 @@ async fn register(
     }
     let username = validate::username(&req.username)?;
     validate::password(&req.password)?;
+    state.auth_throttle.register(addr)?;
     let display_name = match req.display_name.as_deref() {
         Some(n) if !n.trim().is_empty() => validate::name("display_name", n, 64)?,
         _ => username.clone(),
@@ -72,10 +74,14 @@ async fn register(
     Ok((StatusCode::CREATED, Json(RegisterResponse { user, session, recovery_code })))
 }
 
-async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_ascii_lowercase();
-    state.auth_throttle.check(&username)?;
     let device = validate::device_name(&req.device_name)?;
+    state.auth_throttle.attempt(&username, addr)?;
     let found = state.store.credentials_by_username(&username).await?;
     let (user_id, hash) = match found {
         Some((id, hash, _)) => (Some(id), Some(hash)),
@@ -83,8 +89,10 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
     };
     let ok = verify_secret(req.password, hash).await?;
     let Some(user_id) = user_id.filter(|_| ok) else {
+        state.auth_throttle.failed(&username, addr);
         return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
     };
+    state.auth_throttle.succeeded(&username, addr);
     let session = new_session(&state, user_id, device).await?;
     let user = state.store.me(user_id).await?;
     Ok(Json(LoginResponse { user, session }))
@@ -98,11 +106,12 @@ async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Stat
 
 async fn reset_password(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(req): Json<ResetPasswordRequest>,
 ) -> ApiResult<Json<RecoveryCodeResponse>> {
     validate::password(&req.new_password)?;
     let username = req.username.trim().to_ascii_lowercase();
-    state.auth_throttle.check(&username)?;
+    state.auth_throttle.attempt(&username, addr)?;
     let found = state.store.credentials_by_username(&username).await?;
     let (user_id, hash) = match found {
         Some((id, _, recovery)) => (Some(id), Some(recovery)),
@@ -110,6 +119,7 @@ async fn reset_password(
     };
     let ok = verify_secret(normalize_recovery_code(&req.recovery_code), hash).await?;
     let Some(user_id) = user_id.filter(|_| ok) else {
+        state.auth_throttle.failed(&username, addr);
         return Err(ApiError::new(ErrorCode::InvalidRecoveryCode, "wrong username or recovery code"));
     };
     let recovery_code = new_recovery_code();

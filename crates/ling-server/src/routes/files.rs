@@ -22,14 +22,23 @@ use tokio::io::AsyncWriteExt;
 
 use crate::blobs::Rendition;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Json, Path, Query};
+use crate::extract::{AuthUser, Json, Path, Query, body_timeout};
 use crate::state::{AppState, now_ms};
 use crate::validate;
 
 /// Thumbnails fit in this square.
 const THUMB_EDGE: u32 = 320;
-/// Images with more pixels than this get no thumbnail (decompression bombs).
-const MAX_DECODE_PIXELS: u64 = 64_000_000;
+/// An upload counts as an image only if it decodes in full within these
+/// caps; a header's claim is not enough (a 100-byte file can claim
+/// 30000x30000 pixels, and every client that showed it would try to decode
+/// gigabytes). 40 megapixels is a 8000x5000 photo; decoded as RGBA, 160 MB.
+pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
+/// Longest side of an image.
+pub const MAX_IMAGE_EDGE: u32 = 16_384;
+/// Memory one decode may allocate.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Decodes at once: each may take [`MAX_DECODE_BYTES`].
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -45,8 +54,11 @@ pub fn router() -> Router<AppState> {
 pub async fn use_as_avatar(state: &AppState, user: UserId, file: &FileId) -> ApiResult<()> {
     let bad = || ApiError::invalid("the avatar must be an image you uploaded");
     let (info, uploader) = state.store.file(file.clone()).await?.ok_or_else(bad)?;
-    if uploader != user || info.width.is_none() {
+    if uploader != user {
         return Err(bad());
+    }
+    if info.width.is_none() {
+        return Err(not_an_image());
     }
     Ok(state.store.mark_avatar(file.clone()).await?)
 }
@@ -77,6 +89,16 @@ fn random_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The refusal of a file used as an image that did not decode as one.
+pub fn not_an_image() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotAnImage,
+        format!(
+            "that file is not an image the server could decode (PNG, JPEG, GIF or WebP of at most {MAX_IMAGE_PIXELS} pixels and {MAX_IMAGE_EDGE} on a side)"
+        ),
+    )
+}
+
 fn too_large(limit: u64) -> ApiError {
     ApiError::new(ErrorCode::FileTooLarge, format!("files may be at most {limit} bytes"))
 }
@@ -100,7 +122,9 @@ async fn upload(
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let mut stream = request.into_body().into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    let idle = state.config.body_timeout();
+    // The upload may take long, but not stall: each chunk must come in time.
+    while let Some(chunk) = tokio::time::timeout(idle, stream.next()).await.map_err(|_| body_timeout(idle))? {
         let chunk = chunk.map_err(|e| ApiError::invalid(format!("the upload was interrupted: {e}")))?;
         size += chunk.len() as u64;
         if size > limit {
@@ -118,7 +142,9 @@ async fn upload(
 
     let path = staged.path().to_owned();
     let name_for_probe = name.clone();
+    let permit = DECODES.acquire().await.map_err(ApiError::internal)?;
     let probe = tokio::task::spawn_blocking(move || probe(&path, &name_for_probe)).await.map_err(ApiError::internal)?;
+    drop(permit);
 
     if let Some(thumb) = &probe.thumbnail {
         state.blobs.commit(thumb, &sha256, Rendition::Thumbnail).await.map_err(ApiError::internal)?;
@@ -148,8 +174,12 @@ struct Probe {
     thumbnail: Option<PathBuf>,
 }
 
-/// Detects the type from the content (falling back to the name), and for
-/// images reads the size and writes a JPEG thumbnail beside the staged file.
+/// Detects the type from the content (falling back to the name). What looks
+/// like an image is decoded in full under [`MAX_IMAGE_PIXELS`],
+/// [`MAX_IMAGE_EDGE`] and [`MAX_DECODE_BYTES`]: then it gets its size and a
+/// JPEG thumbnail beside the staged file; otherwise it is a plain file
+/// (`application/octet-stream`, no size), which image messages and avatars
+/// refuse with `not_an_image`.
 fn probe(path: &FsPath, name: &str) -> Probe {
     let mut head = Vec::with_capacity(8192);
     if let Ok(f) = std::fs::File::open(path) {
@@ -158,34 +188,45 @@ fn probe(path: &FsPath, name: &str) -> Probe {
     let mime = infer::get(&head)
         .map(|t| t.mime_type().to_owned())
         .unwrap_or_else(|| mime_guess::from_path(name).first_or_octet_stream().essence_str().to_owned());
-    let mut result = Probe { mime, dimensions: None, thumbnail: None };
-    if !result.mime.starts_with("image/") {
-        return result;
+    if !mime.starts_with("image/") {
+        return Probe { mime, dimensions: None, thumbnail: None };
     }
-    let Ok(reader) = image::ImageReader::open(path).and_then(|r| r.with_guessed_format()) else {
-        return result;
-    };
-    let Ok((w, h)) = reader.into_dimensions() else {
-        return result;
-    };
-    result.dimensions = Some((w, h));
-    if u64::from(w) * u64::from(h) > MAX_DECODE_PIXELS {
-        return result;
-    }
-    let thumb_path = path.with_extension("thumb");
-    let made = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.decode().map_err(|e| e.to_string()))
-        .and_then(|img| {
+    match decode_image(path) {
+        Ok(img) => {
+            let thumb_path = path.with_extension("thumb");
             let small = img.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
-            small.save_with_format(&thumb_path, image::ImageFormat::Jpeg).map_err(|e| e.to_string())
-        });
-    match made {
-        Ok(()) => result.thumbnail = Some(thumb_path),
-        Err(e) => tracing::debug!(error = %e, "no thumbnail for an image upload"),
+            let thumbnail = match small.save_with_format(&thumb_path, image::ImageFormat::Jpeg) {
+                Ok(()) => Some(thumb_path),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not write a thumbnail");
+                    None
+                }
+            };
+            Probe { mime, dimensions: Some((img.width(), img.height())), thumbnail }
+        }
+        Err(why) => {
+            tracing::info!(%mime, %why, "an upload that looks like an image is kept as a plain file");
+            // Served as what it is: bytes, not something to draw.
+            let mime = if mime == "image/svg+xml" { mime } else { "application/octet-stream".to_owned() };
+            Probe { mime, dimensions: None, thumbnail: None }
+        }
     }
-    result
+}
+
+/// Decodes the whole image within the caps, checking the header's claim first.
+fn decode_image(path: &FsPath) -> Result<image::DynamicImage, String> {
+    let open = || image::ImageReader::open(path).and_then(|r| r.with_guessed_format()).map_err(|e| e.to_string());
+    let (w, h) = open()?.into_dimensions().map_err(|e| e.to_string())?;
+    if w > MAX_IMAGE_EDGE || h > MAX_IMAGE_EDGE || u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
+        return Err(format!("{w}x{h} is over the image limits"));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_EDGE);
+    limits.max_image_height = Some(MAX_IMAGE_EDGE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut reader = open()?;
+    reader.limits(limits);
+    reader.decode().map_err(|e| e.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -262,6 +303,8 @@ async fn info(State(state): State<AppState>, auth: AuthUser, Path(id): Path<Stri
 
 #[cfg(test)]
 mod tests {
+    use image::ImageEncoder;
+
     use super::*;
 
     #[test]
@@ -285,6 +328,56 @@ mod tests {
         let thumb =
             image::ImageReader::open(p.thumbnail.unwrap()).unwrap().with_guessed_format().unwrap().decode().unwrap();
         assert_eq!((thumb.width(), thumb.height()), (320, 240));
+    }
+
+    #[test]
+    fn test_an_image_header_that_claims_more_than_the_content_holds_is_a_plain_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("staged");
+        // A PNG of 30000x30000 cut off after its header (the image bomb).
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(&[0u8; 2 * 2 * 3], 2, 2, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        png.truncate(33);
+        png[16..20].copy_from_slice(&30000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&30000u32.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png.resize(100, 0);
+        std::fs::write(&path, &png).unwrap();
+        let p = probe(&path, "bomb.png");
+        assert_eq!((p.mime.as_str(), p.dimensions, p.thumbnail.is_some()), ("application/octet-stream", None, false));
+        // A real image under the caps but truncated does not count either.
+        let mut jpeg = Vec::new();
+        image::RgbImage::from_pixel(64, 64, image::Rgb([1, 2, 3]))
+            .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        std::fs::write(&path, &jpeg[..jpeg.len() / 3]).unwrap();
+        assert_eq!(probe(&path, "cut.jpg").dimensions, None);
+    }
+
+    /// PNG's chunk checksum (CRC-32, ISO 3309), so the forged header is read.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn test_an_image_over_the_edge_cap_is_not_decoded_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("staged");
+        // A whole, valid image, just too long a side.
+        image::GrayImage::new(MAX_IMAGE_EDGE + 1, 2).save_with_format(&path, image::ImageFormat::Png).unwrap();
+        let p = probe(&path, "strip.png");
+        assert_eq!(p.dimensions, None);
+        assert_eq!(p.mime, "application/octet-stream");
     }
 
     #[test]

@@ -10,14 +10,16 @@ use ling_proto::messages::{
 };
 use ling_proto::ws::ServerFrame;
 use ling_proto::{ConversationId, ErrorCode, Seq, UserId};
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RECALL_WINDOW_SECS};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path, Query};
-use crate::hub;
+use crate::hub::{self, ConnRef};
 use crate::state::{AppState, now_ms};
 use crate::store::{
-    Appended, Committed, HistoryBound, NewMessage, Recall, Relation, SendContext, SendFacts, SendRule, StoreError,
+    self, Appended, HistoryBound, NewMessage, OnCommit, Recall, Relation, SendContext, SendFacts, SendRule, StoreError,
+    StoreResult,
 };
 use crate::validate;
 
@@ -88,7 +90,7 @@ async fn prepare_content(state: &AppState, user: UserId, content: MessageContent
             let info = readable_file(state, user, &file).await?;
             match (info.width, info.height) {
                 (Some(width), Some(height)) => Ok(MessageContent::Image { file: file_ref(&info), width, height }),
-                _ => Err(ApiError::new(ErrorCode::InvalidContent, "that file is not an image the server can read")),
+                _ => Err(crate::routes::files::not_an_image()),
             }
         }
         MessageContent::File { file } => {
@@ -115,33 +117,77 @@ fn file_ref(info: &ling_proto::files::FileInfo) -> FileRef {
     FileRef { id: info.id.clone(), name: info.name.clone(), size: info.size, mime: info.mime.clone() }
 }
 
-/// Sends a message: checks, stores (idempotently) and fans out.
+/// Sends a message: checks, stores (idempotently) and fans out; answers
+/// once it is committed.
 pub async fn send_message(
     state: &AppState,
     user: UserId,
     conversation: ConversationId,
     req: SendMessageRequest,
 ) -> ApiResult<SendAck> {
-    queue_send(state, user, conversation, req).await?.finish().await
+    let (tx, rx) = oneshot::channel();
+    queue_send(state, user, conversation, req, Answer::Caller(tx)).await?;
+    rx.await.map_err(|_| ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down"))?
 }
 
-/// A send queued for the writer; [`QueuedSend::finish`] waits for its commit.
-pub struct QueuedSend {
-    state: AppState,
-    committed: Committed<(Appended, Vec<UserId>)>,
+/// Where the outcome of a queued send goes.
+pub enum Answer {
+    /// Into the sending connection's queue (the WebSocket): in commit order
+    /// with everything else it receives, so its ack for seq n comes before
+    /// any message n+1. The permit counts the send as in flight until then.
+    Connection { from: ConnRef, permit: OwnedSemaphorePermit },
+    /// To a caller waiting for it (HTTP); all the sender's connections get
+    /// the message.
+    Caller(oneshot::Sender<ApiResult<SendAck>>),
 }
 
-/// Checks what needs no store and queues the append. One trip to the store:
-/// the facts are read and [`write_rule`] applied in the transaction that
-/// appends, so nothing can change between the check and the write. Sends
-/// queued one after another are stored in that order, so a connection can
-/// queue its next send before the last one commits (see docs/benchmarks.md).
+impl Answer {
+    /// The connection that gets the ack rather than the message.
+    fn connection(&self) -> Option<ConnRef> {
+        match self {
+            Answer::Connection { from, .. } => Some(*from),
+            Answer::Caller(_) => None,
+        }
+    }
+
+    fn give(self, hub: &dyn hub::Hub, client_msg_id: String, outcome: ApiResult<SendAck>) {
+        match self {
+            Answer::Connection { from, permit } => {
+                // Freed first, so a connection woken by the ack may read its next send.
+                drop(permit);
+                let frame = match outcome {
+                    Ok(ack) => ServerFrame::Ack(ack),
+                    Err(e) => ServerFrame::Error {
+                        code: e.code,
+                        message: e.message,
+                        client_msg_id: Some(client_msg_id),
+                        call_id: None,
+                    },
+                };
+                hub.send_to_conn(from, hub::encode(&frame));
+            }
+            Answer::Caller(tx) => {
+                let _ = tx.send(outcome);
+            }
+        }
+    }
+}
+
+/// Checks what needs no store and queues the append; returns once it is
+/// queued. One trip to the store: the facts are read and [`write_rule`]
+/// applied in the transaction that appends, so nothing can change between
+/// the check and the write. Sends queued one after another are stored in that
+/// order, so a connection can queue its next send before the last one
+/// commits (see docs/benchmarks.md). After the commit, in commit order, the
+/// message goes to the members' connections and the outcome to `answer`; a
+/// refusal found before queueing is returned here instead.
 pub async fn queue_send(
     state: &AppState,
     user: UserId,
     conversation: ConversationId,
     req: SendMessageRequest,
-) -> ApiResult<QueuedSend> {
+    answer: Answer,
+) -> ApiResult<()> {
     validate::client_msg_id(&req.client_msg_id)?;
     let content = match req.content {
         MessageContent::Text { .. } => prepare_content(state, user, req.content).await?,
@@ -164,30 +210,35 @@ pub async fn queue_send(
         }
         Ok(())
     });
+    let client_msg_id = req.client_msg_id.clone();
     let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
-    let committed = state.store.queue_append_checked(conversation, message, rule).await?;
-    Ok(QueuedSend { state: state.clone(), committed })
-}
-
-impl QueuedSend {
-    /// Waits for the commit, fans the message out and returns the ack.
-    pub async fn finish(self) -> ApiResult<SendAck> {
-        let (appended, members) = self.committed.await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("conversation"),
-            other => other.into(),
-        })?;
-        let m = appended.message;
-        let ack = SendAck {
-            client_msg_id: m.client_msg_id.clone(),
-            conversation_id: m.conversation_id,
-            seq: m.seq,
-            send_time: m.send_time,
-        };
-        if !appended.duplicate {
-            hub::send(&*self.state.hub, &members, &ServerFrame::Message { message: m });
-        }
-        Ok(ack)
-    }
+    let fanout = state.fanout.clone();
+    let on_commit: OnCommit<(Appended, Vec<UserId>)> = Box::new(move |outcome| {
+        fanout.push(move |hub| {
+            let except = answer.connection();
+            let outcome = outcome
+                .map(|(appended, members)| {
+                    let m = appended.message;
+                    let ack = SendAck {
+                        client_msg_id: m.client_msg_id.clone(),
+                        conversation_id: m.conversation_id,
+                        seq: m.seq,
+                        send_time: m.send_time,
+                    };
+                    if !appended.duplicate {
+                        hub.send_raw_except(&members, except, hub::encode(&ServerFrame::Message { message: m }));
+                    }
+                    ack
+                })
+                .map_err(|e| match e {
+                    StoreError::NotFound => ApiError::not_found("conversation"),
+                    other => other.into(),
+                });
+            answer.give(hub, client_msg_id, outcome);
+        })
+    });
+    state.store.append_checked(conversation, message, rule, on_commit).await?;
+    Ok(())
 }
 
 /// Writes a server message into a conversation and fans it out to its
@@ -203,7 +254,8 @@ pub async fn post_system(
 }
 
 /// Writes a message the server makes (a system event, a call record) in
-/// `by`'s name and fans it out as `post_system` does.
+/// `by`'s name and fans it out as `post_system` does, in commit order with
+/// the conversation's other messages; returns it once committed.
 pub async fn post_by_server(
     state: &AppState,
     conversation: ConversationId,
@@ -211,20 +263,19 @@ pub async fn post_by_server(
     content: MessageContent,
     also: &[UserId],
 ) -> ApiResult<Message> {
-    let (appended, mut audience) = state
-        .store
-        .append(
-            conversation,
-            NewMessage { sender: by, client_msg_id: String::new(), content, reply_to: None, now: now_ms() },
-        )
-        .await?;
-    for u in also {
-        if !audience.contains(u) {
-            audience.push(*u);
+    let fanout = state.fanout.clone();
+    let also = also.to_vec();
+    let (on_commit, committed) = store::awaited(move |outcome: &StoreResult<(Appended, Vec<UserId>)>| {
+        if let Ok((appended, members)) = outcome {
+            let mut audience = members.clone();
+            audience.extend(also.into_iter().filter(|u| !members.contains(u)));
+            let frame = ServerFrame::Message { message: appended.message.clone() };
+            fanout.push(move |hub| hub::send(hub, &audience, &frame));
         }
-    }
-    hub::send(&*state.hub, &audience, &ServerFrame::Message { message: appended.message.clone() });
-    Ok(appended.message)
+    });
+    let message = NewMessage { sender: by, client_msg_id: String::new(), content, reply_to: None, now: now_ms() };
+    state.store.append(conversation, message, on_commit).await?;
+    Ok(committed.await?.0.message)
 }
 
 /// Moves the caller's read cursor and tells their devices (and, in a direct
@@ -248,8 +299,13 @@ pub async fn mark_read(state: &AppState, user: UserId, conversation: Conversatio
     Ok(cursor)
 }
 
-/// Relays "typing" to the other members.
+/// Relays "typing" to the other members, at most once per
+/// `TYPING_RELAY_EVERY` per sender and conversation. The throttle is asked
+/// first, so a flood costs no store reads; what it drops gets no error.
 pub async fn typing(state: &AppState, user: UserId, conversation: ConversationId) -> ApiResult<()> {
+    if !state.typing_throttle.allow(user, conversation) {
+        return Ok(());
+    }
     let ctx = member_context(state, user, conversation).await?;
     check_can_write(state, user, &ctx).await?;
     let others: Vec<UserId> = ctx.member_ids.into_iter().filter(|u| *u != user).collect();
@@ -332,20 +388,24 @@ async fn recall(
     Path((id, seq)): Path<(ConversationId, Seq)>,
 ) -> ApiResult<Json<Message>> {
     let ctx = member_context(&state, auth.user_id, id).await?;
-    let notice = state
-        .store
-        .recall(Recall {
-            conversation: id,
-            seq,
-            by: auth.user_id,
-            now: now_ms(),
-            window_ms: i64::from(RECALL_WINDOW_SECS) * 1000,
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("message"),
-            other => other.into(),
-        })?;
-    hub::send(&*state.hub, &ctx.member_ids, &ServerFrame::Message { message: notice.clone() });
+    let fanout = state.fanout.clone();
+    let (on_commit, committed) = store::awaited(move |outcome: &StoreResult<Message>| {
+        if let Ok(notice) = outcome {
+            let frame = ServerFrame::Message { message: notice.clone() };
+            fanout.push(move |hub| hub::send(hub, &ctx.member_ids, &frame));
+        }
+    });
+    let recall = Recall {
+        conversation: id,
+        seq,
+        by: auth.user_id,
+        now: now_ms(),
+        window_ms: i64::from(RECALL_WINDOW_SECS) * 1000,
+    };
+    state.store.recall(recall, on_commit).await?;
+    let notice = committed.await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("message"),
+        other => other.into(),
+    })?;
     Ok(Json(notice))
 }

@@ -45,8 +45,27 @@ pub enum StoreError {
 /// Result of store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A write that is queued and resolves once it is committed.
-pub type Committed<T> = std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<T>> + Send>>;
+/// What to do with a queued write's outcome once it is known: called exactly
+/// once, after the transaction holding the write committed (or failed), and
+/// *in commit order*: the callbacks of writes committed one after another are
+/// called one after another, on one thread, before any later write's. So a
+/// conversation's messages reach whatever the callback hands them to in seq
+/// order. It runs on the store's commit path: it must be quick and must not
+/// block (hand the work on; see `hub::Fanout`).
+pub type OnCommit<T> = Box<dyn FnOnce(StoreResult<T>) + Send>;
+
+/// An [`OnCommit`] that runs `first` on the outcome (in commit order), then
+/// hands the outcome to the returned future, for callers that wait for it.
+pub fn awaited<T: Send + 'static>(
+    first: impl FnOnce(&StoreResult<T>) + Send + 'static,
+) -> (OnCommit<T>, impl std::future::Future<Output = StoreResult<T>> + Send) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let on_commit: OnCommit<T> = Box::new(move |outcome| {
+        first(&outcome);
+        let _ = tx.send(outcome);
+    });
+    (on_commit, async move { rx.await.map_err(|_| StoreError::Closed)? })
+}
 
 /// A new account.
 #[derive(Debug, Clone)]
@@ -387,32 +406,28 @@ pub trait MessageStore: Send + Sync {
     async fn send_context(&self, user: UserId, conversation: ConversationId) -> StoreResult<Option<SendContext>>;
     /// Appends a message with the next seq, or finds the earlier one with the
     /// same `(sender, client_msg_id)`, applying no rule (server-written
-    /// messages). Returns the members to fan it out to.
-    async fn append(&self, conversation: ConversationId, message: NewMessage) -> StoreResult<(Appended, Vec<UserId>)> {
-        self.append_checked(conversation, message, Box::new(|_| Ok(()))).await
+    /// messages). `on_commit` gets it with the members to fan it out to.
+    async fn append(
+        &self,
+        conversation: ConversationId,
+        message: NewMessage,
+        on_commit: OnCommit<(Appended, Vec<UserId>)>,
+    ) -> StoreResult<()> {
+        self.append_checked(conversation, message, Box::new(|_| Ok(())), on_commit).await
     }
     /// Like [`MessageStore::append`], but first reads the [`SendFacts`] and lets
     /// `rule` refuse, all in one transaction. A duplicate `(sender,
     /// client_msg_id)` is answered before the rule runs (a resend always gets
-    /// its ack). Returns the members to fan the message out to.
+    /// its ack). Returns once the append is queued behind every write queued
+    /// before it (so one connection's sends keep their order); `on_commit`
+    /// gets the outcome, in commit order (see [`OnCommit`]).
     async fn append_checked(
         &self,
         conversation: ConversationId,
         message: NewMessage,
         rule: SendRule,
-    ) -> StoreResult<(Appended, Vec<UserId>)> {
-        self.queue_append_checked(conversation, message, rule).await?.await
-    }
-    /// [`MessageStore::append_checked`] in two steps: returns once the append is
-    /// queued behind every append queued before it (so one connection's sends
-    /// keep their order), with a future that resolves when it is committed.
-    /// A connection can queue its next send without waiting for the commit.
-    async fn queue_append_checked(
-        &self,
-        conversation: ConversationId,
-        message: NewMessage,
-        rule: SendRule,
-    ) -> StoreResult<Committed<(Appended, Vec<UserId>)>>;
+        on_commit: OnCommit<(Appended, Vec<UserId>)>,
+    ) -> StoreResult<()>;
     /// One message.
     async fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>>;
     /// A page of history, ascending by seq, and whether there is more beyond it.
@@ -425,9 +440,10 @@ pub trait MessageStore: Send + Sync {
     /// Every member's read cursor.
     async fn read_cursors(&self, conversation: ConversationId) -> StoreResult<Vec<ReadCursor>>;
     /// Replaces a message's content with `Recalled` and appends a `MessageRecalled`
-    /// system message, atomically. `Rejected` with `not_own_message`,
+    /// system message, atomically; `on_commit` gets the notice, in commit
+    /// order like an append. `Rejected` with `not_own_message`,
     /// `recall_window_passed` or `already_recalled`; `NotFound` if absent.
-    async fn recall(&self, recall: Recall) -> StoreResult<Message>;
+    async fn recall(&self, recall: Recall, on_commit: OnCommit<Message>) -> StoreResult<()>;
 }
 
 /// Uploaded files' metadata (their bytes live in the blob store).

@@ -165,9 +165,9 @@ async fn test_a_non_image_cannot_be_sent_as_an_image_or_used_as_an_avatar() {
     let e = send_file(&alice, conv, MessageContent::Image { file: file_ref(&txt.id), width: 1, height: 1 })
         .await
         .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::InvalidContent);
+    assert_eq!(e.code(), ErrorCode::NotAnImage);
     let e = alice.patch::<Me>("/v1/me", &serde_json::json!({"avatar": txt.id})).await.unwrap_err();
-    assert_eq!(e.code(), ErrorCode::InvalidRequest);
+    assert_eq!(e.code(), ErrorCode::NotAnImage);
     // Someone else's upload cannot be sent either.
     let e = send_file(&bob, conv, MessageContent::File { file: file_ref(&txt.id) }).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidContent);
@@ -210,5 +210,50 @@ async fn test_a_group_avatar_is_set_recorded_and_readable_by_members() {
         .patch::<ling_proto::groups::Group>(&format!("/v1/groups/{}", g.id), &serde_json::json!({"avatar": txt.id}))
         .await
         .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::InvalidRequest);
+    assert_eq!(e.code(), ErrorCode::NotAnImage);
+}
+
+/// A PNG whose header claims `w`x`h` pixels, cut off after 100 bytes.
+fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    let mut bytes = png(2, 2);
+    bytes.truncate(33);
+    bytes[16..20].copy_from_slice(&w.to_be_bytes());
+    bytes[20..24].copy_from_slice(&h.to_be_bytes());
+    // The header chunk's CRC, so a decoder believes the claim.
+    let mut crc = !0u32;
+    for &b in &bytes[12..29] {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    bytes[29..33].copy_from_slice(&(!crc).to_be_bytes());
+    bytes.resize(100, 0);
+    bytes
+}
+
+#[tokio::test]
+async fn test_an_image_bomb_is_stored_as_a_plain_file_and_refused_as_an_image_and_an_avatar() {
+    let server = TestServer::start().await;
+    let (alice, bob) = (server.user("alice").await, server.user("bob").await);
+    let conv = befriend(&alice, &bob).await;
+    let bomb = upload(&alice, "bomb.png", png_bomb(30_000, 30_000)).await.unwrap();
+    assert_eq!(
+        (bomb.mime.as_str(), bomb.width, bomb.height, bomb.has_thumbnail),
+        ("application/octet-stream", None, None, false)
+    );
+    let e = send_file(&alice, conv, MessageContent::Image { file: file_ref(&bomb.id), width: 1, height: 1 })
+        .await
+        .unwrap_err();
+    assert_eq!((e.status, e.code()), (StatusCode::BAD_REQUEST, ErrorCode::NotAnImage));
+    let e = alice.patch::<Me>("/v1/me", &serde_json::json!({"avatar": bomb.id})).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotAnImage);
+    // It can still be sent as a file, and is served as bytes, not as an image.
+    send_file(&alice, conv, MessageContent::File { file: file_ref(&bomb.id) }).await.unwrap();
+    let resp = bob.request(Method::GET, &format!("/v1/files/{}", bomb.id)).send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "application/octet-stream");
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    // A real image of the same name is an image.
+    let real = upload(&alice, "bomb.png", png(40, 30)).await.unwrap();
+    assert_eq!((real.width, real.height), (Some(40), Some(30)));
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod abuse;
 mod accounts;
 mod calls;
 mod contacts;
@@ -10,6 +11,7 @@ mod files;
 mod groups;
 mod info;
 mod messages;
+mod ordering;
 mod realtime;
 mod safety;
 mod shutdown;

@@ -5,7 +5,7 @@ use ling_proto::messages::{
 };
 use ling_proto::ws::{ClientFrame, ServerFrame};
 use ling_server::store::sqlite::SqliteStore;
-use ling_server::store::{MessageStore, NewMessage, Recall, StoreError};
+use ling_server::store::{MessageStore, NewMessage, Recall, StoreError, awaited};
 
 use crate::common::*;
 
@@ -329,30 +329,28 @@ async fn test_recall_is_refused_after_the_window() {
         .unwrap();
     let req = store.create_friend_request(a.id, b.id, String::new(), 0).await.unwrap();
     let conv = store.accept_friend_request(req.id, 0).await.unwrap().conversation_id;
-    let sent = store
-        .append(
-            conv,
-            NewMessage {
-                sender: a.id,
-                client_msg_id: "m1".into(),
-                content: text("late"),
-                reply_to: None,
-                now: 1_000_000,
-            },
-        )
-        .await
-        .unwrap()
-        .0
-        .message;
+    let message =
+        NewMessage { sender: a.id, client_msg_id: "m1".into(), content: text("late"), reply_to: None, now: 1_000_000 };
+    let (on_commit, committed) = awaited(|_| {});
+    store.append(conv, message, on_commit).await.unwrap();
+    let sent = committed.await.unwrap().0.message;
     let late =
         Recall { conversation: conv, seq: sent.seq, by: a.id, now: sent.send_time + 120_001, window_ms: 120_000 };
-    match store.recall(late).await {
+    let recall = |r: Recall| {
+        let store = store.clone();
+        async move {
+            let (on_commit, committed) = awaited(|_| {});
+            store.recall(r, on_commit).await?;
+            committed.await
+        }
+    };
+    match recall(late).await {
         Err(StoreError::Rejected(code, _)) => assert_eq!(code, ErrorCode::RecallWindowPassed),
         other => panic!("expected recall_window_passed, got {other:?}"),
     }
     let in_time =
         Recall { conversation: conv, seq: sent.seq, by: a.id, now: sent.send_time + 119_000, window_ms: 120_000 };
-    assert!(store.recall(in_time).await.is_ok());
+    assert!(recall(in_time).await.is_ok());
     store.close().await;
 }
 

@@ -57,13 +57,21 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
     server.restart().await;
     let mut bob2 = bob.clone();
     bob2.base = server.url("");
-    let page: HistoryPage =
-        bob2.get(&format!("/v1/conversations/{conv}/messages?after_seq=0&limit=200")).await.unwrap();
+    let mut stored = Vec::new();
+    loop {
+        let after = stored.last().map_or(0, |m: &ling_proto::messages::Message| m.seq);
+        let page: HistoryPage =
+            bob2.get(&format!("/v1/conversations/{conv}/messages?after_seq={after}&limit=200")).await.unwrap();
+        stored.extend(page.messages);
+        if !page.has_more {
+            break;
+        }
+    }
     for (seq, text) in &acked {
-        let m = page.messages.iter().find(|m| m.seq == *seq).unwrap_or_else(|| panic!("acked seq {seq} lost"));
+        let m = stored.iter().find(|m| m.seq == *seq).unwrap_or_else(|| panic!("acked seq {seq} lost"));
         assert_eq!(m.content, MessageContent::Text { text: text.clone() });
     }
-    let seqs: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
+    let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gaps");
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::contacts::relation_in;
 use super::{SqliteStore, from_json, to_json};
 use crate::store::{
-    Appended, Committed, HistoryBound, MessageStore, NewMessage, Recall, SendContext, SendFacts, SendRule, StoreError,
+    Appended, HistoryBound, MessageStore, NewMessage, OnCommit, Recall, SendContext, SendFacts, SendRule, StoreError,
     StoreResult,
 };
 
@@ -98,20 +98,31 @@ fn send_context_in(c: &Connection, user: UserId, conversation: ConversationId) -
 }
 
 /// The message already stored under `m`'s `(sender, client_msg_id)`, if any.
-fn find_duplicate(c: &Connection, m: &NewMessage) -> StoreResult<Option<Message>> {
+/// A `client_msg_id` names one message of its sender's, in one conversation:
+/// reusing it in another is refused (`invalid_client_msg_id`) rather than
+/// answered with an ack for a message somewhere else.
+fn find_duplicate(c: &Connection, conversation: ConversationId, m: &NewMessage) -> StoreResult<Option<Message>> {
     if m.client_msg_id.is_empty() {
         return Ok(None);
     }
-    c.prepare_cached(FIND_DUPLICATE)?
+    let earlier = c
+        .prepare_cached(FIND_DUPLICATE)?
         .query_row(params![m.sender, m.client_msg_id], |r| raw_from_row(r, 0))
         .optional()?
         .map(RawMessage::decode)
-        .transpose()
+        .transpose()?;
+    if earlier.as_ref().is_some_and(|e| e.conversation_id != conversation) {
+        return Err(StoreError::Rejected(
+            ErrorCode::InvalidClientMsgId,
+            "that client_msg_id was already used for a message in another conversation".into(),
+        ));
+    }
+    Ok(earlier)
 }
 
 /// Appends within the caller's transaction (see [`MessageStore::append`]).
 pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMessage) -> StoreResult<Appended> {
-    if let Some(earlier) = find_duplicate(c, &m)? {
+    if let Some(earlier) = find_duplicate(c, conversation, &m)? {
         return Ok(Appended { message: earlier, duplicate: true });
     }
     let (seq, send_time): (Seq, i64) = c
@@ -230,25 +241,29 @@ impl MessageStore for SqliteStore {
         self.read(move |c| send_context_in(c, user, conversation)).await
     }
 
-    async fn queue_append_checked(
+    async fn append_checked(
         &self,
         conversation: ConversationId,
         message: NewMessage,
         rule: SendRule,
-    ) -> StoreResult<Committed<(Appended, Vec<UserId>)>> {
-        self.queue_write(move |c| {
-            if let Some(earlier) = find_duplicate(c, &message)? {
-                return Ok((Appended { message: earlier, duplicate: true }, Vec::new()));
-            }
-            let context = send_context_in(c, message.sender, conversation)?.ok_or(StoreError::NotFound)?;
-            let relation = match (context.kind, context.peer) {
-                (ConversationKind::Direct, Some(peer)) => Some(relation_in(c, message.sender, peer)?),
-                _ => None,
-            };
-            let facts = SendFacts { context, relation };
-            rule(&facts)?;
-            Ok((append_in(c, conversation, message)?, facts.context.member_ids))
-        })
+        on_commit: OnCommit<(Appended, Vec<UserId>)>,
+    ) -> StoreResult<()> {
+        self.queue_write(
+            move |c| {
+                if let Some(earlier) = find_duplicate(c, conversation, &message)? {
+                    return Ok((Appended { message: earlier, duplicate: true }, Vec::new()));
+                }
+                let context = send_context_in(c, message.sender, conversation)?.ok_or(StoreError::NotFound)?;
+                let relation = match (context.kind, context.peer) {
+                    (ConversationKind::Direct, Some(peer)) => Some(relation_in(c, message.sender, peer)?),
+                    _ => None,
+                };
+                let facts = SendFacts { context, relation };
+                rule(&facts)?;
+                Ok((append_in(c, conversation, message)?, facts.context.member_ids))
+            },
+            on_commit,
+        )
         .await
     }
 
@@ -347,53 +362,56 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn recall(&self, recall: Recall) -> StoreResult<Message> {
-        self.write(move |c| {
-            let Some(original) = load_message(c, recall.conversation, recall.seq)? else {
-                return Err(StoreError::NotFound);
-            };
-            if original.sender_id != recall.by {
-                return Err(StoreError::Rejected(
-                    ErrorCode::NotOwnMessage,
-                    "only the sender may recall a message".into(),
-                ));
-            }
-            match original.content {
-                MessageContent::Recalled => {
+    async fn recall(&self, recall: Recall, on_commit: OnCommit<Message>) -> StoreResult<()> {
+        self.queue_write(
+            move |c| {
+                let Some(original) = load_message(c, recall.conversation, recall.seq)? else {
+                    return Err(StoreError::NotFound);
+                };
+                if original.sender_id != recall.by {
                     return Err(StoreError::Rejected(
-                        ErrorCode::AlreadyRecalled,
-                        "the message was already recalled".into(),
+                        ErrorCode::NotOwnMessage,
+                        "only the sender may recall a message".into(),
                     ));
                 }
-                MessageContent::Text { .. } | MessageContent::Image { .. } | MessageContent::File { .. } => {}
-                _ => {
+                match original.content {
+                    MessageContent::Recalled => {
+                        return Err(StoreError::Rejected(
+                            ErrorCode::AlreadyRecalled,
+                            "the message was already recalled".into(),
+                        ));
+                    }
+                    MessageContent::Text { .. } | MessageContent::Image { .. } | MessageContent::File { .. } => {}
+                    _ => {
+                        return Err(StoreError::Rejected(
+                            ErrorCode::InvalidRequest,
+                            "only text, image and file messages can be recalled".into(),
+                        ));
+                    }
+                }
+                if recall.now - original.send_time > recall.window_ms {
                     return Err(StoreError::Rejected(
-                        ErrorCode::InvalidRequest,
-                        "only text, image and file messages can be recalled".into(),
+                        ErrorCode::RecallWindowPassed,
+                        format!("messages can be recalled for {} seconds after sending", recall.window_ms / 1000),
                     ));
                 }
-            }
-            if recall.now - original.send_time > recall.window_ms {
-                return Err(StoreError::Rejected(
-                    ErrorCode::RecallWindowPassed,
-                    format!("messages can be recalled for {} seconds after sending", recall.window_ms / 1000),
-                ));
-            }
-            c.execute(
-                "UPDATE messages SET kind = 'recalled', content = ?1 WHERE conversation_id = ?2 AND seq = ?3",
-                params![to_json(&MessageContent::Recalled)?, recall.conversation, recall.seq],
-            )?;
-            let notice = NewMessage {
-                sender: recall.by,
-                client_msg_id: String::new(),
-                content: MessageContent::System {
-                    event: SystemEvent::MessageRecalled { by: recall.by, seq: recall.seq },
-                },
-                reply_to: None,
-                now: recall.now,
-            };
-            Ok(append_in(c, recall.conversation, notice)?.message)
-        })
+                c.execute(
+                    "UPDATE messages SET kind = 'recalled', content = ?1 WHERE conversation_id = ?2 AND seq = ?3",
+                    params![to_json(&MessageContent::Recalled)?, recall.conversation, recall.seq],
+                )?;
+                let notice = NewMessage {
+                    sender: recall.by,
+                    client_msg_id: String::new(),
+                    content: MessageContent::System {
+                        event: SystemEvent::MessageRecalled { by: recall.by, seq: recall.seq },
+                    },
+                    reply_to: None,
+                    now: recall.now,
+                };
+                Ok(append_in(c, recall.conversation, notice)?.message)
+            },
+            on_commit,
+        )
         .await
     }
 }
@@ -431,7 +449,9 @@ mod tests {
                 reply_to: None,
                 now,
             };
-            store.append(conversation, m).await.unwrap();
+            let (on_commit, committed) = crate::store::awaited(|_| {});
+            store.append(conversation, m, on_commit).await.unwrap();
+            committed.await.unwrap();
         }
         let seqs = |bound: HistoryBound, limit: u32| {
             let store = store.clone();

@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::{Committed, StoreError, StoreResult};
+use super::{OnCommit, StoreError, StoreResult};
 
 /// The numbered migrations, in order. A shipped one is never edited.
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -47,8 +47,36 @@ const MAX_BATCH: usize = 512;
 /// Queued write jobs at most; senders wait beyond it (backpressure).
 const WRITE_QUEUE: usize = 4096;
 
+/// What a job leaves to do once its batch's COMMIT is known.
 type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
+
+/// A queued write: run in the writer's transaction, or given up unrun (its
+/// batch could not begin), so that every caller hears an outcome.
+trait Job: Send {
+    fn run(self: Box<Self>, conn: &Connection) -> Reply;
+    fn abandon(self: Box<Self>, e: StoreError);
+}
+
+struct WriteJob<T, F> {
+    f: F,
+    on_commit: OnCommit<T>,
+}
+
+impl<T, F> Job for WriteJob<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Reply {
+        let WriteJob { f, on_commit } = *self;
+        let result = run_in_savepoint(conn, f);
+        Box::new(move |committed: StoreResult<()>| on_commit(committed.and(result)))
+    }
+
+    fn abandon(self: Box<Self>, e: StoreError) {
+        (self.on_commit)(Err(e))
+    }
+}
 
 /// The SQLite store. Cheap to clone.
 #[derive(Clone)]
@@ -57,7 +85,7 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    writer: mpsc::Sender<Job>,
+    writer: mpsc::Sender<Box<dyn Job>>,
     readers: Mutex<Vec<Connection>>,
     reader_permits: Semaphore,
 }
@@ -100,25 +128,29 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        self.queue_write(f).await?.await
+        let (tx, rx) = oneshot::channel();
+        self.queue_write(
+            f,
+            Box::new(move |outcome| {
+                let _ = tx.send(outcome);
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Queues `f` for the writer and returns once it is queued: jobs run in the
-    /// order they were queued. The returned future resolves after the commit.
-    pub(crate) async fn queue_write<T, F>(&self, f: F) -> StoreResult<Committed<T>>
+    /// Queues `f` for the writer and returns once it is queued: jobs run in
+    /// the order they were queued, and `on_commit` is called with the outcome
+    /// after the COMMIT, on the writer thread, in that same order (see
+    /// [`OnCommit`]). If the writer has stopped, `Closed` is returned and
+    /// `on_commit` is dropped uncalled.
+    pub(crate) async fn queue_write<T, F>(&self, f: F, on_commit: OnCommit<T>) -> StoreResult<()>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = run_in_savepoint(conn, f);
-            Box::new(move |committed: StoreResult<()>| {
-                let _ = tx.send(committed.and(result));
-            })
-        });
-        self.inner.writer.send(job).await.map_err(|_| StoreError::Closed)?;
-        Ok(Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? }))
+        let job: Box<dyn Job> = Box::new(WriteJob { f, on_commit });
+        self.inner.writer.send(job).await.map_err(|_| StoreError::Closed)
     }
 
     /// Runs `f` on a read connection.
@@ -176,8 +208,8 @@ fn run_in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreRe
     }
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>) {
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -186,16 +218,17 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let began = conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from);
-        let replies: Vec<Reply> = match &began {
-            Ok(()) => batch.drain(..).map(|job| job(&conn)).collect(),
-            Err(_) => Vec::new(),
-        };
-        let committed = match began {
-            Ok(()) => conn.execute_batch("COMMIT").map_err(StoreError::from),
-            Err(e) => Err(e),
-        };
-        match committed {
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, "sqlite batch could not begin");
+            let msg = e.to_string();
+            for job in batch.drain(..) {
+                job.abandon(StoreError::Backend(msg.clone().into()));
+            }
+            continue;
+        }
+        // Replies run in the order the jobs ran, after the COMMIT.
+        let replies: Vec<Reply> = batch.drain(..).map(|job| job.run(&conn)).collect();
+        match conn.execute_batch("COMMIT") {
             Ok(()) => replies.into_iter().for_each(|reply| reply(Ok(()))),
             Err(e) => {
                 tracing::error!(error = %e, "sqlite batch failed to commit");
@@ -204,8 +237,6 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 for reply in replies {
                     reply(Err(StoreError::Backend(msg.clone().into())));
                 }
-                // Jobs that never ran (BEGIN failed) are dropped: their callers see `Closed`.
-                batch.clear();
             }
         }
     }
