@@ -41,9 +41,18 @@ struct Args {
     /// Friend pairs exchanging one-to-one messages.
     #[arg(long, default_value_t = 200)]
     pairs: usize,
-    /// Target one-to-one messages per second, all pairs together.
+    /// Target one-to-one messages per second, all pairs together (open loop).
     #[arg(long, default_value_t = 20_000)]
     rate: u64,
+    /// One-to-one load: `open` sends on a fixed schedule at `--rate` whatever
+    /// the server does, with latency from each message's scheduled time (no
+    /// coordinated omission); `closed` keeps `--inflight` sends unacked per
+    /// sender and sends the next on each ack.
+    #[arg(long, value_enum, default_value_t = Mode::Open)]
+    mode: Mode,
+    /// Unacked sends per sender in closed loop.
+    #[arg(long, default_value_t = 10)]
+    inflight: usize,
     /// Seconds of one-to-one traffic.
     #[arg(long, default_value_t = 10)]
     secs: u64,
@@ -59,6 +68,13 @@ struct Args {
     /// Group messages per second.
     #[arg(long, default_value_t = 10)]
     group_rate: u64,
+}
+
+/// How the one-to-one phase offers load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    Open,
+    Closed,
 }
 
 #[tokio::main]
@@ -148,40 +164,69 @@ async fn one_to_one_phase(args: &Args, server: &Server, api: &Api, accounts: &[A
     }
     let clock = Instant::now();
     let deliveries = Arc::new(Latencies::default());
+    let order = Arc::new(Order::default());
     let acks = Arc::new(AtomicU64::new(0));
     let sent = Arc::new(AtomicU64::new(0));
     let deadline = clock + Duration::from_secs(args.secs);
     let per_pair = (args.rate as f64 / args.pairs as f64).max(0.1);
+    let interval = Duration::from_secs_f64(1.0 / per_pair);
     let mut tasks = Vec::new();
-    for ((a, b), conv) in pairs.into_iter().zip(convs) {
+    for (i, ((a, b), conv)) in pairs.into_iter().zip(convs).enumerate() {
         let (mut a_tx, mut a_rx) = connect(&server.ws_url(), &a.token).await?.split();
         let (_b_tx, mut b_rx) = connect(&server.ws_url(), &b.token).await?.split();
-        let d = deliveries.clone();
+        let (d, o) = (deliveries.clone(), order.clone());
         tasks.push(tokio::spawn(async move {
+            let mut last = None;
             while let Some(frame) = b_rx.next_frame().await {
+                if let ServerFrame::Message { message } = &frame {
+                    o.saw(&mut last, message.seq);
+                }
                 if let Some(latency) = latency_of(&frame, clock) {
                     d.record(latency);
                 }
             }
         }));
+        // Closed loop: one permit per send allowed in flight; each ack gives one back.
+        let window = Arc::new(tokio::sync::Semaphore::new(args.inflight.max(1)));
         let acks2 = acks.clone();
+        let window2 = window.clone();
         tasks.push(tokio::spawn(async move {
             while let Some(frame) = a_rx.next_frame().await {
                 if matches!(frame, ServerFrame::Ack(_)) {
                     acks2.fetch_add(1, Ordering::Relaxed);
+                    window2.add_permits(1);
                 }
             }
         }));
         let sent2 = sent.clone();
+        let mode = args.mode;
+        // Senders start evenly spread over one interval.
+        let first = clock + interval.mul_f64(i as f64 / args.pairs as f64);
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_pair));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            while Instant::now() < deadline {
-                tick.tick().await;
-                let frame = stamped(conv, clock);
-                if a_tx.send(&frame).await.is_err() {
+            let mut k: u32 = 0;
+            loop {
+                let stamp = match mode {
+                    Mode::Open => {
+                        let due = first + interval * k;
+                        if due >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    Mode::Closed => {
+                        let Ok(permit) = window.acquire().await else { break };
+                        permit.forget();
+                        if Instant::now() >= deadline {
+                            break;
+                        }
+                        Instant::now()
+                    }
+                };
+                if a_tx.send(&stamped(conv, clock, stamp)).await.is_err() {
                     break;
                 }
+                k += 1;
                 sent2.fetch_add(1, Ordering::Relaxed);
             }
             // Let the last messages land.
@@ -199,18 +244,53 @@ async fn one_to_one_phase(args: &Args, server: &Server, api: &Api, accounts: &[A
         t.abort();
     }
     let lat = deliveries.summary();
+    let offered = match args.mode {
+        Mode::Open => format!("open loop, {} msg/s offered", args.rate),
+        Mode::Closed => format!("closed loop, {} in flight per sender", args.inflight),
+    };
     println!(
-        "1:1: {} pairs, target {} msg/s for {} s: sent {s} ({:.0}/s), persisted (acked) {a} ({:.0}/s), delivered {d} ({:.0}/s); \
+        "1:1: {} pairs, {offered}, {} s: sent {s} ({:.0}/s), persisted (acked) {a} ({:.0}/s), delivered {d} ({:.0}/s); \
          after drain {a_all} acked, {d_all} delivered",
         args.pairs,
-        args.rate,
         args.secs,
         s as f64 / secs,
         a as f64 / secs,
         d as f64 / secs
     );
-    println!("1:1 delivery latency (send -> receiver): {lat}");
+    let from = if args.mode == Mode::Open { "scheduled send" } else { "send" };
+    println!("1:1 delivery latency ({from} -> receiver): {lat}");
+    println!("1:1 order at the receivers: {}", order.summary());
     Ok(())
+}
+
+/// How often receivers saw a conversation's seqs out of order.
+#[derive(Default)]
+struct Order {
+    /// A seq lower than one already seen.
+    backwards: AtomicU64,
+    /// A seq more than one past the last (a gap the client would fetch).
+    jumps: AtomicU64,
+}
+
+impl Order {
+    fn saw(&self, last: &mut Option<i64>, seq: i64) {
+        if let Some(l) = *last {
+            if seq < l {
+                self.backwards.fetch_add(1, Ordering::Relaxed);
+            } else if seq != l + 1 {
+                self.jumps.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        *last = Some(last.map_or(seq, |l| l.max(seq)));
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} out of seq order, {} jumps ahead",
+            self.backwards.load(Ordering::Relaxed),
+            self.jumps.load(Ordering::Relaxed)
+        )
+    }
 }
 
 async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()> {
@@ -240,7 +320,7 @@ async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()>
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.group_rate.max(1) as f64));
     for _ in 0..args.group_messages {
         tick.tick().await;
-        let frame = stamped(conv, clock);
+        let frame = stamped(conv, clock, Instant::now());
         tx.send(&frame).await?;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -260,12 +340,15 @@ async fn group_phase(args: &Args, api: &Api, accounts: &[Account]) -> Result<()>
     Ok(())
 }
 
-/// A text message carrying the microseconds since `clock` at sending.
-fn stamped(conversation_id: i64, clock: Instant) -> ClientFrame {
+/// A text message carrying `at` (its scheduled or actual send time) as
+/// microseconds since `clock`, padded to 100 bytes like the outside generator's.
+fn stamped(conversation_id: i64, clock: Instant, at: Instant) -> ClientFrame {
+    let mut text = format!("t:{} ", at.duration_since(clock).as_micros());
+    text.extend(std::iter::repeat_n('x', 100usize.saturating_sub(text.len())));
     ClientFrame::Send {
         client_msg_id: uuid::Uuid::now_v7().to_string(),
         conversation_id,
-        content: MessageContent::Text { text: format!("t:{}", clock.elapsed().as_micros()) },
+        content: MessageContent::Text { text },
         reply_to: None,
     }
 }
@@ -274,7 +357,7 @@ fn stamped(conversation_id: i64, clock: Instant) -> ClientFrame {
 fn latency_of(frame: &ServerFrame, clock: Instant) -> Option<u64> {
     let ServerFrame::Message { message } = frame else { return None };
     let MessageContent::Text { text } = &message.content else { return None };
-    let sent: u64 = text.strip_prefix("t:")?.parse().ok()?;
+    let sent: u64 = text.strip_prefix("t:")?.split(' ').next()?.parse().ok()?;
     Some((clock.elapsed().as_micros() as u64).saturating_sub(sent))
 }
 
@@ -292,6 +375,12 @@ impl Server {
             .args(["--listen", "127.0.0.1:0", "--durability", durability, "--data"])
             .arg(data)
             .env("LING_LOG", "warn,ling_server::app=info")
+            // Every bench client comes from 127.0.0.1, and the idle phase holds
+            // many connections per account.
+            .env("LING_REGISTRATIONS_PER_HOUR", "1000000")
+            .env("LING_AUTH_ATTEMPTS_PER_ADDRESS_PER_MINUTE", "1000000")
+            .env("LING_MAX_CONNECTIONS_PER_ACCOUNT", "1000000")
+            .env("LING_MAX_UNAUTHENTICATED_CONNECTIONS", "100000")
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
             .spawn()
