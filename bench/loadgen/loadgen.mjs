@@ -21,6 +21,7 @@
 //
 //   node loadgen.mjs --base http://127.0.0.1:7878 --pairs 50 --mode closed --inflight 10 --secs 20
 //   node loadgen.mjs --base http://127.0.0.1:7878 --pairs 50 --mode open --rate 10000 --secs 20
+//   --ids ordered: time-ordered client_msg_ids (like UUIDv7) instead of random UUIDv4s
 
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -39,6 +40,7 @@ function parseArgs(argv) {
     drainSecs: 10,
     serverPid: 0,
     password: 'loadgen-password',
+    ids: 'random',
   };
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -47,6 +49,7 @@ function parseArgs(argv) {
     opts[key] = typeof opts[key] === 'number' ? Number(value) : value;
   }
   if (opts.mode !== 'closed' && opts.mode !== 'open') throw new Error('--mode is closed or open');
+  if (opts.ids !== 'random' && opts.ids !== 'ordered') throw new Error('--ids is random or ordered');
   return opts;
 }
 
@@ -133,8 +136,13 @@ async function main() {
   let windowOpen = true;
   let sending = true;
 
+  // client_msg_ids: random UUIDv4s (what many clients make), or ordered by
+  // time like UUIDv7 (what the protocol recommends).
+  let counter = 0;
+  const newId = opts.ids === 'random' ? randomUUID
+    : () => `${Date.now().toString(16).padStart(12, '0')}-7${(counter++).toString(16).padStart(11, '0')}-${randomUUID().slice(24)}`;
   const send = (p, at) => {
-    const id = randomUUID();
+    const id = newId();
     sentAt.set(id, at);
     p.sent += 1;
     p.tx.send(`{"type":"send","client_msg_id":"${id}","conversation_id":${p.conversation},"content":{"kind":"text","text":"${pad.slice(0, opts.size - 2)}"}}`);
