@@ -33,7 +33,8 @@ fn cli_until(cli: &Cli, args: &[&str], text: &str) -> String {
         if stdout.contains(text) {
             return stdout;
         }
-        assert!(std::time::Instant::now() < deadline, "ling-cli {args:?} never showed {text:?}: {stdout}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(std::time::Instant::now() < deadline, "ling-cli {args:?} never showed {text:?}: {stdout}{stderr}");
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
 }
