@@ -121,10 +121,10 @@ fn find_duplicate(c: &Connection, conversation: ConversationId, m: &NewMessage) 
 }
 
 /// Appends within the caller's transaction (see [`MessageStore::append`]).
+/// The caller has looked for a duplicate first ([`find_duplicate`]; a
+/// message the server writes has no `client_msg_id` and cannot have one):
+/// one index lookup per send, not two.
 pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMessage) -> StoreResult<Appended> {
-    if let Some(earlier) = find_duplicate(c, conversation, &m)? {
-        return Ok(Appended { message: earlier, duplicate: true });
-    }
     let (seq, send_time): (Seq, i64) = c
         .prepare_cached(
             "UPDATE conversations SET last_seq = last_seq + 1, last_time = max(last_time, ?1) WHERE id = ?2
