@@ -146,6 +146,13 @@ pub const RECALL_WINDOW_SECS: u32 = 120;
 pub const MAX_PAGE_SIZE: u32 = 200;
 /// Default history page.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// An upload counts as an image only if it decodes in full within these
+/// caps (`routes/files.rs`); a header's claim is not enough (a 100-byte file
+/// can claim 30000x30000 pixels, and every client that showed it would try to
+/// decode gigabytes). 40 megapixels is a 8000x5000 photo; decoded as RGBA, 160 MB.
+pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
+/// Longest side of an image.
+pub const MAX_IMAGE_EDGE: u32 = 16_384;
 
 impl Config {
     /// Defaults with the given data directory, listening on an ephemeral
@@ -170,8 +177,8 @@ impl Config {
             max_group_members: self.max_group_members,
             recall_window_secs: RECALL_WINDOW_SECS,
             max_page_size: MAX_PAGE_SIZE,
-            max_image_pixels: crate::routes::files::MAX_IMAGE_PIXELS,
-            max_image_edge: crate::routes::files::MAX_IMAGE_EDGE,
+            max_image_pixels: MAX_IMAGE_PIXELS,
+            max_image_edge: MAX_IMAGE_EDGE,
         }
     }
 

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::blobs::Rendition;
+use crate::config::{MAX_IMAGE_EDGE, MAX_IMAGE_PIXELS};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path, Query, body_timeout};
 use crate::state::{AppState, now_ms};
@@ -28,13 +29,6 @@ use crate::validate;
 
 /// Thumbnails fit in this square.
 const THUMB_EDGE: u32 = 320;
-/// An upload counts as an image only if it decodes in full within these
-/// caps; a header's claim is not enough (a 100-byte file can claim
-/// 30000x30000 pixels, and every client that showed it would try to decode
-/// gigabytes). 40 megapixels is a 8000x5000 photo; decoded as RGBA, 160 MB.
-pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
-/// Longest side of an image.
-pub const MAX_IMAGE_EDGE: u32 = 16_384;
 /// Memory one decode may allocate.
 const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 /// Decodes at once: each may take [`MAX_DECODE_BYTES`].
