@@ -64,13 +64,36 @@ type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 /// A queued write: run in the writer's transaction, or given up unrun (its
 /// batch could not begin), so that every caller hears an outcome.
 trait Job: Send {
-    fn run(self: Box<Self>, conn: &Connection) -> Reply;
+    /// Runs the job; [`Ran::Spoiled`] if it failed after writing without a
+    /// savepoint to undo it, so that its transaction must be rolled back.
+    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Ran);
     fn abandon(self: Box<Self>, e: StoreError);
+}
+
+/// What running a job left in the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    Clean,
+    Spoiled,
+}
+
+/// How a job's failure is kept from its batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// In a savepoint of its own: a failing job rolls back alone.
+    Savepoint,
+    /// No savepoint, for jobs that check everything before they write and
+    /// whose writes fail only if the database does (a send): a job that
+    /// fails after writing rolls back its whole batch, whose other jobs then
+    /// fail too. Saves the savepoint's statements and the sub-journal copy of
+    /// every page the job touches (~5 % of the writer's time on sends).
+    WholeBatch,
 }
 
 struct WriteJob<T, F> {
     f: F,
     on_commit: OnCommit<T>,
+    guard: Guard,
 }
 
 impl<T, F> Job for WriteJob<T, F>
@@ -78,10 +101,19 @@ where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Reply {
-        let WriteJob { f, on_commit } = *self;
-        let result = run_in_savepoint(conn, f);
-        Box::new(move |committed: StoreResult<()>| on_commit(committed.and(result)))
+    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Ran) {
+        let WriteJob { f, on_commit, guard } = *self;
+        let (result, ran) = match guard {
+            Guard::Savepoint => (run_in_savepoint(conn, f), Ran::Clean),
+            Guard::WholeBatch => {
+                // A failed statement undoes itself and counts no change.
+                let before = conn.total_changes();
+                let result = f(conn);
+                let spoiled = result.is_err() && conn.total_changes() != before;
+                (result, if spoiled { Ran::Spoiled } else { Ran::Clean })
+            }
+        };
+        (Box::new(move |committed: StoreResult<()>| on_commit(committed.and(result))), ran)
     }
 
     fn abandon(self: Box<Self>, e: StoreError) {
@@ -176,7 +208,16 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let job: Box<dyn Job> = Box::new(WriteJob { f, on_commit });
+        self.queue_write_guarded(f, on_commit, Guard::Savepoint).await
+    }
+
+    /// [`SqliteStore::queue_write`] with a choice of [`Guard`].
+    pub(crate) async fn queue_write_guarded<T, F>(&self, f: F, on_commit: OnCommit<T>, guard: Guard) -> StoreResult<()>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let job: Box<dyn Job> = Box::new(WriteJob { f, on_commit, guard });
         self.inner.writer.send(job).await.map_err(|_| StoreError::Closed)
     }
 
@@ -270,45 +311,70 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        let committed = commit_batch(&conn, &mut batch);
-        // Every batch goes through the syncer, failed ones too, so that
-        // answers keep the order the jobs ran in.
-        match &syncer {
-            Some(syncer) => {
-                if let Err(unsent) = syncer.send(committed) {
-                    tracing::error!("the sqlite syncer stopped");
-                    let Committed { replies, .. } = unsent.0;
-                    Committed { replies, outcome: Err(StoreError::Closed) }.answer();
+        for committed in commit_batch(&conn, &mut batch) {
+            // Every batch goes through the syncer, failed ones too, so that
+            // answers keep the order the jobs ran in.
+            match &syncer {
+                Some(syncer) => {
+                    if let Err(unsent) = syncer.send(committed) {
+                        tracing::error!("the sqlite syncer stopped");
+                        let Committed { replies, .. } = unsent.0;
+                        Committed { replies, outcome: Err(StoreError::Closed) }.answer();
+                    }
                 }
+                None => committed.answer(),
             }
-            None => committed.answer(),
         }
     }
     tracing::debug!("sqlite writer stopped");
 }
 
-/// Runs `batch` in one transaction; what to answer once its commit is durable.
-fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) -> Committed {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        tracing::error!(error = %e, "sqlite batch could not begin");
-        let msg = e.to_string();
-        let replies = batch
-            .drain(..)
-            .map(|job| -> Reply {
-                let msg = msg.clone();
-                Box::new(move |_| job.abandon(StoreError::Backend(msg.into())))
+/// Runs `batch` in one transaction; what to answer once its commit is
+/// durable. Usually one commit; more if a job spoiled the transaction (see
+/// [`Guard::WholeBatch`]): what ran until then is rolled back and fails, and
+/// the rest runs in a new one.
+fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) -> Vec<Committed> {
+    let mut done = Vec::with_capacity(1);
+    let mut jobs = batch.drain(..);
+    while jobs.len() > 0 {
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, "sqlite batch could not begin");
+            let msg = e.to_string();
+            let replies = jobs
+                .by_ref()
+                .map(|job| -> Reply {
+                    let msg = msg.clone();
+                    Box::new(move |_| job.abandon(StoreError::Backend(msg.into())))
+                })
+                .collect();
+            done.push(Committed { replies, outcome: Ok(()) });
+            break;
+        }
+        // Replies run in the order the jobs ran, after the COMMIT.
+        let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
+        let mut spoiled = false;
+        for job in jobs.by_ref() {
+            let (reply, ran) = job.run(conn);
+            replies.push(reply);
+            if ran == Ran::Spoiled {
+                spoiled = true;
+                break;
+            }
+        }
+        let outcome = if spoiled {
+            tracing::error!(jobs = replies.len(), "a write failed midway; its batch is rolled back");
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(StoreError::Backend("a write failed midway and its batch was rolled back; try again".into()))
+        } else {
+            conn.execute_batch("COMMIT").map_err(|e| {
+                tracing::error!(error = %e, "sqlite batch failed to commit");
+                let _ = conn.execute_batch("ROLLBACK");
+                StoreError::from(e)
             })
-            .collect();
-        return Committed { replies, outcome: Ok(()) };
+        };
+        done.push(Committed { replies, outcome });
     }
-    // Replies run in the order the jobs ran, after the COMMIT.
-    let replies: Vec<Reply> = batch.drain(..).map(|job| job.run(conn)).collect();
-    let outcome = conn.execute_batch("COMMIT").map_err(|e| {
-        tracing::error!(error = %e, "sqlite batch failed to commit");
-        let _ = conn.execute_batch("ROLLBACK");
-        StoreError::from(e)
-    });
-    Committed { replies, outcome }
+    done
 }
 
 /// Makes commits durable, then answers them: one fsync of the WAL for every
