@@ -46,6 +46,7 @@ use super::{OnCommit, StoreError, StoreResult};
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../../../migrations/001_init.sql")),
     (2, include_str!("../../../migrations/002_drop_messages_time_index.sql")),
+    (3, include_str!("../../../migrations/003_messages_in_rowid_order.sql")),
 ];
 
 /// The writer checkpoints the WAL after this many pages (SQLite's default is 1000).
@@ -436,14 +437,18 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
 }
 
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+fn migrate_with(conn: &mut Connection, migrations: &[(u32, &str)]) -> StoreResult<()> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let newest = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    let newest = migrations.last().map(|m| m.0).unwrap_or(0);
     if current > newest {
         return Err(StoreError::Backend(
             format!("database is at schema version {current}, newer than this server knows ({newest})").into(),
         ));
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    for (version, sql) in migrations.iter().filter(|(v, _)| *v > current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
@@ -547,6 +552,60 @@ mod tests {
         assert_eq!(n, 1);
         let v: u32 = store.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(v, MIGRATIONS.last().unwrap().0);
+    }
+
+    /// A database written before messages were stored in rowid order (3)
+    /// keeps every message, its order and its dedupe key through the move.
+    #[tokio::test]
+    async fn test_messages_survive_their_move_to_rowid_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ling.db");
+        {
+            let mut conn = open_connection(&path, false).unwrap();
+            migrate_with(&mut conn, &MIGRATIONS[..2]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO users (id, username, display_name, password_hash, recovery_hash, created_at)
+                     VALUES (1,'a','a','x','y',1), (2,'b','b','x','y',1);
+                 INSERT INTO conversations (id, kind, last_seq, last_time, created_at)
+                     VALUES (10,'direct',2,20,1), (11,'direct',1,15,1);
+                 INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to)
+                     VALUES (10,2,2,'m2',20,'text','{\"kind\":\"text\",\"text\":\"two\"}',1),
+                            (11,1,1,'n1',15,'text','{\"kind\":\"text\",\"text\":\"other\"}',NULL),
+                            (10,1,1,'m1',10,'text','{\"kind\":\"text\",\"text\":\"one\"}',NULL);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let rows: Vec<(i64, i64, i64, String, i64, String, Option<i64>)> = store
+            .read(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to
+                     FROM messages ORDER BY id",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .unwrap();
+        // Every message, in the order they were sent.
+        let keys: Vec<_> = rows.iter().map(|r| (r.0, r.1, r.3.as_str(), r.4)).collect();
+        assert_eq!(keys, [(10, 1, "m1", 10), (11, 1, "n1", 15), (10, 2, "m2", 20)]);
+        assert_eq!(rows[2].6, Some(1));
+        assert!(rows[2].5.contains("two"));
+        // Both keys are still unique.
+        let again = |sql: &'static str| store.write(move |c| Ok(c.execute(sql, [])?));
+        let same_seq = again(
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content)
+             VALUES (10,2,1,'fresh',30,'text','{}')",
+        );
+        assert!(matches!(same_seq.await, Err(StoreError::Conflict(_))));
+        let same_id = again(
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content)
+             VALUES (10,3,2,'m2',30,'text','{}')",
+        );
+        assert!(matches!(same_id.await, Err(StoreError::Conflict(_))));
     }
 
     #[tokio::test]
