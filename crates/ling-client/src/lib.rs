@@ -20,6 +20,7 @@ pub mod profile;
 pub mod search;
 mod session;
 pub mod sync;
+pub mod timeline;
 pub mod tls;
 pub mod tokens;
 
