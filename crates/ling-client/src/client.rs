@@ -23,6 +23,7 @@ use crate::cache::{Cache, CachedMessage, ConversationSummary, SeqBound};
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::sync::page_is_complete;
+use crate::timeline::{LocalCalendar, Timeline, TimelineView};
 
 /// How many events a slow listener may fall behind before it gets `Lagged`
 /// (and should re-read what it shows from the cache).
@@ -49,6 +50,45 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// History for scrolling back: up to `count` sent messages with seq below
+    /// `before`, newest first; `None` asks for the newest page, which also
+    /// starts with the messages not yet sent (sending or failed). Answered from the cache;
+    /// where the cache has a hole, the page is fetched from the server first
+    /// (and, offline, the cache's partial page is the answer).
+    pub(crate) async fn history(
+        &self,
+        conversation_id: ConversationId,
+        before: Option<Seq>,
+        count: u32,
+    ) -> ClientResult<Vec<CachedMessage>> {
+        let count = count.clamp(1, 200);
+        let read = move |c: &mut Cache| {
+            let (bound, mut page) = match before {
+                Some(b) => (b, Vec::new()),
+                None => (c.newest_seq(conversation_id)? + 1, c.unsent(conversation_id)?),
+            };
+            page.extend(c.get_messages_by_seq(conversation_id, count, SeqBound::Before(bound))?);
+            Ok((bound, page))
+        };
+        let (before, cached) = self.db(read).await?;
+        let seqs: Vec<Seq> = cached.iter().filter_map(|m| m.seq).collect();
+        if page_is_complete(before, count, &seqs) {
+            return Ok(cached);
+        }
+        let query = HistoryQuery { before_seq: Some(before), limit: Some(count), ..Default::default() };
+        match self.api.history(conversation_id, &query).await {
+            Ok(page) => {
+                self.store_messages(page.messages).await?;
+                Ok(self.db(read).await?.1)
+            }
+            Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
+                tracing::debug!(error = %e, "offline: the cached part of the page");
+                Ok(cached)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Runs `f` on the cache off the async threads.
     pub(crate) async fn db<T: Send + 'static>(
         &self,
@@ -394,32 +434,22 @@ impl Client {
         before: Option<Seq>,
         count: u32,
     ) -> ClientResult<Vec<CachedMessage>> {
-        let count = count.clamp(1, 200);
-        let read = move |c: &mut Cache| {
-            let (bound, mut page) = match before {
-                Some(b) => (b, Vec::new()),
-                None => (c.newest_seq(conversation_id)? + 1, c.unsent(conversation_id)?),
-            };
-            page.extend(c.get_messages_by_seq(conversation_id, count, SeqBound::Before(bound))?);
-            Ok((bound, page))
-        };
-        let (before, cached) = self.inner.db(read).await?;
-        let seqs: Vec<Seq> = cached.iter().filter_map(|m| m.seq).collect();
-        if page_is_complete(before, count, &seqs) {
-            return Ok(cached);
-        }
-        let query = HistoryQuery { before_seq: Some(before), limit: Some(count), ..Default::default() };
-        match self.inner.api.history(conversation_id, &query).await {
-            Ok(page) => {
-                self.inner.store_messages(page.messages).await?;
-                Ok(self.inner.db(read).await?.1)
-            }
-            Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
-                tracing::debug!(error = %e, "offline: the cached part of the page");
-                Ok(cached)
-            }
-            Err(e) => Err(e),
-        }
+        self.inner.history(conversation_id, before, count).await
+    }
+
+    /// The conversation's timeline, live: its newest page now, older pages
+    /// on demand, every change as diffs (see [`crate::timeline`]). Messages
+    /// from others past the read cursor are marked new.
+    pub async fn timeline(&self, conversation_id: ConversationId) -> ClientResult<TimelineView> {
+        let events = self.events();
+        let read_seq = self.conversation(conversation_id).await?.map(|c| c.read_seq);
+        let timeline = Timeline::new(self.me().id, read_seq, Arc::new(LocalCalendar));
+        let inner = self.inner.clone();
+        let pages: crate::timeline::Pages = Arc::new(move |before, count| {
+            let inner = inner.clone();
+            Box::pin(async move { inner.history(conversation_id, before, count).await })
+        });
+        TimelineView::start(conversation_id, timeline, events, pages).await
     }
 
     /// Full-text search of the cached history (text and file names).

@@ -22,6 +22,7 @@
 //! loaded.
 
 mod item;
+mod live;
 #[cfg(test)]
 mod tests;
 
@@ -34,6 +35,8 @@ use ling_proto::messages::MessageContent;
 use ling_proto::{Millis, Seq, UserId};
 
 pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
+pub(crate) use self::live::Pages;
+pub use self::live::{PAGE, TimelineView};
 use crate::cache::CachedMessage;
 
 /// Messages of one sender further apart than this start a new group.

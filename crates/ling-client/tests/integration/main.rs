@@ -7,3 +7,4 @@ mod harness;
 mod keychain;
 mod probe;
 mod session;
+mod timeline;

@@ -1,0 +1,163 @@
+//! A timeline kept live: the thin task that feeds a [`Timeline`] from the
+//! client's events and pages, so that the folding stays pure.
+
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::BoxFuture;
+use ling_proto::{ConversationId, Seq};
+use tokio::sync::broadcast;
+
+use super::{Timeline, TimelineItem};
+use crate::cache::CachedMessage;
+use crate::error::ClientResult;
+use crate::events::Event;
+
+/// Fetches a page of history: up to `count` messages with seq below
+/// `before`, or the newest page (with the unsent ones) for `None`.
+pub(crate) type Pages =
+    Arc<dyn Fn(Option<Seq>, u32) -> BoxFuture<'static, ClientResult<Vec<CachedMessage>>> + Send + Sync>;
+
+/// Messages a page holds.
+pub const PAGE: u32 = 50;
+
+/// One conversation's timeline, kept up to date while it lives (see
+/// [`crate::Client::timeline`]). Dropping it stops the updates.
+pub struct TimelineView {
+    conversation_id: ConversationId,
+    timeline: Arc<Mutex<Timeline>>,
+    pages: Pages,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TimelineView {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TimelineView {
+    /// Loads the newest page into `timeline` and follows `events` from then on.
+    pub(crate) async fn start(
+        conversation_id: ConversationId,
+        timeline: Timeline,
+        mut events: broadcast::Receiver<Event>,
+        pages: Pages,
+    ) -> ClientResult<TimelineView> {
+        // Subscribed before the page is read, so nothing falls between;
+        // what arrives twice folds once.
+        let newest = pages(None, PAGE).await?;
+        let timeline = Arc::new(Mutex::new(timeline));
+        lock(&timeline).reset(newest);
+        let task = {
+            let (timeline, pages) = (timeline.clone(), pages.clone());
+            tokio::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(event) => {
+                            if let Some(change) = Change::of(conversation_id, event) {
+                                change.apply(&timeline, &pages).await;
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            // Changes were missed: start again from the cache.
+                            Change::Reload.apply(&timeline, &pages).await;
+                        }
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            })
+        };
+        Ok(TimelineView { conversation_id, timeline, pages, task })
+    }
+
+    /// Which conversation.
+    pub fn conversation_id(&self) -> ConversationId {
+        self.conversation_id
+    }
+
+    /// The rows now.
+    pub fn items(&self) -> Vec<TimelineItem> {
+        lock(&self.timeline).items()
+    }
+
+    /// The rows now and every later change, in batches.
+    pub fn subscribe(&self) -> (Vec<TimelineItem>, eyeball_im::VectorSubscriberBatchedStream<TimelineItem>) {
+        lock(&self.timeline).subscribe()
+    }
+
+    /// Loads the page before the oldest message loaded; whether the
+    /// conversation's start is reached (nothing older is left).
+    pub async fn paginate_back(&self) -> ClientResult<bool> {
+        let Some(first) = lock(&self.timeline).first_seq() else { return Ok(true) };
+        if first <= 1 {
+            return Ok(true);
+        }
+        let page = (self.pages)(Some(first), PAGE).await?;
+        let reached = page.iter().filter_map(|m| m.seq).min().is_none_or(|s| s <= 1);
+        lock(&self.timeline).upsert(page);
+        Ok(reached)
+    }
+
+    /// Moves the read marker (`None` hides it): the conversation was read.
+    pub fn set_read_marker(&self, read_seq: Option<Seq>) {
+        lock(&self.timeline).set_read_seq(read_seq);
+    }
+}
+
+fn lock(t: &Mutex<Timeline>) -> std::sync::MutexGuard<'_, Timeline> {
+    t.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What an event means for one timeline.
+#[derive(Debug)]
+enum Change {
+    Upsert(CachedMessage),
+    Recall(Seq),
+    /// The newest page again (after a resync, or missed events).
+    Reload,
+}
+
+impl Change {
+    fn of(conversation_id: ConversationId, event: Event) -> Option<Change> {
+        match event {
+            Event::MessageNew { message } | Event::MessageUpdated { message }
+                if message.conversation_id == conversation_id =>
+            {
+                Some(Change::Upsert(message))
+            }
+            Event::MessageRecalled { conversation_id: c, seq } if c == conversation_id => Some(Change::Recall(seq)),
+            Event::ConversationsChanged => Some(Change::Reload),
+            _ => None,
+        }
+    }
+
+    async fn apply(self, timeline: &Mutex<Timeline>, pages: &Pages) {
+        match self {
+            Change::Upsert(m) => lock(timeline).upsert([m]),
+            Change::Recall(seq) => lock(timeline).recall(seq),
+            Change::Reload => {
+                let page = match pages(None, PAGE).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the timeline's newest page could not be read");
+                        return;
+                    }
+                };
+                let mut t = lock(timeline);
+                // Kept with what is loaded when it joins it; in its place
+                // when a gap lies between (scrolling fills the gap).
+                let oldest = page.iter().filter_map(|m| m.seq).min();
+                let joins = match (oldest, t.last_seq()) {
+                    (None, _) => true,
+                    (Some(o), Some(last)) => o <= last + 1,
+                    (Some(_), None) => t.is_empty(),
+                };
+                if joins {
+                    t.upsert(page);
+                } else {
+                    t.reset(page);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The live timeline against the real server: what a chat view draws, kept
+//! up to date by diffs alone.
+
+use std::time::Duration;
+
+use eyeball_im::{VectorDiff, VectorSubscriberBatchedStream};
+use futures_util::StreamExt;
+use ling_client::cache::SendStatus;
+use ling_client::timeline::{PAGE, TimelineItem};
+use ling_proto::messages::MessageContent;
+
+use crate::harness::{Person, TestServer, befriend};
+
+/// A copy of a timeline's rows kept by its diffs, as the UI keeps one.
+struct Rows {
+    rows: Vec<TimelineItem>,
+    diffs: VectorSubscriberBatchedStream<TimelineItem>,
+}
+
+impl Rows {
+    fn of(view: &ling_client::timeline::TimelineView) -> Rows {
+        let (rows, diffs) = view.subscribe();
+        Rows { rows, diffs }
+    }
+
+    /// Applies diffs until `done` holds of the rows (up to 20 s).
+    async fn until(&mut self, what: &str, done: impl Fn(&[TimelineItem]) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !done(&self.rows) {
+            let batch = tokio::time::timeout_at(deadline, self.diffs.next())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}; rows: {:?}", texts(&self.rows)))
+                .expect("the timeline lives");
+            for diff in batch {
+                apply(&mut self.rows, diff);
+            }
+        }
+    }
+}
+
+fn apply(rows: &mut Vec<TimelineItem>, diff: VectorDiff<TimelineItem>) {
+    match diff {
+        VectorDiff::Append { values } => rows.extend(values),
+        VectorDiff::Clear => rows.clear(),
+        VectorDiff::PushFront { value } => rows.insert(0, value),
+        VectorDiff::PushBack { value } => rows.push(value),
+        VectorDiff::PopFront => {
+            rows.remove(0);
+        }
+        VectorDiff::PopBack => {
+            rows.pop();
+        }
+        VectorDiff::Insert { index, value } => rows.insert(index, value),
+        VectorDiff::Set { index, value } => rows[index] = value,
+        VectorDiff::Remove { index } => {
+            rows.remove(index);
+        }
+        VectorDiff::Truncate { length } => rows.truncate(length),
+        VectorDiff::Reset { values } => *rows = values.into_iter().collect(),
+    }
+}
+
+/// The message rows' texts, in order (`~` for a recalled one).
+fn texts(rows: &[TimelineItem]) -> Vec<String> {
+    rows.iter()
+        .filter_map(TimelineItem::as_message)
+        .map(|m| match &m.message.content {
+            MessageContent::Text { text } => text.clone(),
+            MessageContent::Recalled => "~".to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    let view = amy.client.timeline(conv).await.unwrap();
+    let mut rows = Rows::of(&view);
+
+    // Bob's messages arrive as rows, grouped as one burst.
+    for text in ["one", "two", "three"] {
+        bob.client.send_text(conv, text).await.unwrap();
+    }
+    rows.until("Bob's three", |r| texts(r).ends_with(&["one".into(), "two".into(), "three".into()])).await;
+    let bobs: Vec<_> = rows
+        .rows
+        .iter()
+        .filter_map(TimelineItem::as_message)
+        .filter(|m| matches!(m.message.content, MessageContent::Text { .. }))
+        .collect();
+    let edges: Vec<_> = bobs.iter().map(|m| (m.first_of_group, m.last_of_group)).collect();
+    assert_eq!(edges, [(true, false), (false, false), (false, true)], "one group");
+
+    // Amy's own message shows at once as sending, then the same row turns sent.
+    let sent = amy.client.send_text(conv, "mine").await.unwrap();
+    let key = format!("c:{}", sent.client_msg_id.clone().unwrap());
+    rows.until("the echo", |r| r.iter().any(|i| i.key() == key)).await;
+    rows.until("the ack", |r| {
+        r.iter().filter_map(TimelineItem::as_message).any(|m| m.key == key && m.message.status == SendStatus::Sent)
+    })
+    .await;
+    assert_eq!(rows.rows.iter().filter(|i| i.key() == key).count(), 1, "one row, kept");
+
+    // Bob recalls "two": Amy's row says so, in place.
+    let page = bob.client.history(conv, None, 10).await.unwrap();
+    let two = page.iter().find(|m| matches!(&m.content, MessageContent::Text { text } if text == "two")).unwrap();
+    bob.client.recall(conv, two.seq.unwrap()).await.unwrap();
+    rows.until("the recall", |r| texts(r).contains(&"~".to_owned())).await;
+    let shown = texts(&rows.rows);
+    // Recalled in place, and the server's note of it after Amy's message.
+    assert_eq!(shown[1..5], ["one", "~", "three", "mine"], "{shown:?}");
+    assert!(shown[5].contains("MessageRecalled"), "{shown:?}");
+    // The copy the diffs built is what the timeline holds.
+    assert_eq!(rows.rows, view.items());
+}
+
+#[tokio::test]
+async fn test_a_long_conversation_opens_on_its_newest_page_and_scrolls_back_to_its_start() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    let total = PAGE as usize + 20;
+    for i in 0..total {
+        bob.client.send_text(conv, &format!("m{i}")).await.unwrap();
+    }
+    let last = format!("m{}", total - 1);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = amy.client.history(conv, None, 1).await.unwrap();
+        if page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text } if *text == last)) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "Amy never got Bob's last message");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let view = amy.client.timeline(conv).await.unwrap();
+    let mut rows = Rows::of(&view);
+    let shown = texts(&rows.rows);
+    assert_eq!(shown.len(), PAGE as usize, "the newest page");
+    assert_eq!(shown.last(), Some(&last));
+    // Unread: the marker stands before the first message Amy has not read.
+    assert!(rows.rows.iter().any(|i| matches!(i, TimelineItem::Unread { .. })));
+
+    let mut reached = false;
+    for _ in 0..5 {
+        if view.paginate_back().await.unwrap() {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the start is reached");
+    rows.until("every message", |r| texts(r).iter().filter(|t| t.starts_with('m')).count() == total).await;
+    let shown: Vec<String> = texts(&rows.rows).into_iter().filter(|t| t.starts_with('m')).collect();
+    let expected: Vec<String> = (0..total).map(|i| format!("m{i}")).collect();
+    assert_eq!(shown, expected, "in order, once each");
+    assert_eq!(rows.rows, view.items());
+}
