@@ -30,6 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
+pub use eyeball_im::VectorDiff;
 use eyeball_im::{ObservableVector, Vector, VectorSubscriberBatchedStream};
 use ling_proto::messages::MessageContent;
 use ling_proto::{Millis, Seq, UserId};
@@ -409,6 +410,29 @@ impl Timeline {
             last_of_group: !self.joins(Some(m), next),
             message: m.clone(),
         }))
+    }
+}
+
+/// Applies one diff to a copy of the rows, as a view does (`ling-cli`, tests).
+pub fn apply_diff<T: Clone>(rows: &mut Vec<T>, diff: VectorDiff<T>) {
+    match diff {
+        VectorDiff::Append { values } => rows.extend(values),
+        VectorDiff::Clear => rows.clear(),
+        VectorDiff::PushFront { value } => rows.insert(0, value),
+        VectorDiff::PushBack { value } => rows.push(value),
+        VectorDiff::PopFront => {
+            rows.remove(0);
+        }
+        VectorDiff::PopBack => {
+            rows.pop();
+        }
+        VectorDiff::Insert { index, value } => rows.insert(index, value),
+        VectorDiff::Set { index, value } => rows[index] = value,
+        VectorDiff::Remove { index } => {
+            rows.remove(index);
+        }
+        VectorDiff::Truncate { length } => rows.truncate(length),
+        VectorDiff::Reset { values } => *rows = values.into_iter().collect(),
     }
 }
 

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use eyeball_im::VectorDiff;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use ling_proto::messages::{MessageContent, SystemEvent};
 use ling_proto::{Millis, Seq, UserId};
 use rand::{Rng, SeedableRng};
@@ -90,28 +89,6 @@ fn folded(t: &Timeline) -> Vec<TimelineItem> {
     rows
 }
 
-fn apply(rows: &mut Vec<TimelineItem>, diff: VectorDiff<TimelineItem>) {
-    match diff {
-        VectorDiff::Append { values } => rows.extend(values),
-        VectorDiff::Clear => rows.clear(),
-        VectorDiff::PushFront { value } => rows.insert(0, value),
-        VectorDiff::PushBack { value } => rows.push(value),
-        VectorDiff::PopFront => {
-            rows.remove(0);
-        }
-        VectorDiff::PopBack => {
-            rows.pop();
-        }
-        VectorDiff::Insert { index, value } => rows.insert(index, value),
-        VectorDiff::Set { index, value } => rows[index] = value,
-        VectorDiff::Remove { index } => {
-            rows.remove(index);
-        }
-        VectorDiff::Truncate { length } => rows.truncate(length),
-        VectorDiff::Reset { values } => *rows = values.into_iter().collect(),
-    }
-}
-
 /// Watches a timeline's diffs and checks them against it.
 struct Watch {
     rows: Vec<TimelineItem>,
@@ -132,15 +109,13 @@ impl Watch {
             all.extend(batch);
         }
         for d in all.clone() {
-            apply(&mut self.rows, d);
+            apply_diff(&mut self.rows, d);
         }
         assert_eq!(self.rows, t.items(), "the diffs lead to the rows");
         assert_eq!(t.items(), folded(t), "the rows are the fold of the messages");
         all
     }
 }
-
-use futures_util::FutureExt;
 
 fn kinds(rows: &[TimelineItem]) -> Vec<String> {
     rows.iter()
@@ -380,7 +355,7 @@ fn test_older_pages_go_in_front_as_one_batch() {
         while let Some(Some(batch)) = w.stream.next().now_or_never() {
             batches += 1;
             for d in batch {
-                apply(&mut w.rows, d);
+                apply_diff(&mut w.rows, d);
             }
         }
         assert_eq!(batches, 1, "one batch per page");

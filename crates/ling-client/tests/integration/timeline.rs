@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use eyeball_im::{VectorDiff, VectorSubscriberBatchedStream};
+use eyeball_im::VectorSubscriberBatchedStream;
 use futures_util::StreamExt;
 use ling_client::cache::SendStatus;
-use ling_client::timeline::{PAGE, TimelineItem};
+use ling_client::timeline::{PAGE, TimelineItem, apply_diff};
 use ling_proto::messages::MessageContent;
 
 use crate::harness::{Person, TestServer, befriend};
@@ -32,31 +32,9 @@ impl Rows {
                 .unwrap_or_else(|_| panic!("timed out waiting for {what}; rows: {:?}", texts(&self.rows)))
                 .expect("the timeline lives");
             for diff in batch {
-                apply(&mut self.rows, diff);
+                apply_diff(&mut self.rows, diff);
             }
         }
-    }
-}
-
-fn apply(rows: &mut Vec<TimelineItem>, diff: VectorDiff<TimelineItem>) {
-    match diff {
-        VectorDiff::Append { values } => rows.extend(values),
-        VectorDiff::Clear => rows.clear(),
-        VectorDiff::PushFront { value } => rows.insert(0, value),
-        VectorDiff::PushBack { value } => rows.push(value),
-        VectorDiff::PopFront => {
-            rows.remove(0);
-        }
-        VectorDiff::PopBack => {
-            rows.pop();
-        }
-        VectorDiff::Insert { index, value } => rows.insert(index, value),
-        VectorDiff::Set { index, value } => rows[index] = value,
-        VectorDiff::Remove { index } => {
-            rows.remove(index);
-        }
-        VectorDiff::Truncate { length } => rows.truncate(length),
-        VectorDiff::Reset { values } => *rows = values.into_iter().collect(),
     }
 }
 
