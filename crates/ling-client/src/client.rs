@@ -23,7 +23,7 @@ use crate::cache::{Cache, CachedMessage, ConversationSummary, SeqBound};
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::sync::page_is_complete;
-use crate::timeline::{LocalCalendar, Timeline, TimelineView};
+use crate::timeline::{Change, LocalCalendar, Timeline, TimelineView};
 
 /// How many events a slow listener may fall behind before it gets `Lagged`
 /// (and should re-read what it shows from the cache).
@@ -302,6 +302,20 @@ impl Drop for Client {
     }
 }
 
+/// What an event means for the timeline of `conversation_id`.
+fn timeline_change(conversation_id: ConversationId, event: Event) -> Option<Change> {
+    match event {
+        Event::MessageNew { message } | Event::MessageUpdated { message }
+            if message.conversation_id == conversation_id =>
+        {
+            Some(Change::Upsert(message))
+        }
+        Event::MessageRecalled { conversation_id: c, seq } if c == conversation_id => Some(Change::Recall(seq)),
+        Event::ConversationsChanged => Some(Change::Reload),
+        _ => None,
+    }
+}
+
 pub(crate) fn now_ms() -> Millis {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
 }
@@ -449,7 +463,7 @@ impl Client {
             let inner = inner.clone();
             Box::pin(async move { inner.history(conversation_id, before, count).await })
         });
-        TimelineView::start(conversation_id, timeline, events, pages).await
+        TimelineView::start(conversation_id, timeline, events, timeline_change, pages).await
     }
 
     /// Full-text search of the cached history (text and file names).

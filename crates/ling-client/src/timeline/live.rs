@@ -10,7 +10,6 @@ use tokio::sync::broadcast;
 use super::{Timeline, TimelineItem};
 use crate::cache::CachedMessage;
 use crate::error::ClientResult;
-use crate::events::Event;
 
 /// Fetches a page of history: up to `count` messages with seq below
 /// `before`, or the newest page (with the unsent ones) for `None`.
@@ -36,11 +35,14 @@ impl Drop for TimelineView {
 }
 
 impl TimelineView {
-    /// Loads the newest page into `timeline` and follows `events` from then on.
-    pub(crate) async fn start(
+    /// Loads the newest page into `timeline` and follows `events` from then
+    /// on, each read by `change` (the client's events, without this module
+    /// knowing them).
+    pub(crate) async fn start<E: Clone + Send + 'static>(
         conversation_id: ConversationId,
         timeline: Timeline,
-        mut events: broadcast::Receiver<Event>,
+        mut events: broadcast::Receiver<E>,
+        change: fn(ConversationId, E) -> Option<Change>,
         pages: Pages,
     ) -> ClientResult<TimelineView> {
         // Subscribed before the page is read, so nothing falls between;
@@ -54,7 +56,7 @@ impl TimelineView {
                 loop {
                     match events.recv().await {
                         Ok(event) => {
-                            if let Some(change) = Change::of(conversation_id, event) {
+                            if let Some(change) = change(conversation_id, event) {
                                 change.apply(&timeline, &pages).await;
                             }
                         }
@@ -110,7 +112,7 @@ fn lock(t: &Mutex<Timeline>) -> std::sync::MutexGuard<'_, Timeline> {
 
 /// What an event means for one timeline.
 #[derive(Debug)]
-enum Change {
+pub(crate) enum Change {
     Upsert(CachedMessage),
     Recall(Seq),
     /// The newest page again (after a resync, or missed events).
@@ -118,19 +120,6 @@ enum Change {
 }
 
 impl Change {
-    fn of(conversation_id: ConversationId, event: Event) -> Option<Change> {
-        match event {
-            Event::MessageNew { message } | Event::MessageUpdated { message }
-                if message.conversation_id == conversation_id =>
-            {
-                Some(Change::Upsert(message))
-            }
-            Event::MessageRecalled { conversation_id: c, seq } if c == conversation_id => Some(Change::Recall(seq)),
-            Event::ConversationsChanged => Some(Change::Reload),
-            _ => None,
-        }
-    }
-
     async fn apply(self, timeline: &Mutex<Timeline>, pages: &Pages) {
         match self {
             Change::Upsert(m) => lock(timeline).upsert([m]),

@@ -36,7 +36,7 @@ use ling_proto::messages::MessageContent;
 use ling_proto::{Millis, Seq, UserId};
 
 pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
-pub(crate) use self::live::Pages;
+pub(crate) use self::live::{Change, Pages};
 pub use self::live::{PAGE, TimelineView};
 use crate::cache::CachedMessage;
 
