@@ -576,7 +576,9 @@ mod tests {
             .unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
-        let rows: Vec<(i64, i64, i64, String, i64, String, Option<i64>)> = store
+        /// conversation, seq, sender, client id, time, content, reply_to
+        type Row = (i64, i64, i64, String, i64, String, Option<i64>);
+        let rows: Vec<Row> = store
             .read(|c| {
                 let mut stmt = c.prepare(
                     "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to
