@@ -458,10 +458,14 @@ impl Client {
         let events = self.events();
         let read_seq = self.conversation(conversation_id).await?.map(|c| c.read_seq);
         let timeline = Timeline::new(self.me().id, read_seq, Arc::new(LocalCalendar));
-        let inner = self.inner.clone();
+        // Weak: an open view does not keep a stopped client alive.
+        let inner = Arc::downgrade(&self.inner);
         let pages: crate::timeline::Pages = Arc::new(move |before, count| {
             let inner = inner.clone();
-            Box::pin(async move { inner.history(conversation_id, before, count).await })
+            Box::pin(async move {
+                let inner = inner.upgrade().ok_or(ClientError::LoggedOut)?;
+                inner.history(conversation_id, before, count).await
+            })
         });
         TimelineView::start(conversation_id, timeline, events, timeline_change, pages).await
     }

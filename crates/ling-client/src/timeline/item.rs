@@ -114,3 +114,55 @@ impl Calendar for FixedCalendar {
         (time + self.0 * 60_000).div_euclid(86_400_000)
     }
 }
+
+/// A change to the rows, as it crosses to a UI: [`eyeball_im::VectorDiff`]
+/// in a shape that has a TypeScript declaration. Applied in order, a
+/// snapshot's changes keep a copy of the rows equal to the timeline's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RowDiff {
+    /// Rows added at the end.
+    Append { values: Vec<TimelineItem> },
+    /// No rows.
+    Clear,
+    /// A row added at the start.
+    PushFront { value: TimelineItem },
+    /// A row added at the end.
+    PushBack { value: TimelineItem },
+    /// The first row removed.
+    PopFront,
+    /// The last row removed.
+    PopBack,
+    /// A row added before the one at `index`.
+    Insert { index: u32, value: TimelineItem },
+    /// The row at `index` replaced.
+    Set { index: u32, value: TimelineItem },
+    /// The row at `index` removed.
+    Remove { index: u32 },
+    /// Only the first `length` rows kept.
+    Truncate { length: u32 },
+    /// All rows replaced.
+    Reset { values: Vec<TimelineItem> },
+}
+
+impl From<eyeball_im::VectorDiff<TimelineItem>> for RowDiff {
+    fn from(diff: eyeball_im::VectorDiff<TimelineItem>) -> RowDiff {
+        use eyeball_im::VectorDiff as D;
+        // Rows stay far below 2^32.
+        let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        match diff {
+            D::Append { values } => RowDiff::Append { values: values.into_iter().collect() },
+            D::Clear => RowDiff::Clear,
+            D::PushFront { value } => RowDiff::PushFront { value },
+            D::PushBack { value } => RowDiff::PushBack { value },
+            D::PopFront => RowDiff::PopFront,
+            D::PopBack => RowDiff::PopBack,
+            D::Insert { index, value } => RowDiff::Insert { index: at(index), value },
+            D::Set { index, value } => RowDiff::Set { index: at(index), value },
+            D::Remove { index } => RowDiff::Remove { index: at(index) },
+            D::Truncate { length } => RowDiff::Truncate { length: at(length) },
+            D::Reset { values } => RowDiff::Reset { values: values.into_iter().collect() },
+        }
+    }
+}

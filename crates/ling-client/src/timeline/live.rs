@@ -25,6 +25,10 @@ pub struct TimelineView {
     conversation_id: ConversationId,
     timeline: Arc<Mutex<Timeline>>,
     pages: Pages,
+    /// One pagination at a time (a second one waits, then goes on from
+    /// where the first ended); it holds the lowest seq known to have
+    /// nothing before it, once a page came back short.
+    floor: tokio::sync::Mutex<Option<Seq>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -48,6 +52,7 @@ impl TimelineView {
         // Subscribed before the page is read, so nothing falls between;
         // what arrives twice folds once.
         let newest = pages(None, PAGE).await?;
+        let floor = short_page_floor(&newest);
         let timeline = Arc::new(Mutex::new(timeline));
         lock(&timeline).reset(newest);
         let task = {
@@ -69,7 +74,7 @@ impl TimelineView {
                 }
             })
         };
-        Ok(TimelineView { conversation_id, timeline, pages, task })
+        Ok(TimelineView { conversation_id, timeline, pages, floor: tokio::sync::Mutex::new(floor), task })
     }
 
     /// Which conversation.
@@ -87,23 +92,69 @@ impl TimelineView {
         lock(&self.timeline).subscribe()
     }
 
+    /// Whether the conversation's start is loaded (nothing older is left).
+    pub async fn reached_start(&self) -> bool {
+        let floor = *self.floor.lock().await;
+        self.start_within(floor)
+    }
+
+    fn start_within(&self, floor: Option<Seq>) -> bool {
+        lock(&self.timeline).first_seq().is_none_or(|first| first <= 1 || floor.is_some_and(|f| first <= f))
+    }
+
     /// Loads the page before the oldest message loaded; whether the
     /// conversation's start is reached (nothing older is left).
     pub async fn paginate_back(&self) -> ClientResult<bool> {
-        let Some(first) = lock(&self.timeline).first_seq() else { return Ok(true) };
-        if first <= 1 {
+        let mut floor = self.floor.lock().await;
+        self.paginate_back_locked(&mut floor).await
+    }
+
+    /// Loads older pages until message `seq` is loaded, or the start, or
+    /// `max` messages in all; whether `seq` (or the start) was reached. A
+    /// chat opens at its first unread message this way.
+    pub async fn paginate_back_to(&self, seq: Seq, max: usize) -> ClientResult<bool> {
+        let mut floor = self.floor.lock().await;
+        loop {
+            let (first, len) = {
+                let t = lock(&self.timeline);
+                (t.first_seq(), t.len())
+            };
+            if self.start_within(*floor) || first.is_some_and(|f| f <= seq) {
+                return Ok(true);
+            }
+            if len >= max {
+                return Ok(false);
+            }
+            self.paginate_back_locked(&mut floor).await?;
+        }
+    }
+
+    async fn paginate_back_locked(&self, floor: &mut Option<Seq>) -> ClientResult<bool> {
+        if self.start_within(*floor) {
             return Ok(true);
         }
+        let Some(first) = lock(&self.timeline).first_seq() else { return Ok(true) };
         let page = (self.pages)(Some(first), PAGE).await?;
-        let reached = page.iter().filter_map(|m| m.seq).min().is_none_or(|s| s <= 1);
+        if let Some(f) = short_page_floor(&page) {
+            *floor = Some(f);
+        } else if page.iter().all(|m| m.seq.is_none()) {
+            *floor = Some(first);
+        }
         lock(&self.timeline).upsert(page);
-        Ok(reached)
+        Ok(self.start_within(*floor))
     }
 
     /// Moves the read marker (`None` hides it): the conversation was read.
     pub fn set_read_marker(&self, read_seq: Option<Seq>) {
         lock(&self.timeline).set_read_seq(read_seq);
     }
+}
+
+/// For a page with fewer sent messages than asked: its lowest seq, below
+/// which nothing is left.
+fn short_page_floor(page: &[CachedMessage]) -> Option<Seq> {
+    let seqs = page.iter().filter_map(|m| m.seq);
+    if seqs.clone().count() < PAGE as usize { seqs.min() } else { None }
 }
 
 fn lock(t: &Mutex<Timeline>) -> std::sync::MutexGuard<'_, Timeline> {

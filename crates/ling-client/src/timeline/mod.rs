@@ -35,7 +35,7 @@ use eyeball_im::{ObservableVector, Vector, VectorSubscriberBatchedStream};
 use ling_proto::messages::MessageContent;
 use ling_proto::{Millis, Seq, UserId};
 
-pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
+pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, RowDiff, TimelineItem};
 pub(crate) use self::live::{Change, Pages};
 pub use self::live::{PAGE, TimelineView};
 use crate::cache::CachedMessage;

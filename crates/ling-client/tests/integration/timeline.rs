@@ -96,6 +96,19 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
     assert_eq!(rows.rows, view.items());
 }
 
+/// Waits until the newest message `who` has cached in `conv` is `text`.
+async fn newest_is(who: &Person, conv: ling_proto::ConversationId, text: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = who.client.history(conv, None, 1).await.unwrap();
+        if page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text: t } if t == text)) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the newest message never became {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn test_a_long_conversation_opens_on_its_newest_page_and_scrolls_back_to_its_start() {
     let server = TestServer::start().await;
@@ -107,15 +120,7 @@ async fn test_a_long_conversation_opens_on_its_newest_page_and_scrolls_back_to_i
         bob.client.send_text(conv, &format!("m{i}")).await.unwrap();
     }
     let last = format!("m{}", total - 1);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let page = amy.client.history(conv, None, 1).await.unwrap();
-        if page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text } if *text == last)) {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "Amy never got Bob's last message");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    newest_is(&amy, conv, &last).await;
 
     let view = amy.client.timeline(conv).await.unwrap();
     let mut rows = Rows::of(&view);
@@ -138,4 +143,41 @@ async fn test_a_long_conversation_opens_on_its_newest_page_and_scrolls_back_to_i
     let expected: Vec<String> = (0..total).map(|i| format!("m{i}")).collect();
     assert_eq!(shown, expected, "in order, once each");
     assert_eq!(rows.rows, view.items());
+}
+
+#[tokio::test]
+async fn test_a_chat_opens_at_its_first_unread_message_while_it_is_scrolled_back() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    let read = amy.client.history(conv, None, 1).await.unwrap()[0].seq.unwrap();
+    amy.client.mark_read(conv, read).await.unwrap();
+    let unread = 2 * PAGE as usize + 10;
+    for i in 0..unread {
+        bob.client.send_text(conv, &format!("u{i}")).await.unwrap();
+    }
+    newest_is(&amy, conv, &format!("u{}", unread - 1)).await;
+
+    // Loading back to the first unread message while the view scrolls up
+    // (two paginations at once): each page once, the marker over them all.
+    let view = amy.client.timeline(conv).await.unwrap();
+    assert!(!view.reached_start().await);
+    let (to_unread, scrolled) = tokio::join!(view.paginate_back_to(read + 1, 500), view.paginate_back());
+    assert!(to_unread.unwrap(), "the first unread message is reached");
+    scrolled.unwrap();
+    let rows = view.items();
+    let shown: Vec<String> = texts(&rows).into_iter().filter(|t| t.starts_with('u')).collect();
+    let expected: Vec<String> = (0..unread).map(|i| format!("u{i}")).collect();
+    assert_eq!(shown, expected, "in order, once each");
+    let marker = rows.iter().position(|i| matches!(i, TimelineItem::Unread { .. })).expect("the marker");
+    assert!(matches!(rows[marker], TimelineItem::Unread { count, .. } if count as usize == unread), "{:?}", rows[marker]);
+    let first_unread = rows[marker + 1].as_message().expect("a message under the marker");
+    assert_eq!(first_unread.message.seq, Some(read + 1));
+
+    // Far enough back, the start; a limit stops short of it.
+    let limited = amy.client.timeline(conv).await.unwrap();
+    assert!(!limited.paginate_back_to(1, PAGE as usize + 1).await.unwrap(), "stopped at the limit");
+    assert!(view.paginate_back_to(1, 10_000).await.unwrap());
+    assert!(view.reached_start().await);
 }
