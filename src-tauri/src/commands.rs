@@ -276,19 +276,6 @@ pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> App
     Ok(state.session()?.client.conversation(id).await?)
 }
 
-/// A page of history: the newest `count` messages before `before` (or the
-/// newest ones, with unsent ones), from the cache, holes filled from the
-/// server. The UI merges pages in seq order.
-#[tauri::command]
-pub async fn history(
-    state: State<'_, AppState>,
-    conversation_id: ConversationId,
-    before: Option<Seq>,
-    count: u32,
-) -> AppResult<Vec<CachedMessage>> {
-    Ok(state.session()?.client.history(conversation_id, before, count).await?)
-}
-
 /// Sends text, optionally as a reply to `reply_to`.
 #[tauri::command]
 pub async fn send_text(

@@ -16,6 +16,7 @@ pub mod live;
 pub mod manage;
 pub mod scheme;
 pub mod state;
+pub mod timeline;
 pub mod tray;
 pub mod updates;
 
@@ -95,6 +96,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
         .manage(updates)
+        .manage(timeline::Timelines::default())
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
@@ -128,7 +130,9 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::reconnect_now,
             commands::conversations,
             commands::conversation,
-            commands::history,
+            timeline::timeline_open,
+            timeline::timeline_paginate_back,
+            timeline::timeline_close,
             commands::send_text,
             commands::send_files,
             commands::cancel_upload,

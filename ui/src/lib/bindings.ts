@@ -660,6 +660,28 @@ duration_ms: number, } | { "kind": "system",
 event: SystemEvent, } | { "kind": "recalled" };
 
 /**
+ * A message row.
+ */
+export type MessageItem = { 
+/**
+ * `c:<client id>` (kept from local echo to sent), or `s:<seq>` for a
+ * message written by the server.
+ */
+key: string, 
+/**
+ * As cached.
+ */
+message: CachedMessage, 
+/**
+ * Whether it opens a group of one sender's messages (draw the name).
+ */
+first_of_group: boolean, 
+/**
+ * Whether it closes one (draw the avatar, the tail).
+ */
+last_of_group: boolean, };
+
+/**
  * A new account.
  */
 export type RegisteredView = { 
@@ -676,6 +698,13 @@ recovery_code: string, };
  * A member's role; each can do what the ones below it can.
  */
 export type Role = "member" | "admin" | "owner";
+
+/**
+ * A change to the rows, as it crosses to a UI: [`eyeball_im::VectorDiff`]
+ * in a shape that has a TypeScript declaration. Applied in order, a
+ * snapshot's changes keep a copy of the rows equal to the timeline's.
+ */
+export type RowDiff = { "op": "append", values: Array<TimelineItem>, } | { "op": "clear" } | { "op": "push_front", value: TimelineItem, } | { "op": "push_back", value: TimelineItem, } | { "op": "pop_front" } | { "op": "pop_back" } | { "op": "insert", index: number, value: TimelineItem, } | { "op": "set", index: number, value: TimelineItem, } | { "op": "remove", index: number, } | { "op": "truncate", length: number, } | { "op": "reset", values: Array<TimelineItem>, };
 
 /**
  * Where a cached message stands with the server.
@@ -841,6 +870,59 @@ by: number,
  * Which message.
  */
 seq: number, };
+
+/**
+ * A batch of changes to the open timeline's rows, in order.
+ */
+export type TimelineDiffs = { 
+/**
+ * Which opening they belong to (the one the UI chose).
+ */
+view: number, 
+/**
+ * Applied in order.
+ */
+diffs: Array<RowDiff>, };
+
+/**
+ * One row of a conversation's timeline.
+ */
+export type TimelineItem = { "kind": "day", 
+/**
+ * Stable across diffs (the day's number).
+ */
+key: string, 
+/**
+ * The first message's time that day.
+ */
+time: number, } | { "kind": "unread", 
+/**
+ * Always `unread`.
+ */
+key: string, 
+/**
+ * Messages from others past the cursor.
+ */
+count: number, } | { "kind": "message" } & MessageItem;
+
+/**
+ * The timeline as opened.
+ */
+export type TimelineSnapshot = { 
+/**
+ * The rows now; the view's diffs apply to them.
+ */
+items: Array<TimelineItem>, 
+/**
+ * Whether the conversation's start is loaded.
+ */
+reached_start: boolean, 
+/**
+ * Whether the first unread message is loaded (the marker stands over
+ * it), so the chat opens there; false when it lies further back than
+ * [`UNREAD_REACH`] messages, or nothing is unread.
+ */
+at_unread: boolean, };
 
 /**
  * The tray's words, in the UI's language (`{n}`: the unread count).

@@ -25,6 +25,8 @@ import type {
   ServerView,
   SessionInfo,
   Startup,
+  TimelineDiffs,
+  TimelineSnapshot,
   TrayLabels,
   UpdateStatus,
   UploadProgress,
@@ -66,8 +68,10 @@ export const api = {
 
   conversations: () => call<ConversationSummary[]>('conversations'),
   conversation: (id: number) => call<ConversationSummary | null>('conversation', { id }),
-  history: (conversationId: number, before: number | null, count: number) =>
-    call<CachedMessage[]>('history', { conversationId, before, count }),
+  timelineOpen: (view: number, conversationId: number) =>
+    call<TimelineSnapshot>('timeline_open', { view, conversationId }),
+  timelinePaginateBack: (view: number) => call<boolean>('timeline_paginate_back', { view }),
+  timelineClose: (view: number) => call<void>('timeline_close', { view }),
   sendText: (conversationId: number, text: string, replyTo: number | null) =>
     call<CachedMessage>('send_text', { conversationId, text, replyTo }),
   sendFiles: (conversationId: number, paths: string[]) => call<string[]>('send_files', { conversationId, paths }),
@@ -173,6 +177,11 @@ export function onEvent(handler: (e: Event) => void): Promise<UnlistenFn> {
 /** The event stream overflowed: re-read everything shown. */
 export function onResync(handler: () => void): Promise<UnlistenFn> {
   return listen('ling://resync', () => handler());
+}
+
+/** The open timeline's changes (see `stores/timeline.svelte.ts`). */
+export function onTimeline(handler: (d: TimelineDiffs) => void): Promise<UnlistenFn> {
+  return listen<TimelineDiffs>('ling://timeline', (m) => handler(m.payload));
 }
 
 /** Progress of files being sent. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { segments } from './text';
+import { isEmojiOnly, segments } from './text';
 
 describe('message text', () => {
   it('splits links from plain text', () => {
@@ -16,5 +16,14 @@ describe('message text', () => {
 
   it('does not make links of other schemes', () => {
     expect(segments('javascript:alert(1)').every((s) => !s.href)).toBe(true);
+  });
+});
+
+describe('emoji-only text', () => {
+  it('is shown larger only when it is just a few emoji', () => {
+    expect(isEmojiOnly('👋')).toBe(true);
+    expect(isEmojiOnly('👍🏽 🎉')).toBe(true);
+    expect(isEmojiOnly('hi 👋')).toBe(false);
+    expect(isEmojiOnly('123')).toBe(false);
   });
 });

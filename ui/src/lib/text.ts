@@ -17,3 +17,11 @@ export function segments(text: string): Segment[] {
   if (at < text.length) out.push({ text: text.slice(at) });
   return out;
 }
+
+/** True when a text is only emoji (shown larger), up to a few of them. */
+export function isEmojiOnly(text: string): boolean {
+  const trimmed = text.trim();
+  if (!trimmed || trimmed.length > 24) return false;
+  return /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f|\s)+$/u.test(trimmed) &&
+    /\p{Extended_Pictographic}/u.test(trimmed);
+}

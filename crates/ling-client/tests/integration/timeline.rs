@@ -171,7 +171,11 @@ async fn test_a_chat_opens_at_its_first_unread_message_while_it_is_scrolled_back
     let expected: Vec<String> = (0..unread).map(|i| format!("u{i}")).collect();
     assert_eq!(shown, expected, "in order, once each");
     let marker = rows.iter().position(|i| matches!(i, TimelineItem::Unread { .. })).expect("the marker");
-    assert!(matches!(rows[marker], TimelineItem::Unread { count, .. } if count as usize == unread), "{:?}", rows[marker]);
+    assert!(
+        matches!(rows[marker], TimelineItem::Unread { count, .. } if count as usize == unread),
+        "{:?}",
+        rows[marker]
+    );
     let first_unread = rows[marker + 1].as_message().expect("a message under the marker");
     assert_eq!(first_unread.message.seq, Some(read + 1));
 

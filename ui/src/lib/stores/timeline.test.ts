@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import type { CachedMessage, RowDiff, TimelineItem } from '../bindings';
+import { applyDiff, ChatTimeline } from './timeline.svelte';
+
+function msg(seq: number, sender = 2): CachedMessage {
+  return {
+    conversation_id: 1, seq, client_msg_id: null, sender_id: sender, send_time: seq * 1000, status: 'sent',
+    error_code: null, content: { kind: 'text', text: `m${seq}` }, reply_to: null,
+  };
+}
+
+function row(seq: number, sender = 2): TimelineItem {
+  return { kind: 'message', key: `s:${seq}`, message: msg(seq, sender), first_of_group: true, last_of_group: true };
+}
+
+const keys = (rows: TimelineItem[]) => rows.map((r) => r.key);
+
+/** The shell, answering `timeline_open` with `items` (and recording calls). */
+function shell(items: TimelineItem[], calls: string[] = []) {
+  mockIPC((cmd) => {
+    calls.push(cmd);
+    if (cmd === 'timeline_open') return { items, reached_start: false, at_unread: false };
+    if (cmd === 'timeline_paginate_back') return true;
+    return null;
+  });
+  return calls;
+}
+
+afterEach(() => clearMocks());
+
+describe('applying diffs', () => {
+  it('does what each diff says, in order', () => {
+    const rows: TimelineItem[] = [row(2), row(3)];
+    const diffs: RowDiff[] = [
+      { op: 'push_front', value: row(1) },
+      { op: 'push_back', value: row(5) },
+      { op: 'insert', index: 3, value: row(4) },
+      { op: 'set', index: 0, value: row(1, 7) },
+      { op: 'remove', index: 1 },
+      { op: 'append', values: [row(6), row(7)] },
+      { op: 'pop_front' },
+      { op: 'pop_back' },
+      { op: 'truncate', length: 3 },
+    ];
+    for (const d of diffs) applyDiff(rows, d);
+    expect(keys(rows)).toEqual(['s:3', 's:4', 's:5']);
+    applyDiff(rows, { op: 'reset', values: [row(9)] });
+    expect(keys(rows)).toEqual(['s:9']);
+    applyDiff(rows, { op: 'clear' });
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('the open chat', () => {
+  it('applies diffs that arrive before its snapshot on top of it', async () => {
+    shell([row(1)]);
+    const chat = new ChatTimeline(1);
+    const opening = chat.open();
+    expect(chat.receive({ view: chat.view, diffs: [{ op: 'push_back', value: row(2) }] })).toBeNull();
+    await opening;
+    expect(keys(chat.rows)).toEqual(['s:1', 's:2']);
+  });
+
+  it("ignores another view's diffs", async () => {
+    shell([row(1)]);
+    const chat = new ChatTimeline(1);
+    await chat.open();
+    expect(chat.receive({ view: chat.view + 100, diffs: [{ op: 'clear' }] })).toBeNull();
+    expect(keys(chat.rows)).toEqual(['s:1']);
+  });
+
+  it('tells arrivals at the end from an older page at the front', async () => {
+    shell([row(10), row(11)]);
+    const chat = new ChatTimeline(1);
+    await chat.open();
+    const arrival = chat.receive({ view: chat.view, diffs: [{ op: 'push_back', value: row(12, 1) }] });
+    expect(arrival).toEqual({ arrived: [msg(12, 1)], prepended: false });
+    const older = chat.receive({ view: chat.view, diffs: [{ op: 'append', values: [] }, { op: 'push_front', value: row(9) }] });
+    expect(older).toEqual({ arrived: [], prepended: true });
+    // A changed row (an ack, a recall) is neither.
+    const set = chat.receive({ view: chat.view, diffs: [{ op: 'set', index: 1, value: row(10, 3) }] });
+    expect(set).toEqual({ arrived: [], prepended: false });
+    expect(chat.newestSeq()).toBe(12);
+  });
+
+  it('loads one older page at a time, until the start', async () => {
+    const calls = shell([row(10)]);
+    const chat = new ChatTimeline(1);
+    await chat.open();
+    await Promise.all([chat.paginateBack(), chat.paginateBack()]);
+    expect(calls.filter((c) => c === 'timeline_paginate_back')).toHaveLength(1);
+    expect(chat.reachedStart).toBe(true);
+    await chat.paginateBack();
+    expect(calls.filter((c) => c === 'timeline_paginate_back')).toHaveLength(1);
+    chat.close();
+    expect(calls).toContain('timeline_close');
+  });
+});
