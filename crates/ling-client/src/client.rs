@@ -20,6 +20,7 @@ use tracing::{instrument, warn};
 use crate::account::{CACHE_FILE, LoggedIn};
 use crate::api::Api;
 use crate::cache::{Cache, CachedMessage, ConversationSummary, SeqBound};
+use crate::conversation_list::{ConversationListView, ListChange};
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::sync::page_is_complete;
@@ -316,6 +317,21 @@ fn timeline_change(conversation_id: ConversationId, event: Event) -> Option<Chan
     }
 }
 
+/// What an event means for the conversation list.
+fn list_change(event: &Event) -> Option<ListChange> {
+    match event {
+        Event::ConversationUpdated { conversation_id } => Some(ListChange::One(*conversation_id)),
+        // Titles and avatars come from contacts, groups and profiles.
+        Event::ConversationsChanged
+        | Event::Synced
+        | Event::ContactsChanged
+        | Event::GroupChanged { .. }
+        | Event::GroupRemoved { .. }
+        | Event::ProfileChanged { .. } => Some(ListChange::All),
+        _ => None,
+    }
+}
+
 pub(crate) fn now_ms() -> Millis {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
 }
@@ -404,6 +420,24 @@ impl Client {
     /// The conversation list from the cache.
     pub async fn conversations(&self) -> ClientResult<Vec<ConversationSummary>> {
         self.inner.db(|c| c.conversations()).await
+    }
+
+    /// The conversation list, live: in list order now, every change as
+    /// diffs (see [`crate::conversation_list`]).
+    pub async fn conversation_list(&self) -> ClientResult<ConversationListView> {
+        // Weak: an open view does not keep a stopped client alive.
+        let inner = Arc::downgrade(&self.inner);
+        let source: crate::conversation_list::Source = Arc::new(move |id| {
+            let inner = inner.clone();
+            Box::pin(async move {
+                let inner = inner.upgrade().ok_or(ClientError::LoggedOut)?;
+                match id {
+                    Some(id) => inner.db(move |c| Ok(c.conversation(id)?.into_iter().collect())).await,
+                    None => inner.db(|c| c.conversations()).await,
+                }
+            })
+        });
+        ConversationListView::start(self.events(), list_change, source).await
     }
 
     /// Unread messages outside muted conversations (the tray's count), from the cache.

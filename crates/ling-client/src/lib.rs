@@ -11,6 +11,7 @@ pub mod cache;
 pub mod calls;
 mod catch_up;
 mod client;
+pub mod conversation_list;
 pub mod error;
 pub mod events;
 pub mod files;

@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use eyeball_im::VectorSubscriberBatchedStream;
+use futures_util::StreamExt;
 use ling_client::account::{self, LoginOptions};
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
@@ -153,4 +155,32 @@ pub async fn befriend(a: &mut Person, b: &mut Person) -> i64 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     conv
+}
+
+/// A copy of a view's rows (a timeline's, the conversation list's) kept by
+/// its diffs alone, as a UI keeps one.
+pub struct Rows<T: Clone> {
+    pub rows: Vec<T>,
+    diffs: VectorSubscriberBatchedStream<T>,
+}
+
+impl<T: Clone + std::fmt::Debug + Send + Sync + 'static> Rows<T> {
+    /// From a view's `subscribe()`.
+    pub fn new((rows, diffs): (Vec<T>, VectorSubscriberBatchedStream<T>)) -> Rows<T> {
+        Rows { rows, diffs }
+    }
+
+    /// Applies diffs until `done` holds of the rows (up to 20 s).
+    pub async fn until(&mut self, what: &str, done: impl Fn(&[T]) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !done(&self.rows) {
+            let batch = tokio::time::timeout_at(deadline, self.diffs.next())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}; rows: {:?}", self.rows))
+                .expect("the view lives");
+            for diff in batch {
+                ling_client::timeline::apply_diff(&mut self.rows, diff);
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod actions;
 mod calls;
+mod conversation_list;
 mod files;
 mod harness;
 mod keychain;

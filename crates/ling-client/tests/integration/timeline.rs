@@ -3,40 +3,11 @@
 
 use std::time::Duration;
 
-use eyeball_im::VectorSubscriberBatchedStream;
-use futures_util::StreamExt;
 use ling_client::cache::SendStatus;
-use ling_client::timeline::{PAGE, TimelineItem, apply_diff};
+use ling_client::timeline::{PAGE, TimelineItem};
 use ling_proto::messages::MessageContent;
 
-use crate::harness::{Person, TestServer, befriend};
-
-/// A copy of a timeline's rows kept by its diffs, as the UI keeps one.
-struct Rows {
-    rows: Vec<TimelineItem>,
-    diffs: VectorSubscriberBatchedStream<TimelineItem>,
-}
-
-impl Rows {
-    fn of(view: &ling_client::timeline::TimelineView) -> Rows {
-        let (rows, diffs) = view.subscribe();
-        Rows { rows, diffs }
-    }
-
-    /// Applies diffs until `done` holds of the rows (up to 20 s).
-    async fn until(&mut self, what: &str, done: impl Fn(&[TimelineItem]) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while !done(&self.rows) {
-            let batch = tokio::time::timeout_at(deadline, self.diffs.next())
-                .await
-                .unwrap_or_else(|_| panic!("timed out waiting for {what}; rows: {:?}", texts(&self.rows)))
-                .expect("the timeline lives");
-            for diff in batch {
-                apply_diff(&mut self.rows, diff);
-            }
-        }
-    }
-}
+use crate::harness::{Person, Rows, TestServer, befriend};
 
 /// The message rows' texts, in order (`~` for a recalled one).
 fn texts(rows: &[TimelineItem]) -> Vec<String> {
@@ -57,7 +28,7 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
     let mut bob = Person::register(&server, "bob").await;
     let conv = befriend(&mut amy, &mut bob).await;
     let view = amy.client.timeline(conv).await.unwrap();
-    let mut rows = Rows::of(&view);
+    let mut rows = Rows::new(view.subscribe());
 
     // Bob's messages arrive as rows, grouped as one burst.
     for text in ["one", "two", "three"] {
@@ -123,7 +94,7 @@ async fn test_a_long_conversation_opens_on_its_newest_page_and_scrolls_back_to_i
     newest_is(&amy, conv, &last).await;
 
     let view = amy.client.timeline(conv).await.unwrap();
-    let mut rows = Rows::of(&view);
+    let mut rows = Rows::new(view.subscribe());
     let shown = texts(&rows.rows);
     assert_eq!(shown.len(), PAGE as usize, "the newest page");
     assert_eq!(shown.last(), Some(&last));
