@@ -42,7 +42,8 @@ pub fn typescript() -> String {
     c.visit::<crate::commands::UploadProgress>();
     c.visit::<crate::tray::TrayLabels>();
     c.visit::<crate::timeline::TimelineSnapshot>();
-    c.visit::<crate::timeline::TimelineDiffs>();
+    c.visit::<crate::views::ViewDiffs<ling_client::timeline::TimelineItem>>();
+    c.visit::<crate::views::ViewDiffs<ling_client::cache::ConversationSummary>>();
     c.visit::<ling_client::Event>();
     c.visit::<ling_client::ConnectionState>();
     c.visit::<ling_client::cache::ConversationSummary>();

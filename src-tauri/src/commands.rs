@@ -264,12 +264,6 @@ pub fn reconnect_now(state: State<'_, AppState>) -> AppResult<()> {
 
 // --- conversations and messages -------------------------------------------------
 
-/// The conversation list, from the cache.
-#[tauri::command]
-pub async fn conversations(state: State<'_, AppState>) -> AppResult<Vec<ConversationSummary>> {
-    Ok(state.session()?.client.conversations().await?)
-}
-
 /// One conversation's row.
 #[tauri::command]
 pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> AppResult<Option<ConversationSummary>> {

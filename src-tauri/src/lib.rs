@@ -11,6 +11,7 @@
 pub mod bindings;
 pub mod calls;
 pub mod commands;
+pub mod conversation_list;
 pub mod error;
 pub mod live;
 pub mod manage;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod timeline;
 pub mod tray;
 pub mod updates;
+pub mod views;
 
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
@@ -97,6 +99,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .manage(AppState::new(profile, TokenStorePolicy::from_env()))
         .manage(updates)
         .manage(timeline::Timelines::default())
+        .manage(conversation_list::Lists::default())
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
@@ -128,8 +131,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::me,
             commands::connection,
             commands::reconnect_now,
-            commands::conversations,
             commands::conversation,
+            conversation_list::conversation_list_open,
             timeline::timeline_open,
             timeline::timeline_paginate_back,
             timeline::timeline_close,

@@ -60,6 +60,7 @@ pub async fn stop(app: &AppHandle, state: &AppState, forget: bool) -> AppResult<
     let Some(session) = state.set_session(None) else { return Ok(()) };
     session.stop.cancel();
     app.state::<crate::timeline::Timelines>().close(None);
+    app.state::<crate::conversation_list::Lists>().close(None);
     // Leaving the account leaves its call.
     let _ = session.calls.hang_up().await;
     let result = if forget { account::logout(&state.profile, &session.logged_in).await } else { Ok(()) };

@@ -192,7 +192,7 @@ mod tests {
     use ling_proto::messages::ConversationKind;
 
     use super::*;
-    use crate::timeline::apply_diff;
+    use crate::rows::apply_diff;
 
     fn conv(id: ConversationId, last_activity: i64) -> ConversationSummary {
         ConversationSummary {

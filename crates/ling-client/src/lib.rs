@@ -18,6 +18,7 @@ pub mod files;
 mod private_file;
 pub mod probe;
 pub mod profile;
+pub mod rows;
 pub mod search;
 mod session;
 pub mod sync;

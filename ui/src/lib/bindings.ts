@@ -700,11 +700,11 @@ recovery_code: string, };
 export type Role = "member" | "admin" | "owner";
 
 /**
- * A change to the rows, as it crosses to a UI: [`eyeball_im::VectorDiff`]
+ * A change to the rows, as it crosses to a UI: [`VectorDiff`]
  * in a shape that has a TypeScript declaration. Applied in order, a
- * snapshot's changes keep a copy of the rows equal to the timeline's.
+ * snapshot's changes keep a copy of the rows equal to the view's.
  */
-export type RowDiff = { "op": "append", values: Array<TimelineItem>, } | { "op": "clear" } | { "op": "push_front", value: TimelineItem, } | { "op": "push_back", value: TimelineItem, } | { "op": "pop_front" } | { "op": "pop_back" } | { "op": "insert", index: number, value: TimelineItem, } | { "op": "set", index: number, value: TimelineItem, } | { "op": "remove", index: number, } | { "op": "truncate", length: number, } | { "op": "reset", values: Array<TimelineItem>, };
+export type RowDiff<T> = { "op": "append", values: Array<T>, } | { "op": "clear" } | { "op": "push_front", value: T, } | { "op": "push_back", value: T, } | { "op": "pop_front" } | { "op": "pop_back" } | { "op": "insert", index: number, value: T, } | { "op": "set", index: number, value: T, } | { "op": "remove", index: number, } | { "op": "truncate", length: number, } | { "op": "reset", values: Array<T>, };
 
 /**
  * Where a cached message stands with the server.
@@ -872,19 +872,6 @@ by: number,
 seq: number, };
 
 /**
- * A batch of changes to the open timeline's rows, in order.
- */
-export type TimelineDiffs = { 
-/**
- * Which opening they belong to (the one the UI chose).
- */
-view: number, 
-/**
- * Applied in order.
- */
-diffs: Array<RowDiff>, };
-
-/**
  * One row of a conversation's timeline.
  */
 export type TimelineItem = { "kind": "day", 
@@ -1029,3 +1016,16 @@ avatar: string | null,
  * A short line about themselves.
  */
 signature: string, };
+
+/**
+ * A batch of changes to an open view's rows, in order.
+ */
+export type ViewDiffs<T> = { 
+/**
+ * Which opening they belong to (the number the UI chose).
+ */
+view: number, 
+/**
+ * Applied in order.
+ */
+diffs: Array<RowDiff<T>>, };

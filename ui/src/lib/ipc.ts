@@ -25,12 +25,13 @@ import type {
   ServerView,
   SessionInfo,
   Startup,
-  TimelineDiffs,
+  TimelineItem,
   TimelineSnapshot,
   TrayLabels,
   UpdateStatus,
   UploadProgress,
   UserProfile,
+  ViewDiffs,
 } from './bindings';
 
 /** Any failure as `{code, message}`: the shell's errors already are; others are wrapped. */
@@ -66,7 +67,7 @@ export const api = {
   connection: () => call<ConnectionState>('connection'),
   reconnectNow: () => call<void>('reconnect_now'),
 
-  conversations: () => call<ConversationSummary[]>('conversations'),
+  conversationListOpen: (view: number) => call<ConversationSummary[]>('conversation_list_open', { view }),
   conversation: (id: number) => call<ConversationSummary | null>('conversation', { id }),
   timelineOpen: (view: number, conversationId: number) =>
     call<TimelineSnapshot>('timeline_open', { view, conversationId }),
@@ -180,8 +181,13 @@ export function onResync(handler: () => void): Promise<UnlistenFn> {
 }
 
 /** The open timeline's changes (see `stores/timeline.svelte.ts`). */
-export function onTimeline(handler: (d: TimelineDiffs) => void): Promise<UnlistenFn> {
-  return listen<TimelineDiffs>('ling://timeline', (m) => handler(m.payload));
+export function onTimeline(handler: (d: ViewDiffs<TimelineItem>) => void): Promise<UnlistenFn> {
+  return listen<ViewDiffs<TimelineItem>>('ling://timeline', (m) => handler(m.payload));
+}
+
+/** The conversation list's changes (see `stores/rows.svelte.ts`). */
+export function onConversations(handler: (d: ViewDiffs<ConversationSummary>) => void): Promise<UnlistenFn> {
+  return listen<ViewDiffs<ConversationSummary>>('ling://conversations', (m) => handler(m.payload));
 }
 
 /** Progress of files being sent. */

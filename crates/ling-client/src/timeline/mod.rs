@@ -35,7 +35,7 @@ use eyeball_im::{ObservableVector, Vector, VectorSubscriberBatchedStream};
 use ling_proto::messages::MessageContent;
 use ling_proto::{Millis, Seq, UserId};
 
-pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, RowDiff, TimelineItem};
+pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
 pub(crate) use self::live::{Change, Pages};
 pub use self::live::{PAGE, TimelineView};
 use crate::cache::CachedMessage;
@@ -410,29 +410,6 @@ impl Timeline {
             last_of_group: !self.joins(Some(m), next),
             message: m.clone(),
         }))
-    }
-}
-
-/// Applies one diff to a copy of the rows, as a view does (`ling-cli`, tests).
-pub fn apply_diff<T: Clone>(rows: &mut Vec<T>, diff: VectorDiff<T>) {
-    match diff {
-        VectorDiff::Append { values } => rows.extend(values),
-        VectorDiff::Clear => rows.clear(),
-        VectorDiff::PushFront { value } => rows.insert(0, value),
-        VectorDiff::PushBack { value } => rows.push(value),
-        VectorDiff::PopFront => {
-            rows.remove(0);
-        }
-        VectorDiff::PopBack => {
-            rows.pop();
-        }
-        VectorDiff::Insert { index, value } => rows.insert(index, value),
-        VectorDiff::Set { index, value } => rows[index] = value,
-        VectorDiff::Remove { index } => {
-            rows.remove(index);
-        }
-        VectorDiff::Truncate { length } => rows.truncate(length),
-        VectorDiff::Reset { values } => *rows = values.into_iter().collect(),
     }
 }
 

@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::cache::SendStatus;
+use crate::rows::apply_diff;
 
 const ME: UserId = 1;
 const PEER: UserId = 2;

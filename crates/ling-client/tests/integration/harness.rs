@@ -179,7 +179,7 @@ impl<T: Clone + std::fmt::Debug + Send + Sync + 'static> Rows<T> {
                 .unwrap_or_else(|_| panic!("timed out waiting for {what}; rows: {:?}", self.rows))
                 .expect("the view lives");
             for diff in batch {
-                ling_client::timeline::apply_diff(&mut self.rows, diff);
+                ling_client::rows::apply_diff(&mut self.rows, diff);
             }
         }
     }

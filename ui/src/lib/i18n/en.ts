@@ -164,7 +164,7 @@ export const en = {
   'error.rate_limited': 'Too many tries. Wait a minute and try again.',
   'error.logged_out': 'Your session ended. Log in again.',
   'error.not_logged_in': 'You are not logged in.',
-  'error.timeline_closed': 'That chat is no longer open.',
+  'error.view_closed': 'That chat or list is no longer open.',
   'error.not_friends': 'You can only message friends.',
   'error.blocked': 'You cannot message this person.',
   'error.text_too_long': 'The message is too long.',

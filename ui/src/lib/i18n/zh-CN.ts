@@ -162,7 +162,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.rate_limited': '尝试次数过多，请稍后再试。',
   'error.logged_out': '登录已失效，请重新登录。',
   'error.not_logged_in': '尚未登录。',
-  'error.timeline_closed': '该聊天已关闭。',
+  'error.view_closed': '该聊天或列表已关闭。',
   'error.not_friends': '只能给好友发消息。',
   'error.blocked': '无法给此人发消息。',
   'error.text_too_long': '消息太长了。',

@@ -14,8 +14,9 @@ import type {
   UploadProgress,
   UserProfile,
 } from '../bindings';
-import { api, onEvent, onOpenConversation, onResync, onUpload } from '../ipc';
-import { sortConversations, totalUnread, upsertConversation } from './conversations';
+import { api, onConversations, onEvent, onOpenConversation, onResync, onUpload } from '../ipc';
+import { totalUnread } from './conversations';
+import { ViewCopy } from './rows.svelte';
 import { t } from '../i18n/index.svelte';
 import { callStore } from './call.svelte';
 
@@ -38,7 +39,8 @@ class AppStore {
   connection = $state<ConnectionState>({ state: 'offline' });
   synced = $state(false);
   tab = $state<Tab>('chats');
-  conversations = $state<ConversationSummary[]>([]);
+  /** The conversation list, in list order, as the shell keeps it. */
+  private list = $state.raw(new ViewCopy<ConversationSummary>());
   openId = $state<number | null>(null);
   friends = $state<Friend[]>([]);
   requests = $state<FriendRequestList>({ incoming: [], outgoing: [] });
@@ -57,14 +59,20 @@ class AppStore {
   private chatListeners = new Set<(e: Event) => void>();
   private unlisten: Array<() => void> = [];
 
-  sorted = $derived(sortConversations(this.conversations));
   unread = $derived(totalUnread(this.conversations));
   open = $derived(this.conversations.find((c) => c.id === this.openId) ?? null);
+
+  /** The conversations, in list order (pinned, then the most recently
+   * active): the shell sorts them and sends the changes. */
+  get conversations(): ConversationSummary[] {
+    return this.list.rows;
+  }
 
   async start() {
     if (this.unlisten.length === 0) {
       this.unlisten.push(
         await onEvent((e) => this.apply(e)),
+        await onConversations((d) => void this.list.receive(d)),
         await onResync(() => void this.reload()),
         await onUpload((p) => this.applyUpload(p)),
         await onOpenConversation((id) => void this.openFromNotification(id)),
@@ -91,7 +99,7 @@ class AppStore {
   async enter(me: Me, connection?: ConnectionState) {
     this.me = me;
     if (connection) this.connection = connection;
-    this.conversations = await api.conversations();
+    await this.openList();
     this.stage = 'ready';
     void this.loadContacts();
     void this.loadGroups();
@@ -100,7 +108,6 @@ class AppStore {
 
   async reload() {
     if (this.stage !== 'ready') return;
-    this.conversations = await api.conversations();
     await Promise.all([this.loadContacts(), this.loadGroups()]);
     for (const l of this.chatListeners) l({ type: 'conversations_changed' });
   }
@@ -144,9 +151,12 @@ class AppStore {
     this.tab = 'contacts';
   }
 
-  async refreshConversation(id: number) {
-    const row = await api.conversation(id);
-    if (row) this.conversations = upsertConversation(this.conversations, row);
+  /** Opens the shell's conversation list: its rows now, its changes as
+   * they come. */
+  private async openList() {
+    const list = new ViewCopy<ConversationSummary>();
+    this.list = list;
+    list.start(await api.conversationListOpen(list.view));
   }
 
   /** The name to show for a user: remark, display name, username. (A
@@ -196,12 +206,6 @@ class AppStore {
       case 'synced':
         this.synced = true;
         void this.reload();
-        break;
-      case 'conversation_updated':
-        void this.refreshConversation(e.conversation_id);
-        break;
-      case 'conversations_changed':
-        void api.conversations().then((c) => (this.conversations = c));
         break;
       case 'contacts_changed':
       case 'friend_request':
@@ -256,8 +260,9 @@ class AppStore {
    * list does not have it yet). */
   async openFromNotification(id: number) {
     if (this.stage !== 'ready') return;
-    if (!this.conversations.some((c) => c.id === id)) await this.refreshConversation(id);
-    if (this.conversations.some((c) => c.id === id)) this.select(id);
+    // Not in the list yet: shown once it is, if the account can read it.
+    const known = this.conversations.some((c) => c.id === id) || (await api.conversation(id)) !== null;
+    if (known) this.select(id);
   }
 
   select(id: number | null) {
@@ -285,7 +290,7 @@ class AppStore {
 
   private reset() {
     this.me = null;
-    this.conversations = [];
+    this.list = new ViewCopy<ConversationSummary>();
     this.openId = null;
     this.friends = [];
     this.requests = { incoming: [], outgoing: [] };

@@ -24,14 +24,16 @@ afterEach(() => clearMocks());
 
 describe('a clicked notification', () => {
   it('opens its conversation, reading it first when the list does not have it yet', async () => {
-    const listed = [conv(1), conv(2)];
+    const listed = [conv(2), conv(1)];
     const unlisted = conv(3);
+    let view = 0;
     mockIPC(
       (cmd, args) => {
         switch (cmd) {
           case 'startup':
             return ready;
-          case 'conversations':
+          case 'conversation_list_open':
+            view = (args as { view: number }).view;
             return listed;
           case 'conversation':
             return (args as { id: number }).id === 3 ? unlisted : null;
@@ -53,7 +55,10 @@ describe('a clicked notification', () => {
 
     await emit('ling://open-conversation', 3);
     await waitFor(() => expect(app.openId).toBe(3));
-    expect(app.conversations.map((c) => c.id)).toContain(3);
+    // The list learns of it as the shell's list changes.
+    await emit('ling://conversations', { view, diffs: [{ op: 'push_front', value: unlisted }] });
+    await waitFor(() => expect(app.conversations.map((c) => c.id)).toEqual([3, 2, 1]));
+    expect(app.open?.id).toBe(3);
 
     // One the account cannot read (gone since) changes nothing.
     await emit('ling://open-conversation', 99);

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CachedMessage, ConversationSummary } from '../bindings';
-import {
-  filterConversations, lastMessageLine, sortConversations, systemLine, totalUnread, upsertConversation,
-} from './conversations';
+import { filterConversations, lastMessageLine, systemLine, totalUnread } from './conversations';
 
 function conv(id: number, over: Partial<ConversationSummary> = {}): ConversationSummary {
   return {
@@ -20,11 +18,6 @@ function text(sender: number, body: string): CachedMessage {
 }
 
 describe('conversation list', () => {
-  it('puts pinned conversations first, then the most recent', () => {
-    const list = [conv(1), conv(2, { pinned: true, last_activity: 1 }), conv(3)];
-    expect(sortConversations(list).map((c) => c.id)).toEqual([2, 3, 1]);
-  });
-
   it('filters by title and by the last message, ignoring case', () => {
     const list = [conv(1, { title: 'Alice' }), conv(2, { title: 'Bob', last_message: text(102, 'see ALICE later') }), conv(3)];
     expect(filterConversations(list, 'alice').map((c) => c.id)).toEqual([1, 2]);
@@ -33,12 +26,6 @@ describe('conversation list', () => {
 
   it('counts unread messages except in muted conversations', () => {
     expect(totalUnread([conv(1, { unread: 3 }), conv(2, { unread: 5, muted: true }), conv(3, { unread: 1 })])).toBe(4);
-  });
-
-  it('replaces a row by id or adds it', () => {
-    const list = [conv(1), conv(2)];
-    expect(upsertConversation(list, conv(2, { unread: 7 }))[1].unread).toBe(7);
-    expect(upsertConversation(list, conv(9))).toHaveLength(3);
   });
 
   it('names the sender of the last message in groups, not in direct chats', () => {

@@ -2,14 +2,6 @@
 import type { CachedMessage, ConversationSummary, MessageContent, SystemEvent } from '../bindings';
 import { t } from '../i18n/index.svelte';
 
-/** Pinned first, then by last activity (newest first), then by id for a stable order. */
-export function sortConversations(list: ConversationSummary[]): ConversationSummary[] {
-  return [...list].sort(
-    (a, b) =>
-      Number(b.pinned) - Number(a.pinned) || b.last_activity - a.last_activity || b.id - a.id,
-  );
-}
-
 /** Conversations whose title or last message contains `query` (case-insensitive). */
 export function filterConversations(list: ConversationSummary[], query: string): ConversationSummary[] {
   const q = query.trim().toLowerCase();
@@ -83,15 +75,6 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
 /** Sum of unread messages in conversations that are not muted. */
 export function totalUnread(list: ConversationSummary[]): number {
   return list.reduce((n, c) => n + (c.muted ? 0 : c.unread), 0);
-}
-
-/** The list with one row replaced (or added). */
-export function upsertConversation(list: ConversationSummary[], row: ConversationSummary): ConversationSummary[] {
-  const i = list.findIndex((c) => c.id === row.id);
-  if (i < 0) return [...list, row];
-  const next = [...list];
-  next[i] = row;
-  return next;
 }
 
 /** Preview of the last message for the list, with the sender's name in groups. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import type { CachedMessage, RowDiff, TimelineItem } from '../bindings';
-import { applyDiff, ChatTimeline } from './timeline.svelte';
+import type { CachedMessage, TimelineItem } from '../bindings';
+import { ChatTimeline } from './timeline.svelte';
 
 function msg(seq: number, sender = 2): CachedMessage {
   return {
@@ -29,29 +29,6 @@ function shell(items: TimelineItem[], calls: string[] = []) {
 
 afterEach(() => clearMocks());
 
-describe('applying diffs', () => {
-  it('does what each diff says, in order', () => {
-    const rows: TimelineItem[] = [row(2), row(3)];
-    const diffs: RowDiff[] = [
-      { op: 'push_front', value: row(1) },
-      { op: 'push_back', value: row(5) },
-      { op: 'insert', index: 3, value: row(4) },
-      { op: 'set', index: 0, value: row(1, 7) },
-      { op: 'remove', index: 1 },
-      { op: 'append', values: [row(6), row(7)] },
-      { op: 'pop_front' },
-      { op: 'pop_back' },
-      { op: 'truncate', length: 3 },
-    ];
-    for (const d of diffs) applyDiff(rows, d);
-    expect(keys(rows)).toEqual(['s:3', 's:4', 's:5']);
-    applyDiff(rows, { op: 'reset', values: [row(9)] });
-    expect(keys(rows)).toEqual(['s:9']);
-    applyDiff(rows, { op: 'clear' });
-    expect(rows).toEqual([]);
-  });
-});
-
 describe('the open chat', () => {
   it('applies diffs that arrive before its snapshot on top of it', async () => {
     shell([row(1)]);
@@ -60,14 +37,6 @@ describe('the open chat', () => {
     expect(chat.receive({ view: chat.view, diffs: [{ op: 'push_back', value: row(2) }] })).toBeNull();
     await opening;
     expect(keys(chat.rows)).toEqual(['s:1', 's:2']);
-  });
-
-  it("ignores another view's diffs", async () => {
-    shell([row(1)]);
-    const chat = new ChatTimeline(1);
-    await chat.open();
-    expect(chat.receive({ view: chat.view + 100, diffs: [{ op: 'clear' }] })).toBeNull();
-    expect(keys(chat.rows)).toEqual(['s:1']);
   });
 
   it('tells arrivals at the end from an older page at the front', async () => {
