@@ -81,7 +81,9 @@ async fn forward(
         };
         match event {
             Ok(event) => {
-                let _ = app.emit(EVENT, &event);
+                if for_the_ui(&event) {
+                    let _ = app.emit(EVENT, &event);
+                }
                 react(&app, &session, &event).await;
             }
             Err(RecvError::Lagged(n)) => {
@@ -92,6 +94,25 @@ async fn forward(
             Err(RecvError::Closed) => return,
         }
     }
+}
+
+/// Whether the UI acts on `event` itself. Messages and conversations reach
+/// it as the timeline's and the list's diffs instead (`views.rs`), so their
+/// events stay here: one IPC event per change, not two or three. (A kind
+/// added later goes to the UI until it is placed here.)
+fn for_the_ui(event: &Event) -> bool {
+    !matches!(
+        event,
+        Event::MessageUpdated { .. }
+            | Event::MessageRecalled { .. }
+            | Event::ConversationUpdated { .. }
+            | Event::ConversationsChanged
+            | Event::GroupJoinRequest { .. }
+            | Event::Read { .. }
+            // Signaling is the calls' own (the UI has `CallChanged`).
+            | Event::Call { .. }
+            | Event::CallRefused { .. }
+    )
 }
 
 /// The shell's own reactions: tray count, notifications, a session the
@@ -259,6 +280,17 @@ mod tests {
     use ling_proto::messages::FileRef;
 
     use super::*;
+
+    #[test]
+    fn messages_and_conversations_reach_the_ui_as_diffs_not_events() {
+        assert!(!for_the_ui(&Event::ConversationUpdated { conversation_id: 1 }));
+        assert!(!for_the_ui(&Event::ConversationsChanged));
+        assert!(!for_the_ui(&Event::MessageRecalled { conversation_id: 1, seq: 2 }));
+        assert!(!for_the_ui(&Event::Read { conversation_id: 1, user_id: 2, seq: 3 }));
+        assert!(for_the_ui(&Event::Synced));
+        assert!(for_the_ui(&Event::Typing { conversation_id: 1, user_id: 2 }));
+        assert!(for_the_ui(&Event::Presence { user_id: 2, online: true }));
+    }
 
     #[test]
     fn only_fresh_messages_are_notified() {

@@ -3,7 +3,7 @@
 //! end has been seen; then a reply, a recall and a search of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
-use ling_e2e::desktop::{Desktop, ENTER};
+use ling_e2e::desktop::{App, Desktop, ENTER};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -24,6 +24,23 @@ fn in_view(css: &str, text: &str) -> String {
         css = json!(css),
         text = json!(text),
     )
+}
+
+/// What crossed the IPC seam since last asked (commands invoked, events
+/// handled, by name), and starts counting again.
+async fn seam(app: &App<'_>) -> serde_json::Value {
+    app.js(
+        "const s = window.__lingSeam; const out = JSON.parse(JSON.stringify(s));
+         s.invokes = {}; s.events = {}; s.kinds = {};
+         return out;",
+        vec![],
+    )
+    .await
+}
+
+/// The sum of a `{name: count}` object's counts.
+fn total(counts: &serde_json::Value) -> u64 {
+    counts.as_object().map(|o| o.values().filter_map(serde_json::Value::as_u64).sum()).unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,6 +103,43 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.click("[data-testid=jump-latest]").await;
     app.until_true("the newest message in view", &in_view("[data-testid=message]", "line 070")).await;
     app.until_true("the chat read", "!document.querySelector('[data-testid=conversation] [data-testid=unread]')").await;
+
+    // What a message costs at the IPC seam with the chat open: one received
+    // (shown, read), one sent (shown, acknowledged).
+    seam(&app).await;
+    bob.ok(&["send", "amy", "one more"]);
+    app.until_true(
+        "one more, shown and read",
+        &format!(
+            "{} && !document.querySelector('[data-testid=conversation] [data-testid=unread]')",
+            in_view("[data-testid=message]", "one more")
+        ),
+    )
+    .await;
+    let received = seam(&app).await;
+    app.type_into("[data-testid=composer-input]", &format!("and one from me{ENTER}")).await;
+    app.until_true(
+        "and one from me, sent and in the list",
+        "[...document.querySelectorAll('[data-testid=message][data-status=sent]')].some(e => e.textContent.includes('and one from me'))
+         && document.querySelector('[data-testid=conversation]').textContent.includes('and one from me')",
+    )
+    .await;
+    let sent = seam(&app).await;
+    eprintln!("the seam, a message received: {received}\nthe seam, a message sent: {sent}");
+    // Received: read (one round trip); its row as one diff, its chat's entry
+    // as two (arrived, read), and the event that ends Bob's "typing…" (Bob's
+    // command line coming and going shows as presence, not counted).
+    assert_eq!(received["invokes"], json!({"mark_read": 1}), "{received}");
+    assert_eq!(received["events"]["ling://timeline"], 1, "{received}");
+    assert!(received["events"]["ling://conversations"].as_u64() <= Some(2), "{received}");
+    assert_eq!(total(&received["kinds"]) - received["kinds"]["presence"].as_u64().unwrap_or(0), 1, "{received}");
+    // Sent: the send (and the typing notice); the echo and its ack as two
+    // diffs, the chat's entry as two, and one event.
+    assert_eq!(sent["invokes"]["send_text"], 1, "{sent}");
+    assert!(total(&sent["invokes"]) <= 2, "{sent}");
+    assert!(sent["events"]["ling://timeline"].as_u64() <= Some(2), "{sent}");
+    assert!(sent["events"]["ling://conversations"].as_u64() <= Some(2), "{sent}");
+    assert!(sent["events"]["ling://event"].as_u64() <= Some(1), "{sent}");
 
     // A reply to Bob's last line reaches him as a reply to it.
     let replied_seq = app

@@ -521,7 +521,8 @@ impl Client {
     }
 
     /// Sends a message: cached as `sending` first, then put on the wire when
-    /// connected (and again after every reconnect until acknowledged).
+    /// connected (and again after every reconnect until acknowledged). A
+    /// text clears the conversation's draft (it was what was typed).
     #[instrument(skip_all, fields(conversation_id))]
     pub async fn send(
         &self,
@@ -536,10 +537,14 @@ impl Client {
         }
         let client_msg_id = uuid::Uuid::now_v7().to_string();
         let sender = self.inner.own_id();
+        let typed = matches!(content, MessageContent::Text { .. });
         let message = self
             .inner
             .db(move |c| {
                 c.insert_pending(conversation_id, &client_msg_id, sender, &content, reply_to, now_ms())?;
+                if typed {
+                    c.set_draft(conversation_id, "")?;
+                }
                 c.get_message(conversation_id, &client_msg_id)
             })
             .await?;

@@ -111,6 +111,28 @@ pub(crate) enum ListChange {
     All,
 }
 
+/// Changes waiting to be read, folded: everything, or some conversations.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Pending {
+    all: bool,
+    ids: Vec<ConversationId>,
+}
+
+impl Pending {
+    fn add(&mut self, change: Option<ListChange>) {
+        match change {
+            Some(ListChange::All) => self.all = true,
+            Some(ListChange::One(id)) if !self.ids.contains(&id) => self.ids.push(id),
+            _ => {}
+        }
+    }
+
+    /// What to read from the cache: `None` for the whole list.
+    fn reads(self) -> Vec<Option<ConversationId>> {
+        if self.all { vec![None] } else { self.ids.into_iter().map(Some).collect() }
+    }
+}
+
 /// The conversation list, kept up to date while it lives (see
 /// [`crate::Client::conversation_list`]). Dropping it stops the updates.
 pub struct ConversationListView {
@@ -146,25 +168,28 @@ impl ConversationListView {
             let list = list.clone();
             tokio::spawn(async move {
                 loop {
-                    let what = match events.recv().await {
-                        Ok(event) => match change(&event) {
-                            Some(what) => what,
-                            None => continue,
-                        },
-                        // Changes were missed: read everything again.
-                        Err(broadcast::error::RecvError::Lagged(_)) => ListChange::All,
+                    let mut pending = Pending::default();
+                    match events.recv().await {
+                        Ok(event) => pending.add(change(&event)),
+                        Err(broadcast::error::RecvError::Lagged(_)) => pending.add(Some(ListChange::All)),
                         Err(broadcast::error::RecvError::Closed) => break,
-                    };
-                    let id = match what {
-                        ListChange::One(id) => Some(id),
-                        ListChange::All => None,
-                    };
-                    match source(id).await {
-                        Ok(rows) => match id {
-                            Some(id) => lock(&list).upsert(id, rows.into_iter().next()),
-                            None => lock(&list).reset(rows),
-                        },
-                        Err(e) => tracing::warn!(error = %e, "the conversation list could not be read"),
+                    }
+                    // What came meanwhile is read in the same go.
+                    loop {
+                        match events.try_recv() {
+                            Ok(event) => pending.add(change(&event)),
+                            Err(broadcast::error::TryRecvError::Lagged(_)) => pending.add(Some(ListChange::All)),
+                            Err(_) => break,
+                        }
+                    }
+                    for id in pending.reads() {
+                        match source(id).await {
+                            Ok(rows) => match id {
+                                Some(id) => lock(&list).upsert(id, rows.into_iter().next()),
+                                None => lock(&list).reset(rows),
+                            },
+                            Err(e) => tracing::warn!(error = %e, "the conversation list could not be read"),
+                        }
                     }
                 }
             })
@@ -232,6 +257,19 @@ mod tests {
             }
         }
         diffs
+    }
+
+    #[test]
+    fn changes_that_came_together_are_read_once() {
+        let mut p = Pending::default();
+        for c in [Some(ListChange::One(3)), None, Some(ListChange::One(1)), Some(ListChange::One(3))] {
+            p.add(c);
+        }
+        assert_eq!(p.reads(), [Some(3), Some(1)]);
+        let mut p = Pending::default();
+        p.add(Some(ListChange::One(3)));
+        p.add(Some(ListChange::All));
+        assert_eq!(p.reads(), [None], "everything, once");
     }
 
     #[test]

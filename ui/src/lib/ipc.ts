@@ -43,7 +43,31 @@ export function toAppError(e: unknown): AppError {
   return { code: 'shell_failed', message: e instanceof Error ? e.message : String(e), fingerprint: null, address: null };
 }
 
+/** What crossed the seam since the window opened: commands invoked and
+ * events handled, by name. The window tests read it (`window.__lingSeam`)
+ * to hold what a message costs in round trips and events. */
+export const seam = {
+  invokes: {} as Record<string, number>,
+  events: {} as Record<string, number>,
+  /** `ling://event`s by type. */
+  kinds: {} as Record<string, number>,
+};
+(globalThis as { __lingSeam?: typeof seam }).__lingSeam = seam;
+
+function count(into: Record<string, number>, name: string) {
+  into[name] = (into[name] ?? 0) + 1;
+}
+
+/** Listens to the shell's event `name`, counted in `seam`. */
+function on<T>(name: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(name, (m) => {
+    count(seam.events, name);
+    handler(m.payload);
+  });
+}
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  count(seam.invokes, cmd);
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
@@ -172,37 +196,40 @@ export const api = {
 
 /** Client events (already applied to the cache when they arrive). */
 export function onEvent(handler: (e: Event) => void): Promise<UnlistenFn> {
-  return listen<Event>('ling://event', (m) => handler(m.payload));
+  return on<Event>('ling://event', (e) => {
+    count(seam.kinds, e.type);
+    handler(e);
+  });
 }
 
 /** The event stream overflowed: re-read everything shown. */
 export function onResync(handler: () => void): Promise<UnlistenFn> {
-  return listen('ling://resync', () => handler());
+  return on<null>('ling://resync', () => handler());
 }
 
 /** The open timeline's changes (see `stores/timeline.svelte.ts`). */
 export function onTimeline(handler: (d: ViewDiffs<TimelineItem>) => void): Promise<UnlistenFn> {
-  return listen<ViewDiffs<TimelineItem>>('ling://timeline', (m) => handler(m.payload));
+  return on<ViewDiffs<TimelineItem>>('ling://timeline', handler);
 }
 
 /** The conversation list's changes (see `stores/rows.svelte.ts`). */
 export function onConversations(handler: (d: ViewDiffs<ConversationSummary>) => void): Promise<UnlistenFn> {
-  return listen<ViewDiffs<ConversationSummary>>('ling://conversations', (m) => handler(m.payload));
+  return on<ViewDiffs<ConversationSummary>>('ling://conversations', handler);
 }
 
 /** Progress of files being sent. */
 export function onUpload(handler: (p: UploadProgress) => void): Promise<UnlistenFn> {
-  return listen<UploadProgress>('ling://upload', (m) => handler(m.payload));
+  return on<UploadProgress>('ling://upload', handler);
 }
 
 /** A notification was clicked: the shell shows the window; open this conversation. */
 export function onOpenConversation(handler: (conversationId: number) => void): Promise<UnlistenFn> {
-  return listen<number>('ling://open-conversation', (m) => handler(m.payload));
+  return on<number>('ling://open-conversation', handler);
 }
 
 /** The updater's status changed. */
 export function onUpdate(handler: (s: UpdateStatus) => void): Promise<UnlistenFn> {
-  return listen<UpdateStatus>('ling://update', (m) => handler(m.payload));
+  return on<UpdateStatus>('ling://update', handler);
 }
 
 /** URL of a cached thumbnail (served by the shell's `ling-file:` scheme). */

@@ -40,6 +40,9 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
     amy.client.set_draft(with_bob, "half a thought").await.unwrap();
     list.until("the draft", |r| r[1].draft == "half a thought").await;
     assert_eq!(ids(&list.rows), [with_cat, with_bob]);
+    // Sent, the draft is gone (in the same write as the message).
+    amy.client.send_text(with_bob, "a whole thought").await.unwrap();
+    list.until("the draft gone", |r| r[1].draft.is_empty()).await;
     // The copy the diffs built is what the list holds, in its order.
     assert_eq!(list.rows, view.items());
 }
