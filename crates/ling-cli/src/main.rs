@@ -20,6 +20,7 @@ use ling_client::account::{self, LoginOptions};
 use ling_client::cache::{CachedMessage, SendStatus};
 use ling_client::probe::probe;
 use ling_client::profile::Profile;
+use ling_client::timeline::TimelineItem;
 use ling_client::tokens::TokenStorePolicy;
 use ling_client::{Client, ClientError, Event};
 use ling_proto::messages::{CallMedia, MessageContent};
@@ -73,7 +74,7 @@ enum Command {
         #[arg(long, env = "LING_PASSWORD", hide_env_values = true)]
         password: String,
     },
-    /// Lists conversations, most recent first.
+    /// Lists conversations as the chat list shows them: pinned first, then the most recent.
     Conversations,
     /// Lists friends.
     Friends,
@@ -249,7 +250,7 @@ async fn with_client(
     match command {
         Command::Conversations => {
             synced(&mut events, wait).await;
-            for c in client.conversations().await? {
+            for c in client.conversation_list().await?.items() {
                 let last = c.last_message.as_ref().map(summary).unwrap_or_default();
                 println!("#{:<6} {:<24} unread {:<4} {}", c.id, c.title, c.unread, last);
             }
@@ -315,9 +316,7 @@ async fn with_client(
         Command::History { to, count } => {
             synced(&mut events, wait).await;
             let conv = conversation(client, &to).await?;
-            let mut page = client.history(conv, None, count).await?;
-            page.reverse();
-            for m in page {
+            for m in recent(client, conv, count as usize).await? {
                 println!("{}", serde_json::to_string(&m)?);
             }
         }
@@ -395,6 +394,18 @@ async fn with_client(
         | Command::ResetPassword { .. } => unreachable!("handled without a client"),
     }
     Ok(())
+}
+
+/// The newest `count` messages of a conversation, oldest first, as its
+/// timeline has them (the chat view's rows, paged back as far as needed).
+async fn recent(client: &Client, conv: i64, count: usize) -> Result<Vec<CachedMessage>> {
+    let timeline = client.timeline(conv).await?;
+    let messages = || -> Vec<CachedMessage> {
+        timeline.items().iter().filter_map(TimelineItem::as_message).map(|m| m.message.clone()).collect()
+    };
+    while messages().len() < count && !timeline.paginate_back().await? {}
+    let all = messages();
+    Ok(all[all.len().saturating_sub(count)..].to_vec())
 }
 
 /// A friend's username or `#id` → the conversation id.
