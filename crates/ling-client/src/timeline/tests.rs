@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use futures_util::{FutureExt, StreamExt};
-use ling_proto::messages::{MessageContent, SystemEvent};
+use ling_proto::messages::{CallMedia, CallOutcome, MessageContent, SystemEvent};
 use ling_proto::{Millis, Seq, UserId};
 use rand::{Rng, SeedableRng};
 
@@ -239,6 +239,27 @@ fn test_a_recall_replaces_the_content_and_splits_the_group() {
     t.recall(2);
     t.recall(99);
     assert!(w.diffs(&t).is_empty(), "nothing twice, nothing unknown");
+}
+
+#[test]
+fn test_call_records_and_system_notes_stand_alone_between_a_senders_lines() {
+    let mut t = timeline(None);
+    let call = CachedMessage {
+        content: MessageContent::CallRecord { media: CallMedia::Video, outcome: CallOutcome::Missed, duration_ms: 0 },
+        ..text(3, PEER, T0 + 3_000, "")
+    };
+    t.reset([text(1, PEER, T0 + 1_000, "a"), text(2, PEER, T0 + 2_000, "b"), call, text(4, PEER, T0 + 4_000, "c")]);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1 first", "c:id2 last", "c:id3", "c:id4"]);
+    let mut w = Watch::new(&t);
+    // A system note arriving between two of the peer's lines stands alone too.
+    let note = CachedMessage {
+        client_msg_id: None,
+        content: MessageContent::System { event: SystemEvent::FriendsConnected },
+        ..text(5, PEER, T0 + 5_000, "")
+    };
+    t.upsert([note, text(6, PEER, T0 + 6_000, "d"), text(7, PEER, T0 + 7_000, "e")]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items())[5..], ["s:5", "c:id6 first", "c:id7 last"]);
 }
 
 #[test]
