@@ -1,150 +1,28 @@
 //! Calls in the desktop app: the commands over `ling_client::calls`, the
-//! devices chosen in the settings, and the pictures. Pictures are decoded in
-//! Rust and kept, the latest per tile, in a [`FrameStore`]; the UI pulls them
+//! devices chosen in the settings (see [`crate::devices`]), and the
+//! pictures. Pictures are decoded in Rust and kept, the latest per tile, in a
+//! [`crate::devices::FrameStore`]; the UI pulls them
 //! over the `ling-video:` URI scheme once per animation frame and draws them
 //! with WebGL (`ling-video://localhost/<peer>?after=<seq>`, peer 0 being the
 //! self view). A body is a 16-byte header — width, height, sequence number
 //! and 0, each a little-endian `u32` — and the I420 planes; `204` when there
 //! is nothing newer than `after`.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
-
+use ling_call::VideoFrame;
 use ling_call::camera::cameras;
 use ling_call::devices::audio_devices;
-use ling_call::engine::VideoSinkFactory;
-use ling_call::{CallError, CallResult, Media, VideoFrame, VideoSink, VideoSource};
-use ling_client::calls::{CallDevices, CallView, SystemDevices};
+use ling_client::calls::CallView;
 use ling_proto::ConversationId;
 use ling_proto::messages::CallMedia;
-use serde::{Deserialize, Serialize};
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, State, UriSchemeContext, UriSchemeResponder};
 
+use crate::devices::{CallDeviceList, DeviceChoice, DeviceView};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// The scheme's name.
 pub const VIDEO_SCHEME: &str = "ling-video";
-
-/// The devices a person chose for calls (`None`: the system's default).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct DeviceChoice {
-    pub microphone: Option<String>,
-    pub speaker: Option<String>,
-    pub camera: Option<String>,
-}
-
-/// One device in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct DeviceView {
-    pub id: String,
-    pub name: String,
-    pub is_default: bool,
-}
-
-/// What the settings offer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct CallDeviceList {
-    pub microphones: Vec<DeviceView>,
-    pub speakers: Vec<DeviceView>,
-    pub cameras: Vec<DeviceView>,
-    pub chosen: DeviceChoice,
-}
-
-/// The latest picture of each tile.
-#[derive(Default)]
-pub struct FrameStore {
-    tiles: Mutex<HashMap<i64, (u64, Arc<VideoFrame>)>>,
-}
-
-impl FrameStore {
-    fn put(&self, peer: i64, frame: &VideoFrame) {
-        let mut tiles = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
-        let seq = tiles.get(&peer).map(|(s, _)| s + 1).unwrap_or(1);
-        tiles.insert(peer, (seq, Arc::new(frame.clone())));
-    }
-
-    /// The tile's picture if newer than `after`.
-    fn newer(&self, peer: i64, after: u64) -> Option<(u64, Arc<VideoFrame>)> {
-        let tiles = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
-        tiles.get(&peer).filter(|(seq, _)| *seq > after).cloned()
-    }
-
-    fn clear(&self) {
-        self.tiles.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
-
-    fn sinks(self: &Arc<Self>) -> VideoSinkFactory {
-        let store = self.clone();
-        Arc::new(move |peer| Box::new(Tile { peer, store: store.clone() }) as Box<dyn VideoSink>)
-    }
-}
-
-struct Tile {
-    peer: i64,
-    store: Arc<FrameStore>,
-}
-
-impl VideoSink for Tile {
-    fn name(&self) -> &str {
-        "tile"
-    }
-
-    fn write(&mut self, frame: &VideoFrame) -> CallResult<()> {
-        self.store.put(self.peer, frame);
-        Ok(())
-    }
-}
-
-/// The system's devices as chosen in the settings (read at each call).
-pub struct DesktopDevices {
-    choice_file: PathBuf,
-    choice: RwLock<DeviceChoice>,
-    pub frames: Arc<FrameStore>,
-}
-
-impl DesktopDevices {
-    /// Devices for the account whose files are in `account_dir`.
-    pub fn new(account_dir: &std::path::Path) -> Arc<DesktopDevices> {
-        let choice_file = account_dir.join("call-devices.json");
-        let choice = std::fs::read(&choice_file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        Arc::new(DesktopDevices { choice_file, choice: RwLock::new(choice), frames: Arc::default() })
-    }
-
-    fn system(&self) -> SystemDevices {
-        let choice = self.choice.read().unwrap_or_else(|p| p.into_inner()).clone();
-        SystemDevices {
-            microphone: choice.microphone,
-            speaker: choice.speaker,
-            camera: choice.camera,
-            remote_video: self.frames.sinks(),
-        }
-    }
-
-    fn choose(&self, choice: DeviceChoice) -> AppResult<()> {
-        let bytes = serde_json::to_vec_pretty(&choice).map_err(|e| AppError::new("io_failed", e.to_string()))?;
-        std::fs::write(&self.choice_file, bytes).map_err(|e| AppError::new("io_failed", e.to_string()))?;
-        *self.choice.write().unwrap_or_else(|p| p.into_inner()) = choice;
-        Ok(())
-    }
-}
-
-impl CallDevices for DesktopDevices {
-    fn open(&self, video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
-        self.frames.clear();
-        self.system().open(video, remote_video)
-    }
-
-    fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
-        self.system().camera()
-    }
-
-    fn remote_video(&self) -> VideoSinkFactory {
-        self.frames.sinks()
-    }
-}
 
 /// Calls everyone else in a conversation.
 #[tauri::command]
@@ -200,7 +78,7 @@ pub async fn call_current(state: State<'_, AppState>) -> AppResult<Option<CallVi
 /// The microphones, speakers and cameras, and the ones chosen.
 #[tauri::command]
 pub async fn call_devices(state: State<'_, AppState>) -> AppResult<CallDeviceList> {
-    let chosen = state.session()?.devices.choice.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let chosen = state.session()?.devices.choice();
     tokio::task::spawn_blocking(move || {
         let audio = audio_devices();
         let view = |d: ling_call::devices::AudioDevice| DeviceView { id: d.id, name: d.name, is_default: d.is_default };
@@ -286,7 +164,12 @@ fn encode(seq: u64, frame: &VideoFrame) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use ling_call::VideoFrame;
+
     use super::*;
+    use crate::devices::FrameStore;
 
     #[test]
     fn a_tile_gives_its_latest_picture_once() {
@@ -302,14 +185,5 @@ mod tests {
         let body = encode(seq, &latest);
         assert_eq!(&body[..12], &[4, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
         assert_eq!(body.len(), 16 + 8 + 2 + 2);
-    }
-
-    #[test]
-    fn the_device_choice_is_kept_per_account() {
-        let dir = tempfile::tempdir().unwrap();
-        let devices = DesktopDevices::new(dir.path());
-        let choice = DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) };
-        devices.choose(choice.clone()).unwrap();
-        assert_eq!(*DesktopDevices::new(dir.path()).choice.read().unwrap(), choice);
     }
 }

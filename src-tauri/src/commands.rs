@@ -15,7 +15,7 @@ use ling_proto::messages::{FileRef, MessageContent};
 use ling_proto::users::{Me, UserProfile};
 use ling_proto::{ConversationId, GroupId, Seq, UserId};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
@@ -559,13 +559,4 @@ pub fn ui_ready() {
 #[tauri::command]
 pub fn close_window(window: tauri::WebviewWindow) -> AppResult<()> {
     Ok(window.close()?)
-}
-
-/// Brings the main window to the front.
-pub fn show_main_window(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
 }

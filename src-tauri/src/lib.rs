@@ -12,6 +12,7 @@ pub mod bindings;
 pub mod calls;
 pub mod commands;
 pub mod conversation_list;
+pub mod devices;
 pub mod error;
 pub mod live;
 pub mod manage;
@@ -81,7 +82,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
 
     tauri::Builder::default()
         // First: a second launch of the same profile focuses this window and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| commands::show_main_window(app)))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main_window(app)))
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)

@@ -45,7 +45,7 @@ pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> Ap
     let client = Client::start(logged_in.clone()).await?;
     let events = client.events();
     let stop = CancellationToken::new();
-    let devices = crate::calls::DesktopDevices::new(client.account_dir());
+    let devices = crate::devices::DesktopDevices::new(client.account_dir());
     let calls = client.calls(devices.clone(), ling_client::calls::bind_ip_from_env());
     let session = Arc::new(Session { logged_in, client, stop: stop.clone(), calls, devices });
     state.set_session(Some(session.clone()));
@@ -222,7 +222,7 @@ pub fn on_notification_clicked(app: &AppHandle) -> tauri_plugin_notification::Re
             .notification()
             .and_then(|n| n.extra().get(NOTIFIED_CONVERSATION))
             .and_then(serde_json::Value::as_i64);
-        crate::commands::show_main_window(&handle);
+        crate::tray::show_main_window(&handle);
         if let Some(id) = conversation {
             let _ = handle.emit(OPEN_CONVERSATION_EVENT, id);
         }

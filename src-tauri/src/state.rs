@@ -24,7 +24,7 @@ pub struct Session {
     /// Its calls.
     pub calls: Arc<ling_client::calls::Calls>,
     /// The devices its calls use, and their pictures.
-    pub devices: Arc<crate::calls::DesktopDevices>,
+    pub devices: Arc<crate::devices::DesktopDevices>,
 }
 
 impl Session {

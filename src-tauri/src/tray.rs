@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use serde::Deserialize;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use ts_rs::TS;
@@ -52,13 +52,13 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .tooltip(&labels.idle)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
-            "open" => crate::commands::show_main_window(app),
+            "open" => show_main_window(app),
             "quit" => app.exit(0),
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
-                crate::commands::show_main_window(tray.app_handle());
+                show_main_window(tray.app_handle());
             }
         });
     if let Some(icon) = app.default_window_icon() {
@@ -100,4 +100,13 @@ fn apply(app: &AppHandle, t: &TrayState) {
     };
     let _ = tray.set_tooltip(Some(&tooltip));
     let _ = tray.set_title(title.as_deref());
+}
+
+/// Brings the main window to the front.
+pub fn show_main_window(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
 }

@@ -6,7 +6,7 @@
 //! (to the accepting device). In a group call the server tells everyone in
 //! the call of each acceptance, so each pair connects once (a mesh).
 //!
-//! Every change is an [`Event::Call`] carrying the whole [`CallView`], so a
+//! Every change is an [`Event::CallChanged`] carrying the whole [`CallView`], so a
 //! window draws from the latest one.
 
 use std::collections::BTreeMap;
@@ -26,152 +26,17 @@ use ling_call::{
 use ling_proto::messages::{CallMedia, ConversationKind};
 use ling_proto::ws::CallSignal;
 use ling_proto::{ConversationId, ErrorCode, SessionId, UserId};
-use serde::Serialize;
 use tokio::sync::{Mutex, broadcast, mpsc};
 use tracing::{debug, info, warn};
 
-use crate::client::{Inner, now_ms};
 use crate::error::{ClientError, ClientResult};
 use crate::events::Event;
+use crate::inner::{Inner, now_ms};
 
 /// The most people in one call (the server's limit: a mesh of 6).
 pub const MAX_CALL_MEMBERS: usize = 6;
 
-/// Where this device stands in a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum CallPhase {
-    /// Placing the call: the others are being rung.
-    Calling,
-    /// Being called: answer or decline.
-    Incoming,
-    /// Answered; the media is connecting or flowing.
-    Active,
-    /// Over (see `CallView::end`).
-    Ended,
-}
-
-/// Why a call ended, as this device saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum CallEnd {
-    /// Talked, then someone hung up.
-    Completed,
-    /// The other side said no.
-    Declined,
-    /// The other side was in another call.
-    Busy,
-    /// Nobody answered in time.
-    NoAnswer,
-    /// The caller gave up before an answer (for the callee: a missed call).
-    Cancelled,
-    /// Answered on another of one's own devices.
-    AnsweredElsewhere,
-    /// Declined on another of one's own devices.
-    DeclinedElsewhere,
-    /// The connection could not be made or was lost.
-    Failed,
-}
-
-/// Where someone else stands in the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum MemberState {
-    /// Invited, not yet ringing.
-    Invited,
-    /// Their device rings.
-    Ringing,
-    /// Answered; connecting.
-    Joining,
-    /// Media flows.
-    Connected,
-    /// Said no, was busy, did not answer, or left.
-    Left,
-}
-
-/// How someone's connection is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum CallQuality {
-    Good,
-    Fair,
-    Poor,
-}
-
-impl From<ling_call::Quality> for CallQuality {
-    fn from(q: ling_call::Quality) -> Self {
-        match q {
-            ling_call::Quality::Good => CallQuality::Good,
-            ling_call::Quality::Fair => CallQuality::Fair,
-            ling_call::Quality::Poor => CallQuality::Poor,
-        }
-    }
-}
-
-/// Someone else in the call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CallMember {
-    pub user_id: UserId,
-    pub state: MemberState,
-    /// Their connection, once connected.
-    pub quality: Option<CallQuality>,
-    /// A picture from them arrived in the last second.
-    pub video: bool,
-}
-
-/// The call as the window shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CallView {
-    pub call_id: String,
-    pub conversation_id: ConversationId,
-    /// Who placed it.
-    pub caller: UserId,
-    pub media: CallMedia,
-    pub phase: CallPhase,
-    pub end: Option<CallEnd>,
-    pub members: Vec<CallMember>,
-    pub muted: bool,
-    pub camera_on: bool,
-    /// When the first answer came (ms since the epoch).
-    pub answered_at: Option<i64>,
-    /// A device that failed during the call (said for people).
-    pub device_problem: Option<String>,
-    /// Counts the call's changes: of two views of one call, the one with
-    /// the higher revision is newer (a command's answer can reach the
-    /// window after a later `CallChanged`).
-    pub revision: u32,
-}
-
-impl CallView {
-    fn new(
-        call_id: String,
-        conversation_id: ConversationId,
-        caller: UserId,
-        media: CallMedia,
-        phase: CallPhase,
-    ) -> Self {
-        CallView {
-            call_id,
-            conversation_id,
-            caller,
-            media,
-            phase,
-            end: None,
-            members: Vec::new(),
-            muted: false,
-            camera_on: media == CallMedia::Video,
-            answered_at: None,
-            device_problem: None,
-            revision: 0,
-        }
-    }
-}
+pub use crate::call_view::{CallEnd, CallMember, CallPhase, CallQuality, CallView, MemberState};
 
 /// What a call captures and plays, chosen by the app (devices, or synthetic
 /// media where there are none).

@@ -11,9 +11,9 @@ use ling_proto::ws::ClientFrame;
 use ling_proto::{ConversationId, Seq};
 use tracing::{instrument, warn};
 
-use crate::client::Inner;
 use crate::error::ClientResult;
 use crate::events::Event;
+use crate::inner::Inner;
 use crate::sync::{CatchUp, plan_catch_up};
 
 /// Catch-up as a task: logs what failed.

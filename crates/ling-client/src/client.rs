@@ -3,27 +3,26 @@
 //! (`session.rs`) and catch-up (`catch_up.rs`) keep the cache current and
 //! report changes as [`Event`]s.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
+use std::sync::Arc;
 
 use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList};
 use ling_proto::groups::{Group, GroupMember};
-use ling_proto::messages::{HistoryQuery, Message, MessageContent, SystemEvent};
+use ling_proto::messages::MessageContent;
 use ling_proto::users::{Me, UserProfile};
 use ling_proto::ws::{CallSignal, ClientFrame};
-use ling_proto::{ConversationId, ErrorCode, GroupId, Millis, Seq, SessionId, UserId};
-use tokio::sync::{Notify, broadcast, mpsc, watch};
+use ling_proto::{ConversationId, GroupId, Millis, Seq, SessionId, UserId};
+use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{instrument, warn};
 
 use crate::account::{CACHE_FILE, LoggedIn};
 use crate::api::Api;
-use crate::cache::{Cache, CachedMessage, ConversationSummary, SeqBound};
+use crate::cache::{Cache, CachedMessage, ConversationSummary};
 use crate::conversation_list::{ConversationListView, ListChange};
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
-use crate::sync::page_is_complete;
+use crate::inner::{Inner, now_ms};
 use crate::timeline::{Change, LocalCalendar, Timeline, TimelineView};
 
 /// How many events a slow listener may fall behind before it gets `Lagged`
@@ -32,262 +31,6 @@ const EVENT_BUFFER: usize = 4096;
 
 /// Messages indexed for search per batch, between which writers get the cache.
 const INDEX_BATCH: u32 = 500;
-
-/// The shared state of one account's client.
-pub(crate) struct Inner {
-    pub(crate) api: Api,
-    pub(crate) me: RwLock<Me>,
-    pub(crate) account_dir: PathBuf,
-    cache: Arc<Mutex<Cache>>,
-    events: broadcast::Sender<Event>,
-    state: watch::Sender<ConnectionState>,
-    control: mpsc::UnboundedSender<ClientFrame>,
-    /// Poked when the outbox has something new to send.
-    pub(crate) outbox_kick: Notify,
-    /// Poked to skip the backoff wait (the network came back).
-    pub(crate) reconnect_now: Notify,
-    /// Poked when messages were written (search indexing follows).
-    index_kick: Arc<Notify>,
-}
-
-impl Inner {
-    /// History for scrolling back: up to `count` sent messages with seq below
-    /// `before`, newest first; `None` asks for the newest page, which also
-    /// starts with the messages not yet sent (sending or failed). Answered from the cache;
-    /// where the cache has a hole, the page is fetched from the server first
-    /// (and, offline, the cache's partial page is the answer).
-    pub(crate) async fn history(
-        &self,
-        conversation_id: ConversationId,
-        before: Option<Seq>,
-        count: u32,
-    ) -> ClientResult<Vec<CachedMessage>> {
-        let count = count.clamp(1, 200);
-        let read = move |c: &mut Cache| {
-            let (bound, mut page) = match before {
-                Some(b) => (b, Vec::new()),
-                None => (c.newest_seq(conversation_id)? + 1, c.unsent(conversation_id)?),
-            };
-            page.extend(c.get_messages_by_seq(conversation_id, count, SeqBound::Before(bound))?);
-            Ok((bound, page))
-        };
-        let (before, cached) = self.db(read).await?;
-        let seqs: Vec<Seq> = cached.iter().filter_map(|m| m.seq).collect();
-        if page_is_complete(before, count, &seqs) {
-            return Ok(cached);
-        }
-        let query = HistoryQuery { before_seq: Some(before), limit: Some(count), ..Default::default() };
-        match self.api.history(conversation_id, &query).await {
-            Ok(page) => {
-                self.store_messages(page.messages).await?;
-                Ok(self.db(read).await?.1)
-            }
-            Err(e @ (ClientError::Unreachable { .. } | ClientError::Tls { .. })) => {
-                tracing::debug!(error = %e, "offline: the cached part of the page");
-                Ok(cached)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Runs `f` on the cache off the async threads.
-    pub(crate) async fn db<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Cache) -> ClientResult<T> + Send + 'static,
-    ) -> ClientResult<T> {
-        let cache = self.cache.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = cache.lock().map_err(|_| ClientError::Storage("the cache lock is poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| ClientError::Storage(format!("a cache task failed: {e}")))?
-    }
-
-    pub(crate) fn emit(&self, event: Event) {
-        // No listener is fine.
-        let _ = self.events.send(event);
-    }
-
-    pub(crate) fn set_state(&self, state: ConnectionState) {
-        if *self.state.borrow() != state {
-            self.state.send_replace(state);
-            self.emit(Event::Connection { state });
-        }
-    }
-
-    pub(crate) fn own_id(&self) -> UserId {
-        self.me.read().map(|m| m.id).unwrap_or_default()
-    }
-
-    /// Stores messages from the server and reports what changed.
-    pub(crate) async fn store_messages(&self, messages: Vec<Message>) -> ClientResult<()> {
-        if messages.is_empty() {
-            return Ok(());
-        }
-        // What the cache now holds for each is the server's copy: no re-read.
-        let done = self.db(move |c| c.upsert_messages(&messages)).await?;
-        // A recall notice seen for the first time, live or in a catch-up,
-        // recalls the cached message it names.
-        let notices: Vec<(ConversationId, Seq)> = done
-            .new
-            .iter()
-            .filter_map(|m| match m.content {
-                MessageContent::System { event: SystemEvent::MessageRecalled { seq, .. } } => {
-                    Some((m.conversation_id, seq))
-                }
-                _ => None,
-            })
-            .collect();
-        let recalled = if notices.is_empty() {
-            Vec::new()
-        } else {
-            self.db(move |c| {
-                let mut changed = Vec::new();
-                for (conversation_id, seq) in notices {
-                    if c.mark_recalled(conversation_id, seq)? {
-                        changed.push((conversation_id, seq));
-                    }
-                }
-                Ok(changed)
-            })
-            .await?
-        };
-        for (conversation_id, seq) in recalled {
-            self.emit(Event::MessageRecalled { conversation_id, seq });
-        }
-        let mut conversations: Vec<ConversationId> = Vec::new();
-        for m in done.new {
-            conversations.push(m.conversation_id);
-            self.emit(Event::MessageNew { message: m.into() });
-        }
-        for m in done.updated {
-            conversations.push(m.conversation_id);
-            self.emit(Event::MessageUpdated { message: m.into() });
-        }
-        conversations.sort_unstable();
-        conversations.dedup();
-        for conversation_id in conversations {
-            self.emit(Event::ConversationUpdated { conversation_id });
-        }
-        self.index_kick.notify_one();
-        Ok(())
-    }
-
-    /// Fetches every page after `after` (up to `upto`, if given) and stores it.
-    pub(crate) async fn fetch_after(
-        &self,
-        conversation_id: ConversationId,
-        after: Seq,
-        upto: Option<Seq>,
-    ) -> ClientResult<()> {
-        let mut after = after;
-        loop {
-            let query =
-                HistoryQuery { after_seq: Some(after), limit: Some(crate::sync::CATCH_UP_PAGE), ..Default::default() };
-            let page = self.api.history(conversation_id, &query).await?;
-            let Some(last) = page.messages.last().map(|m| m.seq) else { return Ok(()) };
-            self.store_messages(page.messages).await?;
-            if !page.has_more || upto.is_some_and(|u| last >= u) {
-                return Ok(());
-            }
-            after = last;
-        }
-    }
-
-    /// A send the server refused for good: marked failed with its code.
-    pub(crate) async fn fail_send(&self, client_msg_id: String, code: ErrorCode) -> ClientResult<()> {
-        let message = self
-            .db(move |c| {
-                c.mark_failed(&client_msg_id, code.as_str())?;
-                c.message_by_client_id(&client_msg_id)
-            })
-            .await?;
-        if let Some(message) = message {
-            self.emit(Event::MessageUpdated { message });
-        }
-        Ok(())
-    }
-
-    /// Refetches the conversation list into the cache.
-    pub(crate) async fn refresh_conversations(&self) -> ClientResult<()> {
-        let list = self.api.conversations().await?.conversations;
-        self.db(move |c| c.upsert_conversations(&list)).await?;
-        self.emit(Event::ConversationsChanged);
-        Ok(())
-    }
-
-    /// The account's own profile as the server now has it: kept for offline starts.
-    pub(crate) async fn set_me(&self, me: Me) -> ClientResult<()> {
-        let saved = me.clone();
-        self.db(move |c| c.set_setting("me", &saved)).await?;
-        if let Ok(mut m) = self.me.write() {
-            *m = me;
-        }
-        Ok(())
-    }
-
-    /// Refetches friends, friend groups, the block list and pending requests.
-    pub(crate) async fn refresh_contacts(&self) -> ClientResult<()> {
-        let (friends, groups, blocks, requests) = tokio::try_join!(
-            self.api.friends(),
-            self.api.friend_groups(),
-            self.api.blocks(),
-            self.api.friend_requests()
-        )?;
-        self.db(move |c| {
-            c.replace_friends(&friends)?;
-            c.replace_friend_groups(&groups)?;
-            c.replace_blocks(&blocks)?;
-            c.replace_friend_requests(&requests)
-        })
-        .await?;
-        self.emit(Event::ContactsChanged);
-        Ok(())
-    }
-
-    /// Refetches the account's groups.
-    pub(crate) async fn refresh_groups(&self) -> ClientResult<()> {
-        let groups = self.api.groups().await?;
-        self.db(move |c| c.replace_groups(&groups)).await
-    }
-
-    /// Refetches one group and its members.
-    pub(crate) async fn refresh_group(&self, group_id: GroupId) -> ClientResult<()> {
-        let (group, members) = tokio::try_join!(self.api.group(group_id), self.api.group_members(group_id))?;
-        self.db(move |c| {
-            c.upsert_group(&group)?;
-            c.replace_group_members(group_id, &members)
-        })
-        .await?;
-        self.emit(Event::GroupChanged { group_id });
-        Ok(())
-    }
-
-    /// Events from now on (for the crate's own listeners).
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.events.subscribe()
-    }
-
-    /// Sends a call signal to `to_user` (or one of their devices).
-    pub(crate) fn send_call_frame(
-        &self,
-        call_id: &str,
-        conversation_id: ConversationId,
-        to_user: UserId,
-        to_device: Option<SessionId>,
-        signal: CallSignal,
-    ) -> ClientResult<()> {
-        self.send_frame(ClientFrame::Call { call_id: call_id.to_owned(), conversation_id, to_user, to_device, signal })
-    }
-
-    pub(crate) fn send_frame(&self, frame: ClientFrame) -> ClientResult<()> {
-        self.control.send(frame).map_err(|_| ClientError::Unreachable {
-            address: self.api.base().to_string(),
-            detail: "the session has stopped".into(),
-        })
-    }
-}
 
 /// One logged-in account: its cache, its realtime session, its events.
 /// Dropping it stops the session.
@@ -332,10 +75,6 @@ fn list_change(event: &Event) -> Option<ListChange> {
     }
 }
 
-pub(crate) fn now_ms() -> Millis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
-}
-
 impl Client {
     /// Opens the account's cache (keeping the profile in it for offline
     /// starts) and starts its realtime session.
@@ -350,25 +89,13 @@ impl Client {
             Ok(cache)
         })
         .await?;
-        let (control, control_rx) = mpsc::unbounded_channel();
-        let inner = Arc::new(Inner {
-            api: session.api,
-            me: RwLock::new(session.me),
-            account_dir: session.account_dir,
-            cache: Arc::new(Mutex::new(cache)),
-            events: broadcast::channel(EVENT_BUFFER).0,
-            state: watch::channel(ConnectionState::Offline).0,
-            control,
-            outbox_kick: Notify::new(),
-            reconnect_now: Notify::new(),
-            index_kick: Arc::new(Notify::new()),
-        });
+        let (inner, control_rx) = Inner::new(session.api, session.me, session.account_dir, cache, EVENT_BUFFER);
         let cancel = CancellationToken::new();
         let tasks = vec![
             tokio::spawn(crate::session::session_task(inner.clone(), control_rx, cancel.clone())),
-            tokio::spawn(index_task(Arc::downgrade(&inner), inner.index_kick.clone(), cancel.clone())),
+            tokio::spawn(index_task(Arc::downgrade(&inner), inner.index_kick().clone(), cancel.clone())),
         ];
-        inner.index_kick.notify_one();
+        inner.index_kick().notify_one();
         Ok(Client { inner, cancel, tasks })
     }
 
@@ -382,17 +109,17 @@ impl Client {
 
     /// Events from now on.
     pub fn events(&self) -> broadcast::Receiver<Event> {
-        self.inner.events.subscribe()
+        self.inner.subscribe()
     }
 
     /// The realtime session's state now.
     pub fn state(&self) -> ConnectionState {
-        *self.inner.state.borrow()
+        self.inner.state()
     }
 
     /// Watches the realtime session's state.
     pub fn watch_state(&self) -> watch::Receiver<ConnectionState> {
-        self.inner.state.subscribe()
+        self.inner.watch_state()
     }
 
     /// Skips the reconnect wait (say, the OS reports the network is back).

@@ -135,7 +135,7 @@ pub enum Event {
     /// joined or left, muted, ended): the whole of it.
     CallChanged {
         /// Now.
-        call: crate::calls::CallView,
+        call: crate::call_view::CallView,
     },
     /// The server refused a call signal.
     CallRefused {

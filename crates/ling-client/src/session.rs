@@ -28,9 +28,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use crate::backoff::Backoff;
-use crate::client::Inner;
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
+use crate::inner::Inner;
 use crate::sync::{Live, classify_live};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
