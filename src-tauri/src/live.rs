@@ -103,7 +103,8 @@ async fn forward(
 fn for_the_ui(event: &Event) -> bool {
     !matches!(
         event,
-        Event::MessageUpdated { .. }
+        Event::MessageNew { .. }
+            | Event::MessageUpdated { .. }
             | Event::MessageRecalled { .. }
             | Event::ConversationUpdated { .. }
             | Event::ConversationsChanged

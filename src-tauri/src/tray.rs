@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 
 use serde::Deserialize;
-use tauri::{AppHandle, Manager};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager};
 use ts_rs::TS;
 
 use crate::error::AppResult;

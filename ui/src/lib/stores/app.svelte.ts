@@ -190,6 +190,14 @@ class AppStore {
     return () => this.chatListeners.delete(listener);
   }
 
+  /** A message from `userId` arrived in the open chat: not typing now. */
+  stoppedTyping(conversationId: number, userId: number) {
+    if (!this.typing[conversationId]?.[userId]) return;
+    const m = { ...this.typing[conversationId] };
+    delete m[userId];
+    this.typing = { ...this.typing, [conversationId]: m };
+  }
+
   typingIn(conversationId: number, now = Date.now()): number[] {
     const m = this.typing[conversationId] ?? {};
     return Object.entries(m)
@@ -233,13 +241,6 @@ class AppStore {
         setTimeout(() => (this.typing = { ...this.typing }), TYPING_SHOWN_MS + 50);
         break;
       }
-      case 'message_new':
-        if (this.typing[e.message.conversation_id]?.[e.message.sender_id]) {
-          const m = { ...this.typing[e.message.conversation_id] };
-          delete m[e.message.sender_id];
-          this.typing = { ...this.typing, [e.message.conversation_id]: m };
-        }
-        break;
       default:
         break;
     }

@@ -74,5 +74,8 @@ describe('typing', () => {
     expect(app.typingIn(7, now)).toEqual([42]);
     expect(app.typingIn(8, now)).toEqual([]);
     expect(app.typingIn(7, now + 60_000), 'gone after a while').toEqual([]);
+    // Or at once, when their message arrives.
+    app.stoppedTyping(7, 42);
+    expect(app.typingIn(7, now)).toEqual([]);
   });
 });
