@@ -9,13 +9,13 @@
 //! connection a message goes on the wire once.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use ling_proto::ErrorCode;
 use ling_proto::messages::Message;
 use ling_proto::ws::{ClientFrame, ServerFrame, close};
+use ling_proto::{ErrorCode, Seq};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -31,7 +31,7 @@ use crate::backoff::Backoff;
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::inner::Inner;
-use crate::sync::{Live, classify_live};
+use crate::sync::{Fills, LiveStep};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -135,6 +135,9 @@ async fn run_connection(
     let _abort_sync = AbortOnDrop(sync);
 
     let mut in_flight: HashSet<String> = HashSet::new();
+    // Gap fills run off this loop; live messages of a conversation being
+    // filled wait for its fill.
+    let fills = Arc::new(Mutex::new(Fills::default()));
     let mut ticker = tokio::time::interval(heartbeat);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
@@ -151,7 +154,7 @@ async fn run_connection(
                 last_heard = Instant::now();
                 match msg {
                     Some(Ok(WsMessage::Text(t))) => match serde_json::from_str::<ServerFrame>(&t) {
-                        Ok(frame) => handle_frame(inner, frame, &mut in_flight).await,
+                        Ok(frame) => handle_frame(inner, &fills, frame, &mut in_flight).await,
                         Err(e) => warn!(error = %e, "a frame this client does not understand"),
                     },
                     Some(Ok(WsMessage::Ping(_))) => {
@@ -245,7 +248,12 @@ fn is_transient(code: ErrorCode) -> bool {
 }
 
 /// Applies one pushed frame.
-async fn handle_frame(inner: &Arc<Inner>, frame: ServerFrame, in_flight: &mut HashSet<String>) {
+async fn handle_frame(
+    inner: &Arc<Inner>,
+    fills: &Arc<Mutex<Fills>>,
+    frame: ServerFrame,
+    in_flight: &mut HashSet<String>,
+) {
     let result = match frame {
         ServerFrame::Ack(ack) => {
             in_flight.remove(&ack.client_msg_id);
@@ -280,7 +288,7 @@ async fn handle_frame(inner: &Arc<Inner>, frame: ServerFrame, in_flight: &mut Ha
             warn!(%code, %message, "the server refused a frame");
             Ok(())
         }
-        ServerFrame::Message { message } => live_message(inner, message).await,
+        ServerFrame::Message { message } => live_message(inner, fills, message).await,
         ServerFrame::Read { conversation_id, user_id, seq } => {
             inner.db(move |c| c.apply_read(conversation_id, user_id, seq)).await.map(|()| {
                 inner.emit(Event::Read { conversation_id, user_id, seq });
@@ -351,22 +359,46 @@ where
     });
 }
 
-/// A message pushed live: fills a gap before it if there is one, stores it.
-async fn live_message(inner: &Arc<Inner>, message: Message) -> ClientResult<()> {
+/// A message pushed live: stored, or (a new conversation, a gap before it)
+/// handed to a fill that runs off the frame loop (it waits on HTTP).
+async fn live_message(inner: &Arc<Inner>, fills: &Arc<Mutex<Fills>>, message: Message) -> ClientResult<()> {
     let conversation_id = message.conversation_id;
     let (known, have) =
         inner.db(move |c| Ok((c.has_conversation(conversation_id)?, c.max_seq(conversation_id)?))).await?;
-    if !known {
-        // A new conversation (a new friend, a new group): list it first.
-        inner.refresh_conversations().await?;
+    let step = lock(fills).on_live(known, have, message);
+    match step {
+        LiveStep::Store(message) => inner.store_messages(vec![message]).await,
+        LiveStep::Wait => Ok(()),
+        LiveStep::Fill { list, after, message } => {
+            tokio::spawn(fill(inner.clone(), fills.clone(), list, after, message));
+            Ok(())
+        }
     }
-    if let Live::Gap { after } = classify_live(have, message.seq) {
+}
+
+/// Lists a new conversation, fetches a gap, then stores the message and
+/// the ones that waited for it, in order, until none does.
+async fn fill(inner: Arc<Inner>, fills: Arc<Mutex<Fills>>, list: bool, after: Option<Seq>, message: Message) {
+    let conversation_id = message.conversation_id;
+    if list && let Err(e) = inner.refresh_conversations().await {
+        warn!(error = %e, "could not list a new conversation");
+    }
+    if let Some(after) = after {
         debug!(conversation_id, after, seq = message.seq, "gap seen live; fetching it");
         if let Err(e) = inner.fetch_after(conversation_id, after, Some(message.seq - 1)).await {
             warn!(error = %e, "could not fill a gap; it is filled when read");
         }
     }
-    // Storing a recall notice recalls the message it names.
-    inner.store_messages(vec![message]).await?;
-    Ok(())
+    let mut next = vec![message];
+    while !next.is_empty() {
+        // Storing a recall notice recalls the message it names.
+        if let Err(e) = inner.store_messages(next).await {
+            warn!(error = %e, "could not store pushed messages");
+        }
+        next = lock(&fills).next(conversation_id);
+    }
+}
+
+fn lock(fills: &Mutex<Fills>) -> std::sync::MutexGuard<'_, Fills> {
+    fills.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
