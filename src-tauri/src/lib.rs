@@ -224,7 +224,60 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::identifier;
+
+    /// The text of a file of this crate (or of the UI beside it).
+    fn source(path: &str) -> String {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
+    }
+
+    /// The lines between `start` and `end` in `text`, trimmed, each
+    /// stripped of `trim` characters.
+    fn listed(text: &str, start: &str, end: &str, trim: &[char]) -> BTreeSet<String> {
+        let from = text.find(start).expect(start) + start.len();
+        let to = from + text[from..].find(end).expect(end);
+        text[from..to].lines().map(|l| l.trim().trim_matches(trim).to_owned()).filter(|l| !l.is_empty()).collect()
+    }
+
+    /// The command list is written in four places (the permissions `build.rs`
+    /// declares, the handler list, the capability that allows them, and the
+    /// UI's `ipc.ts`); they must name the same commands.
+    #[test]
+    fn every_command_is_declared_handled_allowed_and_called() {
+        let declared = listed(&source("build.rs"), "const COMMANDS: &[&str] = &[", "];", &['"', ',']);
+        let handled: BTreeSet<String> = listed(&source("src/lib.rs"), "generate_handler![", "])", &[','])
+            .into_iter()
+            .map(|path| path.rsplit("::").next().unwrap_or_default().to_owned())
+            .collect();
+        let capability: serde_json::Value = serde_json::from_str(&source("capabilities/default.json")).unwrap();
+        let allowed: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        let called: BTreeSet<String> = source("../ui/src/lib/ipc.ts")
+            .lines()
+            .filter_map(|line| {
+                let at = line.find("call<").or_else(|| line.find("call("))?;
+                let rest = &line[at..];
+                let name = &rest[rest.find("('")? + 2..];
+                Some(name[..name.find('\'')?].to_owned())
+            })
+            .collect();
+        assert!(!declared.is_empty() && declared.len() > 50, "{declared:?}");
+        for (what, names) in [("handled in lib.rs", &handled), ("allowed", &allowed), ("called from ipc.ts", &called)] {
+            let missing: Vec<_> = declared.difference(names).collect();
+            let extra: Vec<_> = names.difference(&declared).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "declared but not {what}: {missing:?}; {what} but not declared: {extra:?}"
+            );
+        }
+    }
 
     #[test]
     fn each_profile_has_its_own_identifier() {
