@@ -429,8 +429,8 @@ mod tests {
         rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
     }
 
-    #[tokio::test]
-    async fn test_time_bounds_page_like_seq_bounds_with_ties() {
+    /// A fresh store with user 1 and one direct conversation (its id).
+    async fn one_conversation() -> (tempfile::TempDir, SqliteStore, ConversationId) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("ling.db")).unwrap();
         let conversation = store
@@ -441,6 +441,12 @@ mod tests {
             })
             .await
             .unwrap();
+        (dir, store, conversation)
+    }
+
+    #[tokio::test]
+    async fn test_time_bounds_page_like_seq_bounds_with_ties() {
+        let (_dir, store, conversation) = one_conversation().await;
         // seq:   1   2   3   4   5   6
         // time: 10  10  20  20  20  30
         for (i, now) in [10, 10, 20, 20, 20, 30].into_iter().enumerate() {
@@ -478,16 +484,7 @@ mod tests {
     /// stored, seqs stay gap-free, and the next batch is served as usual.
     #[tokio::test]
     async fn test_a_send_failing_midway_rolls_back_its_batch_and_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("ling.db")).unwrap();
-        let conversation = store
-            .write(|c| {
-                c.execute("INSERT INTO users (username, display_name, password_hash, recovery_hash, created_at) VALUES ('a','a','x','y',0)", [])?;
-                c.execute("INSERT INTO conversations (kind, created_at) VALUES ('direct', 0)", [])?;
-                Ok(c.last_insert_rowid())
-            })
-            .await
-            .unwrap();
+        let (_dir, store, conversation) = one_conversation().await;
         let text = |id: &str| NewMessage {
             sender: 1,
             client_msg_id: id.into(),
