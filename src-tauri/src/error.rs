@@ -70,6 +70,46 @@ mod tests {
 
     use super::AppError;
 
+    /// Every code a command can fail with (the server's, the client
+    /// core's, the shell's own) is said in both of the UI's languages.
+    #[test]
+    fn every_error_code_has_a_sentence_in_english_and_chinese() {
+        let s = String::new;
+        let client = [
+            ClientError::InvalidAddress { input: s(), reason: s() },
+            ClientError::InsecureAddress { host: s() },
+            ClientError::Unreachable { address: s(), detail: s() },
+            ClientError::NotALingServer { address: s() },
+            ClientError::Tls { address: s(), detail: s(), fingerprint: None },
+            ClientError::IncompatibleVersion { server: 1, client: 2 },
+            ClientError::MessageNotFound { conversation_id: 1, client_msg_id: s() },
+            ClientError::InvalidInput(s()),
+            ClientError::LoggedOut,
+            ClientError::Cancelled,
+            ClientError::Storage(s()),
+        ];
+        let mut codes: Vec<String> = ling_proto::error::ALL_CODES.iter().map(|c| (*c).to_owned()).collect();
+        codes.push(ErrorCode::Unknown.as_str().to_owned());
+        codes.extend(client.iter().map(|e| e.code().to_owned()));
+        // The shell's own: every code given to `AppError::new` in its sources.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(dir.join("src")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("AppError::new(\"").skip(1) {
+                codes.push(part[..part.find('"').unwrap()].to_owned());
+            }
+        }
+        codes.push(AppError::not_logged_in().code);
+        codes.sort();
+        codes.dedup();
+        assert!(codes.len() > 60, "{codes:?}");
+        for language in ["en", "zh-CN"] {
+            let text = std::fs::read_to_string(dir.join(format!("../ui/src/lib/i18n/{language}.ts"))).unwrap();
+            let unsaid: Vec<&String> = codes.iter().filter(|c| !text.contains(&format!("'error.{c}':"))).collect();
+            assert!(unsaid.is_empty(), "no sentence in {language}.ts for {unsaid:?}");
+        }
+    }
+
     #[test]
     fn client_errors_reach_the_ui_as_code_and_message_with_what_the_sentence_needs() {
         let tls = AppError::from(ClientError::Tls {
