@@ -49,14 +49,8 @@ pub async fn timeline_open(
     conversation_id: ConversationId,
 ) -> AppResult<TimelineSnapshot> {
     let opening = timelines.begin();
-    let client = &state.session()?.client;
-    let read_seq = client.conversation(conversation_id).await?.map(|c| c.read_seq);
-    let timeline = Arc::new(client.timeline(conversation_id).await?);
-    let unread = timeline.items().iter().any(|i| matches!(i, TimelineItem::Unread { .. }));
-    let at_unread = match read_seq {
-        Some(read) if unread => timeline.paginate_back_to(read + 1, UNREAD_REACH).await?,
-        _ => false,
-    };
+    let timeline = Arc::new(state.session()?.client.timeline(conversation_id).await?);
+    let at_unread = timeline.paginate_back_to_unread(UNREAD_REACH).await?;
     let (items, diffs) = timeline.subscribe();
     let reached_start = timeline.reached_start().await;
     timelines.finish(&app, TIMELINE_EVENT, opening, view, timeline, diffs);

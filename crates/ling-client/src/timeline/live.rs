@@ -129,6 +129,20 @@ impl TimelineView {
         }
     }
 
+    /// Loads older pages back to the first unread message, within `max`
+    /// messages in all; whether it is loaded (the chat then opens at the
+    /// marker). False when nothing is unread.
+    pub async fn paginate_back_to_unread(&self, max: usize) -> ClientResult<bool> {
+        let first_unread = {
+            let t = lock(&self.timeline);
+            t.marker.as_ref().and(t.read_seq).map(|read| read + 1)
+        };
+        match first_unread {
+            Some(seq) => self.paginate_back_to(seq, max).await,
+            None => Ok(false),
+        }
+    }
+
     async fn paginate_back_locked(&self, floor: &mut Option<Seq>) -> ClientResult<bool> {
         if self.start_within(*floor) {
             return Ok(true);

@@ -134,7 +134,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_while_it_is_scrolled_back
     // (two paginations at once): each page once, the marker over them all.
     let view = amy.client.timeline(conv).await.unwrap();
     assert!(!view.reached_start().await);
-    let (to_unread, scrolled) = tokio::join!(view.paginate_back_to(read + 1, 500), view.paginate_back());
+    let (to_unread, scrolled) = tokio::join!(view.paginate_back_to_unread(500), view.paginate_back());
     assert!(to_unread.unwrap(), "the first unread message is reached");
     scrolled.unwrap();
     let rows = view.items();
@@ -155,4 +155,10 @@ async fn test_a_chat_opens_at_its_first_unread_message_while_it_is_scrolled_back
     assert!(!limited.paginate_back_to(1, PAGE as usize + 1).await.unwrap(), "stopped at the limit");
     assert!(view.paginate_back_to(1, 10_000).await.unwrap());
     assert!(view.reached_start().await);
+
+    // Read to the end, the chat has no unread message to open at.
+    let last = rows.iter().rev().find_map(|i| i.as_message()?.message.seq).unwrap();
+    amy.client.mark_read(conv, last).await.unwrap();
+    let read = amy.client.timeline(conv).await.unwrap();
+    assert!(!read.paginate_back_to_unread(500).await.unwrap(), "nothing unread");
 }
