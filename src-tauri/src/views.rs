@@ -66,11 +66,12 @@ impl<V: Send + Sync + 'static> OpenView<V> {
 
     /// Closes the open view; the number of the opening begun.
     pub fn begin(&self) -> u64 {
-        let mut slot = self.lock();
-        slot.opening += 1;
-        let opening = slot.opening;
-        let old = slot.open.take();
-        drop(slot);
+        let (opening, old) = {
+            let mut slot = self.lock();
+            slot.opening += 1;
+            (slot.opening, slot.open.take())
+        };
+        // Dropped (its forwarding aborted) outside the lock.
         drop(old);
         opening
     }
@@ -86,6 +87,10 @@ impl<V: Send + Sync + 'static> OpenView<V> {
         inner: Arc<V>,
         mut diffs: VectorSubscriberBatchedStream<T>,
     ) {
+        let mut slot = self.lock();
+        if slot.opening != opening {
+            return;
+        }
         let app = app.clone();
         let forward = tokio::spawn(async move {
             while let Some(batch) = diffs.next().await {
@@ -93,24 +98,18 @@ impl<V: Send + Sync + 'static> OpenView<V> {
                 let _ = app.emit(event, ViewDiffs { view, diffs });
             }
         });
-        let mut slot = self.lock();
-        if slot.opening == opening {
-            let old = slot.open.replace(Open { view, inner, forward });
-            drop(slot);
-            drop(old);
-        } else {
-            forward.abort();
-        }
+        let old = slot.open.replace(Open { view, inner, forward });
+        drop(slot);
+        drop(old);
     }
 
     /// Closes view `view` (any, for `None`), if it is the open one.
     pub fn close(&self, view: Option<u32>) {
-        let mut slot = self.lock();
-        if slot.open.as_ref().is_some_and(|o| view.is_none_or(|v| o.view == v)) {
-            let old = slot.open.take();
-            drop(slot);
-            drop(old);
-        }
+        let old = {
+            let mut slot = self.lock();
+            slot.open.take_if(|o| view.is_none_or(|v| o.view == v))
+        };
+        drop(old);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slot<V>> {

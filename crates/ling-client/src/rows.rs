@@ -56,7 +56,7 @@ impl<T: Clone> From<VectorDiff<T>> for RowDiff<T> {
     }
 }
 
-/// Applies one diff to a copy of the rows, as a view does (`ling-cli`, tests).
+/// Applies one diff to a copy of the rows, as a view does (tests).
 pub fn apply_diff<T: Clone>(rows: &mut Vec<T>, diff: VectorDiff<T>) {
     match diff {
         VectorDiff::Append { values } => rows.extend(values),

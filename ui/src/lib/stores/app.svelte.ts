@@ -109,7 +109,6 @@ class AppStore {
   async reload() {
     if (this.stage !== 'ready') return;
     await Promise.all([this.loadContacts(), this.loadGroups()]);
-    for (const l of this.chatListeners) l({ type: 'conversations_changed' });
   }
 
   async loadContacts() {
