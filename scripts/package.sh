@@ -3,6 +3,10 @@
 # .rpm (Tauri's bundler) and a tarball of the server (release binary, systemd
 # unit, guide), into dist/. Says which formats need another machine.
 # scripts/test-package.sh tests what it builds.
+#
+# LING_PACKAGE_PROFILE=debug builds the same packages from the dev profile
+# (unoptimized, reusing what `cargo test` built): the packages' test does so to
+# save CI a second, optimized build of everything (docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ling/target}"
@@ -15,19 +19,25 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 arch=$(uname -m)
 mkdir -p dist
 
-bundle="$CARGO_TARGET_DIR/release/bundle"
-log "the desktop app: .deb and .rpm"
+profile="${LING_PACKAGE_PROFILE:-release}"
+case "$profile" in
+  release) tauri_flags=(); cargo_flags=(--release) ;;
+  debug) tauri_flags=(--debug); cargo_flags=() ;;
+  *) echo "[package] LING_PACKAGE_PROFILE is release or debug, not $profile" >&2; exit 1 ;;
+esac
+bundle="$CARGO_TARGET_DIR/$profile/bundle"
+log "the desktop app: .deb and .rpm ($profile build)"
 rm -f "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm
-(cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb,rpm)
+(cd src-tauri && ../ui/node_modules/.bin/tauri build --ci "${tauri_flags[@]}" --bundles deb,rpm)
 cp "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm dist/
 
-log "the server: release binary, systemd unit and guide"
-cargo build --release --locked -p ling-server
+log "the server: binary ($profile build), systemd unit and guide"
+cargo build "${cargo_flags[@]}" --locked -p ling-server
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 server="ling-server-$version-linux-$arch"
 mkdir -p "$stage/$server"
-cp "$CARGO_TARGET_DIR/release/ling-server" packaging/ling-server.service docs/server.md "$stage/$server/"
+cp "$CARGO_TARGET_DIR/$profile/ling-server" packaging/ling-server.service docs/server.md "$stage/$server/"
 tar -C "$stage" -czf "dist/$server.tar.gz" "$server"
 
 log "built:"

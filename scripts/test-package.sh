@@ -17,5 +17,8 @@ if dpkg-query -W -f='${Status}' ling 2>/dev/null | grep -q 'ok installed'; then
   exit 1
 fi
 
-scripts/package.sh
+# The packages from the dev profile unless told otherwise: the bundler, the
+# files and the install are the same, and CI is spared a second, optimized
+# build of every crate (LING_PACKAGE_PROFILE=release tests the release build).
+LING_PACKAGE_PROFILE="${LING_PACKAGE_PROFILE:-debug}" scripts/package.sh
 LING_DIST="$PWD/dist" cargo test --locked -p ling-e2e --test package -- --ignored

@@ -6,7 +6,8 @@
 //! version and comes back logged in; removing and then purging the package takes its files and leaves
 //! the person's data alone.
 //!
-//! Needs the release build and, for the .deb, root (dpkg):
+//! Needs the packages (`scripts/package.sh`; CI builds them from the dev
+//! profile) and, for the .deb, root (dpkg):
 //! `scripts/test-package.sh` builds the packages and runs this (part of
 //! `make test`).
 
@@ -192,7 +193,7 @@ fn back_logged_in(desktop: &Desktop, pids: &[u32]) -> Result<(), String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs root and the release .deb: run by scripts/test-package.sh"]
+#[ignore = "needs root and the .deb: run by scripts/test-package.sh"]
 async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_data() {
     let deb = built(&format!("Ling_{VERSION}_"), ".deb");
     let version = ok(&["dpkg-deb", "-f", &deb.to_string_lossy(), "Version"]).trim().to_owned();
@@ -320,7 +321,7 @@ async fn test_the_deb_installs_runs_updates_itself_and_uninstalls_leaving_the_da
 }
 
 #[test]
-#[ignore = "needs the release packages: run by scripts/test-package.sh"]
+#[ignore = "needs the packages: run by scripts/test-package.sh"]
 fn test_the_rpm_and_the_server_tarball_hold_what_they_ship() {
     // The .rpm: the app, its launcher entry and icon, under the workspace's version.
     let rpm = built(&format!("Ling-{VERSION}-"), ".rpm");
@@ -337,7 +338,7 @@ fn test_the_rpm_and_the_server_tarball_hold_what_they_ship() {
     let requires = run("rpm", &["-qp", "--requires", &rpm]);
     assert!(requires.contains("libayatana-appindicator-gtk3"), "the tray's library is required: {requires}");
 
-    // The server's tarball: the release binary, its systemd unit and the guide.
+    // The server's tarball: the binary, its systemd unit and the guide.
     let tarball = built(&format!("ling-server-{VERSION}-linux-"), ".tar.gz");
     let dir = tempfile::tempdir().unwrap();
     run("tar", &["-xzf", &tarball.to_string_lossy(), "-C", &dir.path().to_string_lossy()]);

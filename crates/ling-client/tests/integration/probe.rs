@@ -66,7 +66,7 @@ async fn test_another_web_server_is_not_a_ling_server() {
 #[tokio::test]
 async fn test_an_untrusted_certificate_is_a_tls_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let rcgen::CertifiedKey { cert, key_pair } =
+    let rcgen::CertifiedKey { cert, signing_key: key_pair } =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, cert.pem()).unwrap();

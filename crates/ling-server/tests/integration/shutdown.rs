@@ -156,7 +156,7 @@ async fn test_the_binary_reads_env_vars_stops_cleanly_on_sigterm_and_sigint_and_
 #[tokio::test]
 async fn test_tls_from_a_certificate_and_key_file() {
     let dir = tempfile::tempdir().unwrap();
-    let rcgen::CertifiedKey { cert, key_pair } =
+    let rcgen::CertifiedKey { cert, signing_key: key_pair } =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, cert.pem()).unwrap();
