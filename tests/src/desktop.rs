@@ -51,18 +51,16 @@ fn tauri_driver() -> PathBuf {
     p
 }
 
+/// How often a window is looked at while waiting.
+const LOOK: Duration = Duration::from_millis(100);
+
 /// Polls `check` every 100 ms until it gives a value; past `STEP`, fails
 /// with what it last said.
-pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+pub async fn eventually<T>(what: &str, check: impl AsyncFnMut() -> Result<T, String>) -> T {
     eprintln!("[desktop] wait for {what}");
-    let deadline = Instant::now() + STEP;
-    loop {
-        match check().await {
-            Ok(v) => return v,
-            Err(last) => assert!(Instant::now() < deadline, "timed out waiting for {what}: {last}"),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    ling_testing::poll_every(LOOK, STEP, check)
+        .await
+        .unwrap_or_else(|last| panic!("timed out waiting for {what}: {last}"))
 }
 
 /// Serves `iface` at `path` under the well-known `name` on the session bus at
@@ -393,17 +391,11 @@ impl App<'_> {
 
     /// Polls `check` every 100 ms until it gives a value; past `STEP`, fails
     /// (`fail`) with what it last said.
-    pub async fn until_ok<T>(&self, what: &str, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+    pub async fn until_ok<T>(&self, what: &str, check: impl AsyncFnMut() -> Result<T, String>) -> T {
         eprintln!("[desktop] wait until {what}");
-        let deadline = Instant::now() + STEP;
-        loop {
-            match check().await {
-                Ok(v) => return v,
-                Err(last) if Instant::now() > deadline => {
-                    self.fail(&format!("timed out waiting for {what}: {last}")).await
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
+        match ling_testing::poll_every(LOOK, STEP, check).await {
+            Ok(v) => v,
+            Err(last) => self.fail(&format!("timed out waiting for {what}: {last}")).await,
         }
     }
 

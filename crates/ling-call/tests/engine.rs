@@ -11,6 +11,7 @@ use std::time::Duration;
 use ling_call::record::{AudioRecorder, VideoRecorder, VideoRecorders};
 use ling_call::synthetic::{TestPattern, Tone, dominant_frequency, tone_present};
 use ling_call::{CallEngine, EngineConfig, EngineEvent, Media, PeerId, PeerState};
+use ling_testing::until;
 use tokio::sync::mpsc;
 
 struct Member {
@@ -79,16 +80,6 @@ fn relay(
             }
         }
     });
-}
-
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 fn hears(m: &Member, hz: f64) -> bool {

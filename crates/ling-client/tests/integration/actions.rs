@@ -1,24 +1,13 @@
 //! Contacts, groups and the account changed through `Client`, seen in the
 //! cache of the one who changed them and of the others.
 
-use std::time::Duration;
-
 use ling_client::Event;
 use ling_proto::groups::{Role, UpdateGroupRequest};
 use ling_proto::users::UpdateProfileRequest;
 
-use crate::harness::{Person, TestServer, befriend};
+use ling_testing::eventually;
 
-/// Polls `check` (up to 10 s) until it returns `Some`.
-async fn eventually<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
-    for _ in 0..200 {
-        if let Some(v) = check().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+use crate::harness::{Person, TestServer, befriend};
 
 async fn role_of(p: &Person, group: i64, user: i64) -> Option<Role> {
     p.client.group_members(group).await.unwrap().iter().find(|m| m.user.id == user).map(|m| m.role)

@@ -12,6 +12,7 @@ use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
 use ling_client::{Client, ConnectionState, Event};
 use ling_server::Config;
+use ling_testing::eventually;
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 use url::Url;
@@ -148,12 +149,11 @@ pub async fn befriend(a: &mut Person, b: &mut Person) -> i64 {
     b.client.accept_friend_request(request.id).await.unwrap();
     let conv = b.client.conversation_with(a.id()).await.unwrap().expect("a conversation");
     a.wait_for(|e| matches!(e, Event::ContactsChanged)).await;
-    for _ in 0..100 {
-        if a.client.conversation_with(b.id()).await.unwrap().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (a, b_id) = (&*a, b.id());
+    eventually("the conversation is in both caches", async || {
+        a.client.conversation_with(b_id).await.unwrap().is_some()
+    })
+    .await;
     conv
 }
 

@@ -7,6 +7,8 @@ use ling_client::cache::SendStatus;
 use ling_client::{ConnectionState, Event};
 use ling_proto::messages::MessageContent;
 
+use ling_testing::eventually;
+
 use crate::harness::{Person, TestServer, befriend};
 
 fn text_of(m: &ling_client::cache::CachedMessage) -> String {
@@ -18,27 +20,21 @@ fn text_of(m: &ling_client::cache::CachedMessage) -> String {
 
 /// Waits until `p` has a sent message with `text` in `conv`.
 async fn has_text(p: &Person, conv: i64, text: &str) -> bool {
-    for _ in 0..200 {
+    let has = async || {
         let page = p.client.history(conv, None, 200).await.unwrap();
-        if page.iter().any(|m| text_of(m) == text && m.status == SendStatus::Sent) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
+        page.iter().any(|m| text_of(m) == text && m.status == SendStatus::Sent)
+    };
+    ling_testing::poll(ling_testing::PATIENCE, has).await.is_ok()
 }
 
 /// `p`'s newest page of `conv` as (seq, text), newest first, once every
 /// message in it is acknowledged.
 async fn seq_texts(p: &Person, conv: i64) -> Vec<(Option<i64>, String)> {
-    for _ in 0..200 {
+    eventually("every message is acknowledged", async || {
         let page = p.client.history(conv, None, 200).await.unwrap();
-        if page.iter().all(|m| m.status == SendStatus::Sent) {
-            return page.iter().map(|m| (m.seq, text_of(m))).collect();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("messages still unacknowledged");
+        page.iter().all(|m| m.status == SendStatus::Sent).then(|| page.iter().map(|m| (m.seq, text_of(m))).collect())
+    })
+    .await
 }
 
 #[tokio::test]
@@ -210,15 +206,11 @@ async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
     };
     let group = amy.client.api().create_group(&req).await.unwrap();
     bob.wait_for(|e| matches!(e, Event::GroupChanged { group_id } if *group_id == group.id)).await;
-    let mut listed = None;
-    for _ in 0..100 {
-        listed = bob.client.conversation(group.conversation_id).await.unwrap();
-        if listed.as_ref().is_some_and(|c| c.title == "Team 翎") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(listed.expect("the group is listed").title, "Team 翎");
+    eventually("the group is listed by its name", async || {
+        let listed = bob.client.conversation(group.conversation_id).await.unwrap();
+        listed.is_some_and(|c| c.title == "Team 翎")
+    })
+    .await;
 
     // Bob can search what Amy wrote within seconds; after she recalls it, he cannot.
     let sent = amy.client.send_text(conv, "the secret plan 开会").await.unwrap();
@@ -230,14 +222,10 @@ async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
         .await;
     let Event::MessageUpdated { message } = acked else { unreachable!() };
     let seq = message.seq.unwrap();
-    let mut hits = Vec::new();
-    for _ in 0..100 {
-        hits = bob.client.search("开会", Some(conv), 10).await.unwrap();
-        if !hits.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let hits = eventually("Bob finds it", async || {
+        Some(bob.client.search("开会", Some(conv), 10).await.unwrap()).filter(|hits| !hits.is_empty())
+    })
+    .await;
     assert_eq!(hits.iter().map(|m| m.seq).collect::<Vec<_>>(), [Some(seq)], "indexed in the background");
     amy.client.recall(conv, seq).await.unwrap();
     bob.wait_for(|e| matches!(e, Event::MessageRecalled { seq: s, .. } if *s == seq)).await;

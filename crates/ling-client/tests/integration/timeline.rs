@@ -1,8 +1,6 @@
 //! The live timeline against the real server: what a chat view draws, kept
 //! up to date by diffs alone.
 
-use std::time::Duration;
-
 use ling_client::cache::SendStatus;
 use ling_client::timeline::{PAGE, TimelineItem};
 use ling_proto::messages::MessageContent;
@@ -69,15 +67,11 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
 
 /// Waits until the newest message `who` has cached in `conv` is `text`.
 async fn newest_is(who: &Person, conv: ling_proto::ConversationId, text: &str) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
+    ling_testing::eventually(&format!("the newest message is {text}"), async || {
         let page = who.client.history(conv, None, 1).await.unwrap();
-        if page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text: t } if t == text)) {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the newest message never became {text}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text: t } if t == text))
+    })
+    .await
 }
 
 #[tokio::test]
