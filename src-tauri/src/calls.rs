@@ -18,7 +18,7 @@ use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, State, UriSchemeContext, UriSchemeResponder};
 
 use crate::devices::{CallDeviceList, DeviceChoice, DeviceView};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ShellCode};
 use crate::state::AppState;
 
 /// The scheme's name.
@@ -94,7 +94,7 @@ pub async fn call_devices(state: State<'_, AppState>) -> AppResult<CallDeviceLis
         }
     })
     .await
-    .map_err(|e| AppError::new("shell_failed", e.to_string()))
+    .map_err(|e| AppError::new(ShellCode::ShellFailed, e.to_string()))
 }
 
 /// Keeps the devices chosen for the next calls.

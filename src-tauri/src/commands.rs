@@ -20,9 +20,10 @@ use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ShellCode};
 use crate::live;
 use crate::state::AppState;
+use ling_client::error::ClientCode;
 
 /// Where the app stands at start-up (and after a reload of the UI).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -122,7 +123,10 @@ fn server_view(profile: &ling_client::profile::Profile) -> AppResult<Option<Serv
 
 fn last_server_url(state: &AppState) -> AppResult<url::Url> {
     let settings = state.profile.settings()?;
-    settings.last_server().map(|s| s.url.clone()).ok_or_else(|| AppError::new("no_server", "choose a server first"))
+    settings
+        .last_server()
+        .map(|s| s.url.clone())
+        .ok_or_else(|| AppError::new(ShellCode::NoServer, "choose a server first"))
 }
 
 fn login_options(state: &AppState, remember: bool) -> LoginOptions {
@@ -297,9 +301,9 @@ pub async fn send_files(
         let path = PathBuf::from(path);
         let meta = tokio::fs::metadata(&path)
             .await
-            .map_err(|e| AppError::new("io_failed", format!("{}: {e}", path.display())))?;
+            .map_err(|e| AppError::new(ShellCode::IoFailed, format!("{}: {e}", path.display())))?;
         if !meta.is_file() {
-            return Err(AppError::new("invalid_input", format!("{} is not a file", path.display())));
+            return Err(AppError::new(ClientCode::InvalidInput, format!("{} is not a file", path.display())));
         }
         let upload_id = live::next_upload_id();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -410,14 +414,14 @@ pub async fn open_file(app: AppHandle, state: State<'_, AppState>, file: FileRef
     let path = state.session()?.local_file(&file).await?;
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
-        .map_err(|e| AppError::new("open_failed", e.to_string()))
+        .map_err(|e| AppError::new(ShellCode::OpenFailed, e.to_string()))
 }
 
 /// Shows a downloaded file in its folder.
 #[tauri::command]
 pub async fn show_in_folder(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<()> {
     let path = state.session()?.local_file(&file).await?;
-    app.opener().reveal_item_in_dir(path).map_err(|e| AppError::new("open_failed", e.to_string()))
+    app.opener().reveal_item_in_dir(path).map_err(|e| AppError::new(ShellCode::OpenFailed, e.to_string()))
 }
 
 /// Asks where to save a file, then copies it there. `false` if the person
@@ -430,10 +434,10 @@ pub async fn save_file_as(app: AppHandle, state: State<'_, AppState>, file: File
         let _ = tx.send(dest);
     });
     let Some(dest) = rx.await.ok().flatten() else { return Ok(false) };
-    let dest = dest.into_path().map_err(|e| AppError::new("io_failed", e.to_string()))?;
+    let dest = dest.into_path().map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
     tokio::fs::copy(&path, &dest)
         .await
-        .map_err(|e| AppError::new("io_failed", format!("saving {}: {e}", dest.display())))?;
+        .map_err(|e| AppError::new(ShellCode::IoFailed, format!("saving {}: {e}", dest.display())))?;
     Ok(true)
 }
 
@@ -459,9 +463,9 @@ pub async fn stage_bytes(state: State<'_, AppState>, name: String, bytes: Vec<u8
         .filter(|n| !n.is_empty() && n != "." && n != "..")
         .unwrap_or_else(|| "pasted.png".into());
     let dir = session.client.account_dir().join("outgoing").join(live::next_upload_id());
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::new("io_failed", e.to_string()))?;
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
     let path = dir.join(name);
-    tokio::fs::write(&path, bytes).await.map_err(|e| AppError::new("io_failed", e.to_string()))?;
+    tokio::fs::write(&path, bytes).await.map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
     Ok(path.to_string_lossy().into_owned())
 }
 
@@ -469,11 +473,13 @@ pub async fn stage_bytes(state: State<'_, AppState>, name: String, bytes: Vec<u8
 /// only: nothing else in a message is acted on).
 #[tauri::command]
 pub fn open_url(app: AppHandle, url: String) -> AppResult<()> {
-    let parsed = url::Url::parse(&url).map_err(|e| AppError::new("invalid_input", e.to_string()))?;
+    let parsed = url::Url::parse(&url).map_err(|e| AppError::new(ClientCode::InvalidInput, e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
-        return Err(AppError::new("invalid_input", format!("links with {}: are not opened", parsed.scheme())));
+        return Err(AppError::new(ClientCode::InvalidInput, format!("links with {}: are not opened", parsed.scheme())));
     }
-    app.opener().open_url(parsed.as_str(), None::<&str>).map_err(|e| AppError::new("open_failed", e.to_string()))
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| AppError::new(ShellCode::OpenFailed, e.to_string()))
 }
 
 // --- contacts and groups ----------------------------------------------------------

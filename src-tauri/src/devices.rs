@@ -11,7 +11,7 @@ use ling_call::{CallError, CallResult, Media, VideoFrame, VideoSink, VideoSource
 use ling_client::calls::{CallDevices, SystemDevices};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ShellCode};
 
 /// The devices a person chose for calls (`None`: the system's default).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -115,8 +115,9 @@ impl DesktopDevices {
 
     /// Keeps `choice` for the next calls.
     pub fn choose(&self, choice: DeviceChoice) -> AppResult<()> {
-        let bytes = serde_json::to_vec_pretty(&choice).map_err(|e| AppError::new("io_failed", e.to_string()))?;
-        std::fs::write(&self.choice_file, bytes).map_err(|e| AppError::new("io_failed", e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(&choice).map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
+        std::fs::write(&self.choice_file, bytes).map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
         *self.choice.write().unwrap_or_else(|p| p.into_inner()) = choice;
         Ok(())
     }

@@ -3,15 +3,123 @@
 //! support.
 
 use ling_client::ClientError;
+use ling_client::error::{ClientCode, Code};
+use ling_proto::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
+
+/// Declares [`ShellCode`] with its wire spelling and the list of all.
+macro_rules! shell_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
+        /// The shell's own error codes, beside the server's and the client
+        /// core's.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+        pub enum ShellCode {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl ShellCode {
+            /// Every code.
+            pub const ALL: &[ShellCode] = &[$(ShellCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ShellCode::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
+shell_codes! {
+    /// No account is logged in.
+    NotLoggedIn = "not_logged_in",
+    /// No server is chosen yet.
+    NoServer = "no_server",
+    /// A file could not be read or written.
+    IoFailed = "io_failed",
+    /// A link or file could not be opened.
+    OpenFailed = "open_failed",
+    /// The window or Tauri failed.
+    ShellFailed = "shell_failed",
+    /// Starting with the system could not be changed.
+    AutostartFailed = "autostart_failed",
+    /// A view (timeline, list) that was closed or never opened.
+    ViewClosed = "view_closed",
+    /// The update server could not be reached.
+    UpdateUnreachable = "update_unreachable",
+    /// The update is not signed by the publisher.
+    UpdateBadSignature = "update_bad_signature",
+    /// The update server's answer could not be read.
+    UpdateInvalid = "update_invalid",
+    /// The update could not be installed.
+    UpdateInstallFailed = "update_install_failed",
+    /// Installing needs permission that was not given.
+    UpdateNotPermitted = "update_not_permitted",
+    /// The package manager refused the update (or no password was given).
+    UpdatePackageRefused = "update_package_refused",
+    /// Updates are set up wrongly.
+    UpdateMisconfigured = "update_misconfigured",
+    /// This copy was not installed from a package.
+    UpdateNotInstallable = "update_not_installable",
+    /// There is no newer version.
+    UpdateNotFound = "update_not_found",
+}
+
+/// Every code a command can fail with: the server's, the client core's or
+/// the shell's own. The UI's type check makes sure each has a sentence in
+/// both languages (`ui/src/lib/errors.ts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(untagged)]
+pub enum AppCode {
+    Server(ErrorCode),
+    Client(ClientCode),
+    Shell(ShellCode),
+}
+
+impl AppCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppCode::Server(c) => c.as_str(),
+            AppCode::Client(c) => c.as_str(),
+            AppCode::Shell(c) => c.as_str(),
+        }
+    }
+}
+
+impl PartialEq<&str> for AppCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<ShellCode> for AppCode {
+    fn from(c: ShellCode) -> AppCode {
+        AppCode::Shell(c)
+    }
+}
+
+impl From<ClientCode> for AppCode {
+    fn from(c: ClientCode) -> AppCode {
+        AppCode::Client(c)
+    }
+}
+
+impl From<Code> for AppCode {
+    fn from(c: Code) -> AppCode {
+        match c {
+            Code::Server(c) => AppCode::Server(c),
+            Code::Client(c) => AppCode::Client(c),
+        }
+    }
+}
 
 /// A failed command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AppError {
-    /// Stable, machine-readable: a `ling-client` or server error code, or one
+    /// Stable, machine-readable: a server or `ling-client` error code, or one
     /// of the shell's own (`not_logged_in`, `io_failed`).
-    pub code: String,
+    pub code: AppCode,
     /// A sentence in English.
     pub message: String,
     /// For `tls_failure`: the certificate's SHA-256 fingerprint.
@@ -22,13 +130,13 @@ pub struct AppError {
 
 impl AppError {
     /// An error of the shell's own.
-    pub fn new(code: &str, message: impl Into<String>) -> AppError {
-        AppError { code: code.to_owned(), message: message.into(), fingerprint: None, address: None }
+    pub fn new(code: impl Into<AppCode>, message: impl Into<String>) -> AppError {
+        AppError { code: code.into(), message: message.into(), fingerprint: None, address: None }
     }
 
     /// No account is logged in.
     pub fn not_logged_in() -> AppError {
-        AppError::new("not_logged_in", "no account is logged in")
+        AppError::new(ShellCode::NotLoggedIn, "no account is logged in")
     }
 }
 
@@ -42,19 +150,19 @@ impl From<ClientError> for AppError {
             ClientError::InsecureAddress { host } => (None, Some(host.clone())),
             _ => (None, None),
         };
-        AppError { code: e.code().to_owned(), message: e.to_string(), fingerprint, address }
+        AppError { code: e.code().into(), message: e.to_string(), fingerprint, address }
     }
 }
 
 impl From<tauri::Error> for AppError {
     fn from(e: tauri::Error) -> AppError {
-        AppError::new("shell_failed", e.to_string())
+        AppError::new(ShellCode::ShellFailed, e.to_string())
     }
 }
 
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.code)
+        write!(f, "{} ({})", self.message, self.code.as_str())
     }
 }
 
@@ -66,47 +174,41 @@ pub type AppResult<T> = Result<T, AppError>;
 #[cfg(test)]
 mod tests {
     use ling_client::ClientError;
+    use ling_client::error::ClientCode;
     use ling_proto::ErrorCode;
 
-    use super::AppError;
+    use super::{AppCode, AppError, ShellCode};
 
     /// Every code a command can fail with (the server's, the client
-    /// core's, the shell's own) is said in both of the UI's languages.
+    /// core's, the shell's own) is said in both of the UI's languages. (The
+    /// UI's type check says so too, from the generated `AppCode`.)
     #[test]
     fn every_error_code_has_a_sentence_in_english_and_chinese() {
-        let s = String::new;
-        let client = [
-            ClientError::InvalidAddress { input: s(), reason: s() },
-            ClientError::InsecureAddress { host: s() },
-            ClientError::Unreachable { address: s(), detail: s() },
-            ClientError::NotALingServer { address: s() },
-            ClientError::Tls { address: s(), detail: s(), fingerprint: None },
-            ClientError::IncompatibleVersion { server: 1, client: 2 },
-            ClientError::MessageNotFound { conversation_id: 1, client_msg_id: s() },
-            ClientError::InvalidInput(s()),
-            ClientError::LoggedOut,
-            ClientError::Cancelled,
-            ClientError::Storage(s()),
-        ];
-        let mut codes: Vec<String> = ling_proto::error::ALL_CODES.iter().map(|c| (*c).to_owned()).collect();
-        codes.push(ErrorCode::Unknown.as_str().to_owned());
-        codes.extend(client.iter().map(|e| e.code().to_owned()));
-        // The shell's own: every code given to `AppError::new` in its sources.
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for entry in std::fs::read_dir(dir.join("src")).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for part in text.split("AppError::new(\"").skip(1) {
-                codes.push(part[..part.find('"').unwrap()].to_owned());
-            }
-        }
-        codes.push(AppError::not_logged_in().code);
+        let mut codes: Vec<&str> = ling_proto::error::ALL_CODES.to_vec();
+        codes.push(ErrorCode::Unknown.as_str());
+        codes.extend(ClientCode::ALL.iter().map(|c| c.as_str()));
+        codes.extend(ShellCode::ALL.iter().map(|c| c.as_str()));
+        let all = codes.len();
         codes.sort();
         codes.dedup();
-        assert!(codes.len() > 60, "{codes:?}");
+        assert_eq!(codes.len(), all, "no two codes share a spelling");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for language in ["en", "zh-CN"] {
             let text = std::fs::read_to_string(dir.join(format!("../ui/src/lib/i18n/{language}.ts"))).unwrap();
-            let unsaid: Vec<&String> = codes.iter().filter(|c| !text.contains(&format!("'error.{c}':"))).collect();
+            let unsaid: Vec<&&str> = codes.iter().filter(|c| !text.contains(&format!("'error.{c}':"))).collect();
             assert!(unsaid.is_empty(), "no sentence in {language}.ts for {unsaid:?}");
+        }
+    }
+
+    #[test]
+    fn codes_reach_the_ui_as_their_spelling() {
+        for (code, wire) in [
+            (AppCode::Server(ErrorCode::NotFriends), "not_friends"),
+            (AppCode::Client(ClientCode::NoCall), "no_call"),
+            (AppCode::Shell(ShellCode::UpdateNotFound), "update_not_found"),
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), wire);
+            assert_eq!(code, wire);
         }
     }
 

@@ -110,9 +110,6 @@ fn for_the_ui(event: &Event) -> bool {
             | Event::ConversationsChanged
             | Event::GroupJoinRequest { .. }
             | Event::Read { .. }
-            // Signaling is the calls' own (the UI has `CallChanged`).
-            | Event::Call { .. }
-            | Event::CallRefused { .. }
     )
 }
 

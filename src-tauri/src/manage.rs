@@ -13,8 +13,9 @@ use ling_proto::{FileId, FriendGroupId, GroupId, Patch, SessionId, UserId};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ShellCode};
 use crate::state::AppState;
+use ling_client::error::ClientCode;
 
 // --- contacts ----------------------------------------------------------------------
 
@@ -222,7 +223,7 @@ pub async fn set_notifications_enabled(state: State<'_, AppState>, enabled: bool
 #[tauri::command]
 pub async fn launch_at_login(app: AppHandle) -> AppResult<bool> {
     use tauri_plugin_autostart::ManagerExt;
-    app.autolaunch().is_enabled().map_err(|e| AppError::new("autostart_failed", e.to_string()))
+    app.autolaunch().is_enabled().map_err(|e| AppError::new(ShellCode::AutostartFailed, e.to_string()))
 }
 
 /// Turns launching at login on or off (the system's own mechanism: an XDG
@@ -232,7 +233,7 @@ pub async fn set_launch_at_login(app: AppHandle, enabled: bool) -> AppResult<()>
     use tauri_plugin_autostart::ManagerExt;
     let launcher = app.autolaunch();
     let result = if enabled { launcher.enable() } else { launcher.disable() };
-    result.map_err(|e| AppError::new("autostart_failed", e.to_string()))
+    result.map_err(|e| AppError::new(ShellCode::AutostartFailed, e.to_string()))
 }
 
 /// Asks for one image (an avatar); its path, or `null` if cancelled.
@@ -250,7 +251,7 @@ pub async fn pick_image(app: AppHandle) -> AppResult<Option<String>> {
 async fn upload_image(client: &ling_client::Client, path: String) -> AppResult<FileId> {
     let path = PathBuf::from(path);
     if !path.is_file() {
-        return Err(AppError::new("invalid_input", format!("{} is not a file", path.display())));
+        return Err(AppError::new(ClientCode::InvalidInput, format!("{} is not a file", path.display())));
     }
     Ok(client.upload(&path, None, &CancellationToken::new()).await?.id)
 }

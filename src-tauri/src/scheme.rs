@@ -42,7 +42,7 @@ async fn serve(app: &tauri::AppHandle, uri: &tauri::http::Uri) -> Served {
         url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
     let param = |k: &str| query.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let failed = |e: ling_client::ClientError| {
-        let status = match e.code() {
+        let status = match e.code().as_str() {
             "not_found" => StatusCode::NOT_FOUND,
             "forbidden" => StatusCode::FORBIDDEN,
             "invalid_input" => StatusCode::BAD_REQUEST,

@@ -19,7 +19,7 @@ use tauri_plugin_updater::UpdaterExt;
 use ts_rs::TS;
 use url::Url;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ShellCode};
 use crate::live::now_ms;
 
 /// The event carrying each new [`UpdateStatus`].
@@ -64,20 +64,21 @@ impl Source {
             .filter(|k| !k.is_empty())
             .ok_or_else(|| {
                 AppError::new(
-                    "update_misconfigured",
+                    ShellCode::UpdateMisconfigured,
                     "an update endpoint is set but no public key to check updates with (LING_UPDATE_PUBKEY)",
                 )
             })?;
         let endpoints = endpoints
             .iter()
             .map(|e| {
-                let url = Url::parse(e)
-                    .map_err(|err| AppError::new("update_misconfigured", format!("update endpoint {e}: {err}")))?;
+                let url = Url::parse(e).map_err(|err| {
+                    AppError::new(ShellCode::UpdateMisconfigured, format!("update endpoint {e}: {err}"))
+                })?;
                 if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) {
                     Ok(url)
                 } else {
                     Err(AppError::new(
-                        "update_misconfigured",
+                        ShellCode::UpdateMisconfigured,
                         format!("update endpoint {e}: only https (or http on this computer) is allowed"),
                     ))
                 }
@@ -216,17 +217,17 @@ fn update_error(e: tauri_plugin_updater::Error) -> AppError {
         | E::Base64(_)
         | E::SignatureUtf8(_)
         | E::SignedVersionMismatch { .. }
-        | E::MissingSignedVersion => "update_bad_signature",
-        E::Reqwest(_) | E::Network(_) => "update_unreachable",
+        | E::MissingSignedVersion => ShellCode::UpdateBadSignature,
+        E::Reqwest(_) | E::Network(_) => ShellCode::UpdateUnreachable,
         E::ReleaseNotFound | E::Serialization(_) | E::Semver(_) | E::TargetNotFound(_) | E::TargetsNotFound(_) => {
-            "update_invalid"
+            ShellCode::UpdateInvalid
         }
-        E::AuthenticationFailed => "update_not_permitted",
+        E::AuthenticationFailed => ShellCode::UpdateNotPermitted,
         // pkexec, a graphical password prompt and sudo were each tried and
         // none installed the package: most often the password was refused
         // or the prompt cancelled.
-        E::PackageInstallFailed | E::DebInstallFailed => "update_package_refused",
-        _ => "update_install_failed",
+        E::PackageInstallFailed | E::DebInstallFailed => ShellCode::UpdatePackageRefused,
+        _ => ShellCode::UpdateInstallFailed,
     };
     AppError::new(code, e.to_string())
 }
@@ -308,14 +309,14 @@ async fn install(app: &AppHandle) -> AppResult<()> {
     let _busy = updates.busy.lock().await;
     if !installable() {
         return Err(AppError::new(
-            "update_not_installable",
+            ShellCode::UpdateNotInstallable,
             "this copy of Ling was not installed from a package: update it the way it was installed",
         ));
     }
     // What the endpoint says now (the release may have been replaced since
     // the last look, say after a download that failed its check).
     let Some(update) = look(app, &updates).await? else {
-        return Err(AppError::new("update_not_found", "there is no newer version to install"));
+        return Err(AppError::new(ShellCode::UpdateNotFound, "there is no newer version to install"));
     };
     updates.set(app, |s| {
         s.state = UpdateState::Downloading;
@@ -350,7 +351,7 @@ async fn install(app: &AppHandle) -> AppResult<()> {
     // blocking work, off the async threads.
     let installed = tauri::async_runtime::spawn_blocking(move || update.install(&bytes))
         .await
-        .map_err(|e| AppError::new("update_install_failed", e.to_string()))?;
+        .map_err(|e| AppError::new(ShellCode::UpdateInstallFailed, e.to_string()))?;
     installed.map_err(update_error)?;
     log::info!("update installed; restarting");
     app.restart()

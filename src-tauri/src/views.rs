@@ -13,7 +13,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use ts_rs::TS;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ShellCode};
 
 /// A batch of changes to an open view's rows, in order.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -60,7 +60,7 @@ impl<V: Send + Sync + 'static> OpenView<V> {
         let slot = self.lock();
         match slot.open.as_ref() {
             Some(o) if o.view == view => Ok(o.inner.clone()),
-            _ => Err(AppError::new("view_closed", "that view is no longer open")),
+            _ => Err(AppError::new(ShellCode::ViewClosed, "that view is no longer open")),
         }
     }
 

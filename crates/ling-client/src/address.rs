@@ -97,7 +97,7 @@ mod tests {
     }
 
     fn code(input: &str, allow: bool) -> &'static str {
-        candidates(input, allow).unwrap_err().code()
+        candidates(input, allow).unwrap_err().code().as_str()
     }
 
     #[test]

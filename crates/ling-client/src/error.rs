@@ -2,6 +2,118 @@
 //! and a sentence a person can act on.
 
 use ling_proto::ErrorCode;
+use serde::Serialize;
+
+/// Declares [`ClientCode`] with its wire spelling and the list of all.
+macro_rules! client_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
+        /// The client core's own error codes, beside the server's
+        /// [`ErrorCode`] (the two never share a spelling).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub enum ClientCode {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl ClientCode {
+            /// Every code.
+            pub const ALL: &[ClientCode] = &[$(ClientCode::$variant,)*];
+
+            /// The code as the UI receives it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ClientCode::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
+client_codes! {
+    /// The typed server address cannot be read as one.
+    InvalidAddress = "invalid_address",
+    /// Plain http to a host on the internet, not confirmed.
+    InsecureAddress = "insecure_address",
+    /// Nothing answered at the address.
+    Unreachable = "unreachable",
+    /// Something answered that is not a Ling server.
+    NotALingServer = "not_a_ling_server",
+    /// The TLS handshake failed (an untrusted or wrong certificate).
+    TlsFailure = "tls_failure",
+    /// The server speaks another protocol version.
+    IncompatibleVersion = "incompatible_version",
+    /// A message the cache does not hold.
+    MessageNotFound = "message_not_found",
+    /// Something the person gave cannot be used as it is.
+    InvalidInput = "invalid_input",
+    /// The session has ended: log in again.
+    LoggedOut = "logged_out",
+    /// A file transfer was cancelled.
+    Cancelled = "cancelled",
+    /// The local cache failed.
+    StorageFailed = "storage_failed",
+    /// No call in progress (or not the one named).
+    NoCall = "no_call",
+    /// More people than a call can hold.
+    CallTooLarge = "call_too_large",
+    /// A microphone, speaker or camera cannot be used.
+    DeviceUnavailable = "device_unavailable",
+    /// A media file cannot be used.
+    MediaFile = "media_file",
+    /// Media in a form Ling does not handle.
+    UnsupportedMedia = "unsupported_media",
+    /// An encoder or decoder failed.
+    CodecFailed = "codec_failed",
+    /// The call's connection could not be made or used.
+    ConnectionFailed = "connection_failed",
+    /// A signal for a peer the call has no connection to.
+    UnknownPeer = "unknown_peer",
+    /// A media file has nothing more.
+    SourceEnded = "source_ended",
+}
+
+/// Any code a client error carries: the server's or the core's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(untagged)]
+pub enum Code {
+    Server(ErrorCode),
+    Client(ClientCode),
+}
+
+impl Code {
+    /// The code as the UI receives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Server(code) => code.as_str(),
+            Code::Client(code) => code.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<ClientCode> for Code {
+    fn from(code: ClientCode) -> Code {
+        Code::Client(code)
+    }
+}
+
+impl From<ErrorCode> for Code {
+    fn from(code: ErrorCode) -> Code {
+        Code::Server(code)
+    }
+}
 
 /// What went wrong in the client core.
 #[derive(Debug, thiserror::Error)]
@@ -87,8 +199,8 @@ pub enum ClientError {
     /// connection, or no call in progress).
     #[error("{message}")]
     Call {
-        /// `no_call`, or the call engine's code (`device_unavailable`, `connection_failed`…).
-        code: &'static str,
+        /// `no_call`, `call_too_large`, or the call engine's (`device_unavailable`, `connection_failed`…).
+        code: ClientCode,
         /// Said for people.
         message: String,
     },
@@ -96,22 +208,39 @@ pub enum ClientError {
 
 impl ClientError {
     /// A stable code for the UI, the same style as the server's.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ClientError::InvalidAddress { .. } => "invalid_address",
-            ClientError::InsecureAddress { .. } => "insecure_address",
-            ClientError::Unreachable { .. } => "unreachable",
-            ClientError::NotALingServer { .. } => "not_a_ling_server",
-            ClientError::Tls { .. } => "tls_failure",
-            ClientError::IncompatibleVersion { .. } => "incompatible_version",
-            ClientError::MessageNotFound { .. } => "message_not_found",
-            ClientError::InvalidInput(_) => "invalid_input",
-            ClientError::LoggedOut => "logged_out",
-            ClientError::Cancelled => "cancelled",
-            ClientError::Storage(_) => "storage_failed",
-            ClientError::Server { code, .. } => code.as_str(),
-            ClientError::Call { code, .. } => code,
-        }
+    pub fn code(&self) -> Code {
+        let own = match self {
+            ClientError::InvalidAddress { .. } => ClientCode::InvalidAddress,
+            ClientError::InsecureAddress { .. } => ClientCode::InsecureAddress,
+            ClientError::Unreachable { .. } => ClientCode::Unreachable,
+            ClientError::NotALingServer { .. } => ClientCode::NotALingServer,
+            ClientError::Tls { .. } => ClientCode::TlsFailure,
+            ClientError::IncompatibleVersion { .. } => ClientCode::IncompatibleVersion,
+            ClientError::MessageNotFound { .. } => ClientCode::MessageNotFound,
+            ClientError::InvalidInput(_) => ClientCode::InvalidInput,
+            ClientError::LoggedOut => ClientCode::LoggedOut,
+            ClientError::Cancelled => ClientCode::Cancelled,
+            ClientError::Storage(_) => ClientCode::StorageFailed,
+            ClientError::Server { code, .. } => return Code::Server(*code),
+            ClientError::Call { code, .. } => *code,
+        };
+        Code::Client(own)
+    }
+}
+
+impl From<ling_call::CallError> for ClientError {
+    fn from(e: ling_call::CallError) -> Self {
+        use ling_call::CallError as E;
+        let code = match &e {
+            E::DeviceUnavailable { .. } => ClientCode::DeviceUnavailable,
+            E::File { .. } => ClientCode::MediaFile,
+            E::Unsupported(_) => ClientCode::UnsupportedMedia,
+            E::Codec { .. } => ClientCode::CodecFailed,
+            E::Connection(_) => ClientCode::ConnectionFailed,
+            E::UnknownPeer(_) => ClientCode::UnknownPeer,
+            E::Ended => ClientCode::SourceEnded,
+        };
+        ClientError::Call { code, message: e.to_string() }
     }
 }
 
@@ -126,5 +255,39 @@ pub(crate) fn io_error(what: &str, path: &std::path::Path, e: std::io::Error) ->
 impl From<rusqlite::Error> for ClientError {
     fn from(e: rusqlite::Error) -> Self {
         ClientError::Storage(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_media_failure_keeps_the_call_engines_code() {
+        use ling_call::CallError as E;
+        let all = [
+            E::DeviceUnavailable { device: "cam".into(), reason: "busy".into() },
+            E::File { path: "a.wav".into(), reason: "missing".into() },
+            E::Unsupported("44.1 kHz".into()),
+            E::Codec { codec: "opus", reason: "bad packet".into() },
+            E::Connection("ice".into()),
+            E::UnknownPeer(7),
+            E::Ended,
+        ];
+        for e in all {
+            let wire = e.code();
+            assert_eq!(ClientError::from(e).code(), wire);
+        }
+    }
+
+    #[test]
+    fn the_cores_codes_are_its_own_and_serialize_as_spelled() {
+        for code in ClientCode::ALL {
+            assert!(!ling_proto::error::ALL_CODES.contains(&code.as_str()), "{code:?} is also a server code");
+            assert_eq!(serde_json::to_value(Code::from(*code)).unwrap(), code.as_str());
+        }
+        let server = Code::from(ErrorCode::NotFriends);
+        assert_eq!(serde_json::to_value(server).unwrap(), "not_friends");
+        assert_eq!(ClientError::Server { code: ErrorCode::NotFriends, message: String::new() }.code(), server);
     }
 }

@@ -3,8 +3,7 @@
 
 use ling_proto::contacts::FriendRequest;
 use ling_proto::users::UserProfile;
-use ling_proto::ws::CallSignal;
-use ling_proto::{ConversationId, ErrorCode, GroupId, Seq, SessionId, UserId};
+use ling_proto::{ConversationId, GroupId, Seq, UserId};
 use serde::Serialize;
 
 use crate::cache::CachedMessage;
@@ -118,32 +117,10 @@ pub enum Event {
     /// Catch-up after a connect finished: the cache has everything up to each conversation's last seq
     /// (or its newest page, for a long backlog).
     Synced,
-    /// Call signaling from another device.
-    Call {
-        /// The call.
-        call_id: String,
-        /// Its conversation.
-        conversation_id: ConversationId,
-        /// From whom.
-        from_user: UserId,
-        /// From which of their devices.
-        from_device: SessionId,
-        /// What.
-        signal: CallSignal,
-    },
     /// The call on this device changed (placed, rung, answered, someone
     /// joined or left, muted, ended): the whole of it.
     CallChanged {
         /// Now.
         call: crate::call_view::CallView,
-    },
-    /// The server refused a call signal.
-    CallRefused {
-        /// The call.
-        call_id: String,
-        /// Why (a server code).
-        code: ErrorCode,
-        /// Said for people.
-        message: String,
     },
 }

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 use crate::api::Api;
 use crate::cache::{Cache, CachedMessage, SeqBound};
+use crate::call_signals::CallInbox;
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::sync::page_is_complete;
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) reconnect_now: Notify,
     /// Poked when messages were written (search indexing follows).
     index_kick: Arc<Notify>,
+    /// Where the session hands call signals (the calls' task).
+    pub(crate) call_inbox: CallInbox,
 }
 
 impl Inner {
@@ -60,6 +63,7 @@ impl Inner {
             outbox_kick: Notify::new(),
             reconnect_now: Notify::new(),
             index_kick: Arc::new(Notify::new()),
+            call_inbox: CallInbox::default(),
         });
         (inner, control_rx)
     }

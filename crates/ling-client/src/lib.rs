@@ -8,6 +8,8 @@ pub mod address;
 pub mod api;
 pub mod backoff;
 pub mod cache;
+mod call_machine;
+mod call_signals;
 mod call_view;
 pub mod calls;
 mod catch_up;

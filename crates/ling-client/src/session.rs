@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use crate::backoff::Backoff;
+use crate::call_signals::Inbound;
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::inner::Inner;
@@ -281,7 +282,7 @@ async fn handle_frame(
             }
         }
         ServerFrame::Error { code, message, call_id: Some(call_id), .. } => {
-            inner.emit(Event::CallRefused { call_id, code, message });
+            inner.call_inbox.deliver(Inbound::Refused { call_id, code, message });
             Ok(())
         }
         ServerFrame::Error { code, message, .. } => {
@@ -335,7 +336,8 @@ async fn handle_frame(
             })
         }
         ServerFrame::Call { call_id, conversation_id, from_user, from_device, signal } => {
-            inner.emit(Event::Call { call_id, conversation_id, from_user, from_device, signal });
+            let (from, device) = (from_user, from_device);
+            inner.call_inbox.deliver(Inbound::Signal { call_id, conversation_id, from, device, signal });
             Ok(())
         }
         ServerFrame::Hello { .. } | ServerFrame::Pong { .. } => Ok(()),

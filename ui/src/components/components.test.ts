@@ -4,6 +4,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import RichText from './RichText.svelte';
 import ServerSetup from './ServerSetup.svelte';
 import ErrorNote from './ErrorNote.svelte';
+import Auth from './Auth.svelte';
+import type { AppError } from '../lib/bindings';
 
 afterEach(() => {
   cleanup();
@@ -62,7 +64,30 @@ describe('ServerSetup', () => {
 
 describe('ErrorNote', () => {
   it('falls back to the message for a code it has no sentence for', () => {
-    render(ErrorNote, { error: { code: 'weird_thing', message: 'it broke', fingerprint: null, address: null } });
+    // A thrown value that only looks like an AppError (its code is no AppCode).
+    const error = { code: 'weird_thing', message: 'it broke', fingerprint: null, address: null } as unknown as AppError;
+    render(ErrorNote, { error });
     expect(screen.getByRole('alert').textContent).toContain('Something went wrong: it broke');
+  });
+});
+
+describe('Auth', () => {
+  it('says that the two passwords differ in its own words, not as a failure', async () => {
+    let invoked = 0;
+    mockIPC(() => {
+      invoked += 1;
+    });
+    const server = { url: 'https://chat.example/', name: 'chat.example', registration_open: true };
+    const { container } = render(Auth, { server, onloggedin: () => {}, onchangeserver: () => {} });
+    await fireEvent.click(container.querySelector('button[name="to-register"]')!);
+    const field = (name: string) => container.querySelector<HTMLInputElement>(`input[name="${name}"]`)!;
+    await fireEvent.input(field('username'), { target: { value: 'alice' } });
+    await fireEvent.input(field('password'), { target: { value: 'one long password' } });
+    await fireEvent.input(field('password2'), { target: { value: 'another password' } });
+    await fireEvent.submit(container.querySelector('form')!);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The two passwords are not the same.');
+    expect(alert.textContent).not.toContain('Something went wrong');
+    expect(invoked).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import type { UpdateStatus } from '../lib/bindings';
+import type { AppError, UpdateStatus } from '../lib/bindings';
 import { updates } from '../lib/stores/updates.svelte';
 import UpdateSection from './UpdateSection.svelte';
 
@@ -63,7 +63,7 @@ describe('UpdateSection', () => {
   });
 
   it('says what is wrong with the configuration, and offers no pointless retry', () => {
-    const error = { code: 'update_misconfigured', message: 'no public key', fingerprint: null, address: null };
+    const error: AppError = { code: 'update_misconfigured', message: 'no public key', fingerprint: null, address: null };
     updates.status = { ...base, state: 'failed', error };
     render(UpdateSection);
     expect(screen.getByRole('alert').textContent).toContain('Updates are set up wrongly on this computer: no public key');

@@ -2,14 +2,21 @@
 // run `LING_UPDATE_BINDINGS=1 cargo test -p ling-desktop bindings` after changing them.
 
 /**
+ * Every code a command can fail with: the server's, the client core's or
+ * the shell's own. The UI's type check makes sure each has a sentence in
+ * both languages (`ui/src/lib/errors.ts`).
+ */
+export type AppCode = ErrorCode | ClientCode | ShellCode;
+
+/**
  * A failed command.
  */
 export type AppError = { 
 /**
- * Stable, machine-readable: a `ling-client` or server error code, or one
+ * Stable, machine-readable: a server or `ling-client` error code, or one
  * of the shell's own (`not_logged_in`, `io_failed`).
  */
-code: string, 
+code: AppCode, 
 /**
  * A sentence in English.
  */
@@ -135,35 +142,6 @@ export type CallPhase = "calling" | "incoming" | "active" | "ended";
 export type CallQuality = "good" | "fair" | "poor";
 
 /**
- * Call signaling between two devices. Tagged by `"signal"`.
- */
-export type CallSignal = { "signal": "invite", 
-/**
- * Voice or video.
- */
-media: CallMedia, } | { "signal": "ringing" } | { "signal": "accept" } | { "signal": "decline" } | { "signal": "busy" } | { "signal": "cancel" } | { "signal": "offer", 
-/**
- * Session description.
- */
-sdp: string, } | { "signal": "answer", 
-/**
- * Session description.
- */
-sdp: string, } | { "signal": "ice", 
-/**
- * `candidate:...`; empty means end of candidates.
- */
-candidate: string, 
-/**
- * The media section's id.
- */
-sdp_mid?: string | null, 
-/**
- * The media section's index.
- */
-sdp_mline_index?: number | null, } | { "signal": "hangup" } | { "signal": "no_answer" };
-
-/**
  * The call as the window shows it.
  */
 export type CallView = { call_id: string, conversation_id: number, 
@@ -185,6 +163,12 @@ device_problem: string | null,
  * window after a later `CallChanged`).
  */
 revision: number, };
+
+/**
+ * The client core's own error codes, beside the server's
+ * [`ErrorCode`] (the two never share a spelling).
+ */
+export type ClientCode = "invalid_address" | "insecure_address" | "unreachable" | "not_a_ling_server" | "tls_failure" | "incompatible_version" | "message_not_found" | "invalid_input" | "logged_out" | "cancelled" | "storage_failed" | "no_call" | "call_too_large" | "device_unavailable" | "media_file" | "unsupported_media" | "codec_failed" | "connection_failed" | "unknown_peer" | "source_ended";
 
 /**
  * Where the realtime session stands.
@@ -355,43 +339,11 @@ seq: number, } | { "type": "connection",
 /**
  * Now.
  */
-state: ConnectionState, } | { "type": "synced" } | { "type": "call", 
-/**
- * The call.
- */
-call_id: string, 
-/**
- * Its conversation.
- */
-conversation_id: number, 
-/**
- * From whom.
- */
-from_user: number, 
-/**
- * From which of their devices.
- */
-from_device: number, 
-/**
- * What.
- */
-signal: CallSignal, } | { "type": "call_changed", 
+state: ConnectionState, } | { "type": "synced" } | { "type": "call_changed", 
 /**
  * Now.
  */
-call: CallView, } | { "type": "call_refused", 
-/**
- * The call.
- */
-call_id: string, 
-/**
- * Why (a server code).
- */
-code: ErrorCode, 
-/**
- * Said for people.
- */
-message: string, };
+call: CallView, };
 
 /**
  * A file as a message refers to it. The server fills `name`, `size` and
@@ -752,6 +704,12 @@ last_seen_at: number,
  * Whether this is the session making the request.
  */
 current: boolean, };
+
+/**
+ * The shell's own error codes, beside the server's and the client
+ * core's.
+ */
+export type ShellCode = "not_logged_in" | "no_server" | "io_failed" | "open_failed" | "shell_failed" | "autostart_failed" | "view_closed" | "update_unreachable" | "update_bad_signature" | "update_invalid" | "update_install_failed" | "update_not_permitted" | "update_package_refused" | "update_misconfigured" | "update_not_installable" | "update_not_found";
 
 /**
  * Where the app stands at start-up (and after a reload of the UI).

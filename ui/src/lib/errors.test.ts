@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { AppCode, AppError } from './bindings';
 import { errorSentence } from './errors';
 
 describe('error sentences', () => {
-  const error = (code: string) => ({ code, message: 'in English', fingerprint: null, address: null });
+  const error = (code: AppCode): AppError => ({ code, message: 'in English', fingerprint: null, address: null });
 
   it('says the server’s limits in words, not as a generic failure', () => {
     expect(errorSentence(error('not_an_image'))).toContain('not a picture');
@@ -11,6 +12,7 @@ describe('error sentences', () => {
   });
 
   it('falls back to the English message for a code it does not know', () => {
-    expect(errorSentence(error('something_new'))).toBe('Something went wrong: in English');
+    // A thrown value that only looks like an AppError.
+    expect(errorSentence(error('something_new' as AppCode))).toBe('Something went wrong: in English');
   });
 });

@@ -38,7 +38,7 @@ import type {
 export function toAppError(e: unknown): AppError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
     const x = e as AppError;
-    return { code: String(x.code), message: String(x.message), fingerprint: x.fingerprint ?? null, address: x.address ?? null };
+    return { code: x.code, message: String(x.message), fingerprint: x.fingerprint ?? null, address: x.address ?? null };
   }
   return { code: 'shell_failed', message: e instanceof Error ? e.message : String(e), fingerprint: null, address: null };
 }
