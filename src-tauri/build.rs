@@ -45,6 +45,7 @@ const COMMANDS: &[&str] = &[
     "groups",
     "group_members",
     "set_tray_labels",
+    "set_notice_labels",
     "close_window",
     "ui_ready",
     "set_remark",

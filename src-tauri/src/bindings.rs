@@ -41,6 +41,7 @@ pub fn typescript() -> String {
     c.visit::<crate::commands::RegisteredView>();
     c.visit::<crate::commands::UploadProgress>();
     c.visit::<crate::tray::TrayLabels>();
+    c.visit::<crate::notices::NoticeLabels>();
     c.visit::<crate::timeline::TimelineSnapshot>();
     c.visit::<crate::views::ViewDiffs<ling_client::timeline::TimelineItem>>();
     c.visit::<crate::views::ViewDiffs<ling_client::cache::ConversationSummary>>();

@@ -548,6 +548,12 @@ pub fn set_tray_labels(app: AppHandle, labels: crate::tray::TrayLabels) -> AppRe
     crate::tray::set_labels(&app, labels)
 }
 
+/// The words of notifications, in the UI's language.
+#[tauri::command]
+pub fn set_notice_labels(notices: State<'_, crate::notices::Notices>, labels: crate::notices::NoticeLabels) {
+    notices.set_labels(labels);
+}
+
 /// The UI painted its first screen: logs how long after launch, once (what
 /// `make bench-desktop` measures the launch by).
 #[tauri::command]

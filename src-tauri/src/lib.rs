@@ -16,6 +16,7 @@ pub mod devices;
 pub mod error;
 pub mod live;
 pub mod manage;
+pub mod notices;
 pub mod scheme;
 pub mod state;
 pub mod timeline;
@@ -101,6 +102,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .manage(updates)
         .manage(timeline::Timelines::default())
         .manage(conversation_list::Lists::default())
+        .manage(notices::Notices::default())
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)
         .setup(|app| {
@@ -108,7 +110,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             log::info!("Ling {} started (pid {})", app.package_info().version, std::process::id());
             tray::create(app.handle())?;
             calls::allow_video_fetch(app.handle())?;
-            live::on_notification_clicked(app.handle())?;
+            notices::on_notification_clicked(app.handle())?;
             updates::spawn_checks(app.handle());
             Ok(())
         })
@@ -165,6 +167,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::groups,
             commands::group_members,
             commands::set_tray_labels,
+            commands::set_notice_labels,
             commands::close_window,
             commands::ui_ready,
             manage::set_remark,

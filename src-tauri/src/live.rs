@@ -10,11 +10,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ling_client::account::{self, LoggedIn};
 use ling_client::cache::CachedMessage;
 use ling_client::calls::{CallPhase, CallView};
+use ling_client::notices;
 use ling_client::{CancellationToken, Client, ConnectionState, Event};
 use ling_proto::Millis;
-use ling_proto::messages::{CallMedia, MessageContent};
 use tauri::{AppHandle, Emitter, Manager};
-use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::AppResult;
@@ -26,10 +25,6 @@ pub const EVENT: &str = "ling://event";
 pub const RESYNC_EVENT: &str = "ling://resync";
 /// Upload progress (`UploadProgress`).
 pub const UPLOAD_EVENT: &str = "ling://upload";
-/// A notification was clicked: open this conversation (its id).
-pub const OPEN_CONVERSATION_EVENT: &str = "ling://open-conversation";
-/// The key of a notification's extra data that names its conversation.
-const NOTIFIED_CONVERSATION: &str = "conversation_id";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> Millis {
@@ -144,100 +139,38 @@ async fn refresh_tray(app: &AppHandle, session: &Session) {
     }
 }
 
-/// How old a message may be and still be notified. Older ones reach the
-/// cache in a catch-up after time away, and the chat list shows them: a night
-/// offline does not end in a flood of notifications.
-const NOTIFY_WITHIN_MS: Millis = 10 * 60 * 1000;
-
-/// Whether a message sent at `send_time` is news at `now`.
-fn is_fresh(send_time: Millis, now: Millis) -> bool {
-    now.saturating_sub(send_time) <= NOTIFY_WITHIN_MS
-}
-
-/// A desktop notification for a fresh message from someone else, unless
-/// turned off in the settings, the conversation is muted or read, or the
-/// window is focused.
+/// A desktop notification for a new message, if the core's rule says so
+/// (from someone else, fresh, unread, not muted, notifications on, the
+/// window in the background).
 async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
-    if message.sender_id == session.client.me().id || message.seq.is_none() || !is_fresh(message.send_time, now_ms()) {
+    // What the rule needs and costs nothing is checked first: most messages
+    // arrive while the window has the focus.
+    let focused = crate::notices::window_focused(app);
+    if focused || message.sender_id == session.client.me().id || message.seq.is_none() {
         return;
     }
-    if !session.client.notifications_enabled().await.unwrap_or(true) {
-        return;
-    }
-    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
-    if focused {
-        return;
-    }
+    let enabled = session.client.notifications_enabled().await.unwrap_or(true);
     let Ok(Some(conversation)) = session.client.conversation(message.conversation_id).await else { return };
-    if conversation.muted || conversation.read_seq >= message.seq.unwrap_or_default() {
-        return;
-    }
-    let title = if conversation.title.is_empty() { "Ling".to_owned() } else { conversation.title.clone() };
-    let body = preview(&message.content);
-    let shown =
-        app.notification().builder().title(title).body(body).extra(NOTIFIED_CONVERSATION, conversation.id).show();
-    if let Err(e) = shown {
-        tracing::debug!(error = %e, "no notification");
+    let at = notices::Situation { me: session.client.me().id, enabled, focused, now: now_ms() };
+    if let Some(notice) = notices::for_message(message, &conversation, at) {
+        crate::notices::show(app, &notice);
     }
 }
 
 /// An incoming call brings the window up, and says who calls in a
 /// notification when the window is in the background.
 async fn ring(app: &AppHandle, session: &Session, call: &CallView) {
-    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+    let focused = crate::notices::window_focused(app);
     if focused {
         return;
     }
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-    }
     let caller = match session.client.user(call.caller).await {
-        Ok(Some(user)) if !user.display_name.is_empty() => user.display_name,
-        Ok(Some(user)) => user.username,
-        _ => "Ling".to_owned(),
+        Ok(Some(user)) if !user.display_name.is_empty() => Some(user.display_name),
+        Ok(Some(user)) => Some(user.username),
+        _ => None,
     };
-    let body = match call.media {
-        CallMedia::Video => "Incoming video call",
-        CallMedia::Audio => "Incoming voice call",
-    };
-    let shown =
-        app.notification().builder().title(caller).body(body).extra(NOTIFIED_CONVERSATION, call.conversation_id).show();
-    if let Err(e) = shown {
-        tracing::debug!(error = %e, "no notification");
-    }
-}
-
-/// Clicking a message's notification brings the window back with that
-/// conversation open.
-pub fn on_notification_clicked(app: &AppHandle) -> tauri_plugin_notification::Result<()> {
-    let handle = app.clone();
-    app.notification().on_action(move |performed| {
-        if performed.action_id() != "tap" {
-            return;
-        }
-        let conversation = performed
-            .notification()
-            .and_then(|n| n.extra().get(NOTIFIED_CONVERSATION))
-            .and_then(serde_json::Value::as_i64);
-        crate::tray::show_main_window(&handle);
-        if let Some(id) = conversation {
-            let _ = handle.emit(OPEN_CONVERSATION_EVENT, id);
-        }
-    })
-}
-
-/// A one-line preview of a message for a notification.
-pub fn preview(content: &MessageContent) -> String {
-    match content {
-        MessageContent::Text { text } => {
-            let line: String = text.chars().take(120).collect();
-            line.replace('\n', " ")
-        }
-        MessageContent::Image { .. } => "[image]".into(),
-        MessageContent::File { file } => format!("[file] {}", file.name),
-        MessageContent::CallRecord { .. } => "[call]".into(),
-        MessageContent::System { .. } | MessageContent::Recalled => String::new(),
+    if let Some(notice) = notices::for_call(call, caller.as_deref(), focused) {
+        crate::notices::show(app, &notice);
     }
 }
 
@@ -275,8 +208,6 @@ pub fn cancel_upload(id: &str) {
 
 #[cfg(test)]
 mod tests {
-    use ling_proto::messages::FileRef;
-
     use super::*;
 
     #[test]
@@ -288,25 +219,5 @@ mod tests {
         assert!(for_the_ui(&Event::Synced));
         assert!(for_the_ui(&Event::Typing { conversation_id: 1, user_id: 2 }));
         assert!(for_the_ui(&Event::Presence { user_id: 2, online: true }));
-    }
-
-    #[test]
-    fn only_fresh_messages_are_notified() {
-        let now = 1_800_000_000_000;
-        assert!(is_fresh(now, now));
-        assert!(is_fresh(now - NOTIFY_WITHIN_MS, now));
-        assert!(!is_fresh(now - NOTIFY_WITHIN_MS - 1, now), "caught up after time away");
-        assert!(is_fresh(now + 5_000, now), "a server clock a little ahead");
-    }
-
-    #[test]
-    fn a_preview_is_one_short_line() {
-        let long = format!("first line\nsecond {}", "字".repeat(200));
-        let line = preview(&MessageContent::Text { text: long });
-        assert!(line.starts_with("first line second 字"));
-        assert!(!line.contains('\n'));
-        assert_eq!(line.chars().count(), 120);
-        let file = FileRef { id: "f1".into(), name: "report.pdf".into(), size: 1, mime: "application/pdf".into() };
-        assert_eq!(preview(&MessageContent::File { file }), "[file] report.pdf");
     }
 }

@@ -114,5 +114,27 @@ async fn test_a_notification_clicked_opens_its_chat_and_muted_or_switched_off_st
     for quiet in ["quiet please", "while they are off"] {
         assert!(!bodies.iter().any(|b| b.contains(quiet)), "{quiet:?} was notified: {bodies:?}");
     }
+
+    // In Chinese, what is not text is said in the UI's words: a file is
+    // "[文件] name" (the core decides what to say, the UI says it).
+    desktop.spawn_app(&[]).wait().unwrap();
+    desktop.wait_shown_windows("^Ling$", 1);
+    app.click("[data-testid=nav-settings]").await;
+    app.js(
+        "const s = document.querySelector('[data-testid=language]');
+         s.value = 'zh-CN';
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await;
+    app.until_true("the window in Chinese", "document.documentElement.lang === 'zh-CN'").await;
+    app.click("[data-testid=nav-chats]").await;
+    close_window(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "Bob's notes\n").unwrap();
+    bob.ok(&["send-file", "amy", notes.to_str().unwrap()]);
+    let shown = daemon.wait_for("[文件] notes.txt").await;
+    assert_eq!(shown.summary, "Bob", "{shown:?}");
     app.quit().await;
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 mod inner;
+pub mod notices;
 mod private_file;
 pub mod probe;
 pub mod profile;

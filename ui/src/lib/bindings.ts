@@ -634,6 +634,36 @@ first_of_group: boolean,
 last_of_group: boolean, };
 
 /**
+ * The words of notifications, in the UI's language: one per
+ * `NoticeText` key (`{name}`: the file's name).
+ */
+export type NoticeLabels = { 
+/**
+ * `app.name`
+ */
+app_name: string, 
+/**
+ * `notice.image`
+ */
+image: string, 
+/**
+ * `notice.file`
+ */
+file: string, 
+/**
+ * `notice.call`
+ */
+call: string, 
+/**
+ * `notice.incomingVoiceCall`
+ */
+incoming_voice_call: string, 
+/**
+ * `notice.incomingVideoCall`
+ */
+incoming_video_call: string, };
+
+/**
  * A new account.
  */
 export type RegisteredView = { 

@@ -28,6 +28,7 @@ import type {
   TimelineItem,
   TimelineSnapshot,
   TrayLabels,
+  NoticeLabels,
   UpdateStatus,
   UploadProgress,
   UserProfile,
@@ -186,6 +187,7 @@ export const api = {
   setCallDevices: (choice: DeviceChoice) => call<void>('set_call_devices', { choice }),
 
   setTrayLabels: (labels: TrayLabels) => call<void>('set_tray_labels', { labels }),
+  setNoticeLabels: (labels: NoticeLabels) => call<void>('set_notice_labels', { labels }),
   closeWindow: () => call<void>('close_window'),
   uiReady: () => call<void>('ui_ready'),
 

@@ -147,6 +147,12 @@ export const en = {
   'tray.quit': 'Quit',
   'tray.unread': 'Ling: {n} unread',
 
+  'notice.image': '[image]',
+  'notice.file': '[file] {name}',
+  'notice.call': '[call]',
+  'notice.incomingVoiceCall': 'Incoming voice call',
+  'notice.incomingVideoCall': 'Incoming video call',
+
   'error.unreachable': 'The server at {address} did not answer. Check the address or your network.',
   'error.invalid_address': 'That is not a server address. Type something like chat.example.com.',
   'error.insecure_address':

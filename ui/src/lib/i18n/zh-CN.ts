@@ -147,6 +147,12 @@ export const zhCN: Record<MessageKey, string> = {
   'tray.quit': '退出',
   'tray.unread': '翎：{n} 条未读',
 
+  'notice.image': '[图片]',
+  'notice.file': '[文件] {name}',
+  'notice.call': '[通话]',
+  'notice.incomingVoiceCall': '语音来电',
+  'notice.incomingVideoCall': '视频来电',
+
   'error.unreachable': '服务器 {address} 没有响应。请检查地址或网络。',
   'error.invalid_address': '这不是服务器地址。请输入类似 chat.example.com 的地址。',
   'error.insecure_address': '该地址将以不加密的方式连接。请使用 https，或在信任此网络时勾选“不加密连接”。',

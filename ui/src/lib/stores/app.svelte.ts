@@ -307,6 +307,18 @@ class AppStore {
   trayLabels() {
     return { open: t('tray.open'), quit: t('tray.quit'), idle: t('app.name'), unread: t('tray.unread') };
   }
+
+  /** The words of notifications (`{name}` stays for the shell to fill). */
+  noticeLabels() {
+    return {
+      app_name: t('app.name'),
+      image: t('notice.image'),
+      file: t('notice.file'),
+      call: t('notice.call'),
+      incoming_voice_call: t('notice.incomingVoiceCall'),
+      incoming_video_call: t('notice.incomingVideoCall'),
+    };
+  }
 }
 
 export const app = new AppStore();
