@@ -21,8 +21,10 @@ mkdir -p dist
 
 profile="${LING_PACKAGE_PROFILE:-release}"
 case "$profile" in
-  release) tauri_flags=(); cargo_flags=(--release) ;;
-  debug) tauri_flags=(--debug); cargo_flags=() ;;
+  release) tauri_flags=(); server_build=(cargo build --release --locked -p ling-server) ;;
+  # The server's binary as `cargo test --workspace` builds it (with the
+  # workspace's features, so nothing is built a second time).
+  debug) tauri_flags=(--debug); server_build=(cargo test --locked --workspace --no-run) ;;
   *) echo "[package] LING_PACKAGE_PROFILE is release or debug, not $profile" >&2; exit 1 ;;
 esac
 bundle="$CARGO_TARGET_DIR/$profile/bundle"
@@ -32,7 +34,7 @@ rm -f "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm
 cp "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm dist/
 
 log "the server: binary ($profile build), systemd unit and guide"
-cargo build "${cargo_flags[@]}" --locked -p ling-server
+"${server_build[@]}"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 server="ling-server-$version-linux-$arch"

@@ -10,5 +10,7 @@ chmod 700 "$XDG_RUNTIME_DIR"
 trap 'rm -rf "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"' EXIT
 exec dbus-run-session -- sh -c '
   export $(printf test | gnome-keyring-daemon --unlock --components=secrets --daemonize)
-  cargo test --locked -p ling-client --test integration keychain -- --ignored
+  # In the workspace (not -p): its features, so the test build is the one
+  # `cargo test --workspace` made, not a second one.
+  cargo test --locked --workspace --test integration keychain -- --ignored
 '

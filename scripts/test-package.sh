@@ -21,4 +21,6 @@ fi
 # files and the install are the same, and CI is spared a second, optimized
 # build of every crate (LING_PACKAGE_PROFILE=release tests the release build).
 LING_PACKAGE_PROFILE="${LING_PACKAGE_PROFILE:-debug}" scripts/package.sh
-LING_DIST="$PWD/dist" cargo test --locked -p ling-e2e --test package -- --ignored
+# In the workspace (not -p ling-e2e): its features, so the test is the one
+# `cargo test --workspace` built.
+LING_DIST="$PWD/dist" cargo test --locked --workspace --test package -- --ignored
