@@ -59,6 +59,7 @@ pub fn typescript() -> String {
     c.visit::<ling_proto::auth::SessionInfo>();
     c.visit::<ling_proto::ErrorCode>();
     c.visit::<crate::devices::CallDeviceList>();
+    c.visit::<ling_client::prefs::Prefs>();
     c.visit::<crate::updates::UpdateStatus>();
     let mut out = String::from(
         "// Generated from the Rust types by `src-tauri/src/bindings.rs` (ts-rs). Do not edit:\n\

@@ -17,7 +17,7 @@ use ling_proto::messages::CallMedia;
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, State, UriSchemeContext, UriSchemeResponder};
 
-use crate::devices::{CallDeviceList, DeviceChoice, DeviceView};
+use crate::devices::{CallDeviceList, DeviceView};
 use crate::error::{AppError, AppResult, ShellCode};
 use crate::state::AppState;
 
@@ -95,12 +95,6 @@ pub async fn call_devices(state: State<'_, AppState>) -> AppResult<CallDeviceLis
     })
     .await
     .map_err(|e| AppError::new(ShellCode::ShellFailed, e.to_string()))
-}
-
-/// Keeps the devices chosen for the next calls.
-#[tauri::command]
-pub async fn set_call_devices(state: State<'_, AppState>, choice: DeviceChoice) -> AppResult<()> {
-    state.session()?.devices.choose(choice)
 }
 
 /// Lets the page fetch from `ling-video:`. WebKitGTK refuses a fetch to a

@@ -1,25 +1,17 @@
 //! The devices calls use on this machine: the microphone, speaker and
-//! camera chosen in the settings (kept per account), and the store of the
-//! latest picture of each call tile, which `calls.rs` serves to the UI.
+//! camera chosen in the settings (kept with the account's preferences,
+//! `ling_client::prefs`), and the store of the latest picture of each call
+//! tile, which `calls.rs` serves to the UI.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use ling_call::engine::VideoSinkFactory;
 use ling_call::{CallError, CallResult, Media, VideoFrame, VideoSink, VideoSource};
 use ling_client::calls::{CallDevices, SystemDevices};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::{AppError, AppResult, ShellCode};
-
-/// The devices a person chose for calls (`None`: the system's default).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct DeviceChoice {
-    pub microphone: Option<String>,
-    pub speaker: Option<String>,
-    pub camera: Option<String>,
-}
+pub use ling_client::prefs::DeviceChoice;
 
 /// One device in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -85,17 +77,14 @@ impl VideoSink for Tile {
 
 /// The system's devices as chosen in the settings (read at each call).
 pub struct DesktopDevices {
-    choice_file: PathBuf,
     choice: RwLock<DeviceChoice>,
     pub frames: Arc<FrameStore>,
 }
 
 impl DesktopDevices {
-    /// Devices for the account whose files are in `account_dir`.
-    pub fn new(account_dir: &std::path::Path) -> Arc<DesktopDevices> {
-        let choice_file = account_dir.join("call-devices.json");
-        let choice = std::fs::read(&choice_file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        Arc::new(DesktopDevices { choice_file, choice: RwLock::new(choice), frames: Arc::default() })
+    /// Devices as the account's preferences chose them.
+    pub fn new(choice: DeviceChoice) -> Arc<DesktopDevices> {
+        Arc::new(DesktopDevices { choice: RwLock::new(choice), frames: Arc::default() })
     }
 
     fn system(&self) -> SystemDevices {
@@ -113,13 +102,10 @@ impl DesktopDevices {
         self.choice.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Keeps `choice` for the next calls.
-    pub fn choose(&self, choice: DeviceChoice) -> AppResult<()> {
-        let bytes =
-            serde_json::to_vec_pretty(&choice).map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
-        std::fs::write(&self.choice_file, bytes).map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
+    /// Uses `choice` for the next calls (the caller keeps it in the
+    /// account's preferences).
+    pub fn choose(&self, choice: DeviceChoice) {
         *self.choice.write().unwrap_or_else(|p| p.into_inner()) = choice;
-        Ok(())
     }
 }
 
@@ -135,19 +121,5 @@ impl CallDevices for DesktopDevices {
 
     fn remote_video(&self) -> VideoSinkFactory {
         self.frames.sinks()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_device_choice_is_kept_per_account() {
-        let dir = tempfile::tempdir().unwrap();
-        let devices = DesktopDevices::new(dir.path());
-        let choice = DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) };
-        devices.choose(choice.clone()).unwrap();
-        assert_eq!(DesktopDevices::new(dir.path()).choice(), choice);
     }
 }

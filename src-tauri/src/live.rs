@@ -40,7 +40,11 @@ pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> Ap
     let client = Client::start(logged_in.clone()).await?;
     let events = client.events();
     let stop = CancellationToken::new();
-    let devices = crate::devices::DesktopDevices::new(client.account_dir());
+    let chosen = client.prefs().await.map(|p| p.devices).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the account's preferences could not be read; the default call devices");
+        Default::default()
+    });
+    let devices = crate::devices::DesktopDevices::new(chosen);
     let calls = client.calls(devices.clone(), ling_client::calls::bind_ip_from_env());
     let session = Arc::new(Session { logged_in, client, stop: stop.clone(), calls, devices });
     state.set_session(Some(session.clone()));
@@ -149,7 +153,7 @@ async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
     if focused || message.sender_id == session.client.me().id || message.seq.is_none() {
         return;
     }
-    let enabled = session.client.notifications_enabled().await.unwrap_or(true);
+    let enabled = session.client.prefs().await.map_or(true, |p| p.notifications);
     let Ok(Some(conversation)) = session.client.conversation(message.conversation_id).await else { return };
     let at = notices::Situation { me: session.client.me().id, enabled, focused, now: now_ms() };
     if let Some(notice) = notices::for_message(message, &conversation, at) {

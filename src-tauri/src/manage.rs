@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use ling_client::CancellationToken;
+use ling_client::prefs::Prefs;
 use ling_proto::auth::SessionInfo;
 use ling_proto::contacts::{BlockedUser, FriendGroup};
 use ling_proto::groups::{Group, Role, UpdateGroupRequest};
@@ -207,16 +208,20 @@ pub async fn revoke_session(state: State<'_, AppState>, id: SessionId) -> AppRes
     Ok(state.session()?.client.revoke_session(id).await?)
 }
 
-/// Whether new messages raise desktop notifications.
+/// This device's preferences for the account (notifications, Enter sends,
+/// call devices).
 #[tauri::command]
-pub async fn notifications_enabled(state: State<'_, AppState>) -> AppResult<bool> {
-    Ok(state.session()?.client.notifications_enabled().await?)
+pub async fn prefs(state: State<'_, AppState>) -> AppResult<Prefs> {
+    Ok(state.session()?.client.prefs().await?)
 }
 
-/// Turns desktop notifications on or off (kept with the account's cache).
+/// Keeps this device's preferences for the account (in its cache); the
+/// call devices chosen serve the next call.
 #[tauri::command]
-pub async fn set_notifications_enabled(state: State<'_, AppState>, enabled: bool) -> AppResult<()> {
-    Ok(state.session()?.client.set_notifications_enabled(enabled).await?)
+pub async fn set_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<()> {
+    let session = state.session()?;
+    session.devices.choose(prefs.devices.clone());
+    Ok(session.client.set_prefs(prefs).await?)
 }
 
 /// Whether Ling starts when the person logs in to the computer.

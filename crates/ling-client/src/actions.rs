@@ -13,6 +13,7 @@ use ling_proto::{FriendGroupId, GroupId, Patch, SessionId, UserId};
 use crate::client::Client;
 use crate::error::ClientResult;
 use crate::events::Event;
+use crate::prefs::Prefs;
 
 /// `Some("")` and `None` both clear an optional text.
 fn text_patch(value: Option<String>) -> Patch<String> {
@@ -180,16 +181,14 @@ impl Client {
 
     // --- this device's preferences for the account ------------------------------
 
-    /// Whether new messages raise desktop notifications (on until turned off).
-    pub async fn notifications_enabled(&self) -> ClientResult<bool> {
-        Ok(self.inner.db(|c| c.setting::<bool>(NOTIFICATIONS)).await?.unwrap_or(true))
+    /// This device's preferences for the account (`prefs`).
+    pub async fn prefs(&self) -> ClientResult<Prefs> {
+        let dir = self.inner.account_dir.clone();
+        self.inner.db(move |c| crate::prefs::load(c, &dir)).await
     }
 
-    /// Turns desktop notifications on or off.
-    pub async fn set_notifications_enabled(&self, on: bool) -> ClientResult<()> {
-        self.inner.db(move |c| c.set_setting(NOTIFICATIONS, &on)).await
+    /// Keeps `prefs` as this device's preferences for the account.
+    pub async fn set_prefs(&self, prefs: Prefs) -> ClientResult<()> {
+        self.inner.db(move |c| crate::prefs::store(c, &prefs)).await
     }
 }
-
-/// The cache setting behind [`Client::notifications_enabled`].
-const NOTIFICATIONS: &str = "notifications";

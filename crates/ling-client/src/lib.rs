@@ -20,6 +20,7 @@ pub mod events;
 pub mod files;
 mod inner;
 pub mod notices;
+pub mod prefs;
 mod private_file;
 pub mod probe;
 pub mod profile;

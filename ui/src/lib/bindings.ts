@@ -250,7 +250,7 @@ draft: string,
 last_message: CachedMessage | null, };
 
 /**
- * The devices a person chose for calls (`None`: the system's default).
+ * The devices chosen for calls (`None`: the system's default).
  */
 export type DeviceChoice = { microphone: string | null, speaker: string | null, camera: string | null, };
 
@@ -662,6 +662,24 @@ incoming_voice_call: string,
  * `notice.incomingVideoCall`
  */
 incoming_video_call: string, };
+
+/**
+ * This device's preferences for the account.
+ */
+export type Prefs = { 
+/**
+ * New messages raise desktop notifications.
+ */
+notifications: boolean, 
+/**
+ * Enter sends a message (Shift+Enter starts a new line); otherwise
+ * Ctrl+Enter sends.
+ */
+enter_sends: boolean, 
+/**
+ * The microphone, speaker and camera for calls.
+ */
+devices: DeviceChoice, };
 
 /**
  * A new account.

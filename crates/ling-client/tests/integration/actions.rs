@@ -124,12 +124,16 @@ async fn test_remarks_friend_groups_blocks_the_profile_and_preferences_are_chang
     assert_eq!(amy.client.update_profile(&req).await.unwrap().display_name, "Amy L.");
     assert_eq!(amy.client.me().display_name, "Amy L.");
     bob.wait_for(|e| matches!(e, Event::ProfileChanged { user } if user.display_name == "Amy L.")).await;
-    // Notifications: on until turned off, and kept.
-    assert!(amy.client.notifications_enabled().await.unwrap());
-    amy.client.set_notifications_enabled(false).await.unwrap();
+    // Her preferences on this device: notifications on until turned off,
+    // and kept with the rest.
+    let mut prefs = amy.client.prefs().await.unwrap();
+    assert!(prefs.notifications && prefs.enter_sends);
+    prefs.notifications = false;
+    prefs.devices.camera = Some("1".into());
+    amy.client.set_prefs(prefs.clone()).await.unwrap();
     let amy = amy.restarted().await;
     assert_eq!(amy.client.me().display_name, "Amy L.");
-    assert!(!amy.client.notifications_enabled().await.unwrap());
+    assert_eq!(amy.client.prefs().await.unwrap(), prefs);
 
     // Her signed-in devices: this one, marked.
     let sessions = amy.client.sessions().await.unwrap();

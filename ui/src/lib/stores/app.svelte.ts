@@ -19,6 +19,7 @@ import { totalUnread } from './conversations';
 import { ViewCopy } from './rows.svelte';
 import { t } from '../i18n/index.svelte';
 import { callStore } from './call.svelte';
+import { settings } from './settings.svelte';
 
 export type Stage = 'loading' | 'choose_server' | 'login' | 'ready';
 export type Tab = 'chats' | 'contacts' | 'settings';
@@ -99,7 +100,7 @@ class AppStore {
   async enter(me: Me, connection?: ConnectionState) {
     this.me = me;
     if (connection) this.connection = connection;
-    await this.openList();
+    await Promise.all([this.openList(), settings.load()]);
     this.stage = 'ready';
     void this.loadContacts();
     void this.loadGroups();

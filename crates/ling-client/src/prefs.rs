@@ -1,0 +1,121 @@
+//! This device's preferences for an account, in one place: one [`Prefs`]
+//! kept in the account's cache (the `settings` table), read and written
+//! whole. What earlier versions kept elsewhere (the notifications switch
+//! under its own key, the call devices in `call-devices.json` beside the
+//! cache) is taken over the first time.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cache::Cache;
+use crate::error::ClientResult;
+
+/// The key the preferences are kept under.
+const KEY: &str = "prefs";
+/// Where earlier versions kept the notifications switch.
+const OLD_NOTIFICATIONS_KEY: &str = "notifications";
+/// Where earlier versions of the desktop app kept the call devices.
+const OLD_DEVICES_FILE: &str = "call-devices.json";
+
+/// The devices chosen for calls (`None`: the system's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct DeviceChoice {
+    pub microphone: Option<String>,
+    pub speaker: Option<String>,
+    pub camera: Option<String>,
+}
+
+/// This device's preferences for the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct Prefs {
+    /// New messages raise desktop notifications.
+    pub notifications: bool,
+    /// Enter sends a message (Shift+Enter starts a new line); otherwise
+    /// Ctrl+Enter sends.
+    pub enter_sends: bool,
+    /// The microphone, speaker and camera for calls.
+    pub devices: DeviceChoice,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs { notifications: true, enter_sends: true, devices: DeviceChoice::default() }
+    }
+}
+
+/// The account's preferences from `cache`, taking over what earlier
+/// versions kept elsewhere (in `account_dir`) the first time.
+pub(crate) fn load(cache: &Cache, account_dir: &Path) -> ClientResult<Prefs> {
+    if let Some(prefs) = cache.setting::<Prefs>(KEY)? {
+        return Ok(prefs);
+    }
+    let old_devices = account_dir.join(OLD_DEVICES_FILE);
+    let prefs = Prefs {
+        notifications: cache.setting::<bool>(OLD_NOTIFICATIONS_KEY)?.unwrap_or(true),
+        devices: std::fs::read(&old_devices).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default(),
+        ..Prefs::default()
+    };
+    cache.set_setting(KEY, &prefs)?;
+    let _ = std::fs::remove_file(old_devices);
+    Ok(prefs)
+}
+
+/// Keeps `prefs` as the account's preferences.
+pub(crate) fn store(cache: &Cache, prefs: &Prefs) -> ClientResult<()> {
+    cache.set_setting(KEY, prefs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(dir: &Path) -> Cache {
+        Cache::open(&dir.join("cache.db")).unwrap()
+    }
+
+    #[test]
+    fn the_preferences_are_kept_whole_and_default_to_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        assert_eq!(load(&c, dir.path()).unwrap(), Prefs::default());
+        assert!(Prefs::default().notifications && Prefs::default().enter_sends);
+        let mine = Prefs {
+            notifications: false,
+            enter_sends: false,
+            devices: DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) },
+        };
+        store(&c, &mine).unwrap();
+        drop(c);
+        assert_eq!(load(&cache(dir.path()), dir.path()).unwrap(), mine, "after a restart");
+    }
+
+    #[test]
+    fn what_earlier_versions_kept_elsewhere_is_taken_over_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        c.set_setting(OLD_NOTIFICATIONS_KEY, &false).unwrap();
+        std::fs::write(dir.path().join(OLD_DEVICES_FILE), br#"{"microphone":"mic-2","speaker":null,"camera":"1"}"#)
+            .unwrap();
+        let prefs = load(&c, dir.path()).unwrap();
+        assert!(!prefs.notifications);
+        assert_eq!(prefs.devices.microphone.as_deref(), Some("mic-2"));
+        assert_eq!(prefs.devices.camera.as_deref(), Some("1"));
+        assert!(prefs.enter_sends);
+        assert!(!dir.path().join(OLD_DEVICES_FILE).exists(), "one place from now on");
+        assert_eq!(load(&c, dir.path()).unwrap(), prefs);
+    }
+
+    #[test]
+    fn a_field_added_later_takes_its_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        c.set_setting(KEY, &serde_json::json!({ "notifications": false })).unwrap();
+        let prefs = load(&c, dir.path()).unwrap();
+        assert_eq!((prefs.notifications, prefs.enter_sends), (false, true));
+    }
+}
