@@ -9,6 +9,7 @@ mod calls;
 mod chat;
 mod first_run;
 mod instances;
+mod long_chat;
 mod notifications;
 mod people;
 mod tray;

@@ -250,5 +250,6 @@ pub fn hears_and_sees(v: &serde_json::Value, hz: f64) -> bool {
 
 pub mod desktop;
 pub mod notifications;
+pub mod seed;
 pub mod tray;
 pub mod updates;

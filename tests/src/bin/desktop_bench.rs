@@ -18,13 +18,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use ling_client::Client;
-use ling_client::account::{self, LoginOptions};
-use ling_client::cache::SendStatus;
-use ling_client::profile::Profile;
-use ling_client::tokens::TokenStorePolicy;
+use ling_e2e::ServerProcess;
 use ling_e2e::desktop::{Process, XSession};
-use ling_e2e::{Cli, ServerProcess};
 
 #[derive(Parser)]
 struct Args {
@@ -51,44 +46,6 @@ fn build() -> PathBuf {
         .expect("cargo runs");
     assert!(status.success(), "building the app failed");
     std::env::current_exe().unwrap().parent().unwrap().to_path_buf()
-}
-
-/// Amy's profile with `n` messages in her chat with Bob, all acknowledged.
-async fn seed(server: &ServerProcess, profile_dir: &Path, n: usize) {
-    let profile = Profile::open(profile_dir).unwrap();
-    let found = ling_client::probe::probe(&server.address(), false).await.unwrap();
-    profile.use_server(&found, 1).unwrap();
-    let options =
-        LoginOptions { device_name: "bench".into(), remember: true, token_policy: TokenStorePolicy::FileOnly };
-    let reg = account::register(&profile, &found.base, "amy", "password1", Some("Amy"), &options).await.unwrap();
-    let amy = Client::start(reg.session).await.unwrap();
-    let mut events = amy.events();
-    let bob = Cli::new();
-    bob.ok(&["server", &server.address()]);
-    bob.ok(&["register", "bob", "--display-name", "Bob"]);
-    let bob_id = amy.search_users("bob").await.unwrap()[0].id;
-    amy.send_friend_request(bob_id, "").await.unwrap();
-    bob.ok(&["accept", "amy"]);
-    let conv = loop {
-        if let Some(c) = amy.conversation_with(bob_id).await.unwrap() {
-            break c;
-        }
-        let _ = tokio::time::timeout(Duration::from_millis(200), events.recv()).await;
-    };
-    for i in 0..n {
-        let text = format!("message {i}: the quick brown fox jumps over the lazy dog 敏捷的棕色狐狸");
-        amy.send_text(conv, &text).await.unwrap();
-    }
-    // The outbox sends in order: the newest acknowledged means all are.
-    loop {
-        let newest = amy.history(conv, None, 1).await.unwrap();
-        if newest.first().is_some_and(|m| m.status == SendStatus::Sent) {
-            break;
-        }
-        // Woken by the next event (an ack), or after a second.
-        let _ = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
-    }
-    amy.stop().await;
 }
 
 /// The app's process and all its descendants.
@@ -216,7 +173,7 @@ async fn main() {
     let profile_dir = home.path().join("amy");
 
     let seeded = Instant::now();
-    seed(&server, &profile_dir, args.messages).await;
+    ling_e2e::seed::chats(&server, &profile_dir, &[("bob", args.messages)]).await;
     println!("seeded {} messages in {:.1} s", args.messages, seeded.elapsed().as_secs_f64());
 
     let mut env = x.app_env(home.path());

@@ -52,6 +52,9 @@ export const seam = {
   events: {} as Record<string, number>,
   /** `ling://event`s by type. */
   kinds: {} as Record<string, number>,
+  /** Chats opened: how long from asking to the first page painted and to
+   * the core's answer (`timeline_open`), in ms, and its rows. */
+  opens: [] as { conversation: number; ms: number; ipc: number; rows: number }[],
 };
 (globalThis as { __lingSeam?: typeof seam }).__lingSeam = seam;
 
