@@ -26,6 +26,7 @@ pub const VIDEO_SCHEME: &str = "ling-video";
 
 /// Calls everyone else in a conversation.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_start(
     state: State<'_, AppState>,
     conversation_id: ConversationId,
@@ -37,46 +38,54 @@ pub async fn call_start(
 
 /// Answers the ringing call.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_accept(state: State<'_, AppState>, call_id: String) -> AppResult<CallView> {
     Ok(state.session()?.calls.accept(&call_id).await?)
 }
 
 /// Turns the ringing call down.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_decline(state: State<'_, AppState>, call_id: String) -> AppResult<()> {
     Ok(state.session()?.calls.decline(&call_id).await?)
 }
 
 /// Leaves (or cancels) the call.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_hang_up(state: State<'_, AppState>) -> AppResult<()> {
     Ok(state.session()?.calls.hang_up().await?)
 }
 
 /// Rings someone of the conversation into the call (again).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_invite(state: State<'_, AppState>, user_id: i64) -> AppResult<CallView> {
     Ok(state.session()?.calls.invite(user_id).await?)
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_set_muted(state: State<'_, AppState>, muted: bool) -> AppResult<CallView> {
     Ok(state.session()?.calls.set_muted(muted).await?)
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_set_camera(state: State<'_, AppState>, on: bool) -> AppResult<CallView> {
     Ok(state.session()?.calls.set_camera(on).await?)
 }
 
 /// The call in progress (after a reload of the UI).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_current(state: State<'_, AppState>) -> AppResult<Option<CallView>> {
     Ok(state.session()?.calls.current().await)
 }
 
 /// The microphones, speakers and cameras, and the ones chosen.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn call_devices(state: State<'_, AppState>) -> AppResult<CallDeviceList> {
     let chosen = state.session()?.devices.choice();
     tokio::task::spawn_blocking(move || {

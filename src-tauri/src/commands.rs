@@ -136,6 +136,7 @@ fn login_options(state: &AppState, remember: bool) -> LoginOptions {
 /// Where the app stands: opens the remembered account from its cache at once
 /// (the network is not waited for), or says which screen to show.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> AppResult<Startup> {
     let _guard = state.transition.lock().await;
     let Some(server) = server_view(&state.profile)? else { return Ok(Startup::ChooseServer) };
@@ -166,6 +167,7 @@ pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> AppResult<St
 /// Checks a typed server address and, if a Ling server answers, makes it the
 /// server to log in to.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_server(state: State<'_, AppState>, address: String, allow_insecure: bool) -> AppResult<ServerView> {
     let probed = probe::probe(&address, allow_insecure).await?;
     state.profile.use_server(&probed, live::now_ms())?;
@@ -174,6 +176,7 @@ pub async fn set_server(state: State<'_, AppState>, address: String, allow_insec
 
 /// Logs in with a password (`remember`: log in by itself next time).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn login(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -192,6 +195,7 @@ pub async fn login(
 
 /// Registers an account and logs it in (remembered).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn register(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -218,6 +222,7 @@ pub async fn register(
 
 /// Sets a new password with the recovery code; returns the new recovery code.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn reset_password(
     state: State<'_, AppState>,
     username: String,
@@ -231,6 +236,7 @@ pub async fn reset_password(
 /// Logs out: ends the session on the server and forgets the remembered token.
 /// The cache stays for the next login.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn logout(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     let _guard = state.transition.lock().await;
     live::stop(&app, &state, true).await
@@ -238,6 +244,7 @@ pub async fn logout(app: AppHandle, state: State<'_, AppState>) -> AppResult<()>
 
 /// Forgets the chosen server (logging out first), back to the first screen.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn switch_server(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     let _guard = state.transition.lock().await;
     live::stop(&app, &state, true).await?;
@@ -249,18 +256,21 @@ pub async fn switch_server(app: AppHandle, state: State<'_, AppState>) -> AppRes
 
 /// Who is logged in.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn me(state: State<'_, AppState>) -> AppResult<Me> {
     Ok(state.session()?.client.me())
 }
 
 /// The realtime session's state now.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn connection(state: State<'_, AppState>) -> AppResult<ConnectionState> {
     Ok(state.session()?.client.state())
 }
 
 /// Tries to connect now instead of waiting for the next attempt.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn reconnect_now(state: State<'_, AppState>) -> AppResult<()> {
     state.session()?.client.reconnect_now();
     Ok(())
@@ -270,12 +280,14 @@ pub fn reconnect_now(state: State<'_, AppState>) -> AppResult<()> {
 
 /// One conversation's row.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> AppResult<Option<ConversationSummary>> {
     Ok(state.session()?.client.conversation(id).await?)
 }
 
 /// Sends text, optionally as a reply to `reply_to`.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn send_text(
     state: State<'_, AppState>,
     conversation_id: ConversationId,
@@ -289,6 +301,7 @@ pub async fn send_text(
 /// Sends files (images inline), each uploaded in the background with
 /// progress as `ling://upload` events. Returns the upload ids.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn send_files(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -342,24 +355,28 @@ pub async fn send_files(
 
 /// Stops an upload.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn cancel_upload(upload_id: String) {
     live::cancel_upload(&upload_id);
 }
 
 /// Sends a failed message again.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn retry(state: State<'_, AppState>, client_msg_id: String) -> AppResult<()> {
     Ok(state.session()?.client.retry(&client_msg_id).await?)
 }
 
 /// Moves the read cursor.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn mark_read(state: State<'_, AppState>, conversation_id: ConversationId, seq: Seq) -> AppResult<()> {
     Ok(state.session()?.client.mark_read(conversation_id, seq).await?)
 }
 
 /// Says "typing…" to the others.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn typing(state: State<'_, AppState>, conversation_id: ConversationId) -> AppResult<()> {
     state.session()?.client.typing(conversation_id);
     Ok(())
@@ -367,30 +384,35 @@ pub fn typing(state: State<'_, AppState>, conversation_id: ConversationId) -> Ap
 
 /// Recalls an own message.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn recall(state: State<'_, AppState>, conversation_id: ConversationId, seq: Seq) -> AppResult<()> {
     Ok(state.session()?.client.recall(conversation_id, seq).await?)
 }
 
 /// Pins or unpins a conversation.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_pinned(state: State<'_, AppState>, conversation_id: ConversationId, pinned: bool) -> AppResult<()> {
     Ok(state.session()?.client.set_pinned(conversation_id, pinned).await?)
 }
 
 /// Mutes or unmutes a conversation.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_muted(state: State<'_, AppState>, conversation_id: ConversationId, muted: bool) -> AppResult<()> {
     Ok(state.session()?.client.set_muted(conversation_id, muted).await?)
 }
 
 /// Keeps the composer's unsent text.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_draft(state: State<'_, AppState>, conversation_id: ConversationId, draft: String) -> AppResult<()> {
     Ok(state.session()?.client.set_draft(conversation_id, &draft).await?)
 }
 
 /// Full-text search of the cached history (one conversation, or all).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn search_messages(
     state: State<'_, AppState>,
     query: String,
@@ -403,6 +425,7 @@ pub async fn search_messages(
 
 /// Downloads a file into the cache (once) and returns its path.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn download_file(state: State<'_, AppState>, file: FileRef) -> AppResult<String> {
     let path = state.session()?.local_file(&file).await?;
     Ok(path.to_string_lossy().into_owned())
@@ -410,6 +433,7 @@ pub async fn download_file(state: State<'_, AppState>, file: FileRef) -> AppResu
 
 /// Opens a file with the system's app for it (downloading it first).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn open_file(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<()> {
     let path = state.session()?.local_file(&file).await?;
     app.opener()
@@ -419,6 +443,7 @@ pub async fn open_file(app: AppHandle, state: State<'_, AppState>, file: FileRef
 
 /// Shows a downloaded file in its folder.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn show_in_folder(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<()> {
     let path = state.session()?.local_file(&file).await?;
     app.opener().reveal_item_in_dir(path).map_err(|e| AppError::new(ShellCode::OpenFailed, e.to_string()))
@@ -427,6 +452,7 @@ pub async fn show_in_folder(app: AppHandle, state: State<'_, AppState>, file: Fi
 /// Asks where to save a file, then copies it there. `false` if the person
 /// cancelled.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn save_file_as(app: AppHandle, state: State<'_, AppState>, file: FileRef) -> AppResult<bool> {
     let path = state.session()?.local_file(&file).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -443,6 +469,7 @@ pub async fn save_file_as(app: AppHandle, state: State<'_, AppState>, file: File
 
 /// Asks for files to send; returns their paths (empty if cancelled).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn pick_files(app: AppHandle) -> AppResult<Vec<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().pick_files(move |paths| {
@@ -455,6 +482,7 @@ pub async fn pick_files(app: AppHandle) -> AppResult<Vec<String>> {
 /// Writes pasted or dropped bytes (an image from the clipboard) to a private
 /// temporary file, to send with `send_files`. Returns its path.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn stage_bytes(state: State<'_, AppState>, name: String, bytes: Vec<u8>) -> AppResult<String> {
     let session = state.session()?;
     let name = std::path::Path::new(&name)
@@ -472,6 +500,7 @@ pub async fn stage_bytes(state: State<'_, AppState>, name: String, bytes: Vec<u8
 /// Opens a link from a message in the system browser (http, https and mailto
 /// only: nothing else in a message is acted on).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn open_url(app: AppHandle, url: String) -> AppResult<()> {
     let parsed = url::Url::parse(&url).map_err(|e| AppError::new(ClientCode::InvalidInput, e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
@@ -486,24 +515,28 @@ pub fn open_url(app: AppHandle, url: String) -> AppResult<()> {
 
 /// Friends, from the cache.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn friends(state: State<'_, AppState>) -> AppResult<Vec<Friend>> {
     Ok(state.session()?.client.friends().await?)
 }
 
 /// Pending friend requests both ways, from the cache.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn friend_requests(state: State<'_, AppState>) -> AppResult<FriendRequestList> {
     Ok(state.session()?.client.friend_requests().await?)
 }
 
 /// Finds users by username or name (on the server).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn search_users(state: State<'_, AppState>, query: String) -> AppResult<Vec<UserProfile>> {
     Ok(state.session()?.client.search_users(query.trim()).await?)
 }
 
 /// Asks someone to be friends.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn send_friend_request(
     state: State<'_, AppState>,
     user_id: UserId,
@@ -514,42 +547,49 @@ pub async fn send_friend_request(
 
 /// Accepts a friend request.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn accept_friend_request(state: State<'_, AppState>, id: i64) -> AppResult<FriendRequest> {
     Ok(state.session()?.client.accept_friend_request(id).await?)
 }
 
 /// Declines a friend request.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn decline_friend_request(state: State<'_, AppState>, id: i64) -> AppResult<FriendRequest> {
     Ok(state.session()?.client.decline_friend_request(id).await?)
 }
 
 /// A user as cached.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn user(state: State<'_, AppState>, id: UserId) -> AppResult<Option<UserProfile>> {
     Ok(state.session()?.client.user(id).await?)
 }
 
 /// The account's groups, from the cache.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn groups(state: State<'_, AppState>) -> AppResult<Vec<Group>> {
     Ok(state.session()?.client.groups().await?)
 }
 
 /// A group's members (cached; refreshed in the background).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn group_members(state: State<'_, AppState>, group_id: GroupId) -> AppResult<Vec<GroupMember>> {
     Ok(state.session()?.client.group_members(group_id).await?)
 }
 
 /// The tray's words, in the UI's language.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn set_tray_labels(app: AppHandle, labels: crate::tray::TrayLabels) -> AppResult<()> {
     crate::tray::set_labels(&app, labels)
 }
 
 /// The words of notifications, in the UI's language.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn set_notice_labels(notices: State<'_, crate::notices::Notices>, labels: crate::notices::NoticeLabels) {
     notices.set_labels(labels);
 }
@@ -557,6 +597,7 @@ pub fn set_notice_labels(notices: State<'_, crate::notices::Notices>, labels: cr
 /// The UI painted its first screen: logs how long after launch, once (what
 /// `make bench-desktop` measures the launch by).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn ui_ready() {
     static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !LOGGED.swap(true, std::sync::atomic::Ordering::Relaxed)
@@ -569,6 +610,7 @@ pub fn ui_ready() {
 /// Closes the window as its close button does (Ctrl+W): Ling keeps running
 /// in the tray.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub fn close_window(window: tauri::WebviewWindow) -> AppResult<()> {
     Ok(window.close()?)
 }

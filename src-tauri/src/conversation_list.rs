@@ -22,6 +22,7 @@ pub type Lists = OpenView<ConversationListView>;
 /// Opens the logged-in account's conversation list as view `view` (a
 /// number the UI chose, which its diffs carry): its rows now.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn conversation_list_open(
     app: AppHandle,
     state: State<'_, AppState>,

@@ -281,6 +281,24 @@ mod tests {
         }
     }
 
+    /// Every command runs in a span of its own, its failures logged with it
+    /// (at debug level: a wrong password is no fault of the app).
+    #[test]
+    fn every_command_is_traced() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut commands = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for after in text.split("#[tauri::command]\n").skip(1) {
+                commands += 1;
+                let name = after.lines().find(|l| l.contains("fn ")).unwrap_or_default();
+                assert!(after.starts_with("#[tracing::instrument("), "{}: {name} is not traced", path.display());
+            }
+        }
+        assert!(commands > 50, "{commands} commands found");
+    }
+
     #[test]
     fn each_profile_has_its_own_identifier() {
         assert_eq!(identifier("app.ling.Ling", None), "app.ling.Ling");

@@ -41,6 +41,7 @@ pub struct TimelineSnapshot {
 /// number the UI chose, which its diffs carry): its newest page, loaded
 /// back to the first unread message when that is within reach.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn timeline_open(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -60,12 +61,14 @@ pub async fn timeline_open(
 /// Loads the open timeline's next older page (its rows arrive as diffs);
 /// whether the conversation's start is reached.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn timeline_paginate_back(timelines: State<'_, Timelines>, view: u32) -> AppResult<bool> {
     Ok(timelines.get(view)?.paginate_back().await?)
 }
 
 /// Closes view `view`, if it is the open one.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn timeline_close(timelines: State<'_, Timelines>, view: u32) {
     timelines.close(Some(view));
 }

@@ -359,12 +359,14 @@ async fn install(app: &AppHandle) -> AppResult<()> {
 
 /// The updater's status.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn update_status(updates: tauri::State<'_, Updates>) -> AppResult<UpdateStatus> {
     Ok(updates.status())
 }
 
 /// Looks for a newer version now (the settings' "Check now").
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn check_for_update(app: AppHandle) -> AppResult<UpdateStatus> {
     check(&app).await
 }
@@ -372,6 +374,7 @@ pub async fn check_for_update(app: AppHandle) -> AppResult<UpdateStatus> {
 /// Installs the update found and restarts; on failure the status says why
 /// (and so does the error).
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn install_update(app: AppHandle) -> AppResult<()> {
     let result = install(&app).await;
     if let Err(e) = &result {
