@@ -243,20 +243,25 @@ impl CallMachine {
 
     /// Mutes or unmutes the microphone.
     pub(crate) fn set_muted(&mut self, muted: bool) -> ClientResult<Step> {
-        let active = self.live().ok_or_else(no_call)?;
-        let mut out = Vec::new();
-        active.engine(EngineOp::Mute(muted), &mut out);
-        active.view.muted = muted;
-        out.push(active.publish());
-        Ok(out)
+        self.steer(EngineOp::Mute(muted))
     }
 
     /// Turns the camera on or off.
     pub(crate) fn set_camera(&mut self, on: bool) -> ClientResult<Step> {
+        self.steer(EngineOp::Camera(on))
+    }
+
+    /// A change of the person's own media: shown at once, handed to the
+    /// engine (or kept until it runs).
+    fn steer(&mut self, op: EngineOp) -> ClientResult<Step> {
         let active = self.live().ok_or_else(no_call)?;
+        match op {
+            EngineOp::Mute(muted) => active.view.muted = muted,
+            EngineOp::Camera(on) => active.view.camera_on = on,
+            EngineOp::Connect { .. } | EngineOp::Disconnect { .. } | EngineOp::Signal { .. } => {}
+        }
         let mut out = Vec::new();
-        active.engine(EngineOp::Camera(on), &mut out);
-        active.view.camera_on = on;
+        active.engine(op, &mut out);
         out.push(active.publish());
         Ok(out)
     }
