@@ -147,10 +147,10 @@ async fn refresh_tray(app: &AppHandle, session: &Session) {
 /// (from someone else, fresh, unread, not muted, notifications on, the
 /// window in the background).
 async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
-    // What the rule needs and costs nothing is checked first: most messages
-    // arrive while the window has the focus.
     let focused = crate::notices::window_focused(app);
-    if focused || message.sender_id == session.client.me().id || message.seq.is_none() {
+    // Most messages arrive while the window has the focus: the rule would
+    // say no, so the cache is not asked.
+    if focused {
         return;
     }
     let enabled = session.client.prefs().await.map_or(true, |p| p.notifications);
@@ -162,18 +162,14 @@ async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
 }
 
 /// An incoming call brings the window up, and says who calls in a
-/// notification when the window is in the background.
+/// notification, when the window is in the background.
 async fn ring(app: &AppHandle, session: &Session, call: &CallView) {
-    let focused = crate::notices::window_focused(app);
-    if focused {
-        return;
-    }
     let caller = match session.client.user(call.caller).await {
         Ok(Some(user)) if !user.display_name.is_empty() => Some(user.display_name),
         Ok(Some(user)) => Some(user.username),
         _ => None,
     };
-    if let Some(notice) = notices::for_call(call, caller.as_deref(), focused) {
+    if let Some(notice) = notices::for_call(call, caller.as_deref(), crate::notices::window_focused(app)) {
         crate::notices::show(app, &notice);
     }
 }

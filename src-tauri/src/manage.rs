@@ -245,8 +245,10 @@ pub async fn prefs(state: State<'_, AppState>) -> AppResult<Prefs> {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<()> {
     let session = state.session()?;
-    session.devices.choose(prefs.devices.clone());
-    Ok(session.client.set_prefs(prefs).await?)
+    let devices = prefs.devices.clone();
+    session.client.set_prefs(prefs).await?;
+    session.devices.choose(devices);
+    Ok(())
 }
 
 /// Whether Ling starts when the person logs in to the computer.
