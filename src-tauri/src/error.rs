@@ -8,80 +8,60 @@ use ling_proto::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
-/// Declares [`ShellCode`] with its wire spelling and the list of all.
-macro_rules! shell_codes {
-    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
-        /// The shell's own error codes, beside the server's and the client
-        /// core's.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
-        pub enum ShellCode {
-            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
-        }
-
-        impl ShellCode {
-            /// Every code.
-            pub const ALL: &[ShellCode] = &[$(ShellCode::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(ShellCode::$variant => $wire,)*
-                }
-            }
-        }
-    };
+ling_proto::codes! {
+    /// The shell's own error codes, beside the server's and the client
+    /// core's.
+    #[derive(TS)]
+    pub enum ShellCode {
+        /// No account is logged in.
+        NotLoggedIn = "not_logged_in",
+        /// No server is chosen yet.
+        NoServer = "no_server",
+        /// A file could not be read or written.
+        IoFailed = "io_failed",
+        /// A link or file could not be opened.
+        OpenFailed = "open_failed",
+        /// The window or Tauri failed.
+        ShellFailed = "shell_failed",
+        /// Starting with the system could not be changed.
+        AutostartFailed = "autostart_failed",
+        /// A view (timeline, list) that was closed or never opened.
+        ViewClosed = "view_closed",
+        /// The update server could not be reached.
+        UpdateUnreachable = "update_unreachable",
+        /// The update is not signed by the publisher.
+        UpdateBadSignature = "update_bad_signature",
+        /// The update server's answer could not be read.
+        UpdateInvalid = "update_invalid",
+        /// The update could not be installed.
+        UpdateInstallFailed = "update_install_failed",
+        /// Installing needs permission that was not given.
+        UpdateNotPermitted = "update_not_permitted",
+        /// The package manager refused the update (or no password was given).
+        UpdatePackageRefused = "update_package_refused",
+        /// Updates are set up wrongly.
+        UpdateMisconfigured = "update_misconfigured",
+        /// This copy was not installed from a package.
+        UpdateNotInstallable = "update_not_installable",
+        /// There is no newer version.
+        UpdateNotFound = "update_not_found",
+    }
 }
 
-shell_codes! {
-    /// No account is logged in.
-    NotLoggedIn = "not_logged_in",
-    /// No server is chosen yet.
-    NoServer = "no_server",
-    /// A file could not be read or written.
-    IoFailed = "io_failed",
-    /// A link or file could not be opened.
-    OpenFailed = "open_failed",
-    /// The window or Tauri failed.
-    ShellFailed = "shell_failed",
-    /// Starting with the system could not be changed.
-    AutostartFailed = "autostart_failed",
-    /// A view (timeline, list) that was closed or never opened.
-    ViewClosed = "view_closed",
-    /// The update server could not be reached.
-    UpdateUnreachable = "update_unreachable",
-    /// The update is not signed by the publisher.
-    UpdateBadSignature = "update_bad_signature",
-    /// The update server's answer could not be read.
-    UpdateInvalid = "update_invalid",
-    /// The update could not be installed.
-    UpdateInstallFailed = "update_install_failed",
-    /// Installing needs permission that was not given.
-    UpdateNotPermitted = "update_not_permitted",
-    /// The package manager refused the update (or no password was given).
-    UpdatePackageRefused = "update_package_refused",
-    /// Updates are set up wrongly.
-    UpdateMisconfigured = "update_misconfigured",
-    /// This copy was not installed from a package.
-    UpdateNotInstallable = "update_not_installable",
-    /// There is no newer version.
-    UpdateNotFound = "update_not_found",
-}
-
-/// Every code a command can fail with: the server's, the client core's or
-/// the shell's own. The UI's type check makes sure each has a sentence in
-/// both languages (`ui/src/lib/errors.ts`).
+/// Every code a command can fail with: the server's or the client core's
+/// ([`Code`]), or the shell's own. The UI's type check makes sure each has a
+/// sentence in both languages (`ui/src/lib/errors.ts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(untagged)]
 pub enum AppCode {
-    Server(ErrorCode),
-    Client(ClientCode),
+    Core(Code),
     Shell(ShellCode),
 }
 
 impl AppCode {
     pub fn as_str(self) -> &'static str {
         match self {
-            AppCode::Server(c) => c.as_str(),
-            AppCode::Client(c) => c.as_str(),
+            AppCode::Core(c) => c.as_str(),
             AppCode::Shell(c) => c.as_str(),
         }
     }
@@ -99,18 +79,21 @@ impl From<ShellCode> for AppCode {
     }
 }
 
-impl From<ClientCode> for AppCode {
-    fn from(c: ClientCode) -> AppCode {
-        AppCode::Client(c)
+impl From<Code> for AppCode {
+    fn from(c: Code) -> AppCode {
+        AppCode::Core(c)
     }
 }
 
-impl From<Code> for AppCode {
-    fn from(c: Code) -> AppCode {
-        match c {
-            Code::Server(c) => AppCode::Server(c),
-            Code::Client(c) => AppCode::Client(c),
-        }
+impl From<ClientCode> for AppCode {
+    fn from(c: ClientCode) -> AppCode {
+        AppCode::Core(c.into())
+    }
+}
+
+impl From<ErrorCode> for AppCode {
+    fn from(c: ErrorCode) -> AppCode {
+        AppCode::Core(c.into())
     }
 }
 
@@ -203,9 +186,9 @@ mod tests {
     #[test]
     fn codes_reach_the_ui_as_their_spelling() {
         for (code, wire) in [
-            (AppCode::Server(ErrorCode::NotFriends), "not_friends"),
-            (AppCode::Client(ClientCode::NoCall), "no_call"),
-            (AppCode::Shell(ShellCode::UpdateNotFound), "update_not_found"),
+            (AppCode::from(ErrorCode::NotFriends), "not_friends"),
+            (AppCode::from(ClientCode::NoCall), "no_call"),
+            (AppCode::from(ShellCode::UpdateNotFound), "update_not_found"),
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), wire);
             assert_eq!(code, wire);

@@ -4,72 +4,52 @@
 use ling_proto::ErrorCode;
 use serde::Serialize;
 
-/// Declares [`ClientCode`] with its wire spelling and the list of all.
-macro_rules! client_codes {
-    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
-        /// The client core's own error codes, beside the server's
-        /// [`ErrorCode`] (the two never share a spelling).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-        pub enum ClientCode {
-            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
-        }
-
-        impl ClientCode {
-            /// Every code.
-            pub const ALL: &[ClientCode] = &[$(ClientCode::$variant,)*];
-
-            /// The code as the UI receives it.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(ClientCode::$variant => $wire,)*
-                }
-            }
-        }
-    };
-}
-
-client_codes! {
-    /// The typed server address cannot be read as one.
-    InvalidAddress = "invalid_address",
-    /// Plain http to a host on the internet, not confirmed.
-    InsecureAddress = "insecure_address",
-    /// Nothing answered at the address.
-    Unreachable = "unreachable",
-    /// Something answered that is not a Ling server.
-    NotALingServer = "not_a_ling_server",
-    /// The TLS handshake failed (an untrusted or wrong certificate).
-    TlsFailure = "tls_failure",
-    /// The server speaks another protocol version.
-    IncompatibleVersion = "incompatible_version",
-    /// A message the cache does not hold.
-    MessageNotFound = "message_not_found",
-    /// Something the person gave cannot be used as it is.
-    InvalidInput = "invalid_input",
-    /// The session has ended: log in again.
-    LoggedOut = "logged_out",
-    /// A file transfer was cancelled.
-    Cancelled = "cancelled",
-    /// The local cache failed.
-    StorageFailed = "storage_failed",
-    /// No call in progress (or not the one named).
-    NoCall = "no_call",
-    /// More people than a call can hold.
-    CallTooLarge = "call_too_large",
-    /// A microphone, speaker or camera cannot be used.
-    DeviceUnavailable = "device_unavailable",
-    /// A media file cannot be used.
-    MediaFile = "media_file",
-    /// Media in a form Ling does not handle.
-    UnsupportedMedia = "unsupported_media",
-    /// An encoder or decoder failed.
-    CodecFailed = "codec_failed",
-    /// The call's connection could not be made or used.
-    ConnectionFailed = "connection_failed",
-    /// A signal for a peer the call has no connection to.
-    UnknownPeer = "unknown_peer",
-    /// A media file has nothing more.
-    SourceEnded = "source_ended",
+ling_proto::codes! {
+    /// The client core's own error codes, beside the server's
+    /// [`ErrorCode`] (the two never share a spelling).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    pub enum ClientCode {
+        /// The typed server address cannot be read as one.
+        InvalidAddress = "invalid_address",
+        /// Plain http to a host on the internet, not confirmed.
+        InsecureAddress = "insecure_address",
+        /// Nothing answered at the address.
+        Unreachable = "unreachable",
+        /// Something answered that is not a Ling server.
+        NotALingServer = "not_a_ling_server",
+        /// The TLS handshake failed (an untrusted or wrong certificate).
+        TlsFailure = "tls_failure",
+        /// The server speaks another protocol version.
+        IncompatibleVersion = "incompatible_version",
+        /// A message the cache does not hold.
+        MessageNotFound = "message_not_found",
+        /// Something the person gave cannot be used as it is.
+        InvalidInput = "invalid_input",
+        /// The session has ended: log in again.
+        LoggedOut = "logged_out",
+        /// A file transfer was cancelled.
+        Cancelled = "cancelled",
+        /// The local cache failed.
+        StorageFailed = "storage_failed",
+        /// No call in progress (or not the one named).
+        NoCall = "no_call",
+        /// More people than a call can hold.
+        CallTooLarge = "call_too_large",
+        /// A microphone, speaker or camera cannot be used.
+        DeviceUnavailable = "device_unavailable",
+        /// A media file cannot be used.
+        MediaFile = "media_file",
+        /// Media in a form Ling does not handle.
+        UnsupportedMedia = "unsupported_media",
+        /// An encoder or decoder failed.
+        CodecFailed = "codec_failed",
+        /// The call's connection could not be made or used.
+        ConnectionFailed = "connection_failed",
+        /// A signal for a peer the call has no connection to.
+        UnknownPeer = "unknown_peer",
+        /// A media file has nothing more.
+        SourceEnded = "source_ended",
+    }
 }
 
 /// Any code a client error carries: the server's or the core's own.

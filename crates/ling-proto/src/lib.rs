@@ -37,6 +37,33 @@ macro_rules! wire_names {
     };
 }
 
+/// Declares an error-code enum beside the server's [`ErrorCode`] (the client
+/// core's, the desktop shell's): each variant serializes as its spelling,
+/// with `as_str()` and `ALL`. The caller's attributes (docs, a TypeScript
+/// derive) go on the enum; the caller needs `serde`.
+#[macro_export]
+macro_rules! codes {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+        $vis enum $name {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            /// Every code.
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            /// The code as it is sent.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
 pub mod auth;
 pub mod contacts;
 pub mod error;

@@ -2,11 +2,11 @@
 // run `LING_UPDATE_BINDINGS=1 cargo test -p ling-desktop bindings` after changing them.
 
 /**
- * Every code a command can fail with: the server's, the client core's or
- * the shell's own. The UI's type check makes sure each has a sentence in
- * both languages (`ui/src/lib/errors.ts`).
+ * Every code a command can fail with: the server's or the client core's
+ * ([`Code`]), or the shell's own. The UI's type check makes sure each has a
+ * sentence in both languages (`ui/src/lib/errors.ts`).
  */
-export type AppCode = ErrorCode | ClientCode | ShellCode;
+export type AppCode = Code | ShellCode;
 
 /**
  * A failed command.
@@ -169,6 +169,11 @@ revision: number, };
  * [`ErrorCode`] (the two never share a spelling).
  */
 export type ClientCode = "invalid_address" | "insecure_address" | "unreachable" | "not_a_ling_server" | "tls_failure" | "incompatible_version" | "message_not_found" | "invalid_input" | "logged_out" | "cancelled" | "storage_failed" | "no_call" | "call_too_large" | "device_unavailable" | "media_file" | "unsupported_media" | "codec_failed" | "connection_failed" | "unknown_peer" | "source_ended";
+
+/**
+ * Any code a client error carries: the server's or the core's own.
+ */
+export type Code = ErrorCode | ClientCode;
 
 /**
  * Where the realtime session stands.
