@@ -19,7 +19,7 @@ const COMMANDS: &[&str] = &[
     "timeline_close",
     "send_text",
     "send_files",
-    "cancel_upload",
+    "discard",
     "retry",
     "mark_read",
     "typing",

@@ -39,7 +39,6 @@ pub fn typescript() -> String {
     c.visit::<crate::error::AppError>();
     c.visit::<crate::commands::Startup>();
     c.visit::<crate::commands::RegisteredView>();
-    c.visit::<crate::commands::UploadProgress>();
     c.visit::<crate::tray::TrayLabels>();
     c.visit::<crate::notices::NoticeLabels>();
     c.visit::<crate::timeline::TimelineSnapshot>();

@@ -3,11 +3,9 @@
 //! [`AppError`] the UI can say in the person's language.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use ling_client::account::{self, LoginOptions};
 use ling_client::cache::{CachedMessage, ConversationSummary};
-use ling_client::files::OnProgress;
 use ling_client::{ConnectionState, probe};
 use ling_proto::contacts::{Friend, FriendRequest, FriendRequestList};
 use ling_proto::groups::{Group, GroupMember};
@@ -15,7 +13,7 @@ use ling_proto::messages::{FileRef, MessageContent};
 use ling_proto::users::{Me, UserProfile};
 use ling_proto::{ConversationId, GroupId, Seq, UserId};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
@@ -67,37 +65,6 @@ pub struct RegisteredView {
     pub me: Me,
     /// Shown once, to keep: it resets a forgotten password.
     pub recovery_code: String,
-}
-
-/// Progress of a file being sent (event `ling://upload`).
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct UploadProgress {
-    /// Names this upload (from `send_files`).
-    pub upload_id: String,
-    /// Where it goes.
-    pub conversation_id: ConversationId,
-    /// The file's name.
-    pub name: String,
-    /// Bytes sent so far.
-    pub sent: f64,
-    /// Bytes in all.
-    pub total: f64,
-    /// Where it stands.
-    pub state: UploadState,
-    /// Why it failed.
-    pub error: Option<AppError>,
-}
-
-/// Where an upload stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadState {
-    /// Bytes are going out.
-    Sending,
-    /// Uploaded and sent as a message.
-    Done,
-    /// Failed (see `error`) or cancelled.
-    Failed,
 }
 
 fn device_name() -> String {
@@ -298,66 +265,29 @@ pub async fn send_text(
     Ok(client.send(conversation_id, MessageContent::Text { text }, reply_to).await?)
 }
 
-/// Sends files (images inline), each uploaded in the background with
-/// progress as `ling://upload` events. Returns the upload ids.
+/// Sends files (images inline): each is listed at once and uploaded by
+/// the core's send queue (progress as `upload_progress` events). Returns
+/// their messages.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn send_files(
-    app: AppHandle,
     state: State<'_, AppState>,
     conversation_id: ConversationId,
     paths: Vec<String>,
-) -> AppResult<Vec<String>> {
-    let session = state.session()?;
-    let mut ids = Vec::with_capacity(paths.len());
+) -> AppResult<Vec<CachedMessage>> {
+    let client = &state.session()?.client;
+    let mut sent = Vec::with_capacity(paths.len());
     for path in paths {
-        let path = PathBuf::from(path);
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| AppError::new(ShellCode::IoFailed, format!("{}: {e}", path.display())))?;
-        if !meta.is_file() {
-            return Err(AppError::new(ClientCode::InvalidInput, format!("{} is not a file", path.display())));
-        }
-        let upload_id = live::next_upload_id();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let base = UploadProgress {
-            upload_id: upload_id.clone(),
-            conversation_id,
-            name,
-            sent: 0.0,
-            total: meta.len() as f64,
-            state: UploadState::Sending,
-            error: None,
-        };
-        let cancel = live::register_upload(&upload_id);
-        let _ = app.emit(live::UPLOAD_EVENT, &base);
-        let session = Arc::clone(&session);
-        let app2 = app.clone();
-        let progress_base = base.clone();
-        let progress: OnProgress = Arc::new(move |sent, total| {
-            let p = UploadProgress { sent: sent as f64, total: total as f64, ..progress_base.clone() };
-            let _ = app2.emit(live::UPLOAD_EVENT, &p);
-        });
-        let app3 = app.clone();
-        tokio::spawn(async move {
-            let result = session.client.send_file(conversation_id, &path, Some(progress), &cancel).await;
-            live::finish_upload(&base.upload_id);
-            let done = match result {
-                Ok(_) => UploadProgress { sent: base.total, state: UploadState::Done, ..base },
-                Err(e) => UploadProgress { state: UploadState::Failed, error: Some(e.into()), ..base },
-            };
-            let _ = app3.emit(live::UPLOAD_EVENT, &done);
-        });
-        ids.push(upload_id);
+        sent.push(client.send_file(conversation_id, &PathBuf::from(path)).await?);
     }
-    Ok(ids)
+    Ok(sent)
 }
 
-/// Stops an upload.
+/// Removes a message that was not sent (failed, or its file uploading).
 #[tauri::command]
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn cancel_upload(upload_id: String) {
-    live::cancel_upload(&upload_id);
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn discard(state: State<'_, AppState>, client_msg_id: String) -> AppResult<()> {
+    Ok(state.session()?.client.discard(&client_msg_id).await?)
 }
 
 /// Sends a failed message again.
@@ -479,21 +409,12 @@ pub async fn pick_files(app: AppHandle) -> AppResult<Vec<String>> {
     Ok(paths.into_iter().filter_map(|p| p.into_path().ok()).map(|p| p.to_string_lossy().into_owned()).collect())
 }
 
-/// Writes pasted or dropped bytes (an image from the clipboard) to a private
-/// temporary file, to send with `send_files`. Returns its path.
+/// Keeps pasted or dropped bytes (an image from the clipboard) as a private
+/// file, to send with `send_files`. Returns its path.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn stage_bytes(state: State<'_, AppState>, name: String, bytes: Vec<u8>) -> AppResult<String> {
-    let session = state.session()?;
-    let name = std::path::Path::new(&name)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !n.is_empty() && n != "." && n != "..")
-        .unwrap_or_else(|| "pasted.png".into());
-    let dir = session.client.account_dir().join("outgoing").join(live::next_upload_id());
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
-    let path = dir.join(name);
-    tokio::fs::write(&path, bytes).await.map_err(|e| AppError::new(ShellCode::IoFailed, e.to_string()))?;
+    let path = state.session()?.client.stage_bytes(&name, bytes).await?;
     Ok(path.to_string_lossy().into_owned())
 }
 

@@ -141,7 +141,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             timeline::timeline_close,
             commands::send_text,
             commands::send_files,
-            commands::cancel_upload,
+            commands::discard,
             commands::retry,
             commands::mark_read,
             commands::typing,

@@ -2,9 +2,7 @@
 //! events to the UI (`ling://event`), keep the tray's unread count, notify
 //! about new messages while the window is in the background, stop it.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ling_client::account::{self, LoggedIn};
@@ -23,8 +21,6 @@ use crate::state::{AppState, Session};
 pub const EVENT: &str = "ling://event";
 /// The events were too many to forward one by one: re-read everything.
 pub const RESYNC_EVENT: &str = "ling://resync";
-/// Upload progress (`UploadProgress`).
-pub const UPLOAD_EVENT: &str = "ling://upload";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> Millis {
@@ -105,6 +101,7 @@ fn for_the_ui(event: &Event) -> bool {
         Event::MessageNew { .. }
             | Event::MessageUpdated { .. }
             | Event::MessageRecalled { .. }
+            | Event::MessageRemoved { .. }
             | Event::ConversationUpdated { .. }
             | Event::ConversationsChanged
             | Event::GroupJoinRequest { .. }
@@ -174,38 +171,6 @@ async fn ring(app: &AppHandle, session: &Session, call: &CallView) {
     }
 }
 
-// --- uploads in flight ---------------------------------------------------------------
-
-fn uploads() -> &'static Mutex<HashMap<String, CancellationToken>> {
-    static UPLOADS: OnceLock<Mutex<HashMap<String, CancellationToken>>> = OnceLock::new();
-    UPLOADS.get_or_init(Default::default)
-}
-
-/// A fresh id for an upload (or a staged file).
-pub fn next_upload_id() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("u{}-{}", now_ms(), NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-/// Records an upload so it can be cancelled.
-pub fn register_upload(id: &str) -> CancellationToken {
-    let token = CancellationToken::new();
-    uploads().lock().expect("uploads lock").insert(id.to_owned(), token.clone());
-    token
-}
-
-/// Forgets a finished upload.
-pub fn finish_upload(id: &str) {
-    uploads().lock().expect("uploads lock").remove(id);
-}
-
-/// Cancels an upload in flight.
-pub fn cancel_upload(id: &str) {
-    if let Some(t) = uploads().lock().expect("uploads lock").remove(id) {
-        t.cancel();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +180,9 @@ mod tests {
         assert!(!for_the_ui(&Event::ConversationUpdated { conversation_id: 1 }));
         assert!(!for_the_ui(&Event::ConversationsChanged));
         assert!(!for_the_ui(&Event::MessageRecalled { conversation_id: 1, seq: 2 }));
+        assert!(!for_the_ui(&Event::MessageRemoved { conversation_id: 1, client_msg_id: "c".into() }));
+        let progress = Event::UploadProgress { conversation_id: 1, client_msg_id: "c".into(), sent: 1, total: 2 };
+        assert!(for_the_ui(&progress), "progress has no view of its own");
         assert!(!for_the_ui(&Event::Read { conversation_id: 1, user_id: 2, seq: 3 }));
         assert!(for_the_ui(&Event::Synced));
         assert!(for_the_ui(&Event::Typing { conversation_id: 1, user_id: 2 }));

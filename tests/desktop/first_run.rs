@@ -254,5 +254,23 @@ async fn test_first_run_register_befriend_chat_files_relaunch_and_read_offline()
     app.until("the newest message in view", "return !document.querySelector('[data-testid=jump-latest]')", vec![])
         .await;
     app.screenshot("offline-history").await;
+
+    // A file sent while offline is listed at once, waiting to upload with
+    // its progress bar; Cancel takes it away.
+    let waiting = work.path().join("waits.txt");
+    std::fs::write(&waiting, "sent once the server is back").unwrap();
+    app.click("[data-testid=attach-button]").await;
+    desktop.answer_file_dialog("Open File", &waiting);
+    let echo = message_with(&app, "waits.txt").await;
+    assert_eq!((echo["kind"].as_str(), echo["status"].as_str()), (Some("file"), Some("uploading")), "{echo}");
+    app.wait("[data-testid=upload-progress]").await;
+    app.screenshot("upload-waiting").await;
+    app.click("[data-testid=cancel-upload]").await;
+    app.until(
+        "the cancelled file to leave the chat",
+        "return !document.querySelector('[data-testid=message][data-status=uploading]')",
+        vec![],
+    )
+    .await;
     app.quit().await;
 }

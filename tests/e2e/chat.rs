@@ -120,7 +120,7 @@ async fn test_chat_files_offline_crash_and_restart_deliver_every_message_once_in
     let amy_file = work.path().join("notes.bin");
     let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&amy_file, &bytes).unwrap();
-    let sent = amy.send_file(conv, &amy_file, None, &CancellationToken::new()).await.unwrap();
+    let sent = amy.send_file(conv, &amy_file).await.unwrap();
     let id = sent.client_msg_id.clone();
     let acked = wait_for(
         &mut events,

@@ -307,9 +307,10 @@ async fn with_client(
             println!("sent #{}:{}", conv, m.seq.unwrap_or_default());
         }
         Command::SendFile { to, path } => {
+            // Uploaded by the send queue, then sent: both within the wait.
             synced(&mut events, wait).await;
             let conv = conversation(client, &to).await?;
-            let m = client.send_file(conv, &path, None, &CancellationToken::new()).await?;
+            let m = client.send_file(conv, &path).await?;
             let m = until_stored(&mut events, m, wait).await?;
             println!("sent #{}:{}", conv, m.seq.unwrap_or_default());
         }
@@ -433,7 +434,8 @@ async fn until_stored(
         loop {
             match events.recv().await {
                 Ok(Event::MessageUpdated { message })
-                    if message.client_msg_id == id && message.status != SendStatus::Sending =>
+                    if message.client_msg_id == id
+                        && matches!(message.status, SendStatus::Sent | SendStatus::Failed) =>
                 {
                     return Ok(message);
                 }

@@ -24,6 +24,7 @@ use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
 use crate::inner::{Inner, now_ms};
 use crate::timeline::{Change, LocalCalendar, Timeline, TimelineView};
+use crate::uploads::UploadQueue;
 
 /// How many events a slow listener may fall behind before it gets `Lagged`
 /// (and should re-read what it shows from the cache).
@@ -36,6 +37,7 @@ const INDEX_BATCH: u32 = 500;
 /// Dropping it stops the session.
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    pub(crate) uploads: Arc<UploadQueue>,
     cancel: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -55,6 +57,9 @@ fn timeline_change(conversation_id: ConversationId, event: Event) -> Option<Chan
             Some(Change::Upsert(message))
         }
         Event::MessageRecalled { conversation_id: c, seq } if c == conversation_id => Some(Change::Recall(seq)),
+        Event::MessageRemoved { conversation_id: c, client_msg_id } if c == conversation_id => {
+            Some(Change::Remove(client_msg_id))
+        }
         Event::ConversationsChanged => Some(Change::Reload),
         _ => None,
     }
@@ -91,12 +96,14 @@ impl Client {
         .await?;
         let (inner, control_rx) = Inner::new(session.api, session.me, session.account_dir, cache, EVENT_BUFFER);
         let cancel = CancellationToken::new();
+        let uploads = Arc::new(UploadQueue::default());
         let tasks = vec![
             tokio::spawn(crate::session::session_task(inner.clone(), control_rx, cancel.clone())),
             tokio::spawn(index_task(Arc::downgrade(&inner), inner.index_kick().clone(), cancel.clone())),
+            tokio::spawn(crate::uploads::upload_task(inner.clone(), uploads.clone(), cancel.clone())),
         ];
         inner.index_kick().notify_one();
-        Ok(Client { inner, cancel, tasks })
+        Ok(Client { inner, uploads, cancel, tasks })
     }
 
     /// Stops the session and waits for it to close the connection.
@@ -301,7 +308,25 @@ impl Client {
         if let Some(message) = message {
             self.inner.emit(Event::MessageUpdated { message });
         }
+        // A failed upload uploads again; a failed send is sent again.
+        self.uploads.kick();
         self.inner.outbox_kick.notify_one();
+        Ok(())
+    }
+
+    /// Removes a message that was not sent: a failed one, or a file still
+    /// uploading (its upload stops). One on its way cannot be taken back.
+    pub async fn discard(&self, client_msg_id: &str) -> ClientResult<()> {
+        let id = client_msg_id.to_owned();
+        // Removed first: an upload that ends meanwhile finds nothing to send.
+        let discarded = self.inner.db(move |c| c.discard_unsent(&id)).await?;
+        self.uploads.stop(client_msg_id);
+        if let Some(staged) = &discarded.staged {
+            crate::uploads::remove_staged(staged).await;
+        }
+        let conversation_id = discarded.conversation_id;
+        self.inner.emit(Event::MessageRemoved { conversation_id, client_msg_id: client_msg_id.to_owned() });
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
         Ok(())
     }
 

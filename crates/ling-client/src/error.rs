@@ -29,6 +29,8 @@ ling_proto::codes! {
         LoggedOut = "logged_out",
         /// A file transfer was cancelled.
         Cancelled = "cancelled",
+        /// A file to send can no longer be read (moved, deleted, no access).
+        FileUnreadable = "file_unreadable",
         /// The local cache failed.
         StorageFailed = "storage_failed",
         /// No call in progress (or not the one named).
@@ -164,6 +166,14 @@ pub enum ClientError {
     /// A file transfer was cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// A file to send can no longer be read.
+    #[error("{path} cannot be read: {detail}")]
+    FileUnreadable {
+        /// Where it was.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
     /// The local cache failed.
     #[error("the local cache failed: {0}")]
     Storage(String),
@@ -200,6 +210,7 @@ impl ClientError {
             ClientError::InvalidInput(_) => ClientCode::InvalidInput,
             ClientError::LoggedOut => ClientCode::LoggedOut,
             ClientError::Cancelled => ClientCode::Cancelled,
+            ClientError::FileUnreadable { .. } => ClientCode::FileUnreadable,
             ClientError::Storage(_) => ClientCode::StorageFailed,
             ClientError::Server { code, .. } => return Code::Server(*code),
             ClientError::Call { code, .. } => *code,
@@ -222,6 +233,12 @@ impl From<ling_call::CallError> for ClientError {
         };
         ClientError::Call { code, message: e.to_string() }
     }
+}
+
+/// Server codes that mean "not now" rather than "never": what was refused
+/// is tried again later.
+pub(crate) fn is_transient(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::ShuttingDown)
 }
 
 /// Result of client calls.

@@ -45,6 +45,25 @@ pub enum Event {
         /// As cached now.
         message: CachedMessage,
     },
+    /// A message that was not sent was discarded: it is gone.
+    MessageRemoved {
+        /// Its conversation.
+        conversation_id: ConversationId,
+        /// Its client id.
+        client_msg_id: String,
+    },
+    /// How far a file message's upload is (at the start, each whole
+    /// percent, the end).
+    UploadProgress {
+        /// Its conversation.
+        conversation_id: ConversationId,
+        /// The message's client id.
+        client_msg_id: String,
+        /// Bytes uploaded.
+        sent: u64,
+        /// Bytes in all.
+        total: u64,
+    },
     /// A message was recalled (its content is now `recalled`).
     MessageRecalled {
         /// Its conversation.

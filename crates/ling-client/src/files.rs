@@ -1,4 +1,5 @@
-//! Files: uploads streamed from disk with progress and cancel; downloads
+//! Files: uploads streamed from disk with progress and cancel (sending a
+//! file queues it, in the send queue's `uploads`); downloads
 //! into the account's file cache with progress, cancel, and resumption by
 //! HTTP Range after an interruption (the partial file is kept as `.part` and
 //! checked against the server's SHA-256 when complete); image thumbnails
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use ling_proto::files::FileInfo;
 use ling_proto::messages::{FileRef, MessageContent};
-use ling_proto::{ConversationId, ErrorCode, FileId};
+use ling_proto::{ErrorCode, FileId};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, RANGE};
 use sha2::{Digest, Sha256};
@@ -19,8 +20,7 @@ use tokio_util::io::ReaderStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::Client;
-use crate::api::transport_error;
-use crate::cache::CachedMessage;
+use crate::api::{Api, transport_error};
 use crate::error::{ClientError, ClientResult, io_error};
 use crate::profile::create_private_dir;
 
@@ -34,7 +34,7 @@ fn checked_id(id: &str) -> ClientResult<&str> {
 }
 
 /// A file name safe to create: no separators, no control characters, not `.`/`..`.
-fn safe_name(name: &str) -> String {
+pub(crate) fn safe_name(name: &str) -> String {
     let cleaned: String = name.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c }).collect();
     match cleaned.trim() {
         "" | "." | ".." => "file".to_owned(),
@@ -42,60 +42,71 @@ fn safe_name(name: &str) -> String {
     }
 }
 
+/// Uploads a file from disk, streamed; `progress` hears (sent, size).
+pub(crate) async fn upload_file(
+    api: &Api,
+    path: &Path,
+    progress: Option<OnProgress>,
+    cancel: &CancellationToken,
+) -> ClientResult<FileInfo> {
+    let name = file_name(path)?;
+    let unreadable =
+        |e: std::io::Error| ClientError::FileUnreadable { path: path.display().to_string(), detail: e.to_string() };
+    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    let size = file.metadata().await.map_err(unreadable)?.len();
+    let mut sent = 0u64;
+    if let Some(p) = &progress {
+        p(0, size);
+    }
+    let body = ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+        if let Ok(c) = &chunk {
+            sent += c.len() as u64;
+            if let Some(p) = &progress {
+                p(sent, size);
+            }
+        }
+        chunk
+    });
+    let req = api
+        .request(Method::POST, "/v1/files")
+        .query(&[("name", name.as_str())])
+        .header(CONTENT_LENGTH, size)
+        .header(CONTENT_TYPE, "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(body));
+    tokio::select! {
+        _ = cancel.cancelled() => Err(ClientError::Cancelled),
+        r = api.fetch(req) => r,
+    }
+}
+
+/// A file's name, as sent.
+pub(crate) fn file_name(path: &Path) -> ClientResult<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| ClientError::InvalidInput(format!("{} has no usable file name", path.display())))
+}
+
+/// The message for an uploaded file: an image when the server read it as
+/// one, else a file.
+pub(crate) fn content_of(info: &FileInfo) -> MessageContent {
+    let file = FileRef { id: info.id.clone(), name: info.name.clone(), size: info.size, mime: info.mime.clone() };
+    match (info.mime.starts_with("image/"), info.width, info.height) {
+        (true, Some(width), Some(height)) => MessageContent::Image { file, width, height },
+        _ => MessageContent::File { file },
+    }
+}
+
 impl Client {
     /// Uploads a file from disk, streamed; `progress` hears (sent, size).
+    /// (To send a file, [`Client::send_file`] queues it instead.)
     pub async fn upload(
         &self,
         path: &Path,
         progress: Option<OnProgress>,
         cancel: &CancellationToken,
     ) -> ClientResult<FileInfo> {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| ClientError::InvalidInput(format!("{} has no usable file name", path.display())))?
-            .to_owned();
-        let file = tokio::fs::File::open(path).await.map_err(|e| io_error("opening", path, e))?;
-        let size = file.metadata().await.map_err(|e| io_error("reading", path, e))?.len();
-        let mut sent = 0u64;
-        let body = ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
-            if let Ok(c) = &chunk {
-                sent += c.len() as u64;
-                if let Some(p) = &progress {
-                    p(sent, size);
-                }
-            }
-            chunk
-        });
-        let api = self.api();
-        let req = api
-            .request(Method::POST, "/v1/files")
-            .query(&[("name", name.as_str())])
-            .header(CONTENT_LENGTH, size)
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .body(reqwest::Body::wrap_stream(body));
-        tokio::select! {
-            _ = cancel.cancelled() => Err(ClientError::Cancelled),
-            r = api.fetch(req) => r,
-        }
-    }
-
-    /// Uploads a file and sends it: as an image when the server read it as
-    /// one, else as a file. The message is cached as sending once uploaded.
-    pub async fn send_file(
-        &self,
-        conversation_id: ConversationId,
-        path: &Path,
-        progress: Option<OnProgress>,
-        cancel: &CancellationToken,
-    ) -> ClientResult<CachedMessage> {
-        let info = self.upload(path, progress, cancel).await?;
-        let file = FileRef { id: info.id.clone(), name: info.name.clone(), size: info.size, mime: info.mime.clone() };
-        let content = match (info.mime.starts_with("image/"), info.width, info.height) {
-            (true, Some(width), Some(height)) => MessageContent::Image { file, width, height },
-            _ => MessageContent::File { file },
-        };
-        self.send(conversation_id, content, None).await
+        upload_file(self.api(), path, progress, cancel).await
     }
 
     /// Where a downloaded file lives in the account's file cache.

@@ -12,13 +12,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ling_proto::messages::{HistoryQuery, Message, MessageContent, SystemEvent};
 use ling_proto::users::Me;
 use ling_proto::ws::{CallSignal, ClientFrame};
-use ling_proto::{ConversationId, ErrorCode, GroupId, Millis, Seq, SessionId, UserId};
+use ling_proto::{ConversationId, GroupId, Millis, Seq, SessionId, UserId};
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 use crate::api::Api;
 use crate::cache::{Cache, CachedMessage, SeqBound};
 use crate::call_signals::CallInbox;
-use crate::error::{ClientError, ClientResult};
+use crate::error::{ClientError, ClientResult, Code};
 use crate::events::{ConnectionState, Event};
 use crate::sync::page_is_complete;
 
@@ -227,8 +227,8 @@ impl Inner {
         }
     }
 
-    /// A send the server refused for good: marked failed with its code.
-    pub(crate) async fn fail_send(&self, client_msg_id: String, code: ErrorCode) -> ClientResult<()> {
+    /// A send (or its upload) refused for good: marked failed with its code.
+    pub(crate) async fn fail_send(&self, client_msg_id: String, code: Code) -> ClientResult<()> {
         let message = self
             .db(move |c| {
                 c.mark_failed(&client_msg_id, code.as_str())?;

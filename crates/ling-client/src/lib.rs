@@ -31,6 +31,7 @@ pub mod sync;
 pub mod timeline;
 pub mod tls;
 pub mod tokens;
+pub mod uploads;
 
 pub use client::Client;
 pub use error::{ClientError, ClientResult};

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use ling_proto::Seq;
 use ling_proto::messages::Message;
 use ling_proto::ws::{ClientFrame, ServerFrame, close};
-use ling_proto::{ErrorCode, Seq};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -29,7 +29,7 @@ use tracing::{debug, info, instrument, warn};
 
 use crate::backoff::Backoff;
 use crate::call_signals::Inbound;
-use crate::error::{ClientError, ClientResult};
+use crate::error::{ClientError, ClientResult, is_transient};
 use crate::events::{ConnectionState, Event};
 use crate::inner::Inner;
 use crate::sync::{Fills, LiveStep};
@@ -243,11 +243,6 @@ async fn send_outbox(inner: &Inner, sink: &mut Sink, in_flight: &mut HashSet<Str
     sink.flush().await.map_err(drop)
 }
 
-/// Codes that mean "not now" rather than "never": the message stays in the outbox.
-fn is_transient(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::ShuttingDown)
-}
-
 /// Applies one pushed frame.
 async fn handle_frame(
     inner: &Arc<Inner>,
@@ -278,7 +273,7 @@ async fn handle_frame(
                 Ok(())
             } else {
                 warn!(%code, %message, "the server refused a message");
-                inner.fail_send(id, code).await
+                inner.fail_send(id, code.into()).await
             }
         }
         ServerFrame::Error { code, message, call_id: Some(call_id), .. } => {

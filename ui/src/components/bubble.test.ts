@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { CachedMessage, ConversationSummary } from '../lib/bindings';
 import { app } from '../lib/stores/app.svelte';
+import { en } from '../lib/i18n/en';
 import Bubble from './Bubble.svelte';
 
 const conversation: ConversationSummary = {
@@ -38,6 +39,35 @@ describe('a message of ones own', () => {
     expect(screen.getByText('Not sent')).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(retried).toEqual(['c-5']));
+  });
+
+  it('that failed says why, and Discard removes it', async () => {
+    app.me = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+    const discarded: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'discard') discarded.push((args as { clientMsgId: string }).clientMsgId);
+    });
+    show(own({ seq: null, status: 'failed', error_code: 'empty_file' }));
+    expect(screen.getByTestId('failed-why').textContent).toBe(en['error.empty_file']);
+    await fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    await waitFor(() => expect(discarded).toEqual(['c-5']));
+  });
+
+  it('whose file is uploading shows its progress and stops on Cancel, with nothing to open yet', async () => {
+    app.me = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+    const discarded: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'discard') discarded.push((args as { clientMsgId: string }).clientMsgId);
+    });
+    const file = { id: '', name: 'report.pdf', size: 2048, mime: '' };
+    app.apply({ type: 'upload_progress', conversation_id: 1, client_msg_id: 'c-5', sent: 512, total: 2048 });
+    show(own({ seq: null, status: 'uploading', content: { kind: 'file', file } }));
+    const bar = screen.getByTestId('upload-progress') as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([512, 2048]);
+    expect(screen.queryByRole('button', { name: 'Open' })).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(discarded).toEqual(['c-5']));
+    await waitFor(() => expect(app.uploads['c-5']).toBeUndefined());
   });
 
   it('is shown sent, then read once the peer read up to it', () => {

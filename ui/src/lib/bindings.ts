@@ -82,7 +82,7 @@ sender_id: number,
  */
 send_time: number, 
 /**
- * Sending, sent or failed.
+ * Uploading, sending, sent or failed.
  */
 status: SendStatus, 
 /**
@@ -168,7 +168,7 @@ revision: number, };
  * The client core's own error codes, beside the server's
  * [`ErrorCode`] (the two never share a spelling).
  */
-export type ClientCode = "invalid_address" | "insecure_address" | "unreachable" | "not_a_ling_server" | "tls_failure" | "incompatible_version" | "message_not_found" | "invalid_input" | "logged_out" | "cancelled" | "storage_failed" | "no_call" | "call_too_large" | "device_unavailable" | "media_file" | "unsupported_media" | "codec_failed" | "connection_failed" | "unknown_peer" | "source_ended";
+export type ClientCode = "invalid_address" | "insecure_address" | "unreachable" | "not_a_ling_server" | "tls_failure" | "incompatible_version" | "message_not_found" | "invalid_input" | "logged_out" | "cancelled" | "file_unreadable" | "storage_failed" | "no_call" | "call_too_large" | "device_unavailable" | "media_file" | "unsupported_media" | "codec_failed" | "connection_failed" | "unknown_peer" | "source_ended";
 
 /**
  * Any code a client error carries: the server's or the core's own.
@@ -280,7 +280,31 @@ message: CachedMessage, } | { "type": "message_updated",
 /**
  * As cached now.
  */
-message: CachedMessage, } | { "type": "message_recalled", 
+message: CachedMessage, } | { "type": "message_removed", 
+/**
+ * Its conversation.
+ */
+conversation_id: number, 
+/**
+ * Its client id.
+ */
+client_msg_id: string, } | { "type": "upload_progress", 
+/**
+ * Its conversation.
+ */
+conversation_id: number, 
+/**
+ * The message's client id.
+ */
+client_msg_id: string, 
+/**
+ * Bytes uploaded.
+ */
+sent: number, 
+/**
+ * Bytes in all.
+ */
+total: number, } | { "type": "message_recalled", 
 /**
  * Its conversation.
  */
@@ -714,7 +738,7 @@ export type RowDiff<T> = { "op": "append", values: Array<T>, } | { "op": "clear"
 /**
  * Where a cached message stands with the server.
  */
-export type SendStatus = "sending" | "sent" | "failed";
+export type SendStatus = "uploading" | "sending" | "sent" | "failed";
 
 /**
  * A server as the UI shows it.
@@ -964,44 +988,6 @@ downloaded: number | null, total: number | null,
  * When it last looked (Unix ms).
  */
 checked_at: number | null, error: AppError | null, };
-
-/**
- * Progress of a file being sent (event `ling://upload`).
- */
-export type UploadProgress = { 
-/**
- * Names this upload (from `send_files`).
- */
-upload_id: string, 
-/**
- * Where it goes.
- */
-conversation_id: number, 
-/**
- * The file's name.
- */
-name: string, 
-/**
- * Bytes sent so far.
- */
-sent: number, 
-/**
- * Bytes in all.
- */
-total: number, 
-/**
- * Where it stands.
- */
-state: UploadState, 
-/**
- * Why it failed.
- */
-error: AppError | null, };
-
-/**
- * Where an upload stands.
- */
-export type UploadState = "sending" | "done" | "failed";
 
 /**
  * Another user, as anyone logged in may see them.

@@ -17,3 +17,11 @@ export function errorSentence(e: AppError): string {
   if (!(key in en)) return t('error.generic', { message: e.message });
   return t(key, { address: e.address ?? '', fingerprint: e.fingerprint ?? '?', max: '50 MB', message: e.message });
 }
+
+/** A code kept with a failed message: its sentence, or the code itself
+ * when this app does not know it (a newer server's). */
+export function codeSentence(code: string): string {
+  const key = `error.${code}`;
+  if (!(key in en)) return code;
+  return t(key as MessageKey, { address: '', fingerprint: '?', max: '50 MB', message: code });
+}

@@ -30,7 +30,6 @@ import type {
   Prefs,
   NoticeLabels,
   UpdateStatus,
-  UploadProgress,
   UserProfile,
   ViewDiffs,
 } from './bindings';
@@ -103,8 +102,9 @@ export const api = {
   timelineClose: (view: number) => call<void>('timeline_close', { view }),
   sendText: (conversationId: number, text: string, replyTo: number | null) =>
     call<CachedMessage>('send_text', { conversationId, text, replyTo }),
-  sendFiles: (conversationId: number, paths: string[]) => call<string[]>('send_files', { conversationId, paths }),
-  cancelUpload: (uploadId: string) => call<void>('cancel_upload', { uploadId }),
+  sendFiles: (conversationId: number, paths: string[]) =>
+    call<CachedMessage[]>('send_files', { conversationId, paths }),
+  discard: (clientMsgId: string) => call<void>('discard', { clientMsgId }),
   retry: (clientMsgId: string) => call<void>('retry', { clientMsgId }),
   markRead: (conversationId: number, seq: number) => call<void>('mark_read', { conversationId, seq }),
   typing: (conversationId: number) => call<void>('typing', { conversationId }),
@@ -219,11 +219,6 @@ export function onTimeline(handler: (d: ViewDiffs<TimelineItem>) => void): Promi
 /** The conversation list's changes (see `stores/rows.svelte.ts`). */
 export function onConversations(handler: (d: ViewDiffs<ConversationSummary>) => void): Promise<UnlistenFn> {
   return on<ViewDiffs<ConversationSummary>>('ling://conversations', handler);
-}
-
-/** Progress of files being sent. */
-export function onUpload(handler: (p: UploadProgress) => void): Promise<UnlistenFn> {
-  return on<UploadProgress>('ling://upload', handler);
 }
 
 /** A notification was clicked: the shell shows the window; open this conversation. */

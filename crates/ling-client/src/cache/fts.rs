@@ -60,8 +60,8 @@ impl Cache {
     ) -> ClientResult<Vec<CachedMessage>> {
         let Some(expr) = search::match_query(query) else { return Ok(Vec::new()) };
         let sql = format!(
-            "SELECT {COLUMNS} FROM message_fts f JOIN messages m ON m.id = f.rowid
-             WHERE message_fts MATCH ?1 AND (?2 IS NULL OR m.conversation_id = ?2)
+            "SELECT {COLUMNS} FROM message_fts f JOIN messages ON messages.id = f.rowid
+             WHERE message_fts MATCH ?1 AND (?2 IS NULL OR messages.conversation_id = ?2)
              ORDER BY f.rowid DESC LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -1,10 +1,11 @@
 //! Messages in the cache: pending sends, acks, synced pages, OpenIM paging.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use ling_proto::messages::{Message, MessageContent, SendAck};
 use ling_proto::{ConversationId, Millis, Seq, UserId};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{COLUMNS, Cache, CachedMessage, from_row, to_json};
 use crate::error::{ClientError, ClientResult};
@@ -16,6 +17,50 @@ pub struct Upserted {
     pub new: Vec<Message>,
     /// Messages it had, now changed: a pending send claimed, a recall.
     pub updated: Vec<Message>,
+}
+
+/// A file to upload before its message is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUpload {
+    /// Its message's client id.
+    pub client_msg_id: String,
+    /// The file on this machine.
+    pub path: PathBuf,
+    /// Whether `path` is a copy made for sending (a pasted image), to remove
+    /// once sent or discarded.
+    pub staged: bool,
+}
+
+/// What [`Cache::discard_unsent`] removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discarded {
+    /// Where the message was.
+    pub conversation_id: ConversationId,
+    /// The staged copy of its file, if it had one.
+    pub staged: Option<PathBuf>,
+}
+
+fn path_text(path: &Path) -> ClientResult<&str> {
+    path.to_str().ok_or_else(|| ClientError::InvalidInput(format!("{} is not a usable path", path.display())))
+}
+
+fn write_pending(
+    conn: &Connection,
+    conversation_id: ConversationId,
+    client_msg_id: &str,
+    sender_id: UserId,
+    content: &MessageContent,
+    reply_to: Option<Seq>,
+    now: Millis,
+) -> ClientResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
+         VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7)",
+    )?
+    .execute(params![conversation_id, client_msg_id, sender_id, now, content.kind(), to_json(content)?, reply_to])?;
+    conn.prepare_cached("UPDATE conversations SET last_activity = max(last_activity, ?2), draft = '' WHERE id = ?1")?
+        .execute(params![conversation_id, now])?;
+    Ok(())
 }
 
 /// Moves each touched conversation's last seq and activity forward, and
@@ -65,17 +110,95 @@ impl Cache {
         reply_to: Option<Seq>,
         now: Millis,
     ) -> ClientResult<()> {
-        self.conn.execute(
-            "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
-             VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7)",
-            params![conversation_id, client_msg_id, sender_id, now, content.kind(), to_json(content)?, reply_to],
-        )?;
-        self.conn
-            .prepare_cached(
-                "UPDATE conversations SET last_activity = max(last_activity, ?2), draft = '' WHERE id = ?1",
-            )?
-            .execute(params![conversation_id, now])?;
+        write_pending(&self.conn, conversation_id, client_msg_id, sender_id, content, reply_to, now)
+    }
+
+    /// Writes a file message to send once its file (at `upload.path`) is
+    /// uploaded: listed at once, out of the outbox until
+    /// [`Cache::finish_upload`].
+    pub fn insert_pending_upload(
+        &mut self,
+        conversation_id: ConversationId,
+        upload: &NewUpload,
+        sender_id: UserId,
+        content: &MessageContent,
+        now: Millis,
+    ) -> ClientResult<()> {
+        let tx = self.conn.transaction()?;
+        write_pending(&tx, conversation_id, &upload.client_msg_id, sender_id, content, None, now)?;
+        tx.prepare_cached("INSERT INTO uploads (client_msg_id, path, staged) VALUES (?1, ?2, ?3)")?
+            .execute(params![upload.client_msg_id, path_text(&upload.path)?, upload.staged])?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The oldest upload still to do (its message sending, not failed).
+    pub fn next_upload(&self) -> ClientResult<Option<(ConversationId, NewUpload)>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT m.conversation_id, u.client_msg_id, u.path, u.staged FROM uploads u
+                 JOIN messages m ON m.client_msg_id = u.client_msg_id
+                 WHERE m.status = 'sending' AND m.seq IS NULL ORDER BY m.id LIMIT 1",
+            )?
+            .query_row([], |r| {
+                let upload =
+                    NewUpload { client_msg_id: r.get(1)?, path: r.get::<_, String>(2)?.into(), staged: r.get(3)? };
+                Ok((r.get(0)?, upload))
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// An upload is done: its message names the server's file (`content`)
+    /// and joins the outbox. `None` if the message no longer waits for it
+    /// (discarded, or failed meanwhile).
+    pub fn finish_upload(
+        &mut self,
+        client_msg_id: &str,
+        content: &MessageContent,
+    ) -> ClientResult<Option<CachedMessage>> {
+        let tx = self.conn.transaction()?;
+        let waiting = tx
+            .prepare_cached(
+                "UPDATE messages SET content = ?2, kind = ?3
+                 WHERE client_msg_id = ?1 AND seq IS NULL AND status = 'sending'
+                   AND EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)",
+            )?
+            .execute(params![client_msg_id, to_json(content)?, content.kind()])?;
+        if waiting == 0 {
+            return Ok(None);
+        }
+        tx.prepare_cached("DELETE FROM uploads WHERE client_msg_id = ?1")?.execute([client_msg_id])?;
+        tx.commit()?;
+        self.message_by_client_id(client_msg_id)
+    }
+
+    /// Removes a message that was not sent and is not on its way: a failed
+    /// one, or one whose file is still to upload. Sending ones cannot be
+    /// discarded (the server may be storing them right now).
+    pub fn discard_unsent(&mut self, client_msg_id: &str) -> ClientResult<Discarded> {
+        let tx = self.conn.transaction()?;
+        let staged: Option<String> = tx
+            .prepare_cached("SELECT path FROM uploads WHERE client_msg_id = ?1 AND staged")?
+            .query_row([client_msg_id], |r| r.get(0))
+            .optional()?;
+        let removed: Option<(i64, ConversationId)> = tx
+            .prepare_cached(
+                "DELETE FROM messages WHERE client_msg_id = ?1 AND seq IS NULL
+                   AND (status = 'failed' OR EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id))
+                 RETURNING id, conversation_id",
+            )?
+            .query_row([client_msg_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((id, conversation_id)) = removed else {
+            return Err(ClientError::InvalidInput(
+                "only a message that failed, or whose file is still uploading, can be discarded".into(),
+            ));
+        };
+        tx.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?.execute([id])?;
+        tx.commit()?;
+        Ok(Discarded { conversation_id, staged: staged.map(Into::into) })
     }
 
     /// Stores messages from the server (a synced page, a pushed message): a
@@ -202,11 +325,14 @@ impl Cache {
         Ok(())
     }
 
-    /// Messages still to (re)send, oldest first.
+    /// Messages still to (re)send, oldest first (not those whose file is
+    /// still to upload).
     pub fn outbox(&self) -> ClientResult<Vec<CachedMessage>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE status = 'sending' ORDER BY id"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE status = 'sending'
+               AND NOT EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
+             ORDER BY id"
+        ))?;
         Ok(stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -340,6 +466,71 @@ mod tests {
         let m = cache.get_message(7, "c1").unwrap();
         assert_eq!((m.status, m.error_code.as_deref()), (SendStatus::Failed, Some("not_friends")));
         assert!(cache.outbox().unwrap().is_empty());
+    }
+
+    fn upload(id: &str, path: &str) -> NewUpload {
+        NewUpload { client_msg_id: id.into(), path: path.into(), staged: false }
+    }
+
+    fn named(name: &str, id: &str) -> MessageContent {
+        let file = ling_proto::messages::FileRef { id: id.into(), name: name.into(), size: 5, mime: String::new() };
+        MessageContent::File { file }
+    }
+
+    #[test]
+    fn test_a_file_waits_out_of_the_outbox_until_uploaded_and_then_joins_it() {
+        let (_d, mut cache) = open();
+        cache.insert_pending(7, "t1", 1, &text("before"), None, 1000).unwrap();
+        cache.insert_pending_upload(7, &upload("f1", "/tmp/a.txt"), 1, &named("a.txt", ""), 1001).unwrap();
+        cache.insert_pending(7, "t2", 1, &text("after"), None, 1002).unwrap();
+        let listed = cache.unsent(7).unwrap();
+        let status: Vec<_> = listed.iter().map(|m| (m.client_msg_id.as_deref().unwrap(), m.status)).collect();
+        assert_eq!(status, [("t2", SendStatus::Sending), ("f1", SendStatus::Uploading), ("t1", SendStatus::Sending)]);
+        let outbox: Vec<_> = cache.outbox().unwrap().into_iter().filter_map(|m| m.client_msg_id).collect();
+        assert_eq!(outbox, ["t1", "t2"], "the file is not sent before it is uploaded");
+        assert_eq!(cache.next_upload().unwrap(), Some((7, upload("f1", "/tmp/a.txt"))));
+
+        // Uploaded: the message names the server's file and joins the outbox, in its place.
+        let m = cache.finish_upload("f1", &named("a.txt", "F-1")).unwrap().expect("still waiting");
+        assert_eq!((m.status, m.content.clone()), (SendStatus::Sending, named("a.txt", "F-1")));
+        let outbox: Vec<_> = cache.outbox().unwrap().into_iter().filter_map(|m| m.client_msg_id).collect();
+        assert_eq!(outbox, ["t1", "f1", "t2"]);
+        assert_eq!(cache.next_upload().unwrap(), None);
+        assert_eq!(cache.finish_upload("f1", &named("a.txt", "F-2")).unwrap(), None, "done once");
+    }
+
+    #[test]
+    fn test_a_failed_upload_keeps_its_file_for_a_retry_and_can_be_discarded() {
+        let (_d, mut cache) = open();
+        let staged = NewUpload { staged: true, ..upload("f1", "/acct/outgoing/x/a.png") };
+        cache.insert_pending_upload(7, &staged, 1, &named("a.png", ""), 1000).unwrap();
+        cache.mark_failed("f1", "file_too_large").unwrap();
+        assert_eq!(cache.next_upload().unwrap(), None, "a failed one waits for the person");
+        assert_eq!(cache.get_message(7, "f1").unwrap().status, SendStatus::Failed);
+        assert!(cache.retry("f1").unwrap());
+        assert_eq!(cache.get_message(7, "f1").unwrap().status, SendStatus::Uploading, "retried: uploads again");
+        assert_eq!(cache.next_upload().unwrap().map(|(_, u)| u), Some(staged.clone()));
+
+        let gone = cache.discard_unsent("f1").unwrap();
+        assert_eq!(gone, Discarded { conversation_id: 7, staged: Some(staged.path) });
+        assert!(cache.unsent(7).unwrap().is_empty());
+        assert_eq!(cache.next_upload().unwrap(), None, "its upload went with it");
+        assert_eq!(cache.discard_unsent("f1").unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn test_only_what_is_not_on_its_way_can_be_discarded() {
+        let (_d, mut cache) = open();
+        cache.insert_pending(7, "sending", 1, &text("on its way"), None, 1000).unwrap();
+        cache.insert_pending(7, "refused", 1, &text("refused"), None, 1001).unwrap();
+        cache.mark_failed("refused", "not_friends").unwrap();
+        cache.upsert_messages(&[msg(7, 1, 900, "sent", "stored")]).unwrap();
+        for id in ["sending", "sent"] {
+            assert_eq!(cache.discard_unsent(id).unwrap_err().code(), "invalid_input", "{id}");
+        }
+        assert_eq!(cache.discard_unsent("refused").unwrap(), Discarded { conversation_id: 7, staged: None });
+        let left: Vec<_> = cache.get_message_list(7, 10, i64::MAX, false).unwrap();
+        assert_eq!(left.iter().filter_map(|m| m.client_msg_id.as_deref()).collect::<Vec<_>>(), ["sending", "sent"]);
     }
 
     #[test]

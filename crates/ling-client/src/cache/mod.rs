@@ -28,12 +28,13 @@ mod contacts;
 mod groups;
 
 pub use conversations::ConversationSummary;
-pub use messages::Upserted;
+pub use messages::{Discarded, NewUpload, Upserted};
 
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../../migrations/001_cache.sql")),
     (2, include_str!("../../migrations/002_search.sql")),
     (3, include_str!("../../migrations/003_contacts.sql")),
+    (4, include_str!("../../migrations/004_uploads.sql")),
 ];
 
 /// Where a cached message stands with the server.
@@ -41,6 +42,9 @@ const MIGRATIONS: &[(u32, &str)] = &[
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SendStatus {
+    /// A file message whose file is still to be uploaded (the send queue
+    /// does that first, then sends it).
+    Uploading,
     /// Written locally, not acknowledged yet (no seq).
     Sending,
     /// Stored by the server.
@@ -53,6 +57,7 @@ impl SendStatus {
     /// As stored.
     pub fn as_str(self) -> &'static str {
         match self {
+            SendStatus::Uploading => "uploading",
             SendStatus::Sending => "sending",
             SendStatus::Sent => "sent",
             SendStatus::Failed => "failed",
@@ -61,6 +66,7 @@ impl SendStatus {
 
     fn parse(s: &str) -> SendStatus {
         match s {
+            "uploading" => SendStatus::Uploading,
             "sending" => SendStatus::Sending,
             "failed" => SendStatus::Failed,
             _ => SendStatus::Sent,
@@ -82,7 +88,7 @@ pub struct CachedMessage {
     pub sender_id: UserId,
     /// Server time once sent; local time while sending.
     pub send_time: Millis,
-    /// Sending, sent or failed.
+    /// Uploading, sending, sent or failed.
     pub status: SendStatus,
     /// The server's error code for a failed send.
     pub error_code: Option<String>,
@@ -116,8 +122,12 @@ pub struct Cache {
     own_id: Option<UserId>,
 }
 
-const COLUMNS: &str =
-    "conversation_id, seq, client_msg_id, sender_id, send_time, status, error_code, content, reply_to";
+/// A message's columns, read from `messages` (not aliased): a sending
+/// message with an upload waiting is `uploading`.
+const COLUMNS: &str = "conversation_id, seq, client_msg_id, sender_id, send_time,
+    CASE WHEN status = 'sending' AND EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
+      THEN 'uploading' ELSE status END,
+    error_code, content, reply_to";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
     let status: String = r.get(5)?;

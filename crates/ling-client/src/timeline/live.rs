@@ -180,6 +180,8 @@ fn lock(t: &Mutex<Timeline>) -> std::sync::MutexGuard<'_, Timeline> {
 pub(crate) enum Change {
     Upsert(CachedMessage),
     Recall(Seq),
+    /// An unsent message was discarded (by client id).
+    Remove(String),
     /// The newest page again (after a resync, or missed events).
     Reload,
 }
@@ -189,6 +191,7 @@ impl Change {
         match self {
             Change::Upsert(m) => lock(timeline).upsert([m]),
             Change::Recall(seq) => lock(timeline).recall(seq),
+            Change::Remove(client_msg_id) => lock(timeline).remove_unsent(&client_msg_id),
             Change::Reload => {
                 let page = match pages(None, PAGE).await {
                     Ok(page) => page,

@@ -14,7 +14,8 @@
 //! - **Sender grouping**: consecutive messages of one sender within a minute
 //!   of each other on one day share a bubble group (system notes, call
 //!   records and recalled messages stand alone).
-//! - **Recalls**, which replace a message's content in place.
+//! - **Recalls**, which replace a message's content in place, and unsent
+//!   messages discarded, whose rows go.
 //!
 //! Every change touches only the rows around the message it changes (its
 //! own, its neighbours' group edges, a divider, the marker), so applying a
@@ -252,6 +253,13 @@ impl Timeline {
             return;
         }
         m.content = MessageContent::Recalled;
+        self.refresh(vec![place]);
+    }
+
+    /// An unsent message (by client id) is gone: discarded.
+    pub fn remove_unsent(&mut self, client_msg_id: &str) {
+        let Some(place) = self.unsent.remove(client_msg_id) else { return };
+        self.messages.remove(&place);
         self.refresh(vec![place]);
     }
 

@@ -226,6 +226,25 @@ fn test_a_failed_send_and_its_retry_update_the_echo_in_place() {
 }
 
 #[test]
+fn test_a_discarded_message_leaves_and_its_neighbours_regroup() {
+    let mut t = timeline(None);
+    t.reset([text(1, ME, T0, "a")]);
+    let mut w = Watch::new(&t);
+    t.upsert([pending("up", T0 + 1000, "file"), pending("after", T0 + 2000, "b")]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1 first", "c:up middle", "c:after last"]);
+    t.remove_unsent("up");
+    let diffs = w.diffs(&t);
+    assert!(diffs.iter().any(|d| matches!(d, VectorDiff::Remove { index: 2 })), "{diffs:?}");
+    assert_eq!(kinds(&t.items()), ["day", "c:id1 first", "c:after last"]);
+    // Once more, or a message the timeline never had: nothing.
+    t.remove_unsent("up");
+    t.remove_unsent("never");
+    assert!(w.diffs(&t).is_empty());
+    assert!(!t.unsent.contains_key("up"));
+}
+
+#[test]
 fn test_a_recall_replaces_the_content_and_splits_the_group() {
     let mut t = timeline(None);
     t.reset((1..=3).map(|s| text(s, PEER, T0 + s * 1000, "x")));
@@ -350,6 +369,11 @@ fn test_random_changes_always_diff_to_the_fold() {
                 4 if !pendings.is_empty() => {
                     let p = pendings[rng.random_range(0..pendings.len())].clone();
                     t.upsert([CachedMessage { status: SendStatus::Failed, ..p }]);
+                }
+                5 if !pendings.is_empty() && rng.random_bool(0.3) => {
+                    // Discarded.
+                    let p = pendings.remove(rng.random_range(0..pendings.len()));
+                    t.remove_unsent(p.client_msg_id.as_deref().unwrap());
                 }
                 5 => t.recall(rng.random_range(1..80)),
                 6 => t.set_read_seq(rng.random_bool(0.8).then(|| rng.random_range(0..80))),

@@ -19,7 +19,7 @@ fn text_of(m: &ling_client::cache::CachedMessage) -> String {
 }
 
 /// Waits until `p` has a sent message with `text` in `conv`.
-async fn has_text(p: &Person, conv: i64, text: &str) -> bool {
+pub async fn has_text(p: &Person, conv: i64, text: &str) -> bool {
     let has = async || {
         let page = p.client.history(conv, None, 200).await.unwrap();
         page.iter().any(|m| text_of(m) == text && m.status == SendStatus::Sent)

@@ -73,6 +73,7 @@ export const en = {
   'chat.copy': 'Copy',
   'chat.replyingTo': 'Replying to {name}',
   'chat.cancel': 'Cancel',
+  'chat.discard': 'Discard',
   'chat.recalledByMe': 'You recalled a message',
   'chat.recalledBy': '{name} recalled a message',
   'chat.image': '[Image]',
@@ -89,7 +90,6 @@ export const en = {
   'chat.online': 'online',
   'chat.offline': 'offline',
   'chat.close': 'Close',
-  'chat.uploadFailed': 'Could not send {name}',
 
   'system.friends_connected': 'You are now friends. Say hello!',
   'system.group_created': '{name} created the group',
@@ -214,6 +214,7 @@ export const en = {
   'error.unknown_frame': 'The server did not understand the app. Update the app.',
   'error.unsupported_frame': 'The server does not take that from the app. Update the app or the server.',
   'error.cancelled': 'Cancelled.',
+  'error.file_unreadable': 'The file can no longer be read: it was moved or deleted.',
   'error.invalid_input': 'That cannot be used: {message}',
   'error.message_not_found': 'That message is not in this chat any more.',
   'error.autostart_failed': 'Starting Ling at login could not be changed: {message}',

@@ -73,6 +73,7 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.copy': '复制',
   'chat.replyingTo': '回复 {name}',
   'chat.cancel': '取消',
+  'chat.discard': '删除',
   'chat.recalledByMe': '你撤回了一条消息',
   'chat.recalledBy': '{name} 撤回了一条消息',
   'chat.image': '[图片]',
@@ -89,7 +90,6 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.online': '在线',
   'chat.offline': '离线',
   'chat.close': '关闭',
-  'chat.uploadFailed': '{name} 发送失败',
 
   'system.friends_connected': '你们已经是好友了，打个招呼吧！',
   'system.group_created': '{name} 创建了群聊',
@@ -212,6 +212,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.unknown_frame': '服务器不理解应用发来的内容，请更新应用。',
   'error.unsupported_frame': '服务器不接受应用的这个请求，请更新应用或服务器。',
   'error.cancelled': '已取消。',
+  'error.file_unreadable': '无法读取该文件：它已被移动或删除。',
   'error.invalid_input': '无法使用：{message}',
   'error.message_not_found': '这条消息已不在此聊天中。',
   'error.autostart_failed': '无法更改开机启动：{message}',

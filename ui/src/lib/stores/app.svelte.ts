@@ -11,10 +11,9 @@ import type {
   Group,
   Me,
   ServerView,
-  UploadProgress,
   UserProfile,
 } from '../bindings';
-import { api, onConversations, onEvent, onOpenConversation, onResync, onUpload } from '../ipc';
+import { api, onConversations, onEvent, onOpenConversation, onResync } from '../ipc';
 import { totalUnread } from './conversations';
 import { ViewCopy } from './rows.svelte';
 import { t } from '../i18n/index.svelte';
@@ -55,7 +54,9 @@ class AppStore {
   online = $state<Record<number, boolean>>({});
   /** conversation id → user id → until (ms) */
   typing = $state<Record<number, Record<number, number>>>({});
-  uploads = $state<Record<string, UploadProgress>>({});
+  /** Files being uploaded: message client id → [sent, total] bytes (the
+   * core's send queue reports each whole percent). */
+  uploads = $state<Record<string, [number, number]>>({});
   /** Event listeners for the open chat (the chat store registers one). */
   private chatListeners = new Set<(e: Event) => void>();
   private unlisten: Array<() => void> = [];
@@ -75,7 +76,6 @@ class AppStore {
         await onEvent((e) => this.apply(e)),
         await onConversations((d) => void this.list.receive(d)),
         await onResync(() => void this.reload()),
-        await onUpload((p) => this.applyUpload(p)),
         await onOpenConversation((id) => void this.openFromNotification(id)),
       );
     }
@@ -235,6 +235,9 @@ class AppStore {
       case 'presence':
         this.online = { ...this.online, [e.user_id]: e.online };
         break;
+      case 'upload_progress':
+        this.applyUpload(e.client_msg_id, e.sent, e.total);
+        break;
       case 'typing': {
         const until = Date.now() + TYPING_SHOWN_MS;
         this.typing = { ...this.typing, [e.conversation_id]: { ...(this.typing[e.conversation_id] ?? {}), [e.user_id]: until } };
@@ -247,13 +250,18 @@ class AppStore {
     for (const l of this.chatListeners) l(e);
   }
 
-  applyUpload(p: UploadProgress) {
-    if (p.state === 'done') {
-      const next = { ...this.uploads };
-      delete next[p.upload_id];
-      this.uploads = next;
+  /** Removes a message not sent (failed, or its file uploading). */
+  async discard(clientMsgId: string) {
+    await api.discard(clientMsgId);
+    this.applyUpload(clientMsgId, 1, 1);
+  }
+
+  private applyUpload(clientMsgId: string, sent: number, total: number) {
+    if (sent >= total) {
+      const { [clientMsgId]: _, ...rest } = this.uploads;
+      this.uploads = rest;
     } else {
-      this.uploads = { ...this.uploads, [p.upload_id]: p };
+      this.uploads = { ...this.uploads, [clientMsgId]: [sent, total] };
     }
   }
 

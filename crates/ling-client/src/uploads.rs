@@ -1,0 +1,300 @@
+//! The send queue's uploads. A file message is listed at once, as
+//! [`SendStatus::Uploading`](crate::cache::SendStatus), naming the file by
+//! name and size; its file goes up in the background, one upload at a
+//! time, oldest first; then the message names the server's file and joins
+//! the outbox (the session sends it like any other). Progress is reported as
+//! [`Event::UploadProgress`], each whole percent. A lost connection waits
+//! and uploads again from the start; a refusal (the server's code, a file
+//! that can no longer be read) fails the message, and a retry puts it back;
+//! [`crate::Client::discard`] stops it. What is left at a restart is in the
+//! cache (`uploads`), so it goes on from there.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ling_proto::ConversationId;
+use ling_proto::messages::{FileRef, MessageContent};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, instrument, warn};
+
+use crate::Client;
+use crate::backoff::Backoff;
+use crate::cache::{CachedMessage, NewUpload};
+use crate::error::{ClientError, ClientResult, Code, is_transient};
+use crate::events::{ConnectionState, Event};
+use crate::files::{OnProgress, content_of, file_name, safe_name, upload_file};
+use crate::inner::{Inner, now_ms};
+use crate::profile::create_private_dir;
+
+/// Where pasted bytes are kept until sent (see [`Client::stage_bytes`]).
+const OUTGOING: &str = "outgoing";
+
+impl Client {
+    /// Sends a file. Its message is listed at once, uploading (named by
+    /// the file's name and size); the send queue uploads the file, with
+    /// [`crate::Event::UploadProgress`], then sends it, as an image when the
+    /// server read it as one, else as a file (see [`crate::uploads`]). It
+    /// survives a restart; [`Client::discard`] stops it. The file is read
+    /// when its turn comes: until then it must stay where it is.
+    pub async fn send_file(&self, conversation_id: ConversationId, path: &Path) -> ClientResult<CachedMessage> {
+        let name = file_name(path)?;
+        let unreadable =
+            |e: std::io::Error| ClientError::FileUnreadable { path: path.display().to_string(), detail: e.to_string() };
+        let meta = tokio::fs::metadata(path).await.map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(ClientError::InvalidInput(format!("{} is not a file", path.display())));
+        }
+        let path = std::path::absolute(path).map_err(unreadable)?;
+        let staged = path.starts_with(self.account_dir().join(OUTGOING));
+        let upload = NewUpload { client_msg_id: uuid::Uuid::now_v7().to_string(), path, staged };
+        let content =
+            MessageContent::File { file: FileRef { id: String::new(), name, size: meta.len(), mime: String::new() } };
+        let sender = self.me().id;
+        let id = upload.client_msg_id.clone();
+        let message = self
+            .inner
+            .db(move |c| {
+                c.insert_pending_upload(conversation_id, &upload, sender, &content, now_ms())?;
+                c.get_message(conversation_id, &upload.client_msg_id)
+            })
+            .await?;
+        tracing::debug!(client_msg_id = %id, "a file queued to upload");
+        self.inner.emit(Event::MessageNew { message: message.clone() });
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
+        self.uploads.kick();
+        Ok(message)
+    }
+
+    /// Keeps pasted or dropped bytes (an image from the clipboard) as a
+    /// private file in the account's directory, to send with
+    /// [`Client::send_file`]; it is removed once sent or discarded.
+    pub async fn stage_bytes(&self, name: &str, bytes: Vec<u8>) -> ClientResult<PathBuf> {
+        let name = Path::new(name)
+            .file_name()
+            .map(|n| safe_name(&n.to_string_lossy()))
+            .filter(|n| n != "file")
+            .unwrap_or_else(|| "pasted.png".into());
+        let dir = self.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
+        let path = dir.join(name);
+        crate::account::blocking(move || {
+            create_private_dir(&dir)?;
+            crate::private_file::write_private_atomic(&path, &bytes)?;
+            Ok(path)
+        })
+        .await
+    }
+}
+
+/// Where the upload task is told of new work, and where an upload in
+/// flight can be stopped.
+#[derive(Default)]
+pub(crate) struct UploadQueue {
+    kick: Notify,
+    /// The upload in flight (its message's client id), to stop.
+    current: Mutex<Option<(String, CancellationToken)>>,
+}
+
+impl UploadQueue {
+    /// Something new to upload (a file sent, a failed one retried).
+    pub(crate) fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    /// Stops the upload of `client_msg_id`, if it is the one in flight.
+    pub(crate) fn stop(&self, client_msg_id: &str) {
+        let current = self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((id, token)) = current.as_ref()
+            && id == client_msg_id
+        {
+            token.cancel();
+        }
+    }
+
+    fn set_current(&self, current: Option<(String, CancellationToken)>) {
+        *self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = current;
+    }
+}
+
+/// What a failed upload means for its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AfterFailure {
+    /// Not now (the network, the server restarting): upload again later.
+    Later,
+    /// Never as it is: the message fails with this code (retrying is the
+    /// person's choice).
+    Fail(Code),
+    /// Stopped on purpose (discarded): nothing more to do.
+    Stopped,
+}
+
+/// Decides what a failed upload means.
+pub(crate) fn after_failure(error: &ClientError) -> AfterFailure {
+    match error {
+        ClientError::Cancelled => AfterFailure::Stopped,
+        ClientError::Unreachable { .. } | ClientError::Tls { .. } | ClientError::LoggedOut => AfterFailure::Later,
+        ClientError::Server { code, .. } if is_transient(*code) => AfterFailure::Later,
+        e => AfterFailure::Fail(e.code()),
+    }
+}
+
+/// Says when an upload's progress is worth telling: at the start, at each
+/// whole percent, at the end.
+#[derive(Debug, Default)]
+pub(crate) struct ProgressGate {
+    last: Option<u64>,
+}
+
+impl ProgressGate {
+    /// Whether (`sent`, `total`) should be reported.
+    pub(crate) fn pass(&mut self, sent: u64, total: u64) -> bool {
+        let percent = sent.min(total).saturating_mul(100).checked_div(total).unwrap_or(100);
+        if self.last == Some(percent) {
+            return false;
+        }
+        self.last = Some(percent);
+        true
+    }
+}
+
+/// Uploads what the cache holds to upload, one at a time, until stopped.
+#[instrument(skip_all)]
+pub(crate) async fn upload_task(inner: Arc<Inner>, queue: Arc<UploadQueue>, stop: CancellationToken) {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    loop {
+        let next = match inner.db(|c| c.next_upload()).await {
+            Ok(next) => next,
+            Err(e) => {
+                warn!(error = %e, "could not read the uploads");
+                None
+            }
+        };
+        let Some((conversation_id, upload)) = next else {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = queue.kick.notified() => continue,
+            }
+        };
+        let token = stop.child_token();
+        queue.set_current(Some((upload.client_msg_id.clone(), token.clone())));
+        let result = upload_one(&inner, conversation_id, &upload, &token).await;
+        queue.set_current(None);
+        if stop.is_cancelled() {
+            return;
+        }
+        let error = match result {
+            Ok(content) => {
+                backoff.reset();
+                if let Err(e) = finish(&inner, &upload, content).await {
+                    warn!(error = %e, "could not queue an uploaded file's message");
+                }
+                continue;
+            }
+            Err(e) => e,
+        };
+        match after_failure(&error) {
+            AfterFailure::Stopped => {}
+            AfterFailure::Later => {
+                let delay = backoff.next_delay();
+                debug!(error = %error, ?delay, "an upload waits for the server");
+                let mut state = inner.watch_state();
+                state.borrow_and_update();
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = queue.kick.notified() => {}
+                    // Connected again: the server is back.
+                    _ = state.wait_for(|s| *s == ConnectionState::Connected) => {}
+                }
+            }
+            AfterFailure::Fail(code) => {
+                warn!(%code, error = %error, "an upload was refused");
+                if let Err(e) = inner.fail_send(upload.client_msg_id.clone(), code).await {
+                    warn!(error = %e, "could not mark a refused upload failed");
+                }
+            }
+        }
+    }
+}
+
+/// Uploads one file, reporting progress; the message's content once up.
+async fn upload_one(
+    inner: &Arc<Inner>,
+    conversation_id: ConversationId,
+    upload: &NewUpload,
+    token: &CancellationToken,
+) -> ClientResult<MessageContent> {
+    let gate = Mutex::new(ProgressGate::default());
+    let (reporter, client_msg_id) = (Arc::downgrade(inner), upload.client_msg_id.clone());
+    let progress: OnProgress = Arc::new(move |sent, total| {
+        let pass = gate.lock().map(|mut g| g.pass(sent, total)).unwrap_or(false);
+        if pass && let Some(inner) = reporter.upgrade() {
+            inner.emit(Event::UploadProgress { conversation_id, client_msg_id: client_msg_id.clone(), sent, total });
+        }
+    });
+    let info = upload_file(&inner.api, &upload.path, Some(progress), token).await?;
+    Ok(content_of(&info))
+}
+
+/// The file is up: its message joins the outbox (unless it was discarded
+/// meanwhile), and a staged copy goes.
+async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> ClientResult<()> {
+    let id = upload.client_msg_id.clone();
+    let message = inner.db(move |c| c.finish_upload(&id, &content)).await?;
+    if upload.staged {
+        remove_staged(&upload.path).await;
+    }
+    if let Some(message) = message {
+        let conversation_id = message.conversation_id;
+        inner.emit(Event::MessageUpdated { message });
+        inner.emit(Event::ConversationUpdated { conversation_id });
+        inner.outbox_kick.notify_one();
+    }
+    Ok(())
+}
+
+/// Removes a staged copy (and the directory made for it).
+pub(crate) async fn remove_staged(path: &Path) {
+    let removed = match path.parent() {
+        Some(dir) => tokio::fs::remove_dir_all(dir).await,
+        None => tokio::fs::remove_file(path).await,
+    };
+    if let Err(e) = removed {
+        debug!(error = %e, path = %path.display(), "a staged file was already gone");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ling_proto::ErrorCode;
+
+    use super::*;
+    use crate::error::ClientCode;
+
+    #[test]
+    fn progress_is_told_at_the_start_each_whole_percent_and_the_end() {
+        let mut gate = ProgressGate::default();
+        let told: Vec<u64> = (0..=1000).step_by(5).filter(|&sent| gate.pass(sent, 1000)).collect();
+        assert_eq!(told.len(), 101, "0 % to 100 %: {told:?}");
+        assert_eq!((told[0], told[1], *told.last().unwrap()), (0, 10, 1000));
+        let mut gate = ProgressGate::default();
+        assert!(gate.pass(0, 0), "an empty file is done at once");
+        assert!(!gate.pass(0, 0));
+        let mut gate = ProgressGate::default();
+        assert!(gate.pass(7, 3) && !gate.pass(9, 3), "more than the size counts as done, once");
+    }
+
+    #[test]
+    fn a_lost_connection_waits_and_a_refusal_fails_the_message() {
+        let unreachable = ClientError::Unreachable { address: "http://x/".into(), detail: "refused".into() };
+        assert_eq!(after_failure(&unreachable), AfterFailure::Later);
+        let restarting = ClientError::Server { code: ErrorCode::ShuttingDown, message: String::new() };
+        assert_eq!(after_failure(&restarting), AfterFailure::Later);
+        let too_big = ClientError::Server { code: ErrorCode::FileTooLarge, message: String::new() };
+        assert_eq!(after_failure(&too_big), AfterFailure::Fail(Code::Server(ErrorCode::FileTooLarge)));
+        let gone = ClientError::FileUnreadable { path: "/tmp/x".into(), detail: "not found".into() };
+        assert_eq!(after_failure(&gone), AfterFailure::Fail(Code::Client(ClientCode::FileUnreadable)));
+        assert_eq!(after_failure(&ClientError::Cancelled), AfterFailure::Stopped);
+    }
+}
