@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ling_proto::ConversationId;
 use ling_proto::messages::{FileRef, MessageContent};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, instrument, warn};
 
@@ -199,13 +199,11 @@ pub(crate) async fn upload_task(inner: Arc<Inner>, queue: Arc<UploadQueue>, stop
                 let delay = backoff.next_delay();
                 debug!(error = %error, ?delay, "an upload waits for the server");
                 let mut state = inner.watch_state();
-                state.borrow_and_update();
                 tokio::select! {
                     _ = stop.cancelled() => return,
                     _ = tokio::time::sleep(delay) => {}
                     _ = queue.kick.notified() => {}
-                    // Connected again: the server is back.
-                    _ = state.wait_for(|s| *s == ConnectionState::Connected) => {}
+                    _ = reconnected(&mut state) => {}
                 }
             }
             AfterFailure::Fail(code) => {
@@ -214,6 +212,22 @@ pub(crate) async fn upload_task(inner: Arc<Inner>, queue: Arc<UploadQueue>, stop
                     warn!(error = %e, "could not mark a refused upload failed");
                 }
             }
+        }
+    }
+}
+
+/// Returns once the session connects again: a change to `Connected` after
+/// now (being connected already is not one, so a refusal while connected
+/// waits out its backoff).
+async fn reconnected(state: &mut watch::Receiver<ConnectionState>) {
+    state.borrow_and_update();
+    loop {
+        if state.changed().await.is_err() {
+            // The session is gone: never.
+            return std::future::pending().await;
+        }
+        if *state.borrow_and_update() == ConnectionState::Connected {
+            return;
         }
     }
 }
@@ -283,6 +297,19 @@ mod tests {
         assert!(!gate.pass(0, 0));
         let mut gate = ProgressGate::default();
         assert!(gate.pass(7, 3) && !gate.pass(9, 3), "more than the size counts as done, once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_waits_for_a_new_connection_not_the_one_there_is() {
+        let (tx, mut rx) = watch::channel(ConnectionState::Connected);
+        let mut waiting = std::pin::pin!(reconnected(&mut rx));
+        let quiet = tokio::time::timeout(Duration::from_secs(60), &mut waiting).await;
+        assert!(quiet.is_err(), "connected already is not a reconnect");
+        tx.send_replace(ConnectionState::Waiting { retry_in_ms: 500 });
+        tx.send_replace(ConnectionState::Connecting);
+        assert!(tokio::time::timeout(Duration::from_secs(1), &mut waiting).await.is_err());
+        tx.send_replace(ConnectionState::Connected);
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("connected again");
     }
 
     #[test]
