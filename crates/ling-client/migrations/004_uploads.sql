@@ -6,6 +6,6 @@
 -- finds it here.
 CREATE TABLE uploads (
     client_msg_id TEXT    PRIMARY KEY REFERENCES messages(client_msg_id) ON DELETE CASCADE,
-    path          TEXT    NOT NULL,                  -- the file on this machine
-    staged        INTEGER NOT NULL DEFAULT 0         -- 1: a copy in the account's directory, removed once sent
+    path          TEXT    NOT NULL                   -- the file on this machine (under the account's
+                                                     -- outgoing/: a staged copy, removed once sent)
 ) WITHOUT ROWID;

@@ -321,8 +321,8 @@ impl Client {
         // Removed first: an upload that ends meanwhile finds nothing to send.
         let discarded = self.inner.db(move |c| c.discard_unsent(&id)).await?;
         self.uploads.stop(client_msg_id);
-        if let Some(staged) = &discarded.staged {
-            crate::uploads::remove_staged(staged).await;
+        if let Some(file) = &discarded.file {
+            crate::uploads::remove_if_staged(self.account_dir(), file).await;
         }
         let conversation_id = discarded.conversation_id;
         self.inner.emit(Event::MessageRemoved { conversation_id, client_msg_id: client_msg_id.to_owned() });

@@ -47,8 +47,7 @@ impl Client {
             return Err(ClientError::InvalidInput(format!("{} is not a file", path.display())));
         }
         let path = std::path::absolute(path).map_err(unreadable)?;
-        let staged = path.starts_with(self.account_dir().join(OUTGOING));
-        let upload = NewUpload { client_msg_id: uuid::Uuid::now_v7().to_string(), path, staged };
+        let upload = NewUpload { client_msg_id: uuid::Uuid::now_v7().to_string(), path };
         let content =
             MessageContent::File { file: FileRef { id: String::new(), name, size: meta.len(), mime: String::new() } };
         let sender = self.me().id;
@@ -256,9 +255,7 @@ async fn upload_one(
 async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> ClientResult<()> {
     let id = upload.client_msg_id.clone();
     let message = inner.db(move |c| c.finish_upload(&id, &content)).await?;
-    if upload.staged {
-        remove_staged(&upload.path).await;
-    }
+    remove_if_staged(&inner.account_dir, &upload.path).await;
     if let Some(message) = message {
         let conversation_id = message.conversation_id;
         inner.emit(Event::MessageUpdated { message });
@@ -268,13 +265,13 @@ async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> C
     Ok(())
 }
 
-/// Removes a staged copy (and the directory made for it).
-pub(crate) async fn remove_staged(path: &Path) {
-    let removed = match path.parent() {
-        Some(dir) => tokio::fs::remove_dir_all(dir).await,
-        None => tokio::fs::remove_file(path).await,
-    };
-    if let Err(e) = removed {
+/// Removes a file sent from the account's `outgoing/` (a copy staged with
+/// [`Client::stage_bytes`]) and the directory made for it; a file from
+/// elsewhere is the person's and stays.
+pub(crate) async fn remove_if_staged(account_dir: &Path, path: &Path) {
+    let outgoing = std::path::absolute(account_dir.join(OUTGOING)).unwrap_or_default();
+    let Some(dir) = path.parent().filter(|d| d.parent() == Some(outgoing.as_path())) else { return };
+    if let Err(e) = tokio::fs::remove_dir_all(dir).await {
         debug!(error = %e, path = %path.display(), "a staged file was already gone");
     }
 }

@@ -26,9 +26,6 @@ pub struct NewUpload {
     pub client_msg_id: String,
     /// The file on this machine.
     pub path: PathBuf,
-    /// Whether `path` is a copy made for sending (a pasted image), to remove
-    /// once sent or discarded.
-    pub staged: bool,
 }
 
 /// What [`Cache::discard_unsent`] removed.
@@ -36,8 +33,8 @@ pub struct NewUpload {
 pub struct Discarded {
     /// Where the message was.
     pub conversation_id: ConversationId,
-    /// The staged copy of its file, if it had one.
-    pub staged: Option<PathBuf>,
+    /// Its upload's file, if it had one still to upload.
+    pub file: Option<PathBuf>,
 }
 
 fn path_text(path: &Path) -> ClientResult<&str> {
@@ -126,8 +123,8 @@ impl Cache {
     ) -> ClientResult<()> {
         let tx = self.conn.transaction()?;
         write_pending(&tx, conversation_id, &upload.client_msg_id, sender_id, content, None, now)?;
-        tx.prepare_cached("INSERT INTO uploads (client_msg_id, path, staged) VALUES (?1, ?2, ?3)")?
-            .execute(params![upload.client_msg_id, path_text(&upload.path)?, upload.staged])?;
+        tx.prepare_cached("INSERT INTO uploads (client_msg_id, path) VALUES (?1, ?2)")?
+            .execute(params![upload.client_msg_id, path_text(&upload.path)?])?;
         tx.commit()?;
         Ok(())
     }
@@ -137,14 +134,12 @@ impl Cache {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT m.conversation_id, u.client_msg_id, u.path, u.staged FROM uploads u
+                "SELECT m.conversation_id, u.client_msg_id, u.path FROM uploads u
                  JOIN messages m ON m.client_msg_id = u.client_msg_id
                  WHERE m.status = 'sending' AND m.seq IS NULL ORDER BY m.id LIMIT 1",
             )?
             .query_row([], |r| {
-                let upload =
-                    NewUpload { client_msg_id: r.get(1)?, path: r.get::<_, String>(2)?.into(), staged: r.get(3)? };
-                Ok((r.get(0)?, upload))
+                Ok((r.get(0)?, NewUpload { client_msg_id: r.get(1)?, path: r.get::<_, String>(2)?.into() }))
             })
             .optional()?;
         Ok(row)
@@ -179,8 +174,8 @@ impl Cache {
     /// discarded (the server may be storing them right now).
     pub fn discard_unsent(&mut self, client_msg_id: &str) -> ClientResult<Discarded> {
         let tx = self.conn.transaction()?;
-        let staged: Option<String> = tx
-            .prepare_cached("SELECT path FROM uploads WHERE client_msg_id = ?1 AND staged")?
+        let file: Option<String> = tx
+            .prepare_cached("SELECT path FROM uploads WHERE client_msg_id = ?1")?
             .query_row([client_msg_id], |r| r.get(0))
             .optional()?;
         let removed: Option<(i64, ConversationId)> = tx
@@ -198,7 +193,7 @@ impl Cache {
         };
         tx.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?.execute([id])?;
         tx.commit()?;
-        Ok(Discarded { conversation_id, staged: staged.map(Into::into) })
+        Ok(Discarded { conversation_id, file: file.map(Into::into) })
     }
 
     /// Stores messages from the server (a synced page, a pushed message): a
@@ -469,7 +464,7 @@ mod tests {
     }
 
     fn upload(id: &str, path: &str) -> NewUpload {
-        NewUpload { client_msg_id: id.into(), path: path.into(), staged: false }
+        NewUpload { client_msg_id: id.into(), path: path.into() }
     }
 
     fn named(name: &str, id: &str) -> MessageContent {
@@ -502,7 +497,7 @@ mod tests {
     #[test]
     fn test_a_failed_upload_keeps_its_file_for_a_retry_and_can_be_discarded() {
         let (_d, mut cache) = open();
-        let staged = NewUpload { staged: true, ..upload("f1", "/acct/outgoing/x/a.png") };
+        let staged = upload("f1", "/acct/outgoing/x/a.png");
         cache.insert_pending_upload(7, &staged, 1, &named("a.png", ""), 1000).unwrap();
         cache.mark_failed("f1", "file_too_large").unwrap();
         assert_eq!(cache.next_upload().unwrap(), None, "a failed one waits for the person");
@@ -512,7 +507,7 @@ mod tests {
         assert_eq!(cache.next_upload().unwrap().map(|(_, u)| u), Some(staged.clone()));
 
         let gone = cache.discard_unsent("f1").unwrap();
-        assert_eq!(gone, Discarded { conversation_id: 7, staged: Some(staged.path) });
+        assert_eq!(gone, Discarded { conversation_id: 7, file: Some(staged.path) });
         assert!(cache.unsent(7).unwrap().is_empty());
         assert_eq!(cache.next_upload().unwrap(), None, "its upload went with it");
         assert_eq!(cache.discard_unsent("f1").unwrap_err().code(), "invalid_input");
@@ -528,7 +523,7 @@ mod tests {
         for id in ["sending", "sent"] {
             assert_eq!(cache.discard_unsent(id).unwrap_err().code(), "invalid_input", "{id}");
         }
-        assert_eq!(cache.discard_unsent("refused").unwrap(), Discarded { conversation_id: 7, staged: None });
+        assert_eq!(cache.discard_unsent("refused").unwrap(), Discarded { conversation_id: 7, file: None });
         let left: Vec<_> = cache.get_message_list(7, 10, i64::MAX, false).unwrap();
         assert_eq!(left.iter().filter_map(|m| m.client_msg_id.as_deref()).collect::<Vec<_>>(), ["sending", "sent"]);
     }

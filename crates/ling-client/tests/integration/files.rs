@@ -152,6 +152,7 @@ async fn test_a_file_sent_offline_waits_through_a_restart_and_is_sent_once() {
     let ids: Vec<_> = file_messages(&amy, conv).await.into_iter().map(|m| m.client_msg_id).collect();
     assert!(ids.contains(&echo.client_msg_id) && ids.contains(&pasted.client_msg_id));
     assert!(!staged.exists(), "the staged copy is removed once sent");
+    assert!(img.exists(), "a file of the person's own stays where it was");
     assert!(has_text(&bob, conv, "after the files").await);
 }
 
