@@ -249,6 +249,11 @@ pub(crate) fn io_error(what: &str, path: &std::path::Path, e: std::io::Error) ->
     ClientError::Storage(format!("{what} {}: {e}", path.display()))
 }
 
+/// A file to send that cannot be read, as `map_err` takes it.
+pub(crate) fn unreadable(path: &std::path::Path) -> impl Fn(std::io::Error) -> ClientError + '_ {
+    move |e| ClientError::FileUnreadable { path: path.display().to_string(), detail: e.to_string() }
+}
+
 impl From<rusqlite::Error> for ClientError {
     fn from(e: rusqlite::Error) -> Self {
         ClientError::Storage(e.to_string())

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Client;
 use crate::api::{Api, transport_error};
-use crate::error::{ClientError, ClientResult, io_error};
+use crate::error::{ClientError, ClientResult, io_error, unreadable};
 use crate::profile::create_private_dir;
 
 /// Called with (bytes done, bytes in all) as a transfer moves.
@@ -50,10 +50,8 @@ pub(crate) async fn upload_file(
     cancel: &CancellationToken,
 ) -> ClientResult<FileInfo> {
     let name = file_name(path)?;
-    let unreadable =
-        |e: std::io::Error| ClientError::FileUnreadable { path: path.display().to_string(), detail: e.to_string() };
-    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
-    let size = file.metadata().await.map_err(unreadable)?.len();
+    let file = tokio::fs::File::open(path).await.map_err(unreadable(path))?;
+    let size = file.metadata().await.map_err(unreadable(path))?.len();
     let mut sent = 0u64;
     if let Some(p) = &progress {
         p(0, size);

@@ -22,7 +22,7 @@ use tracing::{debug, instrument, warn};
 use crate::Client;
 use crate::backoff::Backoff;
 use crate::cache::{CachedMessage, NewUpload};
-use crate::error::{ClientError, ClientResult, Code, is_transient};
+use crate::error::{ClientError, ClientResult, Code, is_transient, unreadable};
 use crate::events::{ConnectionState, Event};
 use crate::files::{OnProgress, content_of, file_name, safe_name, upload_file};
 use crate::inner::{Inner, now_ms};
@@ -40,18 +40,15 @@ impl Client {
     /// when its turn comes: until then it must stay where it is.
     pub async fn send_file(&self, conversation_id: ConversationId, path: &Path) -> ClientResult<CachedMessage> {
         let name = file_name(path)?;
-        let unreadable =
-            |e: std::io::Error| ClientError::FileUnreadable { path: path.display().to_string(), detail: e.to_string() };
-        let meta = tokio::fs::metadata(path).await.map_err(unreadable)?;
+        let meta = tokio::fs::metadata(path).await.map_err(unreadable(path))?;
         if !meta.is_file() {
             return Err(ClientError::InvalidInput(format!("{} is not a file", path.display())));
         }
-        let path = std::path::absolute(path).map_err(unreadable)?;
+        let path = std::path::absolute(path).map_err(unreadable(path))?;
         let upload = NewUpload { client_msg_id: uuid::Uuid::now_v7().to_string(), path };
         let content =
             MessageContent::File { file: FileRef { id: String::new(), name, size: meta.len(), mime: String::new() } };
-        let sender = self.me().id;
-        let id = upload.client_msg_id.clone();
+        let sender = self.inner.own_id();
         let message = self
             .inner
             .db(move |c| {
@@ -59,7 +56,7 @@ impl Client {
                 c.get_message(conversation_id, &upload.client_msg_id)
             })
             .await?;
-        tracing::debug!(client_msg_id = %id, "a file queued to upload");
+        debug!(client_msg_id = ?message.client_msg_id, "a file queued to upload");
         self.inner.emit(Event::MessageNew { message: message.clone() });
         self.inner.emit(Event::ConversationUpdated { conversation_id });
         self.uploads.kick();
