@@ -253,16 +253,17 @@ class AppStore {
   /** Removes a message not sent (failed, or its file uploading). */
   async discard(clientMsgId: string) {
     await api.discard(clientMsgId);
-    this.applyUpload(clientMsgId, 1, 1);
+    this.forgetUpload(clientMsgId);
   }
 
   private applyUpload(clientMsgId: string, sent: number, total: number) {
-    if (sent >= total) {
-      const { [clientMsgId]: _, ...rest } = this.uploads;
-      this.uploads = rest;
-    } else {
-      this.uploads = { ...this.uploads, [clientMsgId]: [sent, total] };
-    }
+    if (sent >= total) this.forgetUpload(clientMsgId);
+    else this.uploads = { ...this.uploads, [clientMsgId]: [sent, total] };
+  }
+
+  private forgetUpload(clientMsgId: string) {
+    const { [clientMsgId]: _, ...rest } = this.uploads;
+    this.uploads = rest;
   }
 
   /** A notification was clicked: show its conversation (read first if the
