@@ -11,7 +11,7 @@ use ling_proto::messages::MessageContent;
 use ling_testing::eventually;
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::{Person, TestServer, befriend};
+use crate::harness::{Person, TestServer, amy_and_bob};
 use crate::session::has_text;
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -24,9 +24,7 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 #[tokio::test]
 async fn test_a_file_and_an_image_go_both_ways_with_progress_and_resume() {
     let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let conv = befriend(&mut amy, &mut bob).await;
+    let (mut amy, mut bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
 
     // Amy sends a 3 MB file: listed at once, uploading; progress reaches
@@ -119,9 +117,7 @@ async fn file_messages(p: &Person, conv: i64) -> Vec<CachedMessage> {
 #[tokio::test]
 async fn test_a_file_sent_offline_waits_through_a_restart_and_is_sent_once() {
     let mut server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let conv = befriend(&mut amy, &mut bob).await;
+    let (mut amy, bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("while away.png");
     std::fs::write(&img, png(64, 48)).unwrap();
@@ -159,9 +155,7 @@ async fn test_a_file_sent_offline_waits_through_a_restart_and_is_sent_once() {
 #[tokio::test]
 async fn test_a_refused_upload_fails_with_the_servers_code_and_can_be_retried_or_discarded() {
     let mut server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let conv = befriend(&mut amy, &mut bob).await;
+    let (mut amy, _bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.txt");
     std::fs::write(&path, b"").unwrap();
@@ -199,9 +193,7 @@ async fn test_a_refused_upload_fails_with_the_servers_code_and_can_be_retried_or
 #[tokio::test]
 async fn test_a_file_discarded_while_uploading_stops_and_is_never_sent() {
     let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let conv = befriend(&mut amy, &mut bob).await;
+    let (mut amy, bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
     std::fs::write(&path, vec![7u8; 40_000_000]).unwrap();

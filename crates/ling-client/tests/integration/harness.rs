@@ -157,6 +157,14 @@ pub async fn befriend(a: &mut Person, b: &mut Person) -> i64 {
     conv
 }
 
+/// Amy and Bob, registered and friends; their conversation's id.
+pub async fn amy_and_bob(server: &TestServer) -> (Person, Person, i64) {
+    let mut amy = Person::register(server, "amy").await;
+    let mut bob = Person::register(server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    (amy, bob, conv)
+}
+
 /// A copy of a view's rows (a timeline's, the conversation list's) kept by
 /// its diffs alone, as a UI keeps one.
 pub struct Rows<T: Clone> {
