@@ -297,6 +297,27 @@ mod tests {
     }
 
     #[test]
+    fn test_a_sent_text_clears_the_draft_and_a_sent_file_keeps_it() {
+        let (_d, mut cache) = open();
+        cache.upsert_conversations(&[conv(1, 100, 1, 0)]).unwrap();
+        let draft = |cache: &Cache| cache.conversation(1).unwrap().unwrap().draft;
+        cache.set_draft(1, "half a thought").unwrap();
+        let file = MessageContent::File {
+            file: ling_proto::messages::FileRef {
+                id: String::new(),
+                name: "a.pdf".into(),
+                mime: String::new(),
+                size: 3,
+            },
+        };
+        let upload = super::super::NewUpload { client_msg_id: "f".into(), path: "/tmp/a.pdf".into() };
+        cache.insert_pending_upload(1, &upload, 1, &file, 200).unwrap();
+        assert_eq!(draft(&cache), "half a thought", "a file sent while typing leaves the text being typed");
+        cache.insert_pending(1, "t", 1, &text("half a thought"), None, 300).unwrap();
+        assert_eq!(draft(&cache), "", "the text sent was the draft");
+    }
+
+    #[test]
     fn test_new_messages_from_others_count_as_unread_once_and_reading_clears_them() {
         let (_d, mut cache) = open();
         cache.set_own_id(1).unwrap();

@@ -55,8 +55,14 @@ fn write_pending(
          VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7)",
     )?
     .execute(params![conversation_id, client_msg_id, sender_id, now, content.kind(), to_json(content)?, reply_to])?;
-    conn.prepare_cached("UPDATE conversations SET last_activity = max(last_activity, ?2), draft = '' WHERE id = ?1")?
-        .execute(params![conversation_id, now])?;
+    // The draft is the text being written: sending a text sends it, while a
+    // file or image sent meanwhile leaves it where it was.
+    let sends_draft = matches!(content, MessageContent::Text { .. });
+    conn.prepare_cached(
+        "UPDATE conversations SET last_activity = max(last_activity, ?2), draft = CASE WHEN ?3 THEN '' ELSE draft END
+         WHERE id = ?1",
+    )?
+    .execute(params![conversation_id, now, sends_draft])?;
     Ok(())
 }
 
