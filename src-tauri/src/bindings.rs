@@ -37,8 +37,8 @@ pub fn typescript() -> String {
     let cfg = Config::new().with_large_int("number");
     let mut c = Collect { cfg: &cfg, decls: BTreeMap::new() };
     c.visit::<crate::error::AppError>();
-    c.visit::<crate::commands::Startup>();
-    c.visit::<crate::commands::RegisteredView>();
+    c.visit::<crate::commands::account::Startup>();
+    c.visit::<crate::commands::account::RegisteredView>();
     c.visit::<crate::tray::TrayLabels>();
     c.visit::<crate::notices::NoticeLabels>();
     c.visit::<crate::timeline::TimelineSnapshot>();

@@ -1,6 +1,8 @@
 //! Ling's desktop app: a thin Tauri 2 shell over `ling-client`.
 //!
-//! - [`commands`]: what the UI invokes, each an adapter over the client core;
+//! - [`commands`]: what the UI invokes, a module per domain (account, chats,
+//!   files, contacts, groups, profile, settings, window), each command an
+//!   adapter over the client core;
 //! - [`live`]: a logged-in account's client, its events forwarded to the UI,
 //!   notifications and the tray's unread count;
 //! - [`scheme`]: `ling-file:` serves images and files from the cache;
@@ -15,7 +17,6 @@ pub mod conversation_list;
 pub mod devices;
 pub mod error;
 pub mod live;
-pub mod manage;
 pub mod notices;
 pub mod scheme;
 pub mod state;
@@ -124,80 +125,80 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             }
         })
         .invoke_handler(tauri::generate_handler![
-            commands::startup,
-            commands::set_server,
-            commands::login,
-            commands::register,
-            commands::reset_password,
-            commands::logout,
-            commands::switch_server,
-            commands::me,
-            commands::connection,
-            commands::reconnect_now,
-            commands::conversation,
+            commands::account::startup,
+            commands::account::set_server,
+            commands::account::login,
+            commands::account::register,
+            commands::account::reset_password,
+            commands::account::logout,
+            commands::account::switch_server,
+            commands::account::me,
+            commands::account::connection,
+            commands::account::reconnect_now,
+            commands::chats::conversation,
             conversation_list::conversation_list_open,
             timeline::timeline_open,
             timeline::timeline_paginate_back,
             timeline::timeline_close,
-            commands::send_text,
-            commands::send_files,
-            commands::discard,
-            commands::retry,
-            commands::mark_read,
-            commands::typing,
-            commands::recall,
-            commands::set_pinned,
-            commands::set_muted,
-            commands::set_draft,
-            commands::search_messages,
-            commands::download_file,
-            commands::open_file,
-            commands::show_in_folder,
-            commands::save_file_as,
-            commands::pick_files,
-            commands::stage_bytes,
-            commands::open_url,
-            commands::friends,
-            commands::friend_requests,
-            commands::search_users,
-            commands::send_friend_request,
-            commands::accept_friend_request,
-            commands::decline_friend_request,
-            commands::user,
-            commands::groups,
-            commands::group_members,
-            commands::set_tray_labels,
-            commands::set_notice_labels,
-            commands::close_window,
-            commands::ui_ready,
-            manage::set_remark,
-            manage::set_friend_group,
-            manage::remove_friend,
-            manage::friend_groups,
-            manage::create_friend_group,
-            manage::rename_friend_group,
-            manage::delete_friend_group,
-            manage::blocks,
-            manage::set_blocked,
-            manage::create_group,
-            manage::update_group,
-            manage::set_group_avatar,
-            manage::invite,
-            manage::kick,
-            manage::set_member_role,
-            manage::transfer_group,
-            manage::leave_group,
-            manage::dissolve_group,
-            manage::update_profile,
-            manage::set_avatar,
-            manage::change_password,
-            manage::sessions,
-            manage::revoke_session,
-            manage::pick_image,
-            manage::prefs,
-            manage::set_prefs,
-            manage::launch_at_login,
-            manage::set_launch_at_login,
+            commands::chats::send_text,
+            commands::chats::send_files,
+            commands::chats::discard,
+            commands::chats::retry,
+            commands::chats::mark_read,
+            commands::chats::typing,
+            commands::chats::recall,
+            commands::chats::set_pinned,
+            commands::chats::set_muted,
+            commands::chats::set_draft,
+            commands::chats::search_messages,
+            commands::files::download_file,
+            commands::files::open_file,
+            commands::files::show_in_folder,
+            commands::files::save_file_as,
+            commands::files::pick_files,
+            commands::files::stage_bytes,
+            commands::files::open_url,
+            commands::contacts::friends,
+            commands::contacts::friend_requests,
+            commands::contacts::search_users,
+            commands::contacts::send_friend_request,
+            commands::contacts::accept_friend_request,
+            commands::contacts::decline_friend_request,
+            commands::contacts::user,
+            commands::groups::groups,
+            commands::groups::group_members,
+            commands::window::set_tray_labels,
+            commands::window::set_notice_labels,
+            commands::window::close_window,
+            commands::window::ui_ready,
+            commands::contacts::set_remark,
+            commands::contacts::set_friend_group,
+            commands::contacts::remove_friend,
+            commands::contacts::friend_groups,
+            commands::contacts::create_friend_group,
+            commands::contacts::rename_friend_group,
+            commands::contacts::delete_friend_group,
+            commands::contacts::blocks,
+            commands::contacts::set_blocked,
+            commands::groups::create_group,
+            commands::groups::update_group,
+            commands::groups::set_group_avatar,
+            commands::groups::invite,
+            commands::groups::kick,
+            commands::groups::set_member_role,
+            commands::groups::transfer_group,
+            commands::groups::leave_group,
+            commands::groups::dissolve_group,
+            commands::profile::update_profile,
+            commands::profile::set_avatar,
+            commands::profile::change_password,
+            commands::profile::sessions,
+            commands::profile::revoke_session,
+            commands::files::pick_image,
+            commands::settings::prefs,
+            commands::settings::set_prefs,
+            commands::settings::launch_at_login,
+            commands::settings::set_launch_at_login,
             calls::call_start,
             calls::call_accept,
             calls::call_decline,
@@ -285,10 +286,17 @@ mod tests {
     /// (at debug level: a wrong password is no fault of the app).
     #[test]
     fn every_command_is_traced() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() { dirs.push(path) } else { files.push(path) }
+            }
+        }
+        assert!(files.iter().any(|f| f.ends_with("commands/chats.rs")), "the commands' folder is read");
         let mut commands = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
+        for path in files {
             let text = std::fs::read_to_string(&path).unwrap();
             for after in text.split("#[tauri::command]\n").skip(1) {
                 commands += 1;

@@ -1,0 +1,117 @@
+//! Conversations and messages: sending, reading, recalling, the list's local settings, search.
+
+use std::path::PathBuf;
+
+use ling_client::cache::{CachedMessage, ConversationSummary};
+use ling_proto::messages::MessageContent;
+use ling_proto::{ConversationId, Seq};
+use tauri::State;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// One conversation's row.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> AppResult<Option<ConversationSummary>> {
+    Ok(state.session()?.client.conversation(id).await?)
+}
+
+/// Sends text, optionally as a reply to `reply_to`.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn send_text(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    text: String,
+    reply_to: Option<Seq>,
+) -> AppResult<CachedMessage> {
+    let client = &state.session()?.client;
+    Ok(client.send(conversation_id, MessageContent::Text { text }, reply_to).await?)
+}
+
+/// Sends files (images inline): each is listed at once and uploaded by
+/// the core's send queue (progress as `upload_progress` events). Returns
+/// their messages.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn send_files(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    paths: Vec<String>,
+) -> AppResult<Vec<CachedMessage>> {
+    let client = &state.session()?.client;
+    let mut sent = Vec::with_capacity(paths.len());
+    for path in paths {
+        sent.push(client.send_file(conversation_id, &PathBuf::from(path)).await?);
+    }
+    Ok(sent)
+}
+
+/// Removes a message that was not sent (failed, or its file uploading).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn discard(state: State<'_, AppState>, client_msg_id: String) -> AppResult<()> {
+    Ok(state.session()?.client.discard(&client_msg_id).await?)
+}
+
+/// Sends a failed message again.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn retry(state: State<'_, AppState>, client_msg_id: String) -> AppResult<()> {
+    Ok(state.session()?.client.retry(&client_msg_id).await?)
+}
+
+/// Moves the read cursor.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn mark_read(state: State<'_, AppState>, conversation_id: ConversationId, seq: Seq) -> AppResult<()> {
+    Ok(state.session()?.client.mark_read(conversation_id, seq).await?)
+}
+
+/// Says "typing…" to the others.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub fn typing(state: State<'_, AppState>, conversation_id: ConversationId) -> AppResult<()> {
+    state.session()?.client.typing(conversation_id);
+    Ok(())
+}
+
+/// Recalls an own message.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn recall(state: State<'_, AppState>, conversation_id: ConversationId, seq: Seq) -> AppResult<()> {
+    Ok(state.session()?.client.recall(conversation_id, seq).await?)
+}
+
+/// Pins or unpins a conversation.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn set_pinned(state: State<'_, AppState>, conversation_id: ConversationId, pinned: bool) -> AppResult<()> {
+    Ok(state.session()?.client.set_pinned(conversation_id, pinned).await?)
+}
+
+/// Mutes or unmutes a conversation.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn set_muted(state: State<'_, AppState>, conversation_id: ConversationId, muted: bool) -> AppResult<()> {
+    Ok(state.session()?.client.set_muted(conversation_id, muted).await?)
+}
+
+/// Keeps the composer's unsent text.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn set_draft(state: State<'_, AppState>, conversation_id: ConversationId, draft: String) -> AppResult<()> {
+    Ok(state.session()?.client.set_draft(conversation_id, &draft).await?)
+}
+
+/// Full-text search of the cached history (one conversation, or all).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn search_messages(
+    state: State<'_, AppState>,
+    query: String,
+    conversation_id: Option<ConversationId>,
+) -> AppResult<Vec<CachedMessage>> {
+    Ok(state.session()?.client.search(&query, conversation_id, 100).await?)
+}
