@@ -284,7 +284,7 @@ impl Client {
             .await?;
         self.inner.emit(Event::MessageNew { message: message.clone() });
         self.inner.emit(Event::ConversationUpdated { conversation_id });
-        self.inner.outbox_kick.notify_one();
+        self.inner.outbox_kick.new_message();
         Ok(message)
     }
 
@@ -310,7 +310,7 @@ impl Client {
         }
         // A failed upload uploads again; a failed send is sent again.
         self.uploads.kick();
-        self.inner.outbox_kick.notify_one();
+        self.inner.outbox_kick.again();
         Ok(())
     }
 
@@ -327,6 +327,9 @@ impl Client {
         let conversation_id = discarded.conversation_id;
         self.inner.emit(Event::MessageRemoved { conversation_id, client_msg_id: client_msg_id.to_owned() });
         self.inner.emit(Event::ConversationUpdated { conversation_id });
+        // The cache may give the newest row's number to the next message: the
+        // outbox's next pass looks from the start rather than past it.
+        self.inner.outbox_kick.again();
         Ok(())
     }
 

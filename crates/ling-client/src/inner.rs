@@ -6,6 +6,7 @@
 //! it knows none of them.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,6 +23,39 @@ use crate::error::{ClientError, ClientResult, Code};
 use crate::events::{ConnectionState, Event};
 use crate::sync::page_is_complete;
 
+/// Wakes the session's outbox pass. A pass sends the messages written after
+/// the last one it sent on its connection (a new message is the newest row);
+/// a message written earlier that is due again (a retry, a finished upload,
+/// a transient refusal) makes the next pass look from the start.
+#[derive(Default)]
+pub(crate) struct OutboxKick {
+    notify: Notify,
+    from_start: AtomicBool,
+}
+
+impl OutboxKick {
+    /// A new message was written.
+    pub(crate) fn new_message(&self) {
+        self.notify.notify_one();
+    }
+
+    /// A message written earlier is due again.
+    pub(crate) fn again(&self) {
+        self.from_start.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    /// Resolves at the next kick (or at once for one not yet waited for).
+    pub(crate) async fn notified(&self) {
+        self.notify.notified().await
+    }
+
+    /// Whether the next pass must look from the start; forgets it.
+    pub(crate) fn take_from_start(&self) -> bool {
+        self.from_start.swap(false, Ordering::SeqCst)
+    }
+}
+
 /// The shared state of one account's client.
 pub(crate) struct Inner {
     pub(crate) api: Api,
@@ -31,8 +65,8 @@ pub(crate) struct Inner {
     events: broadcast::Sender<Event>,
     state: watch::Sender<ConnectionState>,
     control: mpsc::UnboundedSender<ClientFrame>,
-    /// Poked when the outbox has something new to send.
-    pub(crate) outbox_kick: Notify,
+    /// Wakes the session's outbox pass.
+    pub(crate) outbox_kick: OutboxKick,
     /// Poked to skip the backoff wait (the network came back).
     pub(crate) reconnect_now: Notify,
     /// Poked when messages were written (search indexing follows).
@@ -60,7 +94,7 @@ impl Inner {
             events: broadcast::channel(event_buffer).0,
             state: watch::channel(ConnectionState::Offline).0,
             control,
-            outbox_kick: Notify::new(),
+            outbox_kick: OutboxKick::default(),
             reconnect_now: Notify::new(),
             index_kick: Arc::new(Notify::new()),
             call_inbox: CallInbox::default(),

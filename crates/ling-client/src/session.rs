@@ -136,13 +136,15 @@ async fn run_connection(
     let _abort_sync = AbortOnDrop(sync);
 
     let mut in_flight: HashSet<String> = HashSet::new();
+    // The row of the last message sent on this connection (0: none yet).
+    let mut sent_through = 0;
     // Gap fills run off this loop; live messages of a conversation being
     // filled wait for its fill.
     let fills = Arc::new(Mutex::new(Fills::default()));
     let mut ticker = tokio::time::interval(heartbeat);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
-    if send_outbox(inner, &mut sink, &mut in_flight).await.is_err() {
+    if send_outbox(inner, &mut sink, &mut in_flight, &mut sent_through).await.is_err() {
         return End::Lost;
     }
     loop {
@@ -183,7 +185,7 @@ async fn run_connection(
                 }
             }
             _ = inner.outbox_kick.notified() => {
-                if send_outbox(inner, &mut sink, &mut in_flight).await.is_err() {
+                if send_outbox(inner, &mut sink, &mut in_flight, &mut sent_through).await.is_err() {
                     return End::Lost;
                 }
             }
@@ -215,30 +217,51 @@ async fn send_frame(sink: &mut Sink, frame: &ClientFrame) -> Result<(), tungsten
     sink.send(WsMessage::text(json)).await
 }
 
-/// Sends every unacknowledged message not yet sent on this connection, oldest first.
-async fn send_outbox(inner: &Inner, sink: &mut Sink, in_flight: &mut HashSet<String>) -> Result<(), ()> {
-    let outbox = match inner.db(|c| c.outbox()).await {
-        Ok(o) => o,
-        Err(e) => {
-            warn!(error = %e, "could not read the outbox");
-            return Ok(());
-        }
-    };
-    for m in outbox {
-        let Some(id) = m.client_msg_id else { continue };
-        if in_flight.contains(&id) {
-            continue;
-        }
-        let frame = ClientFrame::Send {
-            client_msg_id: id.clone(),
-            conversation_id: m.conversation_id,
-            content: m.content,
-            reply_to: m.reply_to,
+/// Messages read from the outbox at a time.
+const OUTBOX_PAGE: usize = 500;
+
+/// Sends every unacknowledged message not yet sent on this connection, oldest
+/// first: those written after the row `sent_through` (which it moves on), or
+/// the whole outbox when a message written earlier is due again.
+async fn send_outbox(
+    inner: &Inner,
+    sink: &mut Sink,
+    in_flight: &mut HashSet<String>,
+    sent_through: &mut i64,
+) -> Result<(), ()> {
+    if inner.outbox_kick.take_from_start() {
+        *sent_through = 0;
+    }
+    loop {
+        let after = *sent_through;
+        let page = match inner.db(move |c| c.outbox_after(after, OUTBOX_PAGE)).await {
+            Ok(page) => page,
+            Err(e) => {
+                warn!(error = %e, "could not read the outbox");
+                break;
+            }
         };
-        sink.feed(WsMessage::text(serde_json::to_string(&frame).expect("client frames serialize")))
-            .await
-            .map_err(drop)?;
-        in_flight.insert(id);
+        let full = page.len() == OUTBOX_PAGE;
+        for (row, m) in page {
+            *sent_through = row;
+            let Some(id) = m.client_msg_id else { continue };
+            if in_flight.contains(&id) {
+                continue;
+            }
+            let frame = ClientFrame::Send {
+                client_msg_id: id.clone(),
+                conversation_id: m.conversation_id,
+                content: m.content,
+                reply_to: m.reply_to,
+            };
+            sink.feed(WsMessage::text(serde_json::to_string(&frame).expect("client frames serialize")))
+                .await
+                .map_err(drop)?;
+            in_flight.insert(id);
+        }
+        if !full {
+            break;
+        }
     }
     sink.flush().await.map_err(drop)
 }
@@ -268,7 +291,7 @@ async fn handle_frame(
                 let inner = inner.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(2)).await;
-                    inner.outbox_kick.notify_one();
+                    inner.outbox_kick.again();
                 });
                 Ok(())
             } else {

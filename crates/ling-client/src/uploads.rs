@@ -257,7 +257,7 @@ async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> C
         let conversation_id = message.conversation_id;
         inner.emit(Event::MessageUpdated { message });
         inner.emit(Event::ConversationUpdated { conversation_id });
-        inner.outbox_kick.notify_one();
+        inner.outbox_kick.again();
     }
     Ok(())
 }

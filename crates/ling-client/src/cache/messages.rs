@@ -329,12 +329,22 @@ impl Cache {
     /// Messages still to (re)send, oldest first (not those whose file is
     /// still to upload).
     pub fn outbox(&self) -> ClientResult<Vec<CachedMessage>> {
+        Ok(self.outbox_after(0, usize::MAX)?.into_iter().map(|(_, m)| m).collect())
+    }
+
+    /// At most `limit` messages of the outbox written after the row `after`
+    /// (0: from the start), oldest first, each with its row: a session sends
+    /// what came after the last one it sent rather than reading the whole
+    /// outbox again for every new message.
+    pub fn outbox_after(&self, after: i64, limit: usize) -> ClientResult<Vec<(i64, CachedMessage)>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM messages WHERE status = 'sending'
+            "SELECT {COLUMNS}, id FROM messages WHERE status = 'sending' AND id > ?1
                AND NOT EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
-             ORDER BY id"
+             ORDER BY id LIMIT ?2"
         ))?;
-        Ok(stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?)
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(9)?, from_row(r)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// A conversation's messages without a seq (sending or failed), newest first.
@@ -498,6 +508,28 @@ mod tests {
         assert_eq!(outbox, ["t1", "f1", "t2"]);
         assert_eq!(cache.next_upload().unwrap(), None);
         assert_eq!(cache.finish_upload("f1", &named("a.txt", "F-2")).unwrap(), None, "done once");
+    }
+
+    #[test]
+    fn test_the_outbox_is_read_in_pages_after_the_last_row_sent() {
+        let (_d, mut cache) = open();
+        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+            cache.insert_pending(7, id, 1, &text(id), None, 1000 + i as i64).unwrap();
+        }
+        cache.insert_pending_upload(7, &upload("f", "/tmp/f.txt"), 1, &named("f.txt", ""), 1003).unwrap();
+        cache.insert_pending(7, "d", 1, &text("d"), None, 1004).unwrap();
+        let ids = |page: &[(i64, CachedMessage)]| -> Vec<String> {
+            page.iter().filter_map(|(_, m)| m.client_msg_id.clone()).collect()
+        };
+        let first = cache.outbox_after(0, 2).unwrap();
+        assert_eq!(ids(&first), ["a", "b"]);
+        let rest = cache.outbox_after(first[1].0, 10).unwrap();
+        assert_eq!(ids(&rest), ["c", "d"], "the file waits for its upload");
+        assert!(rest[0].0 > first[1].0 && rest[1].0 > rest[0].0, "rows in order: {first:?} {rest:?}");
+        assert!(cache.outbox_after(rest[1].0, 10).unwrap().is_empty());
+        // Acked, a message leaves the outbox; the rest keep their rows.
+        cache.upsert_messages(&[Message { sender_id: 1, ..msg(7, 1, 990, "a", "a") }]).unwrap();
+        assert_eq!(ids(&cache.outbox_after(0, 10).unwrap()), ["b", "c", "d"]);
     }
 
     #[test]

@@ -208,6 +208,22 @@ async fn test_a_file_discarded_while_uploading_stops_and_is_never_sent() {
     assert!(file_messages(&bob, conv).await.is_empty());
 }
 
+/// A text sent while a file uploads goes at once; the file, written before
+/// it, follows when its upload ends (the outbox looks back for it).
+#[tokio::test]
+async fn test_a_text_sent_during_an_upload_goes_first_and_the_file_follows() {
+    let server = TestServer::start().await;
+    let (mut amy, bob, conv) = amy_and_bob(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    std::fs::write(&path, vec![7u8; 10_000_000]).unwrap();
+    amy.client.send_file(conv, &path).await.unwrap();
+    amy.wait_for(|e| matches!(e, Event::UploadProgress { sent, .. } if *sent > 0)).await;
+    amy.client.send_text(conv, "meanwhile").await.unwrap();
+    assert!(has_text(&bob, conv, "meanwhile").await);
+    eventually("Bob has the file", async || file_messages(&bob, conv).await.len() == 1).await;
+}
+
 #[tokio::test]
 async fn test_a_cancelled_upload_stops_and_sends_nothing() {
     let server = TestServer::start().await;

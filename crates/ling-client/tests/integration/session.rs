@@ -263,6 +263,28 @@ async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_t
     assert_eq!(amy.client.retry(sent.client_msg_id.as_deref().unwrap()).await.unwrap_err().code(), "invalid_input");
 }
 
+/// A failed message discarded leaves its row number to the next message
+/// (SQLite reuses the newest row's): that message is still sent.
+#[tokio::test]
+async fn test_a_message_sent_after_discarding_a_failed_one_is_delivered() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    bob.client.api().set_blocked(amy.id(), true).await.unwrap();
+    let refused = amy.client.send_text(conv, "not this one").await.unwrap();
+    let id = refused.client_msg_id.clone().unwrap();
+    amy.wait_for(|e| {
+        matches!(e, Event::MessageUpdated { message }
+            if message.client_msg_id.as_ref() == Some(&id) && message.status == SendStatus::Failed)
+    })
+    .await;
+    amy.client.discard(&id).await.unwrap();
+    bob.client.api().set_blocked(amy.id(), false).await.unwrap();
+    amy.client.send_text(conv, "this one").await.unwrap();
+    assert!(has_text(&bob, conv, "this one").await);
+}
+
 #[tokio::test]
 async fn test_changing_the_password_ends_the_other_devices_sessions() {
     let server = TestServer::start().await;
