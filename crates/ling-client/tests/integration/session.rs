@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use ling_client::cache::SendStatus;
+use ling_client::cache::{CachedMessage, SendStatus};
 use ling_client::{ConnectionState, Event};
 use ling_proto::messages::MessageContent;
 
 use ling_testing::eventually;
 
-use crate::harness::{Person, TestServer, befriend};
+use crate::harness::{Person, TestServer, amy_and_bob, befriend};
 
 fn text_of(m: &ling_client::cache::CachedMessage) -> String {
     match &m.content {
@@ -239,15 +239,12 @@ async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
     assert!(!amy.client.friends().await.unwrap().iter().any(|f| f.user.id == bob_id && f.online));
 }
 
-#[tokio::test]
-async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_the_cause_is_gone_delivers_it() {
-    let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let conv = befriend(&mut amy, &mut bob).await;
-    // Bob blocks Amy: her next message is refused for good, not retried forever.
+/// Amy and Bob as friends, Bob blocking Amy, and Amy's text `text` refused
+/// for it (failed, for good): the conversation and the failed message.
+async fn refused_by_a_block(server: &TestServer, text: &str) -> (Person, Person, i64, CachedMessage) {
+    let (mut amy, bob, conv) = amy_and_bob(server).await;
     bob.client.api().set_blocked(amy.id(), true).await.unwrap();
-    let sent = amy.client.send_text(conv, "are you there?").await.unwrap();
+    let sent = amy.client.send_text(conv, text).await.unwrap();
     let failed = amy
         .wait_for(|e| {
             matches!(e, Event::MessageUpdated { message }
@@ -255,12 +252,21 @@ async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_t
         })
         .await;
     let Event::MessageUpdated { message } = failed else { unreachable!() };
+    (amy, bob, conv, message)
+}
+
+#[tokio::test]
+async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_the_cause_is_gone_delivers_it() {
+    let server = TestServer::start().await;
+    // Bob blocks Amy: her next message is refused for good, not retried forever.
+    let (amy, bob, conv, message) = refused_by_a_block(&server, "are you there?").await;
     assert_eq!(message.error_code.as_deref(), Some("blocked"));
     // Unblocked, the person presses retry: it goes out once.
     bob.client.api().set_blocked(amy.id(), false).await.unwrap();
-    amy.client.retry(sent.client_msg_id.as_deref().unwrap()).await.unwrap();
+    let id = message.client_msg_id.as_deref().unwrap();
+    amy.client.retry(id).await.unwrap();
     assert!(has_text(&bob, conv, "are you there?").await);
-    assert_eq!(amy.client.retry(sent.client_msg_id.as_deref().unwrap()).await.unwrap_err().code(), "invalid_input");
+    assert_eq!(amy.client.retry(id).await.unwrap_err().code(), "invalid_input");
 }
 
 /// A failed message discarded leaves its row number to the next message
@@ -268,18 +274,8 @@ async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_t
 #[tokio::test]
 async fn test_a_message_sent_after_discarding_a_failed_one_is_delivered() {
     let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let conv = befriend(&mut amy, &mut bob).await;
-    bob.client.api().set_blocked(amy.id(), true).await.unwrap();
-    let refused = amy.client.send_text(conv, "not this one").await.unwrap();
-    let id = refused.client_msg_id.clone().unwrap();
-    amy.wait_for(|e| {
-        matches!(e, Event::MessageUpdated { message }
-            if message.client_msg_id.as_ref() == Some(&id) && message.status == SendStatus::Failed)
-    })
-    .await;
-    amy.client.discard(&id).await.unwrap();
+    let (amy, bob, conv, refused) = refused_by_a_block(&server, "not this one").await;
+    amy.client.discard(refused.client_msg_id.as_deref().unwrap()).await.unwrap();
     bob.client.api().set_blocked(amy.id(), false).await.unwrap();
     amy.client.send_text(conv, "this one").await.unwrap();
     assert!(has_text(&bob, conv, "this one").await);
