@@ -271,14 +271,11 @@ impl Client {
         }
         let client_msg_id = uuid::Uuid::now_v7().to_string();
         let sender = self.inner.own_id();
-        let typed = matches!(content, MessageContent::Text { .. });
         let message = self
             .inner
             .db(move |c| {
+                // A text sent clears the draft in the same write (`insert_pending`).
                 c.insert_pending(conversation_id, &client_msg_id, sender, &content, reply_to, now_ms())?;
-                if typed {
-                    c.set_draft(conversation_id, "")?;
-                }
                 c.get_message(conversation_id, &client_msg_id)
             })
             .await?;
