@@ -190,16 +190,23 @@ async fn test_a_refused_upload_fails_with_the_servers_code_and_can_be_retried_or
     assert_eq!(amy.client.discard(&sent_id).await.unwrap_err().code(), "invalid_input", "a sent one stays");
 }
 
+/// `p` sends a file of `size` bytes (written in `dir`) to `conv`; returns its
+/// message once its upload has begun.
+async fn uploading(p: &mut Person, conv: i64, dir: &std::path::Path, size: usize) -> CachedMessage {
+    let path = dir.join("big.bin");
+    std::fs::write(&path, vec![7u8; size]).unwrap();
+    let echo = p.client.send_file(conv, &path).await.unwrap();
+    p.wait_for(|e| matches!(e, Event::UploadProgress { sent, .. } if *sent > 0)).await;
+    echo
+}
+
 #[tokio::test]
 async fn test_a_file_discarded_while_uploading_stops_and_is_never_sent() {
     let server = TestServer::start().await;
     let (mut amy, bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.bin");
-    std::fs::write(&path, vec![7u8; 40_000_000]).unwrap();
-    let echo = amy.client.send_file(conv, &path).await.unwrap();
+    let echo = uploading(&mut amy, conv, dir.path(), 40_000_000).await;
     let id = echo.client_msg_id.clone().unwrap();
-    amy.wait_for(|e| matches!(e, Event::UploadProgress { sent, .. } if *sent > 0)).await;
     amy.client.discard(&id).await.unwrap();
     assert!(file_messages(&amy, conv).await.is_empty());
     // What is sent next goes, and the discarded file never does.
@@ -215,10 +222,7 @@ async fn test_a_text_sent_during_an_upload_goes_first_and_the_file_follows() {
     let server = TestServer::start().await;
     let (mut amy, bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.bin");
-    std::fs::write(&path, vec![7u8; 10_000_000]).unwrap();
-    amy.client.send_file(conv, &path).await.unwrap();
-    amy.wait_for(|e| matches!(e, Event::UploadProgress { sent, .. } if *sent > 0)).await;
+    uploading(&mut amy, conv, dir.path(), 10_000_000).await;
     amy.client.send_text(conv, "meanwhile").await.unwrap();
     assert!(has_text(&bob, conv, "meanwhile").await);
     eventually("Bob has the file", async || file_messages(&bob, conv).await.len() == 1).await;

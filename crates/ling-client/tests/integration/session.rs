@@ -135,6 +135,28 @@ async fn test_a_client_restarted_with_unsent_messages_sends_each_once_in_order()
     assert_eq!(a[2].1, "queued 0");
 }
 
+/// More queued messages than one read of the outbox takes (500 a page) all
+/// go out when the connection returns, with no new message to wake it.
+#[tokio::test]
+async fn test_a_queue_longer_than_an_outbox_page_is_sent_whole_after_reconnecting() {
+    let mut server = TestServer::start().await;
+    let (mut amy, mut bob, conv) = amy_and_bob(&server).await;
+    server.stop().await;
+    amy.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
+    for i in 0..1100 {
+        amy.client.send_text(conv, &format!("queued {i}")).await.unwrap();
+    }
+    server.start_again().await;
+    amy.client.reconnect_now();
+    bob.client.reconnect_now();
+    amy.connected().await;
+    bob.connected().await;
+    assert!(has_text(&bob, conv, "queued 1099").await);
+    // Each stored once: seq 1 is friends_connected, then the 1,100.
+    let newest = seq_texts(&amy, conv).await;
+    assert_eq!(newest[0], (Some(1101), "queued 1099".to_owned()));
+}
+
 /// Removes seqs `from..=to` of `conv` from `p`'s cache file, as if they had never arrived.
 fn forget(p: &Person, conv: i64, from: i64, to: i64) {
     let db = rusqlite::Connection::open(p.client.account_dir().join("cache.db")).unwrap();
