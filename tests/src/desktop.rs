@@ -188,9 +188,9 @@ impl Desktop {
         let serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let home = tempfile::tempdir().unwrap();
         let x = XSession::start();
-        let port = free_port();
+        let (port, native_port) = (free_port(), free_port());
         let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .envs(x.app_env(home.path()))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -199,9 +199,13 @@ impl Desktop {
             .expect("tauri-driver starts");
         let driver = Process(driver);
         let deadline = Instant::now() + STEP;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
+        // tauri-driver listens before the WebKitWebDriver it started does; a
+        // session asked for in between fails (an incomplete message).
+        for (port, who) in [(port, "tauri-driver"), (native_port, "WebKitWebDriver")] {
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "{who} did not start listening");
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
         // target/<profile>/screenshots (a test binary is target/<profile>/deps/NAME).
         let exe = std::env::current_exe().expect("the test's path");
