@@ -9,7 +9,7 @@ use ling_proto::{ConversationId, FileId, GroupId, Millis, Seq, UserId};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{COLUMNS, Cache, CachedMessage, from_row, to_json};
+use super::{BY_TIME, COLUMNS, Cache, CachedMessage, from_row, to_json};
 use crate::error::ClientResult;
 
 /// One row of the conversation list, as the UI shows it.
@@ -78,6 +78,12 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(ConversationSummary, Optio
         },
         r.get(14)?,
     ))
+}
+
+/// A conversation's newest message (`?1`): the last one sent, or one not
+/// yet sent after it.
+pub(super) fn newest_message_sql() -> String {
+    format!("SELECT {COLUMNS} {BY_TIME} ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT 1")
 }
 
 impl Cache {
@@ -162,14 +168,7 @@ impl Cache {
         mut summary: ConversationSummary,
         reported: Option<String>,
     ) -> ClientResult<ConversationSummary> {
-        let cached = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1
-                 ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT 1"
-            ))?
-            .query_row([summary.id], from_row)
-            .optional()?;
+        let cached = self.conn.prepare_cached(&newest_message_sql())?.query_row([summary.id], from_row).optional()?;
         let reported: Option<Message> = reported.and_then(|json| serde_json::from_str(&json).ok());
         summary.last_message = match (cached, reported) {
             (Some(c), Some(r)) if c.seq.is_some_and(|s| s < r.seq) => Some(r.into()),

@@ -7,7 +7,7 @@ use ling_proto::messages::{Message, MessageContent, SendAck};
 use ling_proto::{ConversationId, Millis, Seq, UserId};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{COLUMNS, Cache, CachedMessage, from_row, to_json};
+use super::{BY_TIME, COLUMNS, Cache, CachedMessage, from_row, to_json};
 use crate::error::{ClientError, ClientResult};
 
 /// What [`Cache::upsert_messages`] did.
@@ -386,18 +386,7 @@ impl Cache {
         start_time: Millis,
         is_reverse: bool,
     ) -> ClientResult<Vec<CachedMessage>> {
-        let sql = if is_reverse {
-            format!(
-                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND send_time > ?2
-                 ORDER BY send_time ASC, seq IS NULL ASC, seq ASC, id ASC LIMIT ?3"
-            )
-        } else {
-            format!(
-                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND send_time < ?2
-                 ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT ?3"
-            )
-        };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&message_list_sql(is_reverse))?;
         Ok(stmt.query_map(params![conversation_id, start_time, count], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -436,6 +425,22 @@ impl Cache {
             .conn
             .prepare_cached("SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?1")?
             .query_row([conversation_id], |r| r.get(0))?)
+    }
+}
+
+/// [`Cache::get_message_list`]'s statement: `?1` the conversation, `?2`
+/// the time, `?3` the count.
+pub(super) fn message_list_sql(is_reverse: bool) -> String {
+    if is_reverse {
+        format!(
+            "SELECT {COLUMNS} {BY_TIME} AND send_time > ?2
+             ORDER BY send_time ASC, seq IS NULL ASC, seq ASC, id ASC LIMIT ?3"
+        )
+    } else {
+        format!(
+            "SELECT {COLUMNS} {BY_TIME} AND send_time < ?2
+             ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT ?3"
+        )
     }
 }
 

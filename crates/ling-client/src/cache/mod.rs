@@ -129,6 +129,13 @@ const COLUMNS: &str = "conversation_id, seq, client_msg_id, sender_id, send_time
       THEN 'uploading' ELSE status END,
     error_code, content, reply_to";
 
+/// A conversation's messages, to be read in time order: along
+/// `messages_time`, so that a `LIMIT` reads only its rows. Pinned to that
+/// index: without statistics SQLite picks the `(conversation_id, seq)` one
+/// for a statement that reads every column and sorts the whole
+/// conversation (38 ms at 100,000 messages for the newest one).
+const BY_TIME: &str = "FROM messages INDEXED BY messages_time WHERE conversation_id = ?1";
+
 fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
     let status: String = r.get(5)?;
     Ok(CachedMessage {
@@ -240,6 +247,27 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::testing::*;
+
+    /// The plan of each statement that reads a conversation by time: an
+    /// index walk that sorts at most ties, never the whole conversation.
+    #[test]
+    fn test_reads_by_time_never_sort_the_conversation() {
+        let (_dir, mut cache) = open();
+        let rows: Vec<_> = (1..=500).map(|i| msg(7, i, i * 10, &format!("c{i}"), "x")).collect();
+        cache.upsert_messages(&rows).unwrap();
+        let statements = [
+            super::conversations::newest_message_sql(),
+            super::messages::message_list_sql(true),
+            super::messages::message_list_sql(false),
+        ];
+        for sql in statements {
+            let mut stmt = cache.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let params = rusqlite::params_from_iter([7, 0, 30].into_iter().take(stmt.parameter_count()));
+            let plan: Vec<String> = stmt.query_map(params, |r| r.get(3)).unwrap().collect::<Result<_, _>>().unwrap();
+            assert!(plan.iter().any(|step| step.contains("messages_time")), "{sql}: {plan:?}");
+            assert!(!plan.iter().any(|step| step.contains("TEMP B-TREE FOR ORDER BY")), "{sql}: {plan:?}");
+        }
+    }
 
     #[test]
     fn test_reopening_keeps_everything() {
