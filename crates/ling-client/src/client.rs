@@ -333,11 +333,23 @@ impl Client {
     /// Marks a conversation read up to `seq`: at once in the cache, then on
     /// the server (and on the account's other devices).
     pub async fn mark_read(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
-        let me = self.inner.own_id();
-        self.inner.db(move |c| c.apply_read(conversation_id, me, seq)).await?;
+        self.inner.read_up_to(conversation_id, seq).await?;
         self.inner.emit(Event::ConversationUpdated { conversation_id });
-        // Offline, catch-up sends the cursor after the next connect.
-        let _ = self.inner.send_frame(ClientFrame::Read { conversation_id, seq });
+        Ok(())
+    }
+
+    /// Says which conversation the person reads live (`None`: none): its
+    /// newest messages in view, the window focused. It is read up to its
+    /// newest cached message now, and what arrives in it is read as it is
+    /// stored, so its list row changes once and no round trip follows.
+    pub async fn set_reading(&self, conversation_id: Option<ConversationId>) -> ClientResult<()> {
+        self.inner.set_reading(conversation_id);
+        let Some(id) = conversation_id else { return Ok(()) };
+        let (newest, read) =
+            self.inner.db(move |c| Ok((c.max_seq(id)?, c.conversation(id)?.map(|s| s.read_seq)))).await?;
+        if read.is_some_and(|read| newest > read) {
+            self.mark_read(id, newest).await?;
+        }
         Ok(())
     }
 

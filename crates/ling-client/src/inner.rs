@@ -73,6 +73,9 @@ pub(crate) struct Inner {
     index_kick: Arc<Notify>,
     /// Where the session hands call signals (the calls' task).
     pub(crate) call_inbox: CallInbox,
+    /// The conversation the person is reading live (its newest messages in
+    /// view): what arrives in it is read as it is stored.
+    reading: Mutex<Option<ConversationId>>,
 }
 
 impl Inner {
@@ -98,6 +101,7 @@ impl Inner {
             reconnect_now: Notify::new(),
             index_kick: Arc::new(Notify::new()),
             call_inbox: CallInbox::default(),
+            reading: Mutex::new(None),
         });
         (inner, control_rx)
     }
@@ -110,6 +114,25 @@ impl Inner {
     /// Watches the realtime session's state.
     pub(crate) fn watch_state(&self) -> watch::Receiver<ConnectionState> {
         self.state.subscribe()
+    }
+
+    /// The conversation read live, if any.
+    pub(crate) fn reading(&self) -> Option<ConversationId> {
+        *self.reading.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_reading(&self, conversation_id: Option<ConversationId>) {
+        *self.reading.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = conversation_id;
+    }
+
+    /// Moves this account's read cursor: at once in the cache, then on the
+    /// server (and on the account's other devices).
+    pub(crate) async fn read_up_to(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
+        let me = self.own_id();
+        self.db(move |c| c.apply_read(conversation_id, me, seq)).await?;
+        // Offline, catch-up sends the cursor after the next connect.
+        let _ = self.send_frame(ClientFrame::Read { conversation_id, seq });
+        Ok(())
     }
 
     /// Poked when messages were written (search indexing follows).
@@ -221,6 +244,14 @@ impl Inner {
         };
         for (conversation_id, seq) in recalled {
             self.emit(Event::MessageRecalled { conversation_id, seq });
+        }
+        // What arrives in the conversation read live is read before anyone
+        // hears of it: its list row changes once.
+        let me = self.own_id();
+        let reading = self.reading();
+        let arrived = done.new.iter().filter(|m| Some(m.conversation_id) == reading && m.sender_id != me);
+        if let (Some(conversation_id), Some(seq)) = (reading, arrived.map(|m| m.seq).max()) {
+            self.read_up_to(conversation_id, seq).await?;
         }
         let mut conversations: Vec<ConversationId> = Vec::new();
         for m in done.new {

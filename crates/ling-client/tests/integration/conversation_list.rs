@@ -46,3 +46,39 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
     // The copy the diffs built is what the list holds, in its order.
     assert_eq!(list.rows, view.items());
 }
+
+#[tokio::test]
+async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let with_bob = befriend(&mut amy, &mut bob).await;
+    let (amys_view, bobs_view) =
+        (amy.client.conversation_list().await.unwrap(), bob.client.conversation_list().await.unwrap());
+    let (mut list, mut bobs) = (Rows::new(amys_view.subscribe()), Rows::new(bobs_view.subscribe()));
+    list.until("the chat", |r| r.len() == 1).await;
+    let says = |c: &ConversationSummary, text: &str| {
+        c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::Text { text: text.into() })
+    };
+
+    // Amy reads the chat live: Bob's line arrives read, never unread on the way.
+    amy.client.set_reading(Some(with_bob)).await.unwrap();
+    list.until("read on looking", |r| r[0].unread == 0).await;
+    bob.client.send_text(with_bob, "hello").await.unwrap();
+    list.until("hello, read", |r| {
+        assert_eq!(r[0].unread, 0, "an arrival in the chat read live is never unread: {r:?}");
+        says(&r[0], "hello")
+    })
+    .await;
+    let seq = list.rows[0].last_seq;
+    assert_eq!(list.rows[0].read_seq, seq);
+    // The server heard: Bob sees it read.
+    bobs.until("Amy read hello", |r| r.first().is_some_and(|c| c.peer_read_seq == Some(seq))).await;
+
+    // Not read live any more: the next one is unread until she looks again.
+    amy.client.set_reading(None).await.unwrap();
+    bob.client.send_text(with_bob, "later").await.unwrap();
+    list.until("later, unread", |r| says(&r[0], "later") && r[0].unread == 1).await;
+    amy.client.set_reading(Some(with_bob)).await.unwrap();
+    list.until("later, read on looking", |r| r[0].unread == 0 && r[0].read_seq == r[0].last_seq).await;
+}
