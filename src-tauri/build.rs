@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "discard",
     "retry",
     "mark_read",
+    "set_reading",
     "typing",
     "recall",
     "set_pinned",

@@ -141,6 +141,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::chats::discard,
             commands::chats::retry,
             commands::chats::mark_read,
+            commands::chats::set_reading,
             commands::chats::typing,
             commands::chats::recall,
             commands::chats::set_pinned,

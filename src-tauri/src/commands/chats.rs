@@ -69,6 +69,14 @@ pub async fn mark_read(state: State<'_, AppState>, conversation_id: Conversation
     Ok(state.session()?.client.mark_read(conversation_id, seq).await?)
 }
 
+/// Says which conversation the person reads live (`None`: none): what
+/// arrives in it is read as it is stored.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn set_reading(state: State<'_, AppState>, conversation_id: Option<ConversationId>) -> AppResult<()> {
+    Ok(state.session()?.client.set_reading(conversation_id).await?)
+}
+
 /// Says "typing…" to the others.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

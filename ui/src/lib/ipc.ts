@@ -107,6 +107,7 @@ export const api = {
   discard: (clientMsgId: string) => call<void>('discard', { clientMsgId }),
   retry: (clientMsgId: string) => call<void>('retry', { clientMsgId }),
   markRead: (conversationId: number, seq: number) => call<void>('mark_read', { conversationId, seq }),
+  setReading: (conversationId: number | null) => call<void>('set_reading', { conversationId }),
   typing: (conversationId: number) => call<void>('typing', { conversationId }),
   recall: (conversationId: number, seq: number) => call<void>('recall', { conversationId, seq }),
   setPinned: (conversationId: number, pinned: boolean) => call<void>('set_pinned', { conversationId, pinned }),

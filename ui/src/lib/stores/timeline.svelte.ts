@@ -66,15 +66,6 @@ export class ChatTimeline {
     this.closed = true;
     void api.timelineClose(this.view).catch(() => {});
   }
-
-  /** The newest message with a seq (read up to it). */
-  newestSeq(): number {
-    for (let i = this.rows.length - 1; i >= 0; i--) {
-      const r = this.rows[i];
-      if (r.kind === 'message' && r.message.seq !== null) return r.message.seq;
-    }
-    return 0;
-  }
 }
 
 function compare(before: TimelineItem[], after: TimelineItem[]): Applied {
