@@ -161,7 +161,7 @@ async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
 /// An incoming call brings the window up, and says who calls in a
 /// notification, when the window is in the background.
 async fn ring(app: &AppHandle, session: &Session, call: &CallView) {
-    let caller = match session.client.user(call.caller).await {
+    let caller = match session.client.contacts().user(call.caller).await {
         Ok(Some(user)) if !user.display_name.is_empty() => Some(user.display_name),
         Ok(Some(user)) => Some(user.username),
         _ => None,

@@ -86,8 +86,8 @@ async fn test_chat_files_offline_crash_and_restart_deliver_every_message_once_in
     assert!(bob.ok(&["register", "bob"]).contains("recovery code:"));
 
     // Befriend: Amy asks, Bob accepts from the terminal.
-    let bob_id = amy.search_users("bob").await.unwrap()[0].id;
-    amy.send_friend_request(bob_id, "hi, it's Amy").await.unwrap();
+    let bob_id = amy.contacts().search_users("bob").await.unwrap()[0].id;
+    amy.contacts().send_friend_request(bob_id, "hi, it's Amy").await.unwrap();
     assert!(bob.ok(&["requests"]).contains("amy"));
     bob.ok(&["accept", "amy"]);
     wait_for(&mut events, |e| matches!(e, Event::ContactsChanged)).await;
@@ -104,7 +104,7 @@ async fn test_chat_files_offline_crash_and_restart_deliver_every_message_once_in
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
     assert_eq!(line.trim(), "tailing");
-    amy.send_text(conv, "hello Bob 👋").await.unwrap();
+    amy.send_queue().send_text(conv, "hello Bob 👋").await.unwrap();
     let out = tail.wait_with_output().unwrap();
     assert!(out.status.success());
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -120,7 +120,7 @@ async fn test_chat_files_offline_crash_and_restart_deliver_every_message_once_in
     let amy_file = work.path().join("notes.bin");
     let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&amy_file, &bytes).unwrap();
-    let sent = amy.send_file(conv, &amy_file).await.unwrap();
+    let sent = amy.send_queue().send_file(conv, &amy_file).await.unwrap();
     let id = sent.client_msg_id.clone();
     let acked = wait_for(
         &mut events,
@@ -158,11 +158,11 @@ async fn test_chat_files_offline_crash_and_restart_deliver_every_message_once_in
     // The server is killed mid-conversation: some sends are acked before, some
     // are in flight, some are written while it is down.
     for i in 0..5 {
-        amy.send_text(conv, &format!("burst {i}")).await.unwrap();
+        amy.send_queue().send_text(conv, &format!("burst {i}")).await.unwrap();
     }
     server.kill();
     for i in 5..8 {
-        amy.send_text(conv, &format!("burst {i}")).await.unwrap();
+        amy.send_queue().send_text(conv, &format!("burst {i}")).await.unwrap();
     }
     wait_for(&mut events, |e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
 
@@ -172,7 +172,7 @@ async fn test_chat_files_offline_crash_and_restart_deliver_every_message_once_in
     assert!(!session.confirmed, "opened from the cache while the server is down");
     amy = Client::start(session).await.unwrap();
     events = amy.events();
-    amy.send_text(conv, "burst 8").await.unwrap();
+    amy.send_queue().send_text(conv, "burst 8").await.unwrap();
     server.start_again();
     amy.reconnect_now();
     wait_for(&mut events, |e| matches!(e, Event::Synced)).await;

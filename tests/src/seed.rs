@@ -35,8 +35,8 @@ pub async fn chats(server: &ServerProcess, profile_dir: &Path, friends: &[(&str,
         let mut display = name.to_owned();
         display[..1].make_ascii_uppercase();
         friend.ok(&["register", name, "--display-name", &display]);
-        let id = amy.search_users(name).await.unwrap()[0].id;
-        amy.send_friend_request(id, "").await.unwrap();
+        let id = amy.contacts().search_users(name).await.unwrap()[0].id;
+        amy.contacts().send_friend_request(id, "").await.unwrap();
         friend.ok(&["accept", "amy"]);
         let conv = loop {
             if let Some(c) = amy.conversation_with(id).await.unwrap() {
@@ -49,7 +49,7 @@ pub async fn chats(server: &ServerProcess, profile_dir: &Path, friends: &[(&str,
         for batch in (0..n).collect::<Vec<_>>().chunks(BATCH) {
             for i in batch {
                 let text = format!("message {i}: the quick brown fox jumps over the lazy dog 敏捷的棕色狐狸");
-                amy.send_text(conv, &text).await.unwrap();
+                amy.send_queue().send_text(conv, &text).await.unwrap();
             }
             // The outbox sends in order: the newest acknowledged means all are.
             loop {

@@ -257,7 +257,7 @@ async fn with_client(
         }
         Command::Friends => {
             synced(&mut events, wait).await;
-            for f in client.friends().await? {
+            for f in client.contacts().friends().await? {
                 let online = if f.online { "online" } else { "" };
                 println!(
                     "{:<24} {:<24} #{:<6} {online}",
@@ -269,7 +269,7 @@ async fn with_client(
         }
         Command::Requests => {
             synced(&mut events, wait).await;
-            let list = client.friend_requests().await?;
+            let list = client.contacts().friend_requests().await?;
             for r in list.incoming {
                 println!("from {:<24} {}", r.from.username, r.message);
             }
@@ -279,30 +279,31 @@ async fn with_client(
         }
         Command::Add { username, message } => {
             let user = client
+                .contacts()
                 .search_users(&username)
                 .await?
                 .into_iter()
                 .find(|u| u.username.eq_ignore_ascii_case(&username))
                 .ok_or_else(|| anyhow!("no user {username}"))?;
-            let r = client.send_friend_request(user.id, &message).await?;
+            let r = client.contacts().send_friend_request(user.id, &message).await?;
             println!("friend request to {} is {:?}", user.username, r.status);
         }
         Command::Accept { username } => {
             synced(&mut events, wait).await;
             let _ = client.refresh().await;
-            let list = client.friend_requests().await?;
+            let list = client.contacts().friend_requests().await?;
             let r = list
                 .incoming
                 .into_iter()
                 .find(|r| r.from.username.eq_ignore_ascii_case(&username))
                 .ok_or_else(|| anyhow!("no pending request from {username}"))?;
-            client.accept_friend_request(r.id).await?;
+            client.contacts().accept_friend_request(r.id).await?;
             println!("{} is now a friend", r.from.username);
         }
         Command::Send { to, text } => {
             synced(&mut events, wait).await;
             let conv = conversation(client, &to).await?;
-            let m = client.send_text(conv, &text).await?;
+            let m = client.send_queue().send_text(conv, &text).await?;
             let m = until_stored(&mut events, m, wait).await?;
             println!("sent #{}:{}", conv, m.seq.unwrap_or_default());
         }
@@ -310,7 +311,7 @@ async fn with_client(
             // Uploaded by the send queue, then sent: both within the wait.
             synced(&mut events, wait).await;
             let conv = conversation(client, &to).await?;
-            let m = client.send_file(conv, &path).await?;
+            let m = client.send_queue().send_file(conv, &path).await?;
             let m = until_stored(&mut events, m, wait).await?;
             println!("sent #{}:{}", conv, m.seq.unwrap_or_default());
         }
@@ -415,6 +416,7 @@ async fn conversation(client: &Client, to: &str) -> Result<i64> {
         return id.parse().context("a conversation id after #");
     }
     client
+        .contacts()
         .friends()
         .await?
         .into_iter()

@@ -6,12 +6,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ling_proto::contacts::{BlockedUser, Friend, FriendGroup, FriendRequest, FriendRequestList};
-use ling_proto::groups::{Group, GroupMember};
-use ling_proto::messages::MessageContent;
-use ling_proto::users::{Me, UserProfile};
+use ling_proto::users::Me;
 use ling_proto::ws::{CallSignal, ClientFrame};
-use ling_proto::{ConversationId, GroupId, Millis, Seq, SessionId, UserId};
+use ling_proto::{ConversationId, Millis, Seq, SessionId, UserId};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{instrument, warn};
@@ -19,10 +16,13 @@ use tracing::{instrument, warn};
 use crate::account::{CACHE_FILE, LoggedIn};
 use crate::api::Api;
 use crate::cache::{Cache, CachedMessage, ConversationSummary};
+use crate::contacts::Contacts;
 use crate::conversation_list::{ConversationListView, ListChange};
 use crate::error::{ClientError, ClientResult};
 use crate::events::{ConnectionState, Event};
-use crate::inner::{Inner, now_ms};
+use crate::groups::Groups;
+use crate::inner::Inner;
+use crate::send_queue::SendQueue;
 use crate::timeline::{Change, LocalCalendar, Timeline, TimelineView};
 use crate::uploads::UploadQueue;
 
@@ -149,6 +149,21 @@ impl Client {
         &self.inner.account_dir
     }
 
+    /// The account's people: friends, friend groups, blocks, requests.
+    pub fn contacts(&self) -> Contacts {
+        Contacts::new(self.inner.clone())
+    }
+
+    /// The account's groups.
+    pub fn groups(&self) -> Groups {
+        Groups::new(self.inner.clone())
+    }
+
+    /// What the account sends: messages, files, retries.
+    pub fn send_queue(&self) -> SendQueue {
+        SendQueue::new(self.inner.clone(), self.uploads.clone())
+    }
+
     // --- conversations and messages ---------------------------------------------
 
     /// The conversation list from the cache.
@@ -254,82 +269,6 @@ impl Client {
         self.inner.db(|c| c.index_backlog()).await
     }
 
-    /// Sends a message: cached as `sending` first, then put on the wire when
-    /// connected (and again after every reconnect until acknowledged). A
-    /// text clears the conversation's draft (it was what was typed).
-    #[instrument(skip_all, fields(conversation_id))]
-    pub async fn send(
-        &self,
-        conversation_id: ConversationId,
-        content: MessageContent,
-        reply_to: Option<Seq>,
-    ) -> ClientResult<CachedMessage> {
-        if let MessageContent::Text { text } = &content
-            && text.trim().is_empty()
-        {
-            return Err(ClientError::InvalidInput("a message needs some text".into()));
-        }
-        let client_msg_id = uuid::Uuid::now_v7().to_string();
-        let sender = self.inner.own_id();
-        let message = self
-            .inner
-            .db(move |c| {
-                // A text sent clears the draft in the same write (`insert_pending`).
-                c.insert_pending(conversation_id, &client_msg_id, sender, &content, reply_to, now_ms())?;
-                c.get_message(conversation_id, &client_msg_id)
-            })
-            .await?;
-        self.inner.emit(Event::MessageNew { message: message.clone() });
-        self.inner.emit(Event::ConversationUpdated { conversation_id });
-        self.inner.outbox_kick.new_message();
-        Ok(message)
-    }
-
-    /// Sends text.
-    pub async fn send_text(&self, conversation_id: ConversationId, text: &str) -> ClientResult<CachedMessage> {
-        self.send(conversation_id, MessageContent::Text { text: text.to_owned() }, None).await
-    }
-
-    /// Puts a failed message back in the outbox.
-    pub async fn retry(&self, client_msg_id: &str) -> ClientResult<()> {
-        let id = client_msg_id.to_owned();
-        let message = self
-            .inner
-            .db(move |c| {
-                if !c.retry(&id)? {
-                    return Err(ClientError::InvalidInput("only a failed message can be retried".into()));
-                }
-                c.message_by_client_id(&id)
-            })
-            .await?;
-        if let Some(message) = message {
-            self.inner.emit(Event::MessageUpdated { message });
-        }
-        // A failed upload uploads again; a failed send is sent again.
-        self.uploads.kick();
-        self.inner.outbox_kick.again();
-        Ok(())
-    }
-
-    /// Removes a message that was not sent: a failed one, or a file still
-    /// uploading (its upload stops). One on its way cannot be taken back.
-    pub async fn discard(&self, client_msg_id: &str) -> ClientResult<()> {
-        let id = client_msg_id.to_owned();
-        // Removed first: an upload that ends meanwhile finds nothing to send.
-        let discarded = self.inner.db(move |c| c.discard_unsent(&id)).await?;
-        self.uploads.stop(client_msg_id);
-        if let Some(file) = &discarded.file {
-            crate::uploads::remove_if_staged(self.account_dir(), file).await;
-        }
-        let conversation_id = discarded.conversation_id;
-        self.inner.emit(Event::MessageRemoved { conversation_id, client_msg_id: client_msg_id.to_owned() });
-        self.inner.emit(Event::ConversationUpdated { conversation_id });
-        // The cache may give the newest row's number to the next message: the
-        // outbox's next pass looks from the start rather than past it.
-        self.inner.outbox_kick.again();
-        Ok(())
-    }
-
     /// Marks a conversation read up to `seq`: at once in the cache, then on
     /// the server (and on the account's other devices).
     pub async fn mark_read(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
@@ -406,80 +345,6 @@ impl Client {
         crate::calls::Calls::start(self.inner.clone(), devices, bind_ip)
     }
 
-    // --- contacts and groups ------------------------------------------------------
-
-    /// Friends from the cache.
-    pub async fn friends(&self) -> ClientResult<Vec<Friend>> {
-        self.inner.db(|c| c.friends()).await
-    }
-
-    /// Friend groups from the cache.
-    pub async fn friend_groups(&self) -> ClientResult<Vec<FriendGroup>> {
-        self.inner.db(|c| c.friend_groups()).await
-    }
-
-    /// The block list from the cache.
-    pub async fn blocks(&self) -> ClientResult<Vec<BlockedUser>> {
-        self.inner.db(|c| c.blocks()).await
-    }
-
-    /// Pending friend requests from the cache.
-    pub async fn friend_requests(&self) -> ClientResult<FriendRequestList> {
-        self.inner.db(|c| c.friend_requests()).await
-    }
-
-    /// A profile from the cache.
-    pub async fn user(&self, id: UserId) -> ClientResult<Option<UserProfile>> {
-        self.inner.db(move |c| c.user(id)).await
-    }
-
-    /// Finds people on the server (by username prefix or name).
-    pub async fn search_users(&self, q: &str) -> ClientResult<Vec<UserProfile>> {
-        let users = self.inner.api.search_users(q).await?;
-        let cached = users.clone();
-        self.inner.db(move |c| c.upsert_users(&cached)).await?;
-        Ok(users)
-    }
-
-    /// Asks someone to be friends.
-    pub async fn send_friend_request(&self, user_id: UserId, message: &str) -> ClientResult<FriendRequest> {
-        let request = self.inner.api.send_friend_request(user_id, message).await?;
-        self.inner.refresh_contacts().await?;
-        Ok(request)
-    }
-
-    /// Accepts a friend request; the new conversation is listed.
-    pub async fn accept_friend_request(&self, id: i64) -> ClientResult<FriendRequest> {
-        let request = self.inner.api.accept_friend_request(id).await?;
-        self.inner.refresh_contacts().await?;
-        self.inner.refresh_conversations().await?;
-        Ok(request)
-    }
-
-    /// Declines a friend request.
-    pub async fn decline_friend_request(&self, id: i64) -> ClientResult<FriendRequest> {
-        let request = self.inner.api.decline_friend_request(id).await?;
-        self.inner.refresh_contacts().await?;
-        Ok(request)
-    }
-
-    /// The account's groups from the cache.
-    pub async fn groups(&self) -> ClientResult<Vec<Group>> {
-        self.inner.db(|c| c.groups()).await
-    }
-
-    /// A group's members from the cache; a refetch runs behind and reports
-    /// `GroupChanged` when the cache has the server's list.
-    pub async fn group_members(&self, group_id: GroupId) -> ClientResult<Vec<GroupMember>> {
-        let inner = self.inner.clone();
-        tokio::spawn(async move {
-            if let Err(e) = inner.refresh_group(group_id).await {
-                warn!(error = %e, group_id, "could not refresh a group's members");
-            }
-        });
-        self.inner.db(move |c| c.group_members(group_id)).await
-    }
-
     /// Refetches everything the cache mirrors (what catch-up does after a connect).
     pub async fn refresh(&self) -> ClientResult<()> {
         crate::catch_up::catch_up(self.inner.clone()).await
@@ -487,7 +352,7 @@ impl Client {
 
     /// The peer of a direct conversation with `user_id`, if they are a friend.
     pub async fn conversation_with(&self, user_id: UserId) -> ClientResult<Option<ConversationId>> {
-        Ok(self.friends().await?.into_iter().find(|f| f.user.id == user_id).map(|f| f.conversation_id))
+        Ok(self.contacts().friends().await?.into_iter().find(|f| f.user.id == user_id).map(|f| f.conversation_id))
     }
 }
 

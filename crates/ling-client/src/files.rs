@@ -97,7 +97,7 @@ pub(crate) fn content_of(info: &FileInfo) -> MessageContent {
 
 impl Client {
     /// Uploads a file from disk, streamed; `progress` hears (sent, size).
-    /// (To send a file, [`Client::send_file`] queues it instead.)
+    /// (To send a file, `SendQueue::send_file` queues it instead.)
     pub async fn upload(
         &self,
         path: &Path,

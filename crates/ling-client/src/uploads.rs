@@ -6,82 +6,28 @@
 //! [`Event::UploadProgress`], each whole percent. A lost connection waits
 //! and uploads again from the start; a refusal (the server's code, a file
 //! that can no longer be read) fails the message, and a retry puts it back;
-//! [`crate::Client::discard`] stops it. What is left at a restart is in the
+//! `SendQueue::discard` stops it. What is left at a restart is in the
 //! cache (`uploads`), so it goes on from there.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ling_proto::ConversationId;
-use ling_proto::messages::{FileRef, MessageContent};
+use ling_proto::messages::MessageContent;
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, instrument, warn};
 
-use crate::Client;
 use crate::backoff::Backoff;
-use crate::cache::{CachedMessage, NewUpload};
-use crate::error::{ClientError, ClientResult, Code, is_transient, unreadable};
+use crate::cache::NewUpload;
+use crate::error::{ClientError, ClientResult, Code, is_transient};
 use crate::events::{ConnectionState, Event};
-use crate::files::{OnProgress, content_of, file_name, safe_name, upload_file};
-use crate::inner::{Inner, now_ms};
-use crate::profile::create_private_dir;
+use crate::files::{OnProgress, content_of, upload_file};
+use crate::inner::Inner;
 
-/// Where pasted bytes are kept until sent (see [`Client::stage_bytes`]).
-const OUTGOING: &str = "outgoing";
-
-impl Client {
-    /// Sends a file. Its message is listed at once, uploading (named by
-    /// the file's name and size); the send queue uploads the file, with
-    /// [`crate::Event::UploadProgress`], then sends it, as an image when the
-    /// server read it as one, else as a file (see [`crate::uploads`]). It
-    /// survives a restart; [`Client::discard`] stops it. The file is read
-    /// when its turn comes: until then it must stay where it is.
-    pub async fn send_file(&self, conversation_id: ConversationId, path: &Path) -> ClientResult<CachedMessage> {
-        let name = file_name(path)?;
-        let meta = tokio::fs::metadata(path).await.map_err(unreadable(path))?;
-        if !meta.is_file() {
-            return Err(ClientError::InvalidInput(format!("{} is not a file", path.display())));
-        }
-        let path = std::path::absolute(path).map_err(unreadable(path))?;
-        let upload = NewUpload { client_msg_id: uuid::Uuid::now_v7().to_string(), path };
-        let content =
-            MessageContent::File { file: FileRef { id: String::new(), name, size: meta.len(), mime: String::new() } };
-        let sender = self.inner.own_id();
-        let message = self
-            .inner
-            .db(move |c| {
-                c.insert_pending_upload(conversation_id, &upload, sender, &content, now_ms())?;
-                c.get_message(conversation_id, &upload.client_msg_id)
-            })
-            .await?;
-        debug!(client_msg_id = ?message.client_msg_id, "a file queued to upload");
-        self.inner.emit(Event::MessageNew { message: message.clone() });
-        self.inner.emit(Event::ConversationUpdated { conversation_id });
-        self.uploads.kick();
-        Ok(message)
-    }
-
-    /// Keeps pasted or dropped bytes (an image from the clipboard) as a
-    /// private file in the account's directory, to send with
-    /// [`Client::send_file`]; it is removed once sent or discarded.
-    pub async fn stage_bytes(&self, name: &str, bytes: Vec<u8>) -> ClientResult<PathBuf> {
-        let name = Path::new(name)
-            .file_name()
-            .map(|n| safe_name(&n.to_string_lossy()))
-            .filter(|n| n != "file")
-            .unwrap_or_else(|| "pasted.png".into());
-        let dir = self.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
-        let path = dir.join(name);
-        crate::account::blocking(move || {
-            create_private_dir(&dir)?;
-            crate::private_file::write_private_atomic(&path, &bytes)?;
-            Ok(path)
-        })
-        .await
-    }
-}
+/// Where pasted bytes are kept until sent (see `SendQueue::stage_bytes`).
+pub(crate) const OUTGOING: &str = "outgoing";
 
 /// Where the upload task is told of new work, and where an upload in
 /// flight can be stopped.
@@ -263,7 +209,7 @@ async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> C
 }
 
 /// Removes a file sent from the account's `outgoing/` (a copy staged with
-/// [`Client::stage_bytes`]) and the directory made for it; a file from
+/// `SendQueue::stage_bytes`) and the directory made for it; a file from
 /// elsewhere is the person's and stays.
 pub(crate) async fn remove_if_staged(account_dir: &Path, path: &Path) {
     let outgoing = std::path::absolute(account_dir.join(OUTGOING)).unwrap_or_default();

@@ -27,7 +27,7 @@ pub async fn send_text(
     reply_to: Option<Seq>,
 ) -> AppResult<CachedMessage> {
     let client = &state.session()?.client;
-    Ok(client.send(conversation_id, MessageContent::Text { text }, reply_to).await?)
+    Ok(client.send_queue().send(conversation_id, MessageContent::Text { text }, reply_to).await?)
 }
 
 /// Sends files (images inline): each is listed at once and uploaded by
@@ -43,7 +43,7 @@ pub async fn send_files(
     let client = &state.session()?.client;
     let mut sent = Vec::with_capacity(paths.len());
     for path in paths {
-        sent.push(client.send_file(conversation_id, &PathBuf::from(path)).await?);
+        sent.push(client.send_queue().send_file(conversation_id, &PathBuf::from(path)).await?);
     }
     Ok(sent)
 }
@@ -52,14 +52,14 @@ pub async fn send_files(
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn discard(state: State<'_, AppState>, client_msg_id: String) -> AppResult<()> {
-    Ok(state.session()?.client.discard(&client_msg_id).await?)
+    Ok(state.session()?.client.send_queue().discard(&client_msg_id).await?)
 }
 
 /// Sends a failed message again.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn retry(state: State<'_, AppState>, client_msg_id: String) -> AppResult<()> {
-    Ok(state.session()?.client.retry(&client_msg_id).await?)
+    Ok(state.session()?.client.send_queue().retry(&client_msg_id).await?)
 }
 
 /// Moves the read cursor.

@@ -74,7 +74,7 @@ pub async fn pick_files(app: AppHandle) -> AppResult<Vec<String>> {
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn stage_bytes(state: State<'_, AppState>, name: String, bytes: Vec<u8>) -> AppResult<String> {
-    let path = state.session()?.client.stage_bytes(&name, bytes).await?;
+    let path = state.session()?.client.send_queue().stage_bytes(&name, bytes).await?;
     Ok(path.to_string_lossy().into_owned())
 }
 

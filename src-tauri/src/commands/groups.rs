@@ -11,21 +11,21 @@ use crate::state::AppState;
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn groups(state: State<'_, AppState>) -> AppResult<Vec<Group>> {
-    Ok(state.session()?.client.groups().await?)
+    Ok(state.session()?.client.groups().list().await?)
 }
 
 /// A group's members (cached; refreshed in the background).
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn group_members(state: State<'_, AppState>, group_id: GroupId) -> AppResult<Vec<GroupMember>> {
-    Ok(state.session()?.client.group_members(group_id).await?)
+    Ok(state.session()?.client.groups().group_members(group_id).await?)
 }
 
 /// Makes a group with friends in it.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn create_group(state: State<'_, AppState>, name: String, member_ids: Vec<UserId>) -> AppResult<Group> {
-    Ok(state.session()?.client.create_group(&name, member_ids).await?)
+    Ok(state.session()?.client.groups().create_group(&name, member_ids).await?)
 }
 
 /// Renames a group, changes its announcement, or (`clearAvatar`) removes its
@@ -45,7 +45,7 @@ pub async fn update_group(
         avatar: if clear_avatar { Patch::Clear } else { Patch::Keep },
         join_policy: None,
     };
-    Ok(state.session()?.client.update_group(group_id, &req).await?)
+    Ok(state.session()?.client.groups().update_group(group_id, &req).await?)
 }
 
 /// Uploads an image from disk and makes it the group's avatar.
@@ -56,21 +56,21 @@ pub async fn set_group_avatar(state: State<'_, AppState>, group_id: GroupId, pat
     let client = &session.client;
     let avatar = super::files::upload_image(client, path).await?;
     let req = UpdateGroupRequest { avatar: Patch::Set(avatar), ..Default::default() };
-    Ok(client.update_group(group_id, &req).await?)
+    Ok(client.groups().update_group(group_id, &req).await?)
 }
 
 /// Adds friends to a group; returns who was added.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn invite(state: State<'_, AppState>, group_id: GroupId, user_ids: Vec<UserId>) -> AppResult<Vec<UserId>> {
-    Ok(state.session()?.client.invite(group_id, &user_ids).await?)
+    Ok(state.session()?.client.groups().invite(group_id, &user_ids).await?)
 }
 
 /// Removes a member.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn kick(state: State<'_, AppState>, group_id: GroupId, user_id: UserId) -> AppResult<()> {
-    Ok(state.session()?.client.kick(group_id, user_id).await?)
+    Ok(state.session()?.client.groups().kick(group_id, user_id).await?)
 }
 
 /// Makes a member an admin, or an admin a member.
@@ -82,26 +82,26 @@ pub async fn set_member_role(
     user_id: UserId,
     role: Role,
 ) -> AppResult<()> {
-    Ok(state.session()?.client.set_member_role(group_id, user_id, role).await?)
+    Ok(state.session()?.client.groups().set_member_role(group_id, user_id, role).await?)
 }
 
 /// Hands the group to another member.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn transfer_group(state: State<'_, AppState>, group_id: GroupId, user_id: UserId) -> AppResult<()> {
-    Ok(state.session()?.client.transfer_group(group_id, user_id).await?)
+    Ok(state.session()?.client.groups().transfer_group(group_id, user_id).await?)
 }
 
 /// Leaves a group.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn leave_group(state: State<'_, AppState>, group_id: GroupId) -> AppResult<()> {
-    Ok(state.session()?.client.leave_group(group_id).await?)
+    Ok(state.session()?.client.groups().leave_group(group_id).await?)
 }
 
 /// Ends a group for everyone.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn dissolve_group(state: State<'_, AppState>, group_id: GroupId) -> AppResult<()> {
-    Ok(state.session()?.client.dissolve_group(group_id).await?)
+    Ok(state.session()?.client.groups().dissolve_group(group_id).await?)
 }

@@ -212,7 +212,8 @@ async fn a_group_call_of_three_is_a_mesh_where_everyone_hears_everyone() {
     let (mut alice, mut bob, _) = friends(&server).await;
     let mut carol = Caller::new(&server, "carol", 2500.0).await;
     befriend(&mut alice.person, &mut carol.person).await;
-    let group = alice.person.client.create_group("trio", vec![bob.person.id(), carol.person.id()]).await.unwrap();
+    let group =
+        alice.person.client.groups().create_group("trio", vec![bob.person.id(), carol.person.id()]).await.unwrap();
 
     let before = alice.last_seq(group.conversation_id).await;
     let placed = alice.calls.call(group.conversation_id, CallMedia::Audio).await.unwrap();

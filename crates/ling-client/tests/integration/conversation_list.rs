@@ -24,7 +24,7 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
     assert_eq!(ids(&list.rows), [with_cat, with_bob], "the newest first");
 
     // Bob writes: his chat moves to the top, unread.
-    bob.client.send_text(with_bob, "hello").await.unwrap();
+    bob.client.send_queue().send_text(with_bob, "hello").await.unwrap();
     let says_hello = |c: &ConversationSummary| {
         c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::Text { text: "hello".into() })
     };
@@ -41,7 +41,7 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
     list.until("the draft", |r| r[1].draft == "half a thought").await;
     assert_eq!(ids(&list.rows), [with_cat, with_bob]);
     // Sent, the draft is gone (in the same write as the message).
-    amy.client.send_text(with_bob, "a whole thought").await.unwrap();
+    amy.client.send_queue().send_text(with_bob, "a whole thought").await.unwrap();
     list.until("the draft gone", |r| r[1].draft.is_empty()).await;
     // The copy the diffs built is what the list holds, in its order.
     assert_eq!(list.rows, view.items());
@@ -64,7 +64,7 @@ async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
     // Amy reads the chat live: Bob's line arrives read, never unread on the way.
     amy.client.set_reading(Some(with_bob)).await.unwrap();
     list.until("read on looking", |r| r[0].unread == 0).await;
-    bob.client.send_text(with_bob, "hello").await.unwrap();
+    bob.client.send_queue().send_text(with_bob, "hello").await.unwrap();
     list.until("hello, read", |r| {
         assert_eq!(r[0].unread, 0, "an arrival in the chat read live is never unread: {r:?}");
         says(&r[0], "hello")
@@ -77,7 +77,7 @@ async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
 
     // Not read live any more: the next one is unread until she looks again.
     amy.client.set_reading(None).await.unwrap();
-    bob.client.send_text(with_bob, "later").await.unwrap();
+    bob.client.send_queue().send_text(with_bob, "later").await.unwrap();
     list.until("later, unread", |r| says(&r[0], "later") && r[0].unread == 1).await;
     amy.client.set_reading(Some(with_bob)).await.unwrap();
     list.until("later, read on looking", |r| r[0].unread == 0 && r[0].read_seq == r[0].last_seq).await;

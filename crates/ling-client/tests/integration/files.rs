@@ -32,7 +32,7 @@ async fn test_a_file_and_an_image_go_both_ways_with_progress_and_resume() {
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let path = dir.path().join("报告 final.bin");
     std::fs::write(&path, &data).unwrap();
-    let echo = amy.client.send_file(conv, &path).await.unwrap();
+    let echo = amy.client.send_queue().send_file(conv, &path).await.unwrap();
     assert_eq!((echo.status, echo.seq), (SendStatus::Uploading, None));
     let MessageContent::File { file } = &echo.content else { panic!("a file message: {:?}", echo.content) };
     assert_eq!((file.id.as_str(), file.name.as_str(), file.size), ("", "报告 final.bin", data.len() as u64));
@@ -80,7 +80,7 @@ async fn test_a_file_and_an_image_go_both_ways_with_progress_and_resume() {
     // Bob sends an image back; Amy gets it as an image with a thumbnail.
     let img = dir.path().join("pic.png");
     std::fs::write(&img, png(640, 480)).unwrap();
-    bob.client.send_file(conv, &img).await.unwrap();
+    bob.client.send_queue().send_file(conv, &img).await.unwrap();
     let sent = until_sent(&mut bob).await;
     let MessageContent::Image { file, width, height } = sent.content else { panic!("an image") };
     assert_eq!((width, height), (640, 480));
@@ -125,11 +125,11 @@ async fn test_a_file_sent_offline_waits_through_a_restart_and_is_sent_once() {
     // Given a file sent while the server is away, and a pasted image,
     server.stop().await;
     amy.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
-    let echo = amy.client.send_file(conv, &img).await.unwrap();
-    let staged = amy.client.stage_bytes("../clip.png", png(10, 10)).await.unwrap();
+    let echo = amy.client.send_queue().send_file(conv, &img).await.unwrap();
+    let staged = amy.client.send_queue().stage_bytes("../clip.png", png(10, 10)).await.unwrap();
     assert!(staged.starts_with(amy.client.account_dir()) && staged.ends_with("clip.png"), "{}", staged.display());
-    let pasted = amy.client.send_file(conv, &staged).await.unwrap();
-    amy.client.send_text(conv, "after the files").await.unwrap();
+    let pasted = amy.client.send_queue().send_file(conv, &staged).await.unwrap();
+    amy.client.send_queue().send_text(conv, "after the files").await.unwrap();
     // when Amy's app quits and starts again, offline at first,
     let mut amy = amy.restarted().await;
     let waiting = file_messages(&amy, conv).await;
@@ -160,12 +160,12 @@ async fn test_a_refused_upload_fails_with_the_servers_code_and_can_be_retried_or
     let path = dir.path().join("empty.txt");
     std::fs::write(&path, b"").unwrap();
 
-    let echo = amy.client.send_file(conv, &path).await.unwrap();
+    let echo = amy.client.send_queue().send_file(conv, &path).await.unwrap();
     let failed = until_sent(&mut amy).await;
     assert_eq!((failed.status, failed.error_code.as_deref()), (SendStatus::Failed, Some("empty_file")));
     // Retried once the file has something in it: sent.
     std::fs::write(&path, b"now with words").unwrap();
-    amy.client.retry(echo.client_msg_id.as_deref().unwrap()).await.unwrap();
+    amy.client.send_queue().retry(echo.client_msg_id.as_deref().unwrap()).await.unwrap();
     let sent = until_sent(&mut amy).await;
     assert_eq!((sent.status, sent.client_msg_id.as_ref()), (SendStatus::Sent, echo.client_msg_id.as_ref()));
 
@@ -175,19 +175,23 @@ async fn test_a_refused_upload_fails_with_the_servers_code_and_can_be_retried_or
     std::fs::write(&gone, b"soon gone").unwrap();
     server.stop().await;
     amy.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
-    let echo = amy.client.send_file(conv, &gone).await.unwrap();
+    let echo = amy.client.send_queue().send_file(conv, &gone).await.unwrap();
     std::fs::remove_file(&gone).unwrap();
     server.start_again().await;
     amy.client.reconnect_now();
     let failed = until_sent(&mut amy).await;
     assert_eq!(failed.error_code.as_deref(), Some("file_unreadable"));
     let id = echo.client_msg_id.clone().unwrap();
-    amy.client.discard(&id).await.unwrap();
+    amy.client.send_queue().discard(&id).await.unwrap();
     amy.wait_for(|e| matches!(e, Event::MessageRemoved { client_msg_id, .. } if *client_msg_id == id)).await;
     assert_eq!(file_messages(&amy, conv).await.len(), 1, "only the one sent is left");
-    assert_eq!(amy.client.discard(&id).await.unwrap_err().code(), "invalid_input");
+    assert_eq!(amy.client.send_queue().discard(&id).await.unwrap_err().code(), "invalid_input");
     let sent_id = sent.client_msg_id.unwrap();
-    assert_eq!(amy.client.discard(&sent_id).await.unwrap_err().code(), "invalid_input", "a sent one stays");
+    assert_eq!(
+        amy.client.send_queue().discard(&sent_id).await.unwrap_err().code(),
+        "invalid_input",
+        "a sent one stays"
+    );
 }
 
 /// `p` sends a file of `size` bytes (written in `dir`) to `conv`; returns its
@@ -195,7 +199,7 @@ async fn test_a_refused_upload_fails_with_the_servers_code_and_can_be_retried_or
 async fn uploading(p: &mut Person, conv: i64, dir: &std::path::Path, size: usize) -> CachedMessage {
     let path = dir.join("big.bin");
     std::fs::write(&path, vec![7u8; size]).unwrap();
-    let echo = p.client.send_file(conv, &path).await.unwrap();
+    let echo = p.client.send_queue().send_file(conv, &path).await.unwrap();
     p.wait_for(|e| matches!(e, Event::UploadProgress { sent, .. } if *sent > 0)).await;
     echo
 }
@@ -207,10 +211,10 @@ async fn test_a_file_discarded_while_uploading_stops_and_is_never_sent() {
     let dir = tempfile::tempdir().unwrap();
     let echo = uploading(&mut amy, conv, dir.path(), 40_000_000).await;
     let id = echo.client_msg_id.clone().unwrap();
-    amy.client.discard(&id).await.unwrap();
+    amy.client.send_queue().discard(&id).await.unwrap();
     assert!(file_messages(&amy, conv).await.is_empty());
     // What is sent next goes, and the discarded file never does.
-    amy.client.send_text(conv, "instead").await.unwrap();
+    amy.client.send_queue().send_text(conv, "instead").await.unwrap();
     assert!(has_text(&bob, conv, "instead").await);
     assert!(file_messages(&bob, conv).await.is_empty());
 }
@@ -223,7 +227,7 @@ async fn test_a_text_sent_during_an_upload_goes_first_and_the_file_follows() {
     let (mut amy, bob, conv) = amy_and_bob(&server).await;
     let dir = tempfile::tempdir().unwrap();
     uploading(&mut amy, conv, dir.path(), 10_000_000).await;
-    amy.client.send_text(conv, "meanwhile").await.unwrap();
+    amy.client.send_queue().send_text(conv, "meanwhile").await.unwrap();
     assert!(has_text(&bob, conv, "meanwhile").await);
     eventually("Bob has the file", async || file_messages(&bob, conv).await.len() == 1).await;
 }

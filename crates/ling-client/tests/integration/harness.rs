@@ -140,13 +140,13 @@ impl Person {
 
 /// Makes `a` and `b` friends; returns their conversation id.
 pub async fn befriend(a: &mut Person, b: &mut Person) -> i64 {
-    a.client.send_friend_request(b.id(), "hi").await.unwrap();
+    a.client.contacts().send_friend_request(b.id(), "hi").await.unwrap();
     let a_id = a.id();
     let request = match b.wait_for(|e| matches!(e, Event::FriendRequest { request } if request.from.id == a_id)).await {
         Event::FriendRequest { request } => request,
         _ => unreachable!(),
     };
-    b.client.accept_friend_request(request.id).await.unwrap();
+    b.client.contacts().accept_friend_request(request.id).await.unwrap();
     let conv = b.client.conversation_with(a.id()).await.unwrap().expect("a conversation");
     a.wait_for(|e| matches!(e, Event::ContactsChanged)).await;
     let (a, b_id) = (&*a, b.id());

@@ -46,7 +46,7 @@ async fn test_two_people_befriend_and_chat_with_acks_unread_and_receipts() {
 
     // Given friends, when Amy sends, then the message is cached as sending,
     // then acked with a seq, and Bob gets it live.
-    let sent = amy.client.send_text(conv, "你好 Bob").await.unwrap();
+    let sent = amy.client.send_queue().send_text(conv, "你好 Bob").await.unwrap();
     assert_eq!(sent.status, SendStatus::Sending);
     let acked = amy
         .wait_for(|e| matches!(e, Event::MessageUpdated { message } if message.client_msg_id == sent.client_msg_id))
@@ -79,14 +79,14 @@ async fn test_messages_sent_while_the_server_is_down_arrive_once_after_it_return
     let mut amy = Person::register(&server, "amy").await;
     let mut bob = Person::register(&server, "bob").await;
     let conv = befriend(&mut amy, &mut bob).await;
-    amy.client.send_text(conv, "before").await.unwrap();
+    amy.client.send_queue().send_text(conv, "before").await.unwrap();
     assert!(has_text(&bob, conv, "before").await);
 
     server.stop().await;
     amy.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
     // Offline: the sends wait in the outbox, and reading works from the cache.
     for i in 0..5 {
-        amy.client.send_text(conv, &format!("offline {i}")).await.unwrap();
+        amy.client.send_queue().send_text(conv, &format!("offline {i}")).await.unwrap();
     }
     let cached = amy.client.history(conv, None, 50).await.unwrap();
     assert!(cached.iter().any(|m| text_of(m) == "before"));
@@ -116,7 +116,7 @@ async fn test_a_client_restarted_with_unsent_messages_sends_each_once_in_order()
     server.stop().await;
     amy.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
     for i in 0..3 {
-        amy.client.send_text(conv, &format!("queued {i}")).await.unwrap();
+        amy.client.send_queue().send_text(conv, &format!("queued {i}")).await.unwrap();
     }
     // when Amy's app quits and starts again (auto-login, offline at first),
     let mut amy = amy.restarted().await;
@@ -144,7 +144,7 @@ async fn test_a_queue_longer_than_an_outbox_page_is_sent_whole_after_reconnectin
     server.stop().await;
     amy.wait_for(|e| matches!(e, Event::Connection { state: ConnectionState::Waiting { .. } })).await;
     for i in 0..1100 {
-        amy.client.send_text(conv, &format!("queued {i}")).await.unwrap();
+        amy.client.send_queue().send_text(conv, &format!("queued {i}")).await.unwrap();
     }
     server.start_again().await;
     amy.client.reconnect_now();
@@ -173,7 +173,7 @@ async fn chatted(server: &TestServer, n: usize) -> (Person, Person, i64) {
     let mut bob = Person::register(server, "bob").await;
     let conv = befriend(&mut amy, &mut bob).await;
     for i in 0..n {
-        bob.client.send_text(conv, &format!("m{i}")).await.unwrap();
+        bob.client.send_queue().send_text(conv, &format!("m{i}")).await.unwrap();
     }
     assert!(has_text(&amy, conv, &format!("m{}", n - 1)).await);
     (amy, bob, conv)
@@ -197,7 +197,7 @@ async fn test_a_seq_gap_seen_live_is_fetched_before_the_new_message_is_stored() 
     // Amy's cache ends at seq 28 while the conversation is at 31.
     forget(&amy, conv, 29, 31);
     amy.events = amy.client.events();
-    bob.client.send_text(conv, "after the gap").await.unwrap();
+    bob.client.send_queue().send_text(conv, "after the gap").await.unwrap();
     let mut seen = Vec::new();
     amy.wait_for(|e| match e {
         Event::MessageNew { message } => {
@@ -235,7 +235,7 @@ async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
     .await;
 
     // Bob can search what Amy wrote within seconds; after she recalls it, he cannot.
-    let sent = amy.client.send_text(conv, "the secret plan 开会").await.unwrap();
+    let sent = amy.client.send_queue().send_text(conv, "the secret plan 开会").await.unwrap();
     let id = sent.client_msg_id.clone();
     let acked = amy
         .wait_for(
@@ -258,7 +258,7 @@ async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
     // When Bob's last device goes, Amy sees him offline.
     bob.client.stop().await;
     amy.wait_for(|e| matches!(e, Event::Presence { user_id, online: false } if *user_id == bob_id)).await;
-    assert!(!amy.client.friends().await.unwrap().iter().any(|f| f.user.id == bob_id && f.online));
+    assert!(!amy.client.contacts().friends().await.unwrap().iter().any(|f| f.user.id == bob_id && f.online));
 }
 
 /// Amy and Bob as friends, Bob blocking Amy, and Amy's text `text` refused
@@ -266,7 +266,7 @@ async fn test_a_new_group_a_recall_search_and_presence_reach_the_other_side() {
 async fn refused_by_a_block(server: &TestServer, text: &str) -> (Person, Person, i64, CachedMessage) {
     let (mut amy, bob, conv) = amy_and_bob(server).await;
     bob.client.api().set_blocked(amy.id(), true).await.unwrap();
-    let sent = amy.client.send_text(conv, text).await.unwrap();
+    let sent = amy.client.send_queue().send_text(conv, text).await.unwrap();
     let failed = amy
         .wait_for(|e| {
             matches!(e, Event::MessageUpdated { message }
@@ -286,9 +286,9 @@ async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_t
     // Unblocked, the person presses retry: it goes out once.
     bob.client.api().set_blocked(amy.id(), false).await.unwrap();
     let id = message.client_msg_id.as_deref().unwrap();
-    amy.client.retry(id).await.unwrap();
+    amy.client.send_queue().retry(id).await.unwrap();
     assert!(has_text(&bob, conv, "are you there?").await);
-    assert_eq!(amy.client.retry(id).await.unwrap_err().code(), "invalid_input");
+    assert_eq!(amy.client.send_queue().retry(id).await.unwrap_err().code(), "invalid_input");
 }
 
 /// A failed message discarded leaves its row number to the next message
@@ -297,9 +297,9 @@ async fn test_a_refused_send_is_failed_with_the_servers_code_and_a_retry_after_t
 async fn test_a_message_sent_after_discarding_a_failed_one_is_delivered() {
     let server = TestServer::start().await;
     let (amy, bob, conv, refused) = refused_by_a_block(&server, "not this one").await;
-    amy.client.discard(refused.client_msg_id.as_deref().unwrap()).await.unwrap();
+    amy.client.send_queue().discard(refused.client_msg_id.as_deref().unwrap()).await.unwrap();
     bob.client.api().set_blocked(amy.id(), false).await.unwrap();
-    amy.client.send_text(conv, "this one").await.unwrap();
+    amy.client.send_queue().send_text(conv, "this one").await.unwrap();
     assert!(has_text(&bob, conv, "this one").await);
 }
 

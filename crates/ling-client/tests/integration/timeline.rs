@@ -30,7 +30,7 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
 
     // Bob's messages arrive as rows, grouped as one burst.
     for text in ["one", "two", "three"] {
-        bob.client.send_text(conv, text).await.unwrap();
+        bob.client.send_queue().send_text(conv, text).await.unwrap();
     }
     rows.until("Bob's three", |r| texts(r).ends_with(&["one".into(), "two".into(), "three".into()])).await;
     let bobs: Vec<_> = rows
@@ -43,7 +43,7 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
     assert_eq!(edges, [(true, false), (false, false), (false, true)], "one group");
 
     // Amy's own message shows at once as sending, then the same row turns sent.
-    let sent = amy.client.send_text(conv, "mine").await.unwrap();
+    let sent = amy.client.send_queue().send_text(conv, "mine").await.unwrap();
     let key = format!("c:{}", sent.client_msg_id.clone().unwrap());
     rows.until("the echo", |r| r.iter().any(|i| i.key() == key)).await;
     rows.until("the ack", |r| {
@@ -82,7 +82,7 @@ async fn test_a_long_conversation_opens_on_its_newest_page_and_scrolls_back_to_i
     let conv = befriend(&mut amy, &mut bob).await;
     let total = PAGE as usize + 20;
     for i in 0..total {
-        bob.client.send_text(conv, &format!("m{i}")).await.unwrap();
+        bob.client.send_queue().send_text(conv, &format!("m{i}")).await.unwrap();
     }
     let last = format!("m{}", total - 1);
     newest_is(&amy, conv, &last).await;
@@ -120,7 +120,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_while_it_is_scrolled_back
     amy.client.mark_read(conv, read).await.unwrap();
     let unread = 2 * PAGE as usize + 10;
     for i in 0..unread {
-        bob.client.send_text(conv, &format!("u{i}")).await.unwrap();
+        bob.client.send_queue().send_text(conv, &format!("u{i}")).await.unwrap();
     }
     newest_is(&amy, conv, &format!("u{}", unread - 1)).await;
 
