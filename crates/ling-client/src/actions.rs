@@ -17,7 +17,7 @@ impl Client {
 
     /// Changes the account's name, signature, phone or avatar.
     pub async fn update_profile(&self, req: &UpdateProfileRequest) -> ClientResult<Me> {
-        let me = self.inner.api.update_me(req).await?;
+        let me = self.inner.api().update_me(req).await?;
         self.inner.set_me(me.clone()).await?;
         let user = UserProfile {
             id: me.id,
@@ -36,24 +36,24 @@ impl Client {
     pub async fn change_password(&self, old_password: &str, new_password: &str) -> ClientResult<()> {
         let req =
             ChangePasswordRequest { old_password: old_password.to_owned(), new_password: new_password.to_owned() };
-        self.inner.api.change_password(&req).await
+        self.inner.api().change_password(&req).await
     }
 
     /// The devices signed in to the account (this one marked `current`).
     pub async fn sessions(&self) -> ClientResult<Vec<SessionInfo>> {
-        self.inner.api.sessions().await
+        self.inner.api().sessions().await
     }
 
     /// Signs a device out.
     pub async fn revoke_session(&self, id: SessionId) -> ClientResult<()> {
-        self.inner.api.revoke_session(id).await
+        self.inner.api().revoke_session(id).await
     }
 
     // --- this device's preferences for the account ------------------------------
 
     /// This device's preferences for the account (`prefs`).
     pub async fn prefs(&self) -> ClientResult<Prefs> {
-        let dir = self.inner.account_dir.clone();
+        let dir = self.inner.account_dir().to_owned();
         self.inner.db(move |c| crate::prefs::load(c, &dir)).await
     }
 

@@ -141,7 +141,7 @@ impl Calls {
             view: view_tx,
             engine_tx,
         };
-        let signals = inner.call_inbox.open();
+        let signals = inner.call_inbox().open();
         tokio::spawn(driver.run(commands_rx, signals, engine_rx));
         Arc::new(Calls { inner, commands, view })
     }
@@ -422,7 +422,7 @@ impl Driver {
         let (inner, devices, bind_ip, to_driver) =
             (self.inner.clone(), self.devices.clone(), self.bind_ip, self.engine_tx.clone());
         tokio::spawn(async move {
-            let ice_servers = match inner.api.info().await {
+            let ice_servers = match inner.api().info().await {
                 Ok(info) => info
                     .ice_servers
                     .into_iter()

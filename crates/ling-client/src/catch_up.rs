@@ -26,12 +26,12 @@ pub(crate) async fn catch_up_task(inner: Arc<Inner>) {
 
 /// Brings the cache up to the server.
 pub(crate) async fn catch_up(inner: Arc<Inner>) -> ClientResult<()> {
-    inner.set_me(inner.api.me().await?).await?;
+    inner.set_me(inner.api().me().await?).await?;
 
     // Read cursors this device moved while offline; the server's list would
     // otherwise move them back.
     let local_reads: HashMap<ConversationId, Seq> = inner.db(|c| c.read_seqs()).await?;
-    let list = inner.api.conversations().await?.conversations;
+    let list = inner.api().conversations().await?.conversations;
     let mut pending_reads = Vec::new();
     for conv in &list {
         if let Some(&local) = local_reads.get(&conv.id)
@@ -64,7 +64,7 @@ pub(crate) async fn catch_up(inner: Arc<Inner>) -> ClientResult<()> {
             CatchUp::After(after) => inner.fetch_after(conversation_id, after, Some(last_seq)).await?,
             CatchUp::Newest => {
                 let query = HistoryQuery { limit: Some(50), ..Default::default() };
-                let page = inner.api.history(conversation_id, &query).await?;
+                let page = inner.api().history(conversation_id, &query).await?;
                 inner.store_messages(page.messages).await?;
             }
         }

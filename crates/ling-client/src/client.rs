@@ -131,22 +131,22 @@ impl Client {
 
     /// Skips the reconnect wait (say, the OS reports the network is back).
     pub fn reconnect_now(&self) {
-        self.inner.reconnect_now.notify_one();
+        self.inner.reconnect_now().notify_one();
     }
 
     /// The logged-in account's profile.
     pub fn me(&self) -> Me {
-        self.inner.me.read().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.inner.me()
     }
 
     /// The server's API with this session's token, for what has no method here.
     pub fn api(&self) -> &Api {
-        &self.inner.api
+        self.inner.api()
     }
 
     /// This account's directory.
     pub fn account_dir(&self) -> &Path {
-        &self.inner.account_dir
+        self.inner.account_dir()
     }
 
     /// The account's people: friends, friend groups, blocks, requests.
@@ -299,7 +299,7 @@ impl Client {
 
     /// Recalls one of the account's messages (within the server's window).
     pub async fn recall(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
-        let notice = self.inner.api.recall(conversation_id, seq).await?;
+        let notice = self.inner.api().recall(conversation_id, seq).await?;
         // Storing the notice recalls the cached message.
         self.inner.store_messages(vec![notice]).await
     }

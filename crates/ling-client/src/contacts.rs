@@ -60,7 +60,7 @@ impl Contacts {
 
     /// Finds people on the server (by username prefix or name).
     pub async fn search_users(&self, q: &str) -> ClientResult<Vec<UserProfile>> {
-        let users = self.inner.api.search_users(q).await?;
+        let users = self.inner.api().search_users(q).await?;
         let cached = users.clone();
         self.inner.db(move |c| c.upsert_users(&cached)).await?;
         Ok(users)
@@ -68,14 +68,14 @@ impl Contacts {
 
     /// Asks someone to be friends.
     pub async fn send_friend_request(&self, user_id: UserId, message: &str) -> ClientResult<FriendRequest> {
-        let request = self.inner.api.send_friend_request(user_id, message).await?;
+        let request = self.inner.api().send_friend_request(user_id, message).await?;
         self.inner.refresh_contacts().await?;
         Ok(request)
     }
 
     /// Accepts a friend request; the new conversation is listed.
     pub async fn accept_friend_request(&self, id: i64) -> ClientResult<FriendRequest> {
-        let request = self.inner.api.accept_friend_request(id).await?;
+        let request = self.inner.api().accept_friend_request(id).await?;
         self.inner.refresh_contacts().await?;
         self.inner.refresh_conversations().await?;
         Ok(request)
@@ -83,7 +83,7 @@ impl Contacts {
 
     /// Declines a friend request.
     pub async fn decline_friend_request(&self, id: i64) -> ClientResult<FriendRequest> {
-        let request = self.inner.api.decline_friend_request(id).await?;
+        let request = self.inner.api().decline_friend_request(id).await?;
         self.inner.refresh_contacts().await?;
         Ok(request)
     }
@@ -91,7 +91,7 @@ impl Contacts {
     /// Sets (or with `None` / blank, clears) the private name shown for a friend.
     pub async fn set_remark(&self, user_id: UserId, remark: Option<String>) -> ClientResult<()> {
         let req = UpdateFriendRequest { remark: text_patch(remark), ..Default::default() };
-        self.inner.api.update_friend(user_id, &req).await?;
+        self.inner.api().update_friend(user_id, &req).await?;
         self.inner.refresh_contacts().await?;
         // The one-to-one conversation is titled by the remark.
         self.inner.refresh_conversations().await
@@ -101,40 +101,40 @@ impl Contacts {
     pub async fn set_friend_group(&self, user_id: UserId, group: Option<FriendGroupId>) -> ClientResult<()> {
         let group_id = group.map_or(Patch::Clear, Patch::Set);
         let req = UpdateFriendRequest { group_id, ..Default::default() };
-        self.inner.api.update_friend(user_id, &req).await?;
+        self.inner.api().update_friend(user_id, &req).await?;
         self.inner.refresh_contacts().await
     }
 
     /// Ends a friendship; the conversation's history stays readable.
     pub async fn remove_friend(&self, user_id: UserId) -> ClientResult<()> {
-        self.inner.api.remove_friend(user_id).await?;
+        self.inner.api().remove_friend(user_id).await?;
         self.inner.refresh_contacts().await?;
         self.inner.refresh_conversations().await
     }
 
     /// Makes a friend group.
     pub async fn create_friend_group(&self, name: &str) -> ClientResult<FriendGroup> {
-        let group = self.inner.api.create_friend_group(name.trim()).await?;
+        let group = self.inner.api().create_friend_group(name.trim()).await?;
         self.inner.refresh_contacts().await?;
         Ok(group)
     }
 
     /// Renames a friend group.
     pub async fn rename_friend_group(&self, id: FriendGroupId, name: &str) -> ClientResult<FriendGroup> {
-        let group = self.inner.api.rename_friend_group(id, name.trim()).await?;
+        let group = self.inner.api().rename_friend_group(id, name.trim()).await?;
         self.inner.refresh_contacts().await?;
         Ok(group)
     }
 
     /// Deletes a friend group; its friends stay friends, ungrouped.
     pub async fn delete_friend_group(&self, id: FriendGroupId) -> ClientResult<()> {
-        self.inner.api.delete_friend_group(id).await?;
+        self.inner.api().delete_friend_group(id).await?;
         self.inner.refresh_contacts().await
     }
 
     /// Blocks or unblocks someone.
     pub async fn set_blocked(&self, user_id: UserId, blocked: bool) -> ClientResult<()> {
-        self.inner.api.set_blocked(user_id, blocked).await?;
+        self.inner.api().set_blocked(user_id, blocked).await?;
         self.inner.refresh_contacts().await
     }
 }

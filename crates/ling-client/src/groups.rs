@@ -50,7 +50,7 @@ impl Groups {
             announcement: String::new(),
             join_policy: JoinPolicy::default(),
         };
-        let group = self.inner.api.create_group(&req).await?;
+        let group = self.inner.api().create_group(&req).await?;
         self.inner.refresh_group(group.id).await?;
         self.inner.refresh_conversations().await?;
         Ok(group)
@@ -58,7 +58,7 @@ impl Groups {
 
     /// Renames a group, changes its announcement or avatar (admins and the owner).
     pub async fn update_group(&self, id: GroupId, req: &UpdateGroupRequest) -> ClientResult<Group> {
-        let group = self.inner.api.update_group(id, req).await?;
+        let group = self.inner.api().update_group(id, req).await?;
         self.inner.refresh_group(id).await?;
         // The conversation shows the group's name and avatar.
         self.inner.refresh_conversations().await?;
@@ -67,33 +67,33 @@ impl Groups {
 
     /// Adds friends to a group; returns who was added.
     pub async fn invite(&self, id: GroupId, user_ids: &[UserId]) -> ClientResult<Vec<UserId>> {
-        let added = self.inner.api.invite(id, user_ids).await?;
+        let added = self.inner.api().invite(id, user_ids).await?;
         self.inner.refresh_group(id).await?;
         Ok(added)
     }
 
     /// Removes a member (admins remove members; the owner removes anyone).
     pub async fn kick(&self, id: GroupId, user_id: UserId) -> ClientResult<()> {
-        self.inner.api.kick(id, user_id).await?;
+        self.inner.api().kick(id, user_id).await?;
         self.inner.refresh_group(id).await
     }
 
     /// Makes a member an admin or an admin a member (the owner only).
     pub async fn set_member_role(&self, id: GroupId, user_id: UserId, role: Role) -> ClientResult<()> {
-        self.inner.api.set_role(id, user_id, role).await?;
+        self.inner.api().set_role(id, user_id, role).await?;
         self.inner.refresh_group(id).await
     }
 
     /// Hands the group to another member; the caller becomes an admin.
     pub async fn transfer_group(&self, id: GroupId, user_id: UserId) -> ClientResult<()> {
-        self.inner.api.transfer_group(id, user_id).await?;
+        self.inner.api().transfer_group(id, user_id).await?;
         self.inner.refresh_group(id).await
     }
 
     /// Leaves a group (its owner must hand it over or dissolve it instead).
     /// Its history stays in the cache, readable.
     pub async fn leave_group(&self, id: GroupId) -> ClientResult<()> {
-        self.inner.api.leave_group(id).await?;
+        self.inner.api().leave_group(id).await?;
         self.inner.db(move |c| c.remove_group(id)).await?;
         self.inner.emit(Event::GroupRemoved { group_id: id });
         self.inner.refresh_conversations().await
@@ -102,7 +102,7 @@ impl Groups {
     /// Ends a group for everyone (the owner only). It stays listed, marked
     /// `dissolved`: readable, taking no more messages or changes.
     pub async fn dissolve_group(&self, id: GroupId) -> ClientResult<()> {
-        self.inner.api.dissolve_group(id).await?;
+        self.inner.api().dissolve_group(id).await?;
         self.inner.refresh_group(id).await
     }
 }

@@ -58,21 +58,21 @@ impl OutboxKick {
 
 /// The shared state of one account's client.
 pub(crate) struct Inner {
-    pub(crate) api: Api,
-    pub(crate) me: RwLock<Me>,
-    pub(crate) account_dir: PathBuf,
+    api: Api,
+    me: RwLock<Me>,
+    account_dir: PathBuf,
     cache: Arc<Mutex<Cache>>,
     events: broadcast::Sender<Event>,
     state: watch::Sender<ConnectionState>,
     control: mpsc::UnboundedSender<ClientFrame>,
     /// Wakes the session's outbox pass.
-    pub(crate) outbox_kick: OutboxKick,
+    outbox_kick: OutboxKick,
     /// Poked to skip the backoff wait (the network came back).
-    pub(crate) reconnect_now: Notify,
+    reconnect_now: Notify,
     /// Poked when messages were written (search indexing follows).
     index_kick: Arc<Notify>,
     /// Where the session hands call signals (the calls' task).
-    pub(crate) call_inbox: CallInbox,
+    call_inbox: CallInbox,
     /// The conversation the person is reading live (its newest messages in
     /// view): what arrives in it is read as it is stored.
     reading: Mutex<Option<ConversationId>>,
@@ -104,6 +104,36 @@ impl Inner {
             reading: Mutex::new(None),
         });
         (inner, control_rx)
+    }
+
+    /// The server's HTTP API, as this account.
+    pub(crate) fn api(&self) -> &Api {
+        &self.api
+    }
+
+    /// The account's own profile, as last known.
+    pub(crate) fn me(&self) -> Me {
+        self.me.read().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The account's directory (its cache, files, staged uploads).
+    pub(crate) fn account_dir(&self) -> &std::path::Path {
+        &self.account_dir
+    }
+
+    /// Wakes the session's outbox pass.
+    pub(crate) fn outbox(&self) -> &OutboxKick {
+        &self.outbox_kick
+    }
+
+    /// Poked to skip the backoff wait (the network came back).
+    pub(crate) fn reconnect_now(&self) -> &Notify {
+        &self.reconnect_now
+    }
+
+    /// Where the session hands call signals (the calls' task).
+    pub(crate) fn call_inbox(&self) -> &CallInbox {
+        &self.call_inbox
     }
 
     /// The realtime session's state now.

@@ -60,7 +60,7 @@ impl SendQueue {
             .await?;
         self.inner.emit(Event::MessageNew { message: message.clone() });
         self.inner.emit(Event::ConversationUpdated { conversation_id });
-        self.inner.outbox_kick.new_message();
+        self.inner.outbox().new_message();
         Ok(message)
     }
 
@@ -86,7 +86,7 @@ impl SendQueue {
         }
         // A failed upload uploads again; a failed send is sent again.
         self.uploads.kick();
-        self.inner.outbox_kick.again();
+        self.inner.outbox().again();
         Ok(())
     }
 
@@ -98,14 +98,14 @@ impl SendQueue {
         let discarded = self.inner.db(move |c| c.discard_unsent(&id)).await?;
         self.uploads.stop(client_msg_id);
         if let Some(file) = &discarded.file {
-            remove_if_staged(&self.inner.account_dir, file).await;
+            remove_if_staged(self.inner.account_dir(), file).await;
         }
         let conversation_id = discarded.conversation_id;
         self.inner.emit(Event::MessageRemoved { conversation_id, client_msg_id: client_msg_id.to_owned() });
         self.inner.emit(Event::ConversationUpdated { conversation_id });
         // The cache may give the newest row's number to the next message: the
         // outbox's next pass looks from the start rather than past it.
-        self.inner.outbox_kick.again();
+        self.inner.outbox().again();
         Ok(())
     }
 
@@ -149,7 +149,7 @@ impl SendQueue {
             .map(|n| safe_name(&n.to_string_lossy()))
             .filter(|n| n != "file")
             .unwrap_or_else(|| "pasted.png".into());
-        let dir = self.inner.account_dir.join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
+        let dir = self.inner.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
         let path = dir.join(name);
         crate::account::blocking(move || {
             create_private_dir(&dir)?;

@@ -83,7 +83,7 @@ pub(crate) async fn session_task(
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tokio::time::sleep(delay) => {}
-            _ = inner.reconnect_now.notified() => {}
+            _ = inner.reconnect_now().notified() => {}
         }
     }
     inner.set_state(ConnectionState::Offline);
@@ -91,7 +91,7 @@ pub(crate) async fn session_task(
 
 /// Opens the WebSocket with the session token.
 async fn connect(inner: &Inner) -> ClientResult<Ws> {
-    let mut url = inner.api.base().clone();
+    let mut url = inner.api().base().clone();
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
     url.set_scheme(scheme).map_err(|()| ClientError::InvalidInput(format!("cannot open a WebSocket to {url}")))?;
     url.set_path("/v1/ws");
@@ -99,12 +99,12 @@ async fn connect(inner: &Inner) -> ClientResult<Ws> {
         .as_str()
         .into_client_request()
         .map_err(|e| ClientError::InvalidInput(format!("cannot open a WebSocket to {url}: {e}")))?;
-    let bearer = HeaderValue::from_str(&format!("Bearer {}", inner.api.token().unwrap_or_default()))
+    let bearer = HeaderValue::from_str(&format!("Bearer {}", inner.api().token().unwrap_or_default()))
         .map_err(|_| ClientError::LoggedOut)?;
     req.headers_mut().insert("authorization", bearer);
     let config = WebSocketConfig::default().max_message_size(Some(4 << 20));
     let connector = (scheme == "wss").then(|| Connector::Rustls(crate::tls::client_config()));
-    let address = inner.api.base().to_string();
+    let address = inner.api().base().to_string();
     match tokio_tungstenite::connect_async_tls_with_config(req, Some(config), true, connector).await {
         Ok((ws, _)) => Ok(ws),
         Err(tungstenite::Error::Http(resp)) if resp.status() == 401 => Err(ClientError::LoggedOut),
@@ -184,7 +184,7 @@ async fn run_connection(
                     return End::Lost;
                 }
             }
-            _ = inner.outbox_kick.notified() => {
+            _ = inner.outbox().notified() => {
                 if send_outbox(inner, &mut sink, &mut in_flight, &mut sent_through).await.is_err() {
                     return End::Lost;
                 }
@@ -229,7 +229,7 @@ async fn send_outbox(
     in_flight: &mut HashSet<String>,
     sent_through: &mut i64,
 ) -> Result<(), ()> {
-    if inner.outbox_kick.take_from_start() {
+    if inner.outbox().take_from_start() {
         *sent_through = 0;
     }
     loop {
@@ -291,7 +291,7 @@ async fn handle_frame(
                 let inner = inner.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(2)).await;
-                    inner.outbox_kick.again();
+                    inner.outbox().again();
                 });
                 Ok(())
             } else {
@@ -300,7 +300,7 @@ async fn handle_frame(
             }
         }
         ServerFrame::Error { code, message, call_id: Some(call_id), .. } => {
-            inner.call_inbox.deliver(Inbound::Refused { call_id, code, message });
+            inner.call_inbox().deliver(Inbound::Refused { call_id, code, message });
             Ok(())
         }
         ServerFrame::Error { code, message, .. } => {
@@ -355,7 +355,7 @@ async fn handle_frame(
         }
         ServerFrame::Call { call_id, conversation_id, from_user, from_device, signal } => {
             let (from, device) = (from_user, from_device);
-            inner.call_inbox.deliver(Inbound::Signal { call_id, conversation_id, from, device, signal });
+            inner.call_inbox().deliver(Inbound::Signal { call_id, conversation_id, from, device, signal });
             Ok(())
         }
         ServerFrame::Hello { .. } | ServerFrame::Pong { .. } => Ok(()),

@@ -189,7 +189,7 @@ async fn upload_one(
             inner.emit(Event::UploadProgress { conversation_id, client_msg_id: client_msg_id.clone(), sent, total });
         }
     });
-    let info = upload_file(&inner.api, &upload.path, Some(progress), token).await?;
+    let info = upload_file(inner.api(), &upload.path, Some(progress), token).await?;
     Ok(content_of(&info))
 }
 
@@ -198,12 +198,12 @@ async fn upload_one(
 async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> ClientResult<()> {
     let id = upload.client_msg_id.clone();
     let message = inner.db(move |c| c.finish_upload(&id, &content)).await?;
-    remove_if_staged(&inner.account_dir, &upload.path).await;
+    remove_if_staged(inner.account_dir(), &upload.path).await;
     if let Some(message) = message {
         let conversation_id = message.conversation_id;
         inner.emit(Event::MessageUpdated { message });
         inner.emit(Event::ConversationUpdated { conversation_id });
-        inner.outbox_kick.again();
+        inner.outbox().again();
     }
     Ok(())
 }
