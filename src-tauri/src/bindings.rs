@@ -44,6 +44,7 @@ pub fn typescript() -> String {
     c.visit::<crate::timeline::TimelineSnapshot>();
     c.visit::<crate::views::ViewDiffs<ling_client::timeline::TimelineItem>>();
     c.visit::<crate::views::ViewDiffs<ling_client::cache::ConversationSummary>>();
+    c.visit::<crate::views::ViewsChanged>();
     c.visit::<ling_client::Event>();
     c.visit::<ling_client::ConnectionState>();
     c.visit::<ling_client::cache::ConversationSummary>();

@@ -1,6 +1,6 @@
 //! The conversation list, handed to the UI as rows plus diffs (see
 //! [`crate::views`]): in list order (pinned, then the most recently active),
-//! each change on `ling://conversations`; the UI neither sorts nor pulls
+//! its changes on `ling://views`; the UI neither sorts nor pulls
 //! conversations back.
 
 use std::sync::Arc;
@@ -11,10 +11,7 @@ use tauri::{AppHandle, State};
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::views::OpenView;
-
-/// The list's changes (`ViewDiffs<ConversationSummary>`).
-pub const CONVERSATIONS_EVENT: &str = "ling://conversations";
+use crate::views::{Feed, Follow, OpenView};
 
 /// The window's conversation list.
 pub type Lists = OpenView<ConversationListView>;
@@ -27,11 +24,13 @@ pub async fn conversation_list_open(
     app: AppHandle,
     state: State<'_, AppState>,
     lists: State<'_, Lists>,
+    feed: State<'_, Feed>,
     view: u32,
 ) -> AppResult<Vec<ConversationSummary>> {
     let opening = lists.begin();
     let list = Arc::new(state.session()?.client.conversation_list().await?);
     let (rows, diffs) = list.subscribe();
-    lists.finish(&app, CONVERSATIONS_EVENT, opening, view, list, diffs);
+    let follow = Follow::new(view, diffs, list.settled());
+    lists.finish(opening, view, list, || feed.list(&app, follow));
     Ok(rows)
 }

@@ -103,6 +103,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .manage(updates)
         .manage(timeline::Timelines::default())
         .manage(conversation_list::Lists::default())
+        .manage(views::Feed::default())
         .manage(notices::Notices::default())
         .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
         .register_asynchronous_uri_scheme_protocol(calls::VIDEO_SCHEME, calls::handle_video)

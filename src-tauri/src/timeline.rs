@@ -1,6 +1,6 @@
 //! The open chat's timeline, handed to the UI as rows plus diffs (see
-//! [`crate::views`]): the UI opens one, then applies the `ling://timeline`
-//! events that change it; it neither merges, sorts nor pulls messages back.
+//! [`crate::views`]): the UI opens one, then applies the changes
+//! `ling://views` carries for it; it neither merges, sorts nor pulls messages back.
 
 use std::sync::Arc;
 
@@ -12,10 +12,7 @@ use ts_rs::TS;
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::views::OpenView;
-
-/// The open timeline's changes (`ViewDiffs<TimelineItem>`).
-pub const TIMELINE_EVENT: &str = "ling://timeline";
+use crate::views::{Feed, Follow, OpenView};
 
 /// How far back a chat may open at its first unread message: past this
 /// many messages it opens at the newest.
@@ -46,6 +43,7 @@ pub async fn timeline_open(
     app: AppHandle,
     state: State<'_, AppState>,
     timelines: State<'_, Timelines>,
+    feed: State<'_, Feed>,
     view: u32,
     conversation_id: ConversationId,
 ) -> AppResult<TimelineSnapshot> {
@@ -54,7 +52,8 @@ pub async fn timeline_open(
     let at_unread = timeline.paginate_back_to_unread(UNREAD_REACH).await?;
     let (items, diffs) = timeline.subscribe();
     let reached_start = timeline.reached_start().await;
-    timelines.finish(&app, TIMELINE_EVENT, opening, view, timeline, diffs);
+    let follow = Follow::new(view, diffs, timeline.settled());
+    timelines.finish(opening, view, timeline, || feed.timeline(&app, follow));
     Ok(TimelineSnapshot { items, reached_start, at_unread })
 }
 

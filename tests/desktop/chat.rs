@@ -127,19 +127,17 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     let sent = seam(&app).await;
     eprintln!("the seam, a message received: {received}\nthe seam, a message sent: {sent}");
     // Received in the chat read live: read by the core as it is stored, so
-    // no round trip; its row as one diff and its chat's entry as one
-    // (arrived read), no other event (Bob's command line coming and going
-    // shows as presence, not counted).
+    // no round trip; one event carrying its row and its chat's entry
+    // (arrived read), no other (Bob's command line coming and going shows
+    // as presence, not counted).
     assert_eq!(total(&received["invokes"]), 0, "{received}");
-    assert_eq!(received["events"]["ling://timeline"], 1, "{received}");
-    assert_eq!(received["events"]["ling://conversations"], 1, "{received}");
+    assert_eq!(received["events"]["ling://views"], 1, "{received}");
     assert_eq!(total(&received["kinds"]) - received["kinds"]["presence"].as_u64().unwrap_or(0), 0, "{received}");
-    // Sent: the send (and the typing notice); the echo and its ack as two
-    // diffs, the chat's entry as two, nothing else.
+    // Sent: the send (and the typing notice); the echo and its ack, each
+    // with the chat's entry, as two events, nothing else.
     assert_eq!(sent["invokes"]["send_text"], 1, "{sent}");
     assert!(total(&sent["invokes"]) <= 2, "{sent}");
-    assert!(sent["events"]["ling://timeline"].as_u64() <= Some(2), "{sent}");
-    assert!(sent["events"]["ling://conversations"].as_u64() <= Some(2), "{sent}");
+    assert!(sent["events"]["ling://views"].as_u64() <= Some(2), "{sent}");
     assert_eq!(total(&sent["kinds"]), 0, "{sent}");
 
     // A reply to Bob's last line reaches him as a reply to it.

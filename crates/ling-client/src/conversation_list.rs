@@ -18,6 +18,7 @@ use tokio::sync::broadcast;
 
 use crate::cache::ConversationSummary;
 use crate::error::ClientResult;
+use crate::rows::{Folding, Settled};
 
 /// The list's order: pinned first, then by last activity (newest first),
 /// then by id (highest first).
@@ -138,6 +139,7 @@ impl Pending {
 pub struct ConversationListView {
     list: Arc<Mutex<ConversationList>>,
     task: tokio::task::JoinHandle<()>,
+    settled: Settled,
 }
 
 impl Drop for ConversationListView {
@@ -157,6 +159,7 @@ impl ConversationListView {
     /// `change` (the client's events, without this module knowing them).
     pub(crate) async fn start<E: Clone + Send + 'static>(
         mut events: broadcast::Receiver<E>,
+        (mut folding, settled): (Folding, Settled),
         change: fn(&E) -> Option<ListChange>,
         source: Source,
     ) -> ClientResult<ConversationListView> {
@@ -169,18 +172,20 @@ impl ConversationListView {
             tokio::spawn(async move {
                 loop {
                     let mut pending = Pending::default();
-                    match events.recv().await {
-                        Ok(event) => pending.add(change(&event)),
-                        Err(broadcast::error::RecvError::Lagged(_)) => pending.add(Some(ListChange::All)),
+                    let got = match events.recv().await {
+                        Ok(event) => Ok(event),
+                        Err(broadcast::error::RecvError::Lagged(n)) => Err(n),
                         Err(broadcast::error::RecvError::Closed) => break,
-                    }
+                    };
+                    take(got, change, &mut folding, &mut pending);
                     // What came meanwhile is read in the same go.
                     loop {
-                        match events.try_recv() {
-                            Ok(event) => pending.add(change(&event)),
-                            Err(broadcast::error::TryRecvError::Lagged(_)) => pending.add(Some(ListChange::All)),
+                        let got = match events.try_recv() {
+                            Ok(event) => Ok(event),
+                            Err(broadcast::error::TryRecvError::Lagged(n)) => Err(n),
                             Err(_) => break,
-                        }
+                        };
+                        take(got, change, &mut folding, &mut pending);
                     }
                     for id in pending.reads() {
                         match source(id).await {
@@ -191,10 +196,11 @@ impl ConversationListView {
                             Err(e) => tracing::warn!(error = %e, "the conversation list could not be read"),
                         }
                     }
+                    folding.folded();
                 }
             })
         };
-        Ok(ConversationListView { list, task })
+        Ok(ConversationListView { list, task, settled })
     }
 
     /// The rows now.
@@ -205,6 +211,26 @@ impl ConversationListView {
     /// The rows now and every later change, in batches.
     pub fn subscribe(&self) -> (Vec<ConversationSummary>, VectorSubscriberBatchedStream<ConversationSummary>) {
         lock(&self.list).subscribe()
+    }
+
+    /// How far the list has come through the client's events.
+    pub fn settled(&self) -> Settled {
+        self.settled.clone()
+    }
+}
+
+/// One event taken from the stream (`Err(n)`: `n` skipped, the view having
+/// lagged, so the whole list is read again).
+fn take<E>(got: Result<E, u64>, change: fn(&E) -> Option<ListChange>, folding: &mut Folding, pending: &mut Pending) {
+    match got {
+        Ok(event) => {
+            folding.took(1);
+            pending.add(change(&event));
+        }
+        Err(n) => {
+            folding.took(n);
+            pending.add(Some(ListChange::All));
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use crate::cache::{Cache, CachedMessage, SeqBound};
 use crate::call_signals::CallInbox;
 use crate::error::{ClientError, ClientResult, Code};
 use crate::events::{ConnectionState, Event};
+use crate::rows::{Folding, Settled};
 use crate::sync::page_is_complete;
 
 /// Wakes the session's outbox pass. A pass sends the messages written after
@@ -73,6 +74,9 @@ pub(crate) struct Inner {
     index_kick: Arc<Notify>,
     /// Where the session hands call signals (the calls' task).
     call_inbox: CallInbox,
+    /// Events emitted so far (held while one is sent, so that a view
+    /// subscribing knows where it starts).
+    emitted: Arc<Mutex<u64>>,
     /// The conversation the person is reading live (its newest messages in
     /// view): what arrives in it is read as it is stored.
     reading: Mutex<Option<ConversationId>>,
@@ -101,6 +105,7 @@ impl Inner {
             reconnect_now: Notify::new(),
             index_kick: Arc::new(Notify::new()),
             call_inbox: CallInbox::default(),
+            emitted: Arc::new(Mutex::new(0)),
             reading: Mutex::new(None),
         });
         (inner, control_rx)
@@ -224,6 +229,8 @@ impl Inner {
     }
 
     pub(crate) fn emit(&self, event: Event) {
+        let mut emitted = self.emitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *emitted += 1;
         // No listener is fine.
         let _ = self.events.send(event);
     }
@@ -394,6 +401,13 @@ impl Inner {
     /// Events from now on (for the crate's own listeners).
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+
+    /// Events from now on for a view, which counts what it folds of them.
+    pub(crate) fn subscribe_view(&self) -> (broadcast::Receiver<Event>, Folding, Settled) {
+        let emitted = self.emitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (folding, settled) = Folding::new(*emitted, self.emitted.clone());
+        (self.events.subscribe(), folding, settled)
     }
 
     /// Sends a call signal to `to_user` (or one of their devices).

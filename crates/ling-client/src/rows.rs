@@ -1,8 +1,11 @@
 //! Rows handed out as a snapshot plus diffs (a timeline, the conversation
 //! list): the diff as it crosses to a UI, and how a copy applies one.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use eyeball_im::VectorDiff;
 use serde::Serialize;
+use tokio::sync::watch;
 
 /// A change to the rows, as it crosses to a UI: [`VectorDiff`]
 /// in a shape that has a TypeScript declaration. Applied in order, a
@@ -53,6 +56,51 @@ impl<T: Clone> From<VectorDiff<T>> for RowDiff<T> {
             D::Truncate { length } => RowDiff::Truncate { length: at(length) },
             D::Reset { values } => RowDiff::Reset { values: values.into_iter().collect() },
         }
+    }
+}
+
+/// How far a view has come through its client's events. A UI that shows
+/// two views (a timeline and the list) hands over their changes of one
+/// event together: when one view changed, it waits until each has folded
+/// every event emitted by then, then takes what both have.
+#[derive(Clone)]
+pub struct Settled {
+    folded: watch::Receiver<u64>,
+    emitted: Arc<Mutex<u64>>,
+}
+
+impl Settled {
+    /// Resolves once the view has folded every event the client had emitted
+    /// when this was called (at once for a view that ended).
+    pub async fn caught_up(&mut self) {
+        let target = *self.emitted.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self.folded.wait_for(|&n| n >= target).await;
+    }
+}
+
+/// A view's side of [`Settled`]: counts the events it took, and says so
+/// once their changes are in its rows.
+pub(crate) struct Folding {
+    taken: u64,
+    folded: watch::Sender<u64>,
+}
+
+impl Folding {
+    /// For a view subscribed after `emitted` events of a client whose count
+    /// is `count`.
+    pub(crate) fn new(emitted: u64, count: Arc<Mutex<u64>>) -> (Folding, Settled) {
+        let (folded, rx) = watch::channel(emitted);
+        (Folding { taken: emitted, folded }, Settled { folded: rx, emitted: count })
+    }
+
+    /// `n` more events taken (or skipped, when the view lagged).
+    pub(crate) fn took(&mut self, n: u64) {
+        self.taken += n;
+    }
+
+    /// What was taken is in the rows.
+    pub(crate) fn folded(&self) {
+        self.folded.send_replace(self.taken);
     }
 }
 

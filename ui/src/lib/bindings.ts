@@ -1026,3 +1026,16 @@ view: number,
  * Applied in order.
  */
 diffs: Array<RowDiff<T>>, };
+
+/**
+ * One batch of the open views' changes, of the same events.
+ */
+export type ViewsChanged = { 
+/**
+ * The open timeline's.
+ */
+timeline: ViewDiffs<TimelineItem> | null, 
+/**
+ * The conversation list's.
+ */
+conversations: ViewDiffs<ConversationSummary> | null, };

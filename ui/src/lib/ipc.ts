@@ -32,6 +32,7 @@ import type {
   UpdateStatus,
   UserProfile,
   ViewDiffs,
+  ViewsChanged,
 } from './bindings';
 
 /** Any failure as `{code, message}`: the shell's errors already are; others are wrapped. */
@@ -212,14 +213,31 @@ export function onResync(handler: () => void): Promise<UnlistenFn> {
   return on<null>('ling://resync', () => handler());
 }
 
+/** One part of `ling://views`, which carries the open views' changes of
+ * the same events together (a message that arrived: its row and its chat's
+ * entry). The event is counted once, by the listener of its first part. */
+function onViews<K extends 'conversations' | 'timeline'>(
+  part: K,
+  handler: (d: NonNullable<ViewsChanged[K]>) => void,
+): Promise<UnlistenFn> {
+  return listen<ViewsChanged>('ling://views', (m) => {
+    const changed = m.payload;
+    const mine = changed[part];
+    if (!mine) return;
+    const first = changed.conversations ? 'conversations' : 'timeline';
+    if (first === part) count(seam.events, 'ling://views');
+    handler(mine as NonNullable<ViewsChanged[K]>);
+  });
+}
+
 /** The open timeline's changes (see `stores/timeline.svelte.ts`). */
 export function onTimeline(handler: (d: ViewDiffs<TimelineItem>) => void): Promise<UnlistenFn> {
-  return on<ViewDiffs<TimelineItem>>('ling://timeline', handler);
+  return onViews('timeline', handler);
 }
 
 /** The conversation list's changes (see `stores/rows.svelte.ts`). */
 export function onConversations(handler: (d: ViewDiffs<ConversationSummary>) => void): Promise<UnlistenFn> {
-  return on<ViewDiffs<ConversationSummary>>('ling://conversations', handler);
+  return onViews('conversations', handler);
 }
 
 /** A notification was clicked: the shell shows the window; open this conversation. */

@@ -10,6 +10,7 @@ use tokio::sync::broadcast;
 use super::{Timeline, TimelineItem};
 use crate::cache::CachedMessage;
 use crate::error::ClientResult;
+use crate::rows::{Folding, Settled};
 
 /// Fetches a page of history: up to `count` messages with seq below
 /// `before`, or the newest page (with the unsent ones) for `None`.
@@ -30,6 +31,7 @@ pub struct TimelineView {
     /// nothing before it, once a page came back short.
     floor: tokio::sync::Mutex<Option<Seq>>,
     task: tokio::task::JoinHandle<()>,
+    settled: Settled,
 }
 
 impl Drop for TimelineView {
@@ -45,7 +47,7 @@ impl TimelineView {
     pub(crate) async fn start<E: Clone + Send + 'static>(
         conversation_id: ConversationId,
         timeline: Timeline,
-        mut events: broadcast::Receiver<E>,
+        (mut events, mut folding, settled): (broadcast::Receiver<E>, Folding, Settled),
         change: fn(ConversationId, E) -> Option<Change>,
         pages: Pages,
     ) -> ClientResult<TimelineView> {
@@ -61,20 +63,28 @@ impl TimelineView {
                 loop {
                     match events.recv().await {
                         Ok(event) => {
+                            folding.took(1);
                             if let Some(change) = change(conversation_id, event) {
                                 change.apply(&timeline, &pages).await;
                             }
                         }
-                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
                             // Changes were missed: start again from the cache.
+                            folding.took(n);
                             Change::Reload.apply(&timeline, &pages).await;
                         }
                         Err(broadcast::error::RecvError::Closed) => break,
                     }
+                    folding.folded();
                 }
             })
         };
-        Ok(TimelineView { conversation_id, timeline, pages, floor: tokio::sync::Mutex::new(floor), task })
+        Ok(TimelineView { conversation_id, timeline, pages, floor: tokio::sync::Mutex::new(floor), task, settled })
+    }
+
+    /// How far the timeline has come through the client's events.
+    pub fn settled(&self) -> Settled {
+        self.settled.clone()
     }
 
     /// Which conversation.

@@ -82,3 +82,29 @@ async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
     amy.client.set_reading(Some(with_bob)).await.unwrap();
     list.until("later, read on looking", |r| r[0].unread == 0 && r[0].read_seq == r[0].last_seq).await;
 }
+
+#[tokio::test]
+async fn test_both_views_have_an_arrival_once_each_has_caught_up() {
+    use futures_util::{FutureExt, StreamExt};
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let with_bob = befriend(&mut amy, &mut bob).await;
+    let list = amy.client.conversation_list().await.unwrap();
+    let timeline = amy.client.timeline(with_bob).await.unwrap();
+    let (_, mut list_diffs) = list.subscribe();
+    let (_, mut timeline_diffs) = timeline.subscribe();
+
+    // As the shell's feed does: the first view that changes, then both caught up.
+    bob.client.send_queue().send_text(with_bob, "hello").await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(20), timeline_diffs.next()).await.unwrap().unwrap();
+    let (mut t, mut l) = (timeline.settled(), list.settled());
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        t.caught_up().await;
+        l.caught_up().await;
+    })
+    .await
+    .expect("both views fold what was emitted");
+    let batch = list_diffs.next().now_or_never().flatten().expect("the list's change is there as well");
+    assert!(!batch.is_empty());
+}

@@ -56,7 +56,7 @@ describe('a clicked notification', () => {
     await emit('ling://open-conversation', 3);
     await waitFor(() => expect(app.openId).toBe(3));
     // The list learns of it as the shell's list changes.
-    await emit('ling://conversations', { view, diffs: [{ op: 'push_front', value: unlisted }] });
+    await emit('ling://views', { timeline: null, conversations: { view, diffs: [{ op: 'push_front', value: unlisted }] } });
     await waitFor(() => expect(app.conversations.map((c) => c.id)).toEqual([3, 2, 1]));
     expect(app.open?.id).toBe(3);
 

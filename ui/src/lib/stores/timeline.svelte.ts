@@ -1,6 +1,6 @@
 // The open chat's rows as the Rust timeline folds them (order, local echo,
 // day dividers, the unread marker, sender grouping, recalls): a snapshot
-// when opened, then the diffs of `ling://timeline`. Nothing here merges,
+// when opened, then its diffs from `ling://views`. Nothing here merges,
 // sorts or pulls messages back.
 import type { CachedMessage, TimelineItem, ViewDiffs } from '../bindings';
 import { api } from '../ipc';
@@ -44,7 +44,7 @@ export class ChatTimeline {
     return snapshot.at_unread;
   }
 
-  /** A batch from `ling://timeline`, if it is this view's. */
+  /** A batch of its diffs from `ling://views`, if it is this view's. */
   receive(e: ViewDiffs<TimelineItem>): Applied | null {
     if (this.closed) return null;
     const before = this.copy.receive(e);
