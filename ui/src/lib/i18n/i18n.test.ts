@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { zhCN } from './zh-CN';
-import { format, pickLocale } from './index.svelte';
+import { format, formatDay, i18n, pickLocale } from './index.svelte';
 
 describe('strings', () => {
   it('has every English key in Chinese with the same placeholders', () => {
@@ -21,5 +21,17 @@ describe('strings', () => {
 
   it('fills placeholders and leaves unknown ones', () => {
     expect(format('{n} new, {x}', { n: 3 })).toBe('3 new, {x}');
+  });
+
+  it('formats dates in the language chosen, back and forth (formatters are kept per language)', () => {
+    const day = new Date(2020, 2, 5).getTime();
+    const now = new Date(2026, 0, 1).getTime();
+    i18n.setChoice('en');
+    expect(formatDay(day, now)).toContain('March');
+    i18n.setChoice('zh-CN');
+    expect(formatDay(day, now)).toContain('3月');
+    i18n.setChoice('en');
+    expect(formatDay(day, now)).toContain('March');
+    i18n.setChoice('system');
   });
 });

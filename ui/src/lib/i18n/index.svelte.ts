@@ -63,9 +63,29 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return format(tables[i18n.locale][key] ?? en[key], params);
 }
 
+// Made once per language and options: building an `Intl` formatter costs far
+// more than formatting with one, and a chat's first page formats a time per
+// message.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${i18n.locale} ${JSON.stringify(options)}`;
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(i18n.locale, options)));
+  return f;
+}
+
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${i18n.locale} ${JSON.stringify(options)}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(i18n.locale, options)));
+  return f;
+}
+
 /** A clock time, e.g. 12:03. */
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(i18n.locale, { hour: '2-digit', minute: '2-digit' }).format(ms);
+  return dateFormat({ hour: '2-digit', minute: '2-digit' }).format(ms);
 }
 
 function startOfDay(ms: number): number {
@@ -80,7 +100,7 @@ export function formatDay(ms: number, now = Date.now()): string {
   if (days === 0) return t('chat.today');
   if (days === 1) return t('chat.yesterday');
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(i18n.locale, {
+  return dateFormat({
     weekday: days < 7 ? 'long' : undefined,
     month: 'long',
     day: 'numeric',
@@ -94,8 +114,8 @@ export function formatListTime(ms: number, now = Date.now()): string {
   const days = Math.round((startOfDay(now) - startOfDay(ms)) / 86_400_000);
   if (days === 0) return formatTime(ms);
   if (days === 1) return t('chat.yesterday');
-  if (days < 7) return new Intl.DateTimeFormat(i18n.locale, { weekday: 'short' }).format(ms);
-  return new Intl.DateTimeFormat(i18n.locale, { year: '2-digit', month: 'numeric', day: 'numeric' }).format(ms);
+  if (days < 7) return dateFormat({ weekday: 'short' }).format(ms);
+  return dateFormat({ year: '2-digit', month: 'numeric', day: 'numeric' }).format(ms);
 }
 
 /** Bytes for people: 1.2 MB. */
@@ -108,5 +128,5 @@ export function formatBytes(n: number): string {
     u++;
   }
   const digits = u === 0 || v >= 10 ? 0 : 1;
-  return `${new Intl.NumberFormat(i18n.locale, { maximumFractionDigits: digits }).format(v)} ${units[u]}`;
+  return `${numberFormat({ maximumFractionDigits: digits }).format(v)} ${units[u]}`;
 }
