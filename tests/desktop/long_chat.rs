@@ -63,6 +63,36 @@ async fn long_chat_first_page() {
             );
         }
     }
+    // The IPC alone, with nothing to draw: the same command from a script,
+    // beside a small one (Bob's list row).
+    let bob = opened[0]["conversation"].clone();
+    app.js(
+        "const [conv, n] = arguments;
+         window.__ipc = null;
+         (async () => {
+           const invoke = window.__TAURI_INTERNALS__.invoke;
+           const out = { open: [], row: [] };
+           for (let i = 0; i < n; i++) {
+             let t = performance.now();
+             await invoke('timeline_open', { view: 100000 + i, conversationId: conv });
+             out.open.push(performance.now() - t);
+             t = performance.now();
+             await invoke('conversation', { id: conv });
+             out.row.push(performance.now() - t);
+           }
+           window.__ipc = out;
+         })();
+         return true;",
+        vec![bob, json!(11)],
+    )
+    .await;
+    let ipc = app.until("the script's opens", "return window.__ipc", vec![]).await;
+    println!("from a script, nothing drawn:");
+    for (what, key) in [("timeline_open (51 rows)", "open"), ("conversation (one row)", "row")] {
+        let mut ms: Vec<f64> = ipc[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        ms.sort_by(f64::total_cmp);
+        println!("  {what}: median {:.1} ms, max {:.1} ms", ms[5], ms[10]);
+    }
     app.quit().await;
 }
 
