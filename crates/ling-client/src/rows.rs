@@ -126,3 +126,36 @@ pub fn apply_diff<T: Clone>(rows: &mut Vec<T>, diff: VectorDiff<T>) {
         VectorDiff::Reset { values } => *rows = values.into_iter().collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures_util::FutureExt;
+
+    use super::Folding;
+
+    #[test]
+    fn a_view_is_caught_up_once_it_has_folded_what_was_emitted_when_asked() {
+        let emitted = Arc::new(Mutex::new(5));
+        let (mut folding, settled) = Folding::new(5, emitted.clone());
+        assert!(settled.clone().caught_up().now_or_never().is_some(), "nothing emitted since it subscribed");
+
+        *emitted.lock().unwrap() = 7;
+        let mut waiting = settled.clone();
+        let mut caught_up = Box::pin(async move { waiting.caught_up().await });
+        assert!(caught_up.as_mut().now_or_never().is_none(), "two events not taken yet");
+        folding.took(2);
+        assert!(caught_up.as_mut().now_or_never().is_none(), "taken, not yet folded");
+        folding.folded();
+        assert!(caught_up.as_mut().now_or_never().is_some());
+
+        // Asked later, it waits for what was emitted by then; a view that
+        // ended does not hold anyone up.
+        *emitted.lock().unwrap() = 8;
+        let mut later = settled.clone();
+        assert!(later.caught_up().now_or_never().is_none());
+        drop(folding);
+        assert!(later.caught_up().now_or_never().is_some());
+    }
+}
