@@ -4,7 +4,7 @@
 use ling_client::cache::ConversationSummary;
 use ling_proto::messages::MessageContent;
 
-use crate::harness::{Person, Rows, TestServer, befriend};
+use crate::harness::{Person, Rows, TestServer, amy_and_bob, befriend};
 
 fn ids(rows: &[ConversationSummary]) -> Vec<i64> {
     rows.iter().map(|c| c.id).collect()
@@ -50,9 +50,7 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
 #[tokio::test]
 async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
     let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let with_bob = befriend(&mut amy, &mut bob).await;
+    let (amy, bob, with_bob) = amy_and_bob(&server).await;
     let (amys_view, bobs_view) =
         (amy.client.conversation_list().await.unwrap(), bob.client.conversation_list().await.unwrap());
     let (mut list, mut bobs) = (Rows::new(amys_view.subscribe()), Rows::new(bobs_view.subscribe()));
@@ -87,9 +85,7 @@ async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
 async fn test_both_views_have_an_arrival_once_each_has_caught_up() {
     use futures_util::{FutureExt, StreamExt};
     let server = TestServer::start().await;
-    let mut amy = Person::register(&server, "amy").await;
-    let mut bob = Person::register(&server, "bob").await;
-    let with_bob = befriend(&mut amy, &mut bob).await;
+    let (amy, bob, with_bob) = amy_and_bob(&server).await;
     let list = amy.client.conversation_list().await.unwrap();
     let timeline = amy.client.timeline(with_bob).await.unwrap();
     let (_, mut list_diffs) = list.subscribe();
