@@ -186,8 +186,7 @@ impl Client {
                 }
             })
         });
-        let (events, folding, settled) = self.inner.subscribe_view();
-        ConversationListView::start(events, (folding, settled), list_change, source).await
+        ConversationListView::start(self.inner.subscribe_view(), list_change, source).await
     }
 
     /// Unread messages outside muted conversations (the tray's count), from the cache.
@@ -239,7 +238,7 @@ impl Client {
     /// on demand, every change as diffs (see [`crate::timeline`]). Messages
     /// from others past the read cursor are marked new.
     pub async fn timeline(&self, conversation_id: ConversationId) -> ClientResult<TimelineView> {
-        let (events, folding, settled) = self.inner.subscribe_view();
+        let events = self.inner.subscribe_view();
         let read_seq = self.conversation(conversation_id).await?.map(|c| c.read_seq);
         let timeline = Timeline::new(self.me().id, read_seq, Arc::new(LocalCalendar));
         // Weak: an open view does not keep a stopped client alive.
@@ -251,7 +250,7 @@ impl Client {
                 inner.history(conversation_id, before, count).await
             })
         });
-        TimelineView::start(conversation_id, timeline, (events, folding, settled), timeline_change, pages).await
+        TimelineView::start(conversation_id, timeline, events, timeline_change, pages).await
     }
 
     /// Full-text search of the cached history (text and file names).

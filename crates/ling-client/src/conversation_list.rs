@@ -18,7 +18,7 @@ use tokio::sync::broadcast;
 
 use crate::cache::ConversationSummary;
 use crate::error::ClientResult;
-use crate::rows::{Folding, Settled};
+use crate::rows::{Folding, Settled, ViewEvents};
 
 /// The list's order: pinned first, then by last activity (newest first),
 /// then by id (highest first).
@@ -158,8 +158,7 @@ impl ConversationListView {
     /// Reads the list and follows `events` from then on, each read by
     /// `change` (the client's events, without this module knowing them).
     pub(crate) async fn start<E: Clone + Send + 'static>(
-        mut events: broadcast::Receiver<E>,
-        (mut folding, settled): (Folding, Settled),
+        (mut events, mut folding, settled): ViewEvents<E>,
         change: fn(&E) -> Option<ListChange>,
         source: Source,
     ) -> ClientResult<ConversationListView> {

@@ -21,7 +21,7 @@ use crate::cache::{Cache, CachedMessage, SeqBound};
 use crate::call_signals::CallInbox;
 use crate::error::{ClientError, ClientResult, Code};
 use crate::events::{ConnectionState, Event};
-use crate::rows::{Folding, Settled};
+use crate::rows::{Folding, ViewEvents};
 use crate::sync::page_is_complete;
 
 /// Wakes the session's outbox pass. A pass sends the messages written after
@@ -404,7 +404,7 @@ impl Inner {
     }
 
     /// Events from now on for a view, which counts what it folds of them.
-    pub(crate) fn subscribe_view(&self) -> (broadcast::Receiver<Event>, Folding, Settled) {
+    pub(crate) fn subscribe_view(&self) -> ViewEvents<Event> {
         let emitted = self.emitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (folding, settled) = Folding::new(*emitted, self.emitted.clone());
         (self.events.subscribe(), folding, settled)

@@ -78,6 +78,10 @@ impl Settled {
     }
 }
 
+/// What a view starts from: the client's events from its subscription on,
+/// with its count of them and the handle others wait on.
+pub(crate) type ViewEvents<E> = (tokio::sync::broadcast::Receiver<E>, Folding, Settled);
+
 /// A view's side of [`Settled`]: counts the events it took, and says so
 /// once their changes are in its rows.
 pub(crate) struct Folding {

@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 use super::{Timeline, TimelineItem};
 use crate::cache::CachedMessage;
 use crate::error::ClientResult;
-use crate::rows::{Folding, Settled};
+use crate::rows::{Settled, ViewEvents};
 
 /// Fetches a page of history: up to `count` messages with seq below
 /// `before`, or the newest page (with the unsent ones) for `None`.
@@ -47,7 +47,7 @@ impl TimelineView {
     pub(crate) async fn start<E: Clone + Send + 'static>(
         conversation_id: ConversationId,
         timeline: Timeline,
-        (mut events, mut folding, settled): (broadcast::Receiver<E>, Folding, Settled),
+        (mut events, mut folding, settled): ViewEvents<E>,
         change: fn(ConversationId, E) -> Option<Change>,
         pages: Pages,
     ) -> ClientResult<TimelineView> {
