@@ -106,6 +106,7 @@ fn for_the_ui(event: &Event) -> bool {
             | Event::ConversationsChanged
             | Event::GroupJoinRequest { .. }
             | Event::Read { .. }
+            | Event::AssistantStream { .. }
     )
 }
 

@@ -462,6 +462,10 @@ fn summary(m: &CachedMessage) -> String {
         MessageContent::CallRecord { .. } => "[call]".into(),
         MessageContent::System { .. } => "[system]".into(),
         MessageContent::Recalled => "[recalled]".into(),
+        MessageContent::Assistant { text, code: Some(code), .. } => {
+            format!("{} [{code}]", text.lines().next().unwrap_or_default())
+        }
+        MessageContent::Assistant { text, .. } => text.lines().next().unwrap_or_default().to_owned(),
     }
 }
 

@@ -112,6 +112,19 @@ pub enum Event {
         /// Now.
         online: bool,
     },
+    /// The assistant's reply to `question` grew by `text` after `offset`
+    /// characters (ephemeral: the finished reply comes as a message
+    /// replying to `question`; the timeline folds both).
+    AssistantStream {
+        /// Where.
+        conversation_id: ConversationId,
+        /// The seq of the message it answers.
+        question: Seq,
+        /// Characters before `text`.
+        offset: u32,
+        /// What was added.
+        text: String,
+    },
     /// Someone is typing.
     Typing {
         /// Where.

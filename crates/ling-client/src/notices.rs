@@ -116,10 +116,11 @@ pub fn for_call(call: &CallView, caller_name: Option<&str>, focused: bool) -> Op
 /// A message in a notification's words (`None`: nothing worth showing).
 pub fn preview(content: &MessageContent) -> Option<NoticeText> {
     Some(match content {
-        MessageContent::Text { text } => {
+        MessageContent::Text { text } | MessageContent::Assistant { text, .. } if !text.is_empty() => {
             let line: String = text.chars().take(PREVIEW_CHARS).collect();
             NoticeText::Verbatim(line.replace('\n', " "))
         }
+        MessageContent::Text { .. } | MessageContent::Assistant { .. } => return None,
         MessageContent::Image { .. } => NoticeText::Image,
         MessageContent::File { file } => NoticeText::File { name: file.name.clone() },
         MessageContent::CallRecord { .. } => NoticeText::CallRecord,

@@ -217,6 +217,7 @@ mod tests {
                 max_image_edge: 1,
             },
             ice_servers: vec![],
+            assistant: None,
         };
         ProbedServer { base: url.parse().unwrap(), info }
     }

@@ -321,6 +321,10 @@ async fn handle_frame(
             inner.emit(Event::Typing { conversation_id, user_id });
             Ok(())
         }
+        ServerFrame::AssistantStream { conversation_id, question, offset, text } => {
+            inner.emit(Event::AssistantStream { conversation_id, question, offset, text });
+            Ok(())
+        }
         ServerFrame::FriendRequest { request } => {
             spawn_refresh(inner, move |inner| async move {
                 inner.refresh_contacts().await?;

@@ -132,6 +132,20 @@ error_codes! {
     UnsupportedFrame = "unsupported_frame",
     /// The call signal is not valid in the call's current state.
     InvalidCallSignal = "invalid_call_signal",
+    /// The server has no assistant.
+    AssistantOff = "assistant_off",
+    /// The assistant's model could not be reached, or refused the request.
+    AssistantUnavailable = "assistant_unavailable",
+    /// The assistant's model is rate-limiting the server; ask again later.
+    AssistantRateLimited = "assistant_rate_limited",
+    /// The assistant's model did not start or finish its reply in time.
+    AssistantTimeout = "assistant_timeout",
+    /// The reply broke off (a cut or garbled stream, the server restarting).
+    AssistantInterrupted = "assistant_interrupted",
+    /// As many of the person's replies are running as the server allows (or of everyone's).
+    AssistantBusy = "assistant_busy",
+    /// The person asked the assistant more often than the server allows per minute.
+    AssistantRequestLimit = "assistant_request_limit",
     /// Something failed on the server; details are in its log.
     Internal = "internal",
     /// The server is shutting down; reconnect shortly.

@@ -20,6 +20,20 @@ pub struct ServerInfo {
     pub limits: Limits,
     /// STUN/TURN servers for calls.
     pub ice_servers: Vec<IceServer>,
+    /// The server's AI assistant, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant: Option<AssistantInfo>,
+}
+
+/// The server's AI assistant: an account people chat with (`POST /v1/assistant/chat`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AssistantInfo {
+    /// Its account.
+    pub user_id: crate::UserId,
+    /// The name its operator gave it; without one, clients name it in the person's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Limits the server enforces; exceeding one is answered with an error code.
@@ -93,6 +107,7 @@ mod tests {
                     username: None,
                     credential: None,
                 }],
+                assistant: Some(AssistantInfo { user_id: 2, name: Some("Lingo".into()) }),
             },
             json!({
                 "server": "ling", "name": "Ling", "version": "0.1.0", "protocol": 1,
@@ -104,7 +119,8 @@ mod tests {
                     "max_image_pixels": 40_000_000,
                     "max_image_edge": 16_384
                 },
-                "ice_servers": [{"urls": ["stun:stun.example.org:3478"]}]
+                "ice_servers": [{"urls": ["stun:stun.example.org:3478"]}],
+                "assistant": {"user_id": 2, "name": "Lingo"}
             }),
         );
     }

@@ -64,6 +64,7 @@ macro_rules! codes {
     };
 }
 
+pub mod assistant;
 pub mod auth;
 pub mod contacts;
 pub mod error;

@@ -52,6 +52,34 @@ pub enum MessageContent {
     },
     /// A message its sender recalled; its content is gone from the server.
     Recalled,
+    /// A reply of the server's assistant, written by the server once it
+    /// ended (while it streams, members see `assistant_stream` frames). Its
+    /// message's `reply_to` is the question.
+    Assistant {
+        /// Markdown, as the model wrote it; what was written before a stop or
+        /// a failure is kept (possibly nothing).
+        text: String,
+        /// How it ended.
+        end: ReplyEnd,
+        /// Why it failed, with `end` = `failed`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<crate::ErrorCode>,
+    },
+}
+
+/// How an assistant's reply ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyEnd {
+    /// The model finished it.
+    Finished,
+    /// Someone pressed Stop.
+    Stopped,
+    /// It reached the server's reply length limit.
+    Cut,
+    /// It failed (the content's `code` says why); the question can be asked again.
+    Failed,
 }
 
 impl MessageContent {
@@ -64,6 +92,7 @@ impl MessageContent {
             MessageContent::CallRecord { .. } => "call_record",
             MessageContent::System { .. } => "system",
             MessageContent::Recalled => "recalled",
+            MessageContent::Assistant { .. } => "assistant",
         }
     }
 
@@ -208,6 +237,11 @@ pub enum SystemEvent {
         by: UserId,
         /// Which message.
         seq: Seq,
+    },
+    /// `by` started a new topic with the assistant: it reads nothing before this.
+    NewTopic {
+        /// Who.
+        by: UserId,
     },
 }
 
@@ -409,6 +443,22 @@ mod tests {
         pin(
             &MessageContent::System { event: SystemEvent::FriendsConnected },
             json!({"kind": "system", "event": {"event": "friends_connected"}}),
+        );
+        pin(
+            &MessageContent::System { event: SystemEvent::NewTopic { by: 4 } },
+            json!({"kind": "system", "event": {"event": "new_topic", "by": 4}}),
+        );
+        pin(
+            &MessageContent::Assistant { text: "**hi**".into(), end: ReplyEnd::Finished, code: None },
+            json!({"kind": "assistant", "text": "**hi**", "end": "finished"}),
+        );
+        pin(
+            &MessageContent::Assistant {
+                text: "par".into(),
+                end: ReplyEnd::Failed,
+                code: Some(crate::ErrorCode::AssistantInterrupted),
+            },
+            json!({"kind": "assistant", "text": "par", "end": "failed", "code": "assistant_interrupted"}),
         );
     }
 

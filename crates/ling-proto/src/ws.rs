@@ -56,6 +56,14 @@ pub enum ClientFrame {
         signal: CallSignal,
     },
     /// Answered by `pong` with the same nonce (WebSocket pings work too).
+    /// Stops the assistant's reply to `question` (asked by the caller);
+    /// what it wrote so far is kept.
+    AssistantStop {
+        /// Where.
+        conversation_id: ConversationId,
+        /// The seq of the message it answers.
+        question: Seq,
+    },
     Ping {
         /// Echoed.
         #[serde(default)]
@@ -216,6 +224,21 @@ pub enum ServerFrame {
         /// Echoed.
         nonce: u64,
     },
+    /// The assistant's reply to `question` grows (ephemeral: only
+    /// connections open now get it; the finished reply is an ordinary
+    /// `assistant` message replying to `question`). The first frame of a
+    /// reply has `offset` 0 and may have no text (it started thinking).
+    AssistantStream {
+        /// Where.
+        conversation_id: ConversationId,
+        /// The seq of the message it answers.
+        question: Seq,
+        /// Characters (Unicode scalar values) of the reply before `text`; a
+        /// client that holds fewer missed a frame and waits for the message.
+        offset: u32,
+        /// What was added.
+        text: String,
+    },
 }
 
 /// WebSocket close codes the server uses (4000–4999 are the application's).
@@ -252,6 +275,10 @@ mod tests {
         pin(&ClientFrame::Typing { conversation_id: 3 }, json!({"type": "typing", "conversation_id": 3}));
         pin(&ClientFrame::Read { conversation_id: 3, seq: 9 }, json!({"type": "read", "conversation_id": 3, "seq": 9}));
         pin(&ClientFrame::Ping { nonce: 1 }, json!({"type": "ping", "nonce": 1}));
+        pin(
+            &ClientFrame::AssistantStop { conversation_id: 3, question: 8 },
+            json!({"type": "assistant_stop", "conversation_id": 3, "question": 8}),
+        );
         pin(
             &ClientFrame::Call {
                 call_id: "k".into(),
@@ -321,6 +348,10 @@ mod tests {
         pin(&ServerFrame::GroupRemoved { group_id: 4 }, json!({"type": "group_removed", "group_id": 4}));
         pin(&ServerFrame::GroupJoinRequest { group_id: 4 }, json!({"type": "group_join_request", "group_id": 4}));
         pin(&ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
+        pin(
+            &ServerFrame::AssistantStream { conversation_id: 3, question: 8, offset: 5, text: "你好".into() },
+            json!({"type": "assistant_stream", "conversation_id": 3, "question": 8, "offset": 5, "text": "你好"}),
+        );
         pin(
             &ServerFrame::Call {
                 call_id: "k".into(),

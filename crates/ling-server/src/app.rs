@@ -20,7 +20,7 @@ use crate::hub::local::LocalHub;
 use crate::hub::{Fanout, Hub};
 use crate::routes;
 use crate::serve::{ServeLimits, serve};
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, Shared, now_ms};
 use crate::store::sqlite::SqliteStore;
 use crate::throttle::AuthThrottle;
 
@@ -53,6 +53,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::messages::router())
         .merge(routes::files::router())
         .merge(routes::ws::router())
+        .merge(routes::assistant::router())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "that method is not allowed here")
@@ -79,6 +80,10 @@ pub async fn run(
     let blobs = LocalBlobs::open(&config.data.join("blobs"))?;
     let token = CancellationToken::new();
     let hub: Arc<dyn Hub> = Arc::new(LocalHub::new(config.ws_queue));
+    let (assistant, questions) = match crate::assistant::Assistant::open(&config, &store, now_ms()).await? {
+        Some((assistant, questions)) => (Some(Arc::new(assistant)), Some(questions)),
+        None => (None, None),
+    };
     let state = AppState::new(Shared {
         store: Arc::new(store.clone()),
         fanout: Fanout::start(hub.clone()),
@@ -89,7 +94,12 @@ pub async fn run(
         config: config.clone(),
         shutdown: token.clone(),
         calls: Default::default(),
+        assistant,
     });
+    routes::assistant::recover(&state).await?;
+    if let Some(questions) = questions {
+        tokio::spawn(routes::assistant::drive(state.clone(), questions));
+    }
     let limits = ServeLimits {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         max_unauthenticated: config.max_unauthenticated_connections,

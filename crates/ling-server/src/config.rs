@@ -116,6 +116,61 @@ pub struct Config {
     #[arg(long, env = "LING_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// The assistant: the base URL of an OpenAI-compatible Chat Completions API (the part before
+    /// `/chat/completions`, e.g. `https://api.openai.com/v1` or Ollama's `http://127.0.0.1:11434/v1`).
+    /// Without it the server has no assistant. The API key comes from `LING_ASSISTANT_API_KEY` or
+    /// `--assistant-api-key-file`, never from a flag's value.
+    #[arg(long, env = "LING_ASSISTANT_ENDPOINT", requires = "assistant_model")]
+    pub assistant_endpoint: Option<String>,
+
+    /// The model the assistant asks (`gpt-4o-mini`, `qwen2.5:7b`...).
+    #[arg(long, env = "LING_ASSISTANT_MODEL", requires = "assistant_endpoint")]
+    pub assistant_model: Option<String>,
+
+    /// The assistant's name as people see it; without it, each app names it in its own language.
+    #[arg(long, env = "LING_ASSISTANT_NAME")]
+    pub assistant_name: Option<String>,
+
+    /// A file whose text is the model's system prompt (instructions before every conversation).
+    #[arg(long, env = "LING_ASSISTANT_SYSTEM_PROMPT_FILE")]
+    pub assistant_system_prompt_file: Option<PathBuf>,
+
+    /// A file holding the API key (its first line), instead of `LING_ASSISTANT_API_KEY`.
+    #[arg(long, env = "LING_ASSISTANT_API_KEY_FILE")]
+    pub assistant_api_key_file: Option<PathBuf>,
+
+    /// Seconds to connect to the model's server (then `assistant_unavailable`).
+    #[arg(long, env = "LING_ASSISTANT_CONNECT_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub assistant_connect_timeout_secs: f64,
+
+    /// Seconds from asking to the reply's first words (then `assistant_timeout`).
+    #[arg(long, env = "LING_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECS", default_value_t = 60.0)]
+    pub assistant_first_token_timeout_secs: f64,
+
+    /// Seconds a whole reply may take (then it ends with `assistant_timeout`, keeping its text).
+    #[arg(long, env = "LING_ASSISTANT_REPLY_TIMEOUT_SECS", default_value_t = 300.0)]
+    pub assistant_reply_timeout_secs: f64,
+
+    /// How much of a conversation the assistant reads, in estimated tokens (see docs/server.md).
+    #[arg(long, env = "LING_ASSISTANT_CONTEXT_TOKENS", default_value_t = 4000)]
+    pub assistant_context_tokens: u32,
+
+    /// Longest reply, in characters (at most `--max-text-chars`); a longer one is cut there.
+    #[arg(long, env = "LING_ASSISTANT_MAX_REPLY_CHARS", default_value_t = 8000)]
+    pub assistant_max_reply_chars: u32,
+
+    /// Replies one person may have running at once (then `assistant_busy`).
+    #[arg(long, env = "LING_ASSISTANT_REPLIES_PER_PERSON", default_value_t = 2)]
+    pub assistant_replies_per_person: u32,
+
+    /// Replies running at once on the whole server (then `assistant_busy`).
+    #[arg(long, env = "LING_ASSISTANT_MAX_REPLIES", default_value_t = 256)]
+    pub assistant_max_replies: u32,
+
+    /// Questions one person may ask per minute (then `assistant_request_limit`).
+    #[arg(long, env = "LING_ASSISTANT_REQUESTS_PER_MINUTE", default_value_t = 20)]
+    pub assistant_requests_per_minute: u32,
+
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `ling_server=debug`.
     #[arg(long, env = "LING_LOG", default_value = "info")]
     pub log: String,

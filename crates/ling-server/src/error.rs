@@ -77,7 +77,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         UsernameTaken | AlreadyFriends | RequestPending | RequestClosed | AlreadyMember | GroupDissolved
         | OwnerCannotLeave | GroupFull | AlreadyRecalled => StatusCode::CONFLICT,
         PayloadTooLarge | FileTooLarge | FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        RateLimited | TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+        RateLimited | TooManyConnections | AssistantBusy | AssistantRequestLimit => StatusCode::TOO_MANY_REQUESTS,
+        AssistantOff => StatusCode::NOT_FOUND,
+        AssistantUnavailable | AssistantRateLimited | AssistantInterrupted => StatusCode::BAD_GATEWAY,
+        AssistantTimeout => StatusCode::GATEWAY_TIMEOUT,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
         Internal | Unknown => StatusCode::INTERNAL_SERVER_ERROR,

@@ -5,6 +5,7 @@
 //! call [`run`] with a listener on `127.0.0.1:0`. See `ARCHITECTURE.md`.
 
 mod app;
+pub mod assistant;
 pub mod blobs;
 pub mod calls;
 pub mod config;

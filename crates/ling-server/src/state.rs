@@ -35,6 +35,8 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// The calls in progress.
     pub calls: std::sync::Mutex<crate::calls::CallBook>,
+    /// The AI assistant, if the server has one.
+    pub assistant: Option<Arc<crate::assistant::Assistant>>,
 }
 
 impl AppState {

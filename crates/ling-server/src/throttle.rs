@@ -40,13 +40,13 @@ const PRUNE_EVERY: u64 = 4096;
 /// Addresses remembered per account as ones it logged in from.
 const KNOWN_ADDRESSES: usize = 8;
 
-type Keyed<K, C> = RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+pub(crate) type Keyed<K, C> = RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
-fn keyed<K: std::hash::Hash + Eq + Clone, C: Clock + Clone>(quota: Quota, clock: &C) -> Keyed<K, C> {
+pub(crate) fn keyed<K: std::hash::Hash + Eq + Clone, C: Clock + Clone>(quota: Quota, clock: &C) -> Keyed<K, C> {
     RateLimiter::new(quota, DefaultKeyedStateStore::default(), clock.clone())
 }
 
-fn per(n: u32, period: Duration) -> Quota {
+pub(crate) fn per(n: u32, period: Duration) -> Quota {
     let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(period / n.get()).unwrap_or_else(|| Quota::per_second(n)).allow_burst(n)
 }

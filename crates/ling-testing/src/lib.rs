@@ -7,6 +7,9 @@
 //! `tokio::time::pause`); this is for what crosses real sockets, threads and
 //! processes. Under paused time it waits in paused time.
 
+#[cfg(feature = "model")]
+pub mod model;
+
 use std::fmt::Display;
 use std::time::Duration;
 

@@ -267,7 +267,7 @@ export type DeviceView = { id: string, name: string, is_default: boolean, };
 /**
  * A stable, machine-readable error code.
  */
-export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "internal" | "shutting_down" | "unknown";
+export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
 
 /**
  * Something the UI may want to redraw.
@@ -344,7 +344,23 @@ user_id: number,
 /**
  * Now.
  */
-online: boolean, } | { "type": "typing", 
+online: boolean, } | { "type": "assistant_stream", 
+/**
+ * Where.
+ */
+conversation_id: number, 
+/**
+ * The seq of the message it answers.
+ */
+question: number, 
+/**
+ * Characters before `text`.
+ */
+offset: number, 
+/**
+ * What was added.
+ */
+text: string, } | { "type": "typing", 
 /**
  * Where.
  */
@@ -638,7 +654,20 @@ duration_ms: number, } | { "kind": "system",
 /**
  * What happened.
  */
-event: SystemEvent, } | { "kind": "recalled" };
+event: SystemEvent, } | { "kind": "recalled" } | { "kind": "assistant", 
+/**
+ * Markdown, as the model wrote it; what was written before a stop or
+ * a failure is kept (possibly nothing).
+ */
+text: string, 
+/**
+ * How it ended.
+ */
+end: ReplyEnd, 
+/**
+ * Why it failed, with `end` = `failed`.
+ */
+code?: ErrorCode | null, };
 
 /**
  * A message row.
@@ -722,6 +751,11 @@ me: Me,
  * Shown once, to keep: it resets a forgotten password.
  */
 recovery_code: string, };
+
+/**
+ * How an assistant's reply ended.
+ */
+export type ReplyEnd = "finished" | "stopped" | "cut" | "failed";
 
 /**
  * A member's role; each can do what the ones below it can.
@@ -904,7 +938,11 @@ by: number,
 /**
  * Which message.
  */
-seq: number, };
+seq: number, } | { "event": "new_topic", 
+/**
+ * Who.
+ */
+by: number, };
 
 /**
  * One row of a conversation's timeline.

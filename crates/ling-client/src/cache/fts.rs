@@ -26,7 +26,7 @@ impl Cache {
                 let content: MessageContent =
                     serde_json::from_str(json).map_err(|e| ClientError::Storage(format!("corrupt message: {e}")))?;
                 let body = match &content {
-                    MessageContent::Text { text } => text.as_str(),
+                    MessageContent::Text { text } | MessageContent::Assistant { text, .. } => text.as_str(),
                     MessageContent::Image { file, .. } | MessageContent::File { file } => file.name.as_str(),
                     _ => continue,
                 };

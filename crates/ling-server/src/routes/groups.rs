@@ -81,9 +81,11 @@ fn require_live(group: &Group) -> ApiResult<()> {
     if group.dissolved { Err(ApiError::new(ErrorCode::GroupDissolved, "the group was dissolved")) } else { Ok(()) }
 }
 
-/// Refuses `users` that are not the caller's friends (or are blocked either way).
+/// Refuses `users` that are not the caller's friends (or are blocked either
+/// way); the assistant needs no friendship.
 async fn require_friends(state: &AppState, me: UserId, users: &[UserId]) -> ApiResult<()> {
-    for u in users.iter().filter(|u| **u != me) {
+    let assistant = state.assistant.as_ref().map(|a| a.user_id);
+    for u in users.iter().filter(|u| **u != me && Some(**u) != assistant) {
         let rel = state.store.relation(me, *u).await?;
         if !rel.friends || rel.any_block() {
             return Err(ApiError::new(ErrorCode::NotFriends, format!("user {u} is not your friend")));
@@ -240,6 +242,10 @@ async fn invite(
     users.retain(|u| *u != me);
     if users.is_empty() {
         return Err(ApiError::invalid("user_ids names no one to invite"));
+    }
+    // The assistant answers to everyone in the group: an admin's call.
+    if state.assistant.as_ref().is_some_and(|a| users.contains(&a.user_id)) {
+        require(role, Role::Admin)?;
     }
     require_friends(&state, me, &users).await?;
     check_capacity(&state, group.member_count, users.len())?;

@@ -24,6 +24,7 @@ async fn info(State(state): State<AppState>) -> Json<ServerInfo> {
         registration_open: !c.registration_closed,
         limits: c.limits(),
         ice_servers: c.ice(),
+        assistant: state.assistant.as_ref().map(|a| a.info()),
     })
 }
 

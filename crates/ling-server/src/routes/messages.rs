@@ -213,12 +213,19 @@ pub async fn queue_send(
     let client_msg_id = req.client_msg_id.clone();
     let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
     let fanout = state.fanout.clone();
+    // Only where there is an assistant to hear questions.
+    let listening = state.assistant.is_some().then(|| state.clone());
     let on_commit: OnCommit<(Appended, Vec<UserId>)> = Box::new(move |outcome| {
         fanout.push(move |hub| {
             let except = answer.connection();
             let outcome = outcome
                 .map(|(appended, members)| {
                     let m = appended.message;
+                    if let Some(assistant) = listening.as_ref().and_then(|s| s.assistant.as_ref())
+                        && !appended.duplicate
+                    {
+                        assistant.heard(&m, &members);
+                    }
                     let ack = SendAck {
                         client_msg_id: m.client_msg_id.clone(),
                         conversation_id: m.conversation_id,
@@ -263,6 +270,29 @@ pub async fn post_by_server(
     content: MessageContent,
     also: &[UserId],
 ) -> ApiResult<Message> {
+    post_as(state, conversation, by, content, None, also).await
+}
+
+/// Writes the assistant's reply to `question` as [`post_by_server`] writes
+/// its messages.
+pub async fn post_reply(
+    state: &AppState,
+    conversation: ConversationId,
+    assistant: UserId,
+    content: MessageContent,
+    question: Seq,
+) -> ApiResult<Message> {
+    post_as(state, conversation, assistant, content, Some(question), &[]).await
+}
+
+async fn post_as(
+    state: &AppState,
+    conversation: ConversationId,
+    by: UserId,
+    content: MessageContent,
+    reply_to: Option<Seq>,
+    also: &[UserId],
+) -> ApiResult<Message> {
     let fanout = state.fanout.clone();
     let also = also.to_vec();
     let (on_commit, committed) = store::awaited(move |outcome: &StoreResult<(Appended, Vec<UserId>)>| {
@@ -273,7 +303,7 @@ pub async fn post_by_server(
             fanout.push(move |hub| hub::send(hub, &audience, &frame));
         }
     });
-    let message = NewMessage { sender: by, client_msg_id: String::new(), content, reply_to: None, now: now_ms() };
+    let message = NewMessage { sender: by, client_msg_id: String::new(), content, reply_to, now: now_ms() };
     state.store.append(conversation, message, on_commit).await?;
     Ok(committed.await?.0.message)
 }

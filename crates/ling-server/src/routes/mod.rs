@@ -3,6 +3,7 @@
 //! by HTTP and WebSocket where both can do the same thing.
 
 pub mod accounts;
+pub mod assistant;
 pub mod calls;
 pub mod contacts;
 pub mod files;

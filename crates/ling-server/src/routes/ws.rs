@@ -245,6 +245,11 @@ async fn handle_text(
             let signal = calls::Signal { call_id, conversation_id, to_user, to_device, signal };
             calls::relay(state, auth, signal).await.err().map(|e| error_frame(e, None, Some(id)))
         }
+        ClientFrame::AssistantStop { conversation_id, question } => {
+            crate::routes::assistant::stop_reply(state, auth.user_id, conversation_id, question)
+                .err()
+                .map(|e| error_frame(e, None, None))
+        }
         ClientFrame::Ping { nonce } => Some(ServerFrame::Pong { nonce }),
     }
 }

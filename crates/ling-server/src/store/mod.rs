@@ -209,6 +209,9 @@ pub trait ContactStore: Send + Sync {
     async fn friend_request(&self, id: i64) -> StoreResult<Option<FriendRequestRow>>;
     /// Accepts a pending request: both friend rows, the direct conversation (made if missing).
     async fn accept_friend_request(&self, id: i64, now: Millis) -> StoreResult<Befriended>;
+    /// Makes `a` and `b` friends without a request (the assistant): both
+    /// friend rows, the direct conversation (made if missing); whether it is new.
+    async fn befriend(&self, a: UserId, b: UserId, now: Millis) -> StoreResult<(ConversationId, bool)>;
     /// Declines a pending request.
     async fn decline_friend_request(&self, id: i64, now: Millis) -> StoreResult<FriendRequest>;
     /// Pending requests both ways.
@@ -460,7 +463,24 @@ pub trait FileStore: Send + Sync {
     async fn mark_avatar(&self, id: FileId) -> StoreResult<()>;
 }
 
-/// Everything the server stores.
-pub trait Store: AccountStore + ContactStore + GroupStore + MessageStore + FileStore {}
+/// The assistant's replies in progress (so a restart can end the ones it cut).
+#[async_trait]
+pub trait AssistantStore: Send + Sync {
+    /// Records a reply to `question` as started; false if one is running already.
+    async fn begin_reply(
+        &self,
+        conversation: ConversationId,
+        question: Seq,
+        asker: UserId,
+        now: Millis,
+    ) -> StoreResult<bool>;
+    /// Forgets a reply (its message is stored).
+    async fn end_reply(&self, conversation: ConversationId, question: Seq) -> StoreResult<()>;
+    /// The replies recorded as started: `(conversation, question, started_at)`.
+    async fn open_replies(&self) -> StoreResult<Vec<(ConversationId, Seq, Millis)>>;
+}
 
-impl<T: AccountStore + ContactStore + GroupStore + MessageStore + FileStore> Store for T {}
+/// Everything the server stores.
+pub trait Store: AccountStore + ContactStore + GroupStore + MessageStore + FileStore + AssistantStore {}
+
+impl<T: AccountStore + ContactStore + GroupStore + MessageStore + FileStore + AssistantStore> Store for T {}

@@ -5,6 +5,7 @@ mod common;
 
 mod abuse;
 mod accounts;
+mod assistant;
 mod calls;
 mod contacts;
 mod files;

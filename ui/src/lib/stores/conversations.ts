@@ -49,6 +49,8 @@ export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed): string {
       return t('system.group_dissolved', { name: nameOf(e.by) });
     case 'message_recalled':
       return t('chat.recalledBy', { name: nameOf(e.by) });
+    case 'new_topic':
+      return t('assistant.newTopic');
     default:
       return t('system.other');
   }
@@ -69,6 +71,9 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
       return t('chat.recalledBy', { name: '' }).trim();
     case 'system':
       return systemLine(content.event, nameOf);
+    case 'assistant':
+      if (content.text.trim() !== '') return content.text.replace(/\s+/g, ' ');
+      return content.code ? t(`error.${content.code}`) : '';
   }
 }
 

@@ -167,6 +167,19 @@ impl ContactStore for SqliteStore {
         .await
     }
 
+    async fn befriend(&self, a: UserId, b: UserId, now: Millis) -> StoreResult<(ConversationId, bool)> {
+        self.write(move |c| {
+            for (owner, friend) in [(a, b), (b, a)] {
+                c.execute(
+                    "INSERT OR IGNORE INTO friends (owner_id, friend_id, since) VALUES (?1, ?2, ?3)",
+                    params![owner, friend, now],
+                )?;
+            }
+            ensure_direct_conversation(c, a, b, now)
+        })
+        .await
+    }
+
     async fn decline_friend_request(&self, id: i64, now: Millis) -> StoreResult<FriendRequest> {
         self.write(move |c| {
             let n = c.execute(

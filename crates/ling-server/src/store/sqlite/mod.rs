@@ -28,6 +28,7 @@
 //!   version kept in `PRAGMA user_version`.
 
 mod accounts;
+mod assistant;
 mod contacts;
 mod files;
 mod groups;
@@ -47,6 +48,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../../../migrations/001_init.sql")),
     (2, include_str!("../../../migrations/002_drop_messages_time_index.sql")),
     (3, include_str!("../../../migrations/003_messages_in_rowid_order.sql")),
+    (4, include_str!("../../../migrations/004_assistant_replies.sql")),
 ];
 
 /// The writer checkpoints the WAL after this many pages (SQLite's default is 1000).
