@@ -50,7 +50,11 @@ async fn long_chat_first_page() {
         let mine: Vec<_> = opened.iter().skip(first).step_by(2).collect();
         let rows = mine[0]["rows"].as_u64().unwrap();
         println!("{name}'s chat, its first page {rows} rows:");
-        for (what, key) in [("asking -> first page painted", "ms"), ("asking -> the core's answer", "ipc")] {
+        for (what, key) in [
+            ("asking -> first page painted", "ms"),
+            ("asking -> the core's answer", "ipc"),
+            ("asking -> its frame begins", "frame"),
+        ] {
             let ms: Vec<f64> = mine.iter().map(|open| open[key].as_f64().unwrap()).collect();
             let (median, max) = median_max(ms[1..].to_vec());
             println!(
