@@ -58,6 +58,7 @@ pub fn typescript() -> String {
     c.visit::<ling_proto::contacts::BlockedUser>();
     c.visit::<ling_proto::auth::SessionInfo>();
     c.visit::<ling_proto::ErrorCode>();
+    c.visit::<ling_proto::info::AssistantInfo>();
     c.visit::<crate::devices::CallDeviceList>();
     c.visit::<ling_client::prefs::Prefs>();
     c.visit::<crate::updates::UpdateStatus>();

@@ -376,6 +376,30 @@ impl Api {
     pub async fn recall(&self, id: ConversationId, seq: Seq) -> ClientResult<Message> {
         self.post(&format!("/v1/conversations/{id}/messages/{seq}/recall"), &()).await
     }
+
+    // --- the assistant ---------------------------------------------------------
+
+    /// `POST /v1/assistant/chat`: the account's conversation with the assistant.
+    pub async fn assistant_chat(&self) -> ClientResult<ling_proto::assistant::AssistantChat> {
+        self.post("/v1/assistant/chat", &serde_json::json!({})).await
+    }
+
+    /// `POST /v1/conversations/{id}/assistant/stop`.
+    pub async fn assistant_stop(&self, id: ConversationId, question: Seq) -> ClientResult<()> {
+        let body = ling_proto::assistant::AssistantQuestion { question };
+        self.call_empty(Method::POST, &format!("/v1/conversations/{id}/assistant/stop"), Some(&body)).await
+    }
+
+    /// `POST /v1/conversations/{id}/assistant/regenerate`.
+    pub async fn assistant_regenerate(&self, id: ConversationId, question: Seq) -> ClientResult<()> {
+        let body = ling_proto::assistant::AssistantQuestion { question };
+        self.call_empty(Method::POST, &format!("/v1/conversations/{id}/assistant/regenerate"), Some(&body)).await
+    }
+
+    /// `POST /v1/conversations/{id}/assistant/new-topic`: the `new_topic` note.
+    pub async fn assistant_new_topic(&self, id: ConversationId) -> ClientResult<Message> {
+        self.post(&format!("/v1/conversations/{id}/assistant/new-topic"), &serde_json::json!({})).await
+    }
 }
 
 /// A transport failure: TLS trouble, or no answer.

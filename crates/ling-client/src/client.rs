@@ -60,6 +60,9 @@ fn timeline_change(conversation_id: ConversationId, event: Event) -> Option<Chan
         Event::MessageRemoved { conversation_id: c, client_msg_id } if c == conversation_id => {
             Some(Change::Remove(client_msg_id))
         }
+        Event::AssistantStream { conversation_id: c, user_id, question, offset, text } if c == conversation_id => {
+            Some(Change::Stream { question, user: user_id, offset, text })
+        }
         Event::ConversationsChanged => Some(Change::Reload),
         _ => None,
     }
@@ -152,6 +155,11 @@ impl Client {
     /// The account's people: friends, friend groups, blocks, requests.
     pub fn contacts(&self) -> Contacts {
         Contacts::new(self.inner.clone())
+    }
+
+    /// The server's AI assistant, as this account uses it.
+    pub fn assistant(&self) -> crate::assistant::Assistant {
+        crate::assistant::Assistant::new(self.inner.clone())
     }
 
     /// The account's groups.

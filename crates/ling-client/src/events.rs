@@ -118,6 +118,8 @@ pub enum Event {
     AssistantStream {
         /// Where.
         conversation_id: ConversationId,
+        /// The assistant's account.
+        user_id: UserId,
         /// The seq of the message it answers.
         question: Seq,
         /// Characters before `text`.

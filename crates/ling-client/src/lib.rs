@@ -6,6 +6,7 @@ pub mod account;
 mod actions;
 pub mod address;
 pub mod api;
+pub mod assistant;
 pub mod backoff;
 pub mod cache;
 mod call_machine;

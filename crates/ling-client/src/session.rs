@@ -321,8 +321,8 @@ async fn handle_frame(
             inner.emit(Event::Typing { conversation_id, user_id });
             Ok(())
         }
-        ServerFrame::AssistantStream { conversation_id, question, offset, text } => {
-            inner.emit(Event::AssistantStream { conversation_id, question, offset, text });
+        ServerFrame::AssistantStream { conversation_id, user_id, question, offset, text } => {
+            inner.emit(Event::AssistantStream { conversation_id, user_id, question, offset, text });
             Ok(())
         }
         ServerFrame::FriendRequest { request } => {

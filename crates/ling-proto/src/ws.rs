@@ -231,6 +231,8 @@ pub enum ServerFrame {
     AssistantStream {
         /// Where.
         conversation_id: ConversationId,
+        /// The assistant's account (who will have written the reply).
+        user_id: UserId,
         /// The seq of the message it answers.
         question: Seq,
         /// Characters (Unicode scalar values) of the reply before `text`; a
@@ -349,8 +351,14 @@ mod tests {
         pin(&ServerFrame::GroupJoinRequest { group_id: 4 }, json!({"type": "group_join_request", "group_id": 4}));
         pin(&ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
         pin(
-            &ServerFrame::AssistantStream { conversation_id: 3, question: 8, offset: 5, text: "你好".into() },
-            json!({"type": "assistant_stream", "conversation_id": 3, "question": 8, "offset": 5, "text": "你好"}),
+            &ServerFrame::AssistantStream {
+                conversation_id: 3,
+                user_id: 9,
+                question: 8,
+                offset: 5,
+                text: "你好".into(),
+            },
+            json!({"type": "assistant_stream", "conversation_id": 3, "user_id": 9, "question": 8, "offset": 5, "text": "你好"}),
         );
         pin(
             &ServerFrame::Call {

@@ -117,7 +117,8 @@ async fn complete(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
     let reply = shared.script.lock().unwrap().pop_front().unwrap_or_else(|| Reply::text(&["Hello", ", world"]));
     let events: BoxStream<'static, Result<Bytes, std::io::Error>> = match reply {
         Reply::Status(code) => {
-            let body = serde_json::json!({"error": {"message": "the stand-in says no", "type": "standin", "code": code}});
+            let body =
+                serde_json::json!({"error": {"message": "the stand-in says no", "type": "standin", "code": code}});
             return Response::builder()
                 .status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
                 .header(header::CONTENT_TYPE, "application/json")

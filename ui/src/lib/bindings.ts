@@ -31,6 +31,19 @@ fingerprint: string | null,
 address: string | null, };
 
 /**
+ * The server's AI assistant: an account people chat with (`POST /v1/assistant/chat`).
+ */
+export type AssistantInfo = { 
+/**
+ * Its account.
+ */
+user_id: number, 
+/**
+ * The name its operator gave it; without one, clients name it in the person's language.
+ */
+name?: string | null, };
+
+/**
  * A newer version.
  */
 export type AvailableUpdate = { version: string, 
@@ -349,6 +362,10 @@ online: boolean, } | { "type": "assistant_stream",
  * Where.
  */
 conversation_id: number, 
+/**
+ * The assistant's account.
+ */
+user_id: number, 
 /**
  * The seq of the message it answers.
  */
@@ -674,8 +691,9 @@ code?: ErrorCode | null, };
  */
 export type MessageItem = { 
 /**
- * `c:<client id>` (kept from local echo to sent), or `s:<seq>` for a
- * message written by the server.
+ * `c:<client id>` (kept from local echo to sent), `s:<seq>` for a
+ * message written by the server, `a:<question>` for the assistant's
+ * reply to `question` while it streams.
  */
 key: string, 
 /**
@@ -772,7 +790,7 @@ export type RowDiff<T> = { "op": "append", values: Array<T>, } | { "op": "clear"
 /**
  * Where a cached message stands with the server.
  */
-export type SendStatus = "uploading" | "sending" | "sent" | "failed";
+export type SendStatus = "uploading" | "sending" | "sent" | "failed" | "streaming";
 
 /**
  * A server as the UI shows it.

@@ -51,6 +51,9 @@ pub enum SendStatus {
     Sent,
     /// Refused by the server; can be retried.
     Failed,
+    /// The assistant's reply while it is being written: only in a timeline,
+    /// never in the cache (the stored reply replaces it).
+    Streaming,
 }
 
 impl SendStatus {
@@ -61,6 +64,7 @@ impl SendStatus {
             SendStatus::Sending => "sending",
             SendStatus::Sent => "sent",
             SendStatus::Failed => "failed",
+            SendStatus::Streaming => "streaming",
         }
     }
 

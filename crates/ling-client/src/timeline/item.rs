@@ -65,8 +65,9 @@ impl TimelineItem {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageItem {
-    /// `c:<client id>` (kept from local echo to sent), or `s:<seq>` for a
-    /// message written by the server.
+    /// `c:<client id>` (kept from local echo to sent), `s:<seq>` for a
+    /// message written by the server, `a:<question>` for the assistant's
+    /// reply to `question` while it streams.
     pub key: String,
     /// As cached.
     pub message: CachedMessage,
@@ -78,6 +79,9 @@ pub struct MessageItem {
 
 /// A message's key (see [`MessageItem::key`]).
 pub(super) fn message_key(m: &CachedMessage) -> String {
+    if m.status == crate::cache::SendStatus::Streaming {
+        return format!("a:{}", m.reply_to.unwrap_or_default());
+    }
     match (&m.client_msg_id, m.seq) {
         (Some(id), _) => format!("c:{id}"),
         (None, Some(seq)) => format!("s:{seq}"),

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
-use ling_proto::{ConversationId, Seq};
+use ling_proto::{ConversationId, Seq, UserId};
 use tokio::sync::broadcast;
 
 use super::{Timeline, TimelineItem};
@@ -192,6 +192,13 @@ pub(crate) enum Change {
     Recall(Seq),
     /// An unsent message was discarded (by client id).
     Remove(String),
+    /// The assistant's reply to a question grew (see [`Timeline::stream`]).
+    Stream {
+        question: Seq,
+        user: UserId,
+        offset: u32,
+        text: String,
+    },
     /// The newest page again (after a resync, or missed events).
     Reload,
 }
@@ -202,6 +209,7 @@ impl Change {
             Change::Upsert(m) => lock(timeline).upsert([m]),
             Change::Recall(seq) => lock(timeline).recall(seq),
             Change::Remove(client_msg_id) => lock(timeline).remove_unsent(&client_msg_id),
+            Change::Stream { question, user, offset, text } => lock(timeline).stream(question, user, offset, &text),
             Change::Reload => {
                 let page = match pages(None, PAGE).await {
                     Ok(page) => page,

@@ -16,6 +16,10 @@
 //!   records and recalled messages stand alone).
 //! - **Recalls**, which replace a message's content in place, and unsent
 //!   messages discarded, whose rows go.
+//! - **The assistant's replies as they stream**: a row (status `streaming`,
+//!   key `a:<question>`) after the sent messages whose text grows with each
+//!   piece that continues it, until the stored reply to the same question
+//!   takes its place.
 //!
 //! Every change touches only the rows around the message it changes (its
 //! own, its neighbours' group edges, a divider, the marker), so applying a
@@ -33,13 +37,13 @@ use std::sync::Arc;
 
 pub use eyeball_im::VectorDiff;
 use eyeball_im::{ObservableVector, Vector, VectorSubscriberBatchedStream};
-use ling_proto::messages::MessageContent;
+use ling_proto::messages::{MessageContent, ReplyEnd};
 use ling_proto::{Millis, Seq, UserId};
 
 pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
 pub(crate) use self::live::{Change, Pages};
 pub use self::live::{PAGE, TimelineView};
-use crate::cache::CachedMessage;
+use crate::cache::{CachedMessage, SendStatus};
 
 /// Messages of one sender further apart than this start a new group.
 pub const GROUP_GAP_MS: Millis = 60_000;
@@ -89,6 +93,8 @@ pub struct Timeline {
     messages: BTreeMap<Place, CachedMessage>,
     /// Where each unsent message sits, by client id.
     unsent: HashMap<String, Place>,
+    /// Where each streaming reply sits, by its question's seq.
+    streaming: HashMap<Seq, Place>,
     /// The rows' keys, kept beside the rows for binary search (a tree, like
     /// the rows: inserting at the front of a long history stays cheap).
     keys: Vector<RowKey>,
@@ -112,6 +118,7 @@ impl Timeline {
             read_seq,
             messages: BTreeMap::new(),
             unsent: HashMap::new(),
+            streaming: HashMap::new(),
             keys: Vector::new(),
             // Room for a burst of diffs before a lagging subscriber is reset.
             items: ObservableVector::with_capacity(1024),
@@ -162,6 +169,7 @@ impl Timeline {
     pub fn reset(&mut self, messages: impl IntoIterator<Item = CachedMessage>) {
         self.messages.clear();
         self.unsent.clear();
+        self.streaming.clear();
         for m in messages {
             let place = Place::of(&m);
             self.remember(&place, &m);
@@ -211,6 +219,15 @@ impl Timeline {
                 self.messages.remove(&old);
                 txn_changes.push(old);
             }
+            // The stored reply replaces its streaming row.
+            if let (Some(q), Some(_)) = (m.reply_to, m.seq)
+                && let Some(streamed) = self.streaming.get(&q).filter(|p| self.messages[*p].sender_id == m.sender_id)
+            {
+                let streamed = streamed.clone();
+                self.streaming.remove(&q);
+                self.messages.remove(&streamed);
+                txn_changes.push(streamed);
+            }
             if self.messages.get(&place) == Some(&m) {
                 continue;
             }
@@ -243,6 +260,53 @@ impl Timeline {
             self.messages.insert(Place::of(&m), m);
         }
         self.refresh_with(front, vec![old_first]);
+    }
+
+    /// The assistant (`user`) wrote `text` more of its reply to `question`,
+    /// after `offset` characters: the reply's row grows by it. A piece that
+    /// does not continue the row (one was missed, or the reply began before
+    /// the view opened) is left out; the stored reply comes in its place.
+    pub fn stream(&mut self, question: Seq, user: UserId, offset: u32, text: &str) {
+        let place = match self.streaming.get(&question) {
+            Some(place) => place.clone(),
+            None if offset == 0 => {
+                let Some(conversation_id) = self.messages.values().next().map(|m| m.conversation_id) else { return };
+                // The time of the newest message sent (the question or one
+                // after it): it draws on that day, after them.
+                let time = self
+                    .messages
+                    .range(..Place::Unsent(Millis::MIN, String::new()))
+                    .next_back()
+                    .map_or(0, |(_, m)| m.send_time);
+                let place = Place::Unsent(time, format!("a:{question}"));
+                let row = CachedMessage {
+                    conversation_id,
+                    seq: None,
+                    client_msg_id: None,
+                    sender_id: user,
+                    send_time: time,
+                    status: SendStatus::Streaming,
+                    error_code: None,
+                    content: MessageContent::Assistant { text: String::new(), end: ReplyEnd::Finished, code: None },
+                    reply_to: Some(question),
+                };
+                self.streaming.insert(question, place.clone());
+                self.messages.insert(place.clone(), row);
+                if text.is_empty() {
+                    self.refresh(vec![place]);
+                    return;
+                }
+                place
+            }
+            None => return,
+        };
+        let Some(m) = self.messages.get_mut(&place) else { return };
+        let MessageContent::Assistant { text: so_far, .. } = &mut m.content else { return };
+        if so_far.chars().count() != offset as usize {
+            return;
+        }
+        so_far.push_str(text);
+        self.refresh(vec![place]);
     }
 
     /// A recalled message: its content is gone.

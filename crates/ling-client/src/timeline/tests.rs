@@ -409,3 +409,94 @@ fn test_older_pages_go_in_front_as_one_batch() {
     }
     assert_eq!(kinds(&t.items())[..6], ["day", "c:id1 first", "c:id2 middle", "c:id3 last", "new 12", "c:id4 first"]);
 }
+
+const AI: UserId = 9;
+
+/// The assistant's stored reply to `question`.
+fn reply(seq: Seq, question: Seq, time: Millis, body: &str) -> CachedMessage {
+    CachedMessage {
+        client_msg_id: None,
+        content: MessageContent::Assistant {
+            text: body.into(),
+            end: ling_proto::messages::ReplyEnd::Finished,
+            code: None,
+        },
+        reply_to: Some(question),
+        ..text(seq, AI, time, "")
+    }
+}
+
+fn streamed_text(t: &Timeline, key: &str) -> Option<String> {
+    t.items().iter().find(|r| r.key() == key).and_then(|r| match &r.as_message()?.message.content {
+        MessageContent::Assistant { text, .. } => Some(text.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn test_a_streaming_reply_grows_in_place_until_the_stored_reply_takes_its_place() {
+    let mut t = timeline(None);
+    t.reset([text(1, ME, T0, "hello?")]);
+    let mut w = Watch::new(&t);
+    // It starts thinking: a row with no text yet, after the question.
+    t.stream(1, AI, 0, "");
+    assert_eq!(kinds(&w.rows), ["day", "c:id1"]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1", "a:1"]);
+    let row = t.items()[2].as_message().unwrap().message.clone();
+    assert_eq!((row.status, row.sender_id, row.reply_to), (SendStatus::Streaming, AI, Some(1)));
+    // Each piece that continues it is one replacement of that row.
+    t.stream(1, AI, 0, "Hel");
+    t.stream(1, AI, 3, "lo, 世界");
+    let diffs = w.diffs(&t);
+    assert!(diffs.iter().all(|d| matches!(d, VectorDiff::Set { index: 2, .. })), "{diffs:?}");
+    assert_eq!(streamed_text(&t, "a:1").as_deref(), Some("Hello, 世界"));
+    // A piece seen twice, or one after a gap, changes nothing.
+    t.stream(1, AI, 3, "lo, 世界");
+    t.stream(1, AI, 20, "later");
+    assert!(w.diffs(&t).is_empty());
+    // The stored reply replaces the row in one batch.
+    t.upsert([reply(2, 1, T0 + 5000, "Hello, 世界!")]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1", "s:2"]);
+    assert!(t.streaming.is_empty());
+    // Late pieces of it open nothing.
+    t.stream(1, AI, 11, "!");
+    assert!(w.diffs(&t).is_empty());
+}
+
+#[test]
+fn test_a_reply_begun_before_the_view_opened_shows_once_stored() {
+    let mut t = timeline(None);
+    t.reset([text(1, ME, T0, "q")]);
+    let mut w = Watch::new(&t);
+    t.stream(1, AI, 12, "the middle of it");
+    assert!(w.diffs(&t).is_empty());
+    t.upsert([reply(2, 1, T0 + 1000, "the whole of it")]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1", "s:2"]);
+}
+
+#[test]
+fn test_asking_again_streams_a_second_reply_after_the_first_and_ones_own_sends_follow_it() {
+    let mut t = timeline(None);
+    t.reset([text(1, ME, T0, "q"), reply(2, 1, T0 + 1000, "first answer")]);
+    let mut w = Watch::new(&t);
+    t.stream(1, AI, 0, "second");
+    t.upsert([pending("later", T0 + 2000, "thanks")]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1", "s:2 first", "a:1 last", "c:later"]);
+    // A reply from someone else to the same question does not end it.
+    let other = CachedMessage { sender_id: PEER, ..reply(3, 1, T0 + 3000, "not the assistant") };
+    t.upsert([other]);
+    w.diffs(&t);
+    assert!(t.items().iter().any(|r| r.key() == "a:1"));
+    t.upsert([reply(4, 1, T0 + 4000, "second, whole")]);
+    w.diffs(&t);
+    assert!(!t.items().iter().any(|r| r.key() == "a:1"));
+    // A reset (a reload after a gap) drops a reply still streaming.
+    t.stream(1, AI, 0, "third");
+    t.reset([text(1, ME, T0, "q")]);
+    w.diffs(&t);
+    assert!(t.streaming.is_empty());
+}

@@ -167,12 +167,7 @@ mod tests {
         let out = build(&h, 4, AI, &name, false, Some("Be brief."), 1000);
         assert_eq!(
             roles(&out),
-            vec![
-                ("system", "Be brief."),
-                ("user", "hi"),
-                ("assistant", "hello"),
-                ("user", "what is 2+2?\n\nand 3+3?")
-            ]
+            vec![("system", "Be brief."), ("user", "hi"), ("assistant", "hello"), ("user", "what is 2+2?\n\nand 3+3?")]
         );
     }
 

@@ -135,9 +135,10 @@ impl Assistant {
             "--assistant-endpoint must be an http:// or https:// URL"
         );
         let system_prompt = match &config.assistant_system_prompt_file {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                anyhow::anyhow!("reading the assistant's system prompt {}: {e}", path.display())
-            })?),
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("reading the assistant's system prompt {}: {e}", path.display()))?,
+            ),
             None => None,
         };
         let name = config.assistant_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
@@ -256,4 +257,3 @@ async fn account(store: &dyn Store, display_name: &str, now: Millis) -> anyhow::
         .await?;
     Ok(me.id)
 }
-

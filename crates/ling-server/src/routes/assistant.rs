@@ -111,7 +111,12 @@ pub async fn drive(state: AppState, mut heard: mpsc::UnboundedReceiver<Heard>) {
 }
 
 /// Asks again for a reply to `question` (the caller's own question).
-async fn regenerate_reply(state: &AppState, user: UserId, conversation: ConversationId, question: Seq) -> ApiResult<()> {
+async fn regenerate_reply(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    question: Seq,
+) -> ApiResult<()> {
     let a = on(state)?;
     let ctx = member_context(state, user, conversation).await?;
     if !ctx.member_ids.contains(&a.user_id) {
@@ -145,9 +150,10 @@ pub async fn recover(state: &AppState) -> anyhow::Result<()> {
     for (conversation, question, started_at) in state.store.open_replies().await? {
         // Stored just before the stop, but not yet forgotten: nothing to add.
         let after = state.store.history(conversation, HistoryBound::AfterSeq(question), HISTORY_READ).await?;
-        let stored = after.messages.iter().any(|m| {
-            m.sender_id == a.user_id && m.reply_to == Some(question) && m.send_time >= started_at
-        });
+        let stored = after
+            .messages
+            .iter()
+            .any(|m| m.sender_id == a.user_id && m.reply_to == Some(question) && m.send_time >= started_at);
         if stored {
             state.store.end_reply(conversation, question).await?;
             continue;
@@ -171,7 +177,8 @@ pub async fn recover(state: &AppState) -> anyhow::Result<()> {
 async fn answer(state: &AppState, question: Message, group: bool, members: Vec<UserId>) {
     let Some(a) = &state.assistant else { return };
     let (conversation, seq, asker) = (question.conversation_id, question.seq, question.sender_id);
-    let refuse = |code: ErrorCode| MessageContent::Assistant { text: String::new(), end: ReplyEnd::Failed, code: Some(code) };
+    let refuse =
+        |code: ErrorCode| MessageContent::Assistant { text: String::new(), end: ReplyEnd::Failed, code: Some(code) };
     let slot = match a.limits.admit(asker) {
         Ok(slot) => slot,
         Err(code) => {
@@ -222,7 +229,13 @@ async fn write(
 ) -> (String, ReplyEnd, Option<ErrorCode>) {
     let conversation = question.conversation_id;
     let frame = |offset: u32, text: String| {
-        let frame = ServerFrame::AssistantStream { conversation_id: conversation, question: question.seq, offset, text };
+        let frame = ServerFrame::AssistantStream {
+            conversation_id: conversation,
+            user_id: a.user_id,
+            question: question.seq,
+            offset,
+            text,
+        };
         hub::send(&*state.hub, members, &frame);
     };
     frame(0, String::new());
@@ -298,10 +311,8 @@ async fn read_context(
     question: &Message,
     group: bool,
 ) -> ApiResult<Vec<context::ChatMessage>> {
-    let HistoryPage { messages, .. } = state
-        .store
-        .history(question.conversation_id, HistoryBound::BeforeSeq(question.seq + 1), HISTORY_READ)
-        .await?;
+    let HistoryPage { messages, .. } =
+        state.store.history(question.conversation_id, HistoryBound::BeforeSeq(question.seq + 1), HISTORY_READ).await?;
     let mut names = HashMap::new();
     if group {
         let mut ids: Vec<UserId> = messages.iter().map(|m| m.sender_id).collect();
@@ -312,15 +323,7 @@ async fn read_context(
         }
     }
     let name = |id: UserId| names.get(&id).cloned().unwrap_or_else(|| format!("user {id}"));
-    Ok(context::build(
-        &messages,
-        question.seq,
-        a.user_id,
-        &name,
-        group,
-        a.system_prompt.as_deref(),
-        a.context_tokens,
-    ))
+    Ok(context::build(&messages, question.seq, a.user_id, &name, group, a.system_prompt.as_deref(), a.context_tokens))
 }
 
 /// Stops the reply to `question` (the WebSocket's `assistant_stop`).

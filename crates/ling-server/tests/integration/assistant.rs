@@ -42,10 +42,7 @@ async fn chat(user: &Client) -> i64 {
 
 /// The assistant's stored reply to `question`, as the next such `message` frame.
 async fn reply_to(ws: &mut Ws, question: i64) -> Message {
-    match ws
-        .recv_until(|f| matches!(f, ServerFrame::Message { message } if message.reply_to == Some(question)))
-        .await
-    {
+    match ws.recv_until(|f| matches!(f, ServerFrame::Message { message } if message.reply_to == Some(question))).await {
         ServerFrame::Message { message } => message,
         _ => unreachable!(),
     }
