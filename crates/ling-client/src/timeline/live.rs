@@ -56,7 +56,16 @@ impl TimelineView {
         let newest = pages(None, PAGE).await?;
         let floor = short_page_floor(&newest);
         let timeline = Arc::new(Mutex::new(timeline));
-        lock(&timeline).reset(newest);
+        {
+            let mut t = lock(&timeline);
+            t.reset(newest);
+            // Nothing unread when it opened: what arrives while it is open
+            // is seen as it comes (or counted by the view's jump button),
+            // not marked "new".
+            if t.marker.is_none() {
+                t.set_read_seq(None);
+            }
+        }
         let task = {
             let (timeline, pages) = (timeline.clone(), pages.clone());
             tokio::spawn(async move {

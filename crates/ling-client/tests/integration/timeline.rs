@@ -156,3 +156,21 @@ async fn test_a_chat_opens_at_its_first_unread_message_while_it_is_scrolled_back
     let read = amy.client.timeline(conv).await.unwrap();
     assert!(!read.paginate_back_to_unread(500).await.unwrap(), "nothing unread");
 }
+
+#[tokio::test]
+async fn test_a_chat_opened_with_nothing_unread_marks_nothing_new_as_it_arrives() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    // Amy has read the note that they are friends.
+    amy.client.set_reading(Some(conv)).await.unwrap();
+    amy.client.set_reading(None).await.unwrap();
+    let view = amy.client.timeline(conv).await.unwrap();
+    let mut rows = Rows::new(view.subscribe());
+    for text in ["one", "two"] {
+        bob.client.send_queue().send_text(conv, text).await.unwrap();
+    }
+    rows.until("Bob's two", |r| texts(r).ends_with(&["one".into(), "two".into()])).await;
+    assert!(!rows.rows.iter().any(|i| matches!(i, TimelineItem::Unread { .. })), "no marker: {:?}", texts(&rows.rows));
+}
