@@ -5,6 +5,7 @@
 //! Screenshots go to `$LING_SCREENSHOT_DIR` (default: `screenshots/` next to
 //! the binaries); `make screenshots` refreshes the ones in `docs/screenshots/`.
 
+mod assistant;
 mod calls;
 mod chat;
 mod first_run;

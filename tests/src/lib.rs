@@ -45,13 +45,21 @@ pub struct ServerProcess {
     pub port: u16,
     pub data: tempfile::TempDir,
     child: Option<Child>,
+    /// More settings (`LING_*` variables) than the defaults.
+    env: Vec<(String, String)>,
 }
 
 impl ServerProcess {
     /// Starts a server on a free port and waits until it answers.
     pub fn start() -> ServerProcess {
+        Self::start_with_env(&[])
+    }
+
+    /// [`ServerProcess::start`] with more settings, as `LING_*` variables.
+    pub fn start_with_env(env: &[(&str, &str)]) -> ServerProcess {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut s = ServerProcess { port, data: tempfile::tempdir().unwrap(), child: None };
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut s = ServerProcess { port, data: tempfile::tempdir().unwrap(), child: None, env };
         s.start_again();
         s
     }
@@ -67,6 +75,7 @@ impl ServerProcess {
             // Every test client comes from 127.0.0.1.
             .env("LING_REGISTRATIONS_PER_HOUR", "1000000")
             .env("LING_AUTH_ATTEMPTS_PER_ADDRESS_PER_MINUTE", "1000000")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .spawn()
             .expect("ling-server starts");
         self.child = Some(child);

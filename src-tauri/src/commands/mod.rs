@@ -6,6 +6,7 @@
 //! `conversation_list`, `updates`).
 
 pub mod account;
+pub mod assistant;
 pub mod chats;
 pub mod contacts;
 pub mod files;

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppError,
+  AssistantInfo,
   BlockedUser,
   CachedMessage,
   CallDeviceList,
@@ -52,9 +53,10 @@ export const seam = {
   events: {} as Record<string, number>,
   /** `ling://event`s by type. */
   kinds: {} as Record<string, number>,
-  /** Chats opened: how long from asking to the first page painted and to
-   * the core's answer (`timeline_open`), in ms, and its rows. */
-  opens: [] as { conversation: number; ms: number; ipc: number; rows: number }[],
+  /** Chats opened: how long from asking to the first page painted, to the
+   * core's answer (`timeline_open`) and to the start of the frame that
+   * draws it, in ms, and its rows. */
+  opens: [] as { conversation: number; ms: number; ipc: number; frame: number; rows: number }[],
 };
 (globalThis as { __lingSeam?: typeof seam }).__lingSeam = seam;
 
@@ -116,6 +118,14 @@ export const api = {
   setDraft: (conversationId: number, draft: string) => call<void>('set_draft', { conversationId, draft }),
   searchMessages: (query: string, conversationId: number | null) =>
     call<CachedMessage[]>('search_messages', { query, conversationId }),
+
+  assistantInfo: () => call<AssistantInfo | null>('assistant_info'),
+  assistantChat: () => call<number>('assistant_chat'),
+  assistantStop: (conversationId: number, question: number) =>
+    call<void>('assistant_stop', { conversationId, question }),
+  assistantRegenerate: (conversationId: number, question: number) =>
+    call<void>('assistant_regenerate', { conversationId, question }),
+  assistantNewTopic: (conversationId: number) => call<void>('assistant_new_topic', { conversationId }),
 
   downloadFile: (file: FileRef) => call<string>('download_file', { file }),
   openFile: (file: FileRef) => call<void>('open_file', { file }),

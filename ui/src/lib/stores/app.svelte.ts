@@ -1,6 +1,7 @@
 // The app's state: which screen, who is logged in, the conversation list,
 // the open conversation, contacts. Fed by commands and by the shell's events.
 import type {
+  AssistantInfo,
   BlockedUser,
   ConnectionState,
   ConversationSummary,
@@ -49,6 +50,8 @@ class AppStore {
   groups = $state<Group[]>([]);
   /** Whether `groups` has been read since login (until then, nothing is known). */
   groupsLoaded = $state(false);
+  /** The server's AI assistant, if it has one. */
+  assistant = $state<AssistantInfo | null>(null);
   contactsView = $state<ContactsView>({ kind: 'requests' });
   users = $state<Record<number, UserProfile>>({});
   online = $state<Record<number, boolean>>({});
@@ -104,12 +107,27 @@ class AppStore {
     this.stage = 'ready';
     void this.loadContacts();
     void this.loadGroups();
+    void this.loadAssistant();
     void callStore.restore();
   }
 
   async reload() {
     if (this.stage !== 'ready') return;
-    await Promise.all([this.loadContacts(), this.loadGroups()]);
+    await Promise.all([this.loadContacts(), this.loadGroups(), this.loadAssistant()]);
+  }
+
+  async loadAssistant() {
+    this.assistant = await api.assistantInfo().catch(() => this.assistant);
+  }
+
+  /** Whether `id` is the server's assistant. */
+  isAssistant(id: number | null | undefined): boolean {
+    return id != null && this.assistant?.user_id === id;
+  }
+
+  /** Opens the person's chat with the assistant (made on first use). */
+  async openAssistant() {
+    this.select(await api.assistantChat());
   }
 
   async loadContacts() {
@@ -163,6 +181,7 @@ class AppStore {
    * bound function: components pass it on as `app.nameOf`.) */
   nameOf = (id: number): string => {
     if (this.me && id === this.me.id) return this.me.display_name || this.me.username;
+    if (this.assistant && id === this.assistant.user_id) return this.assistant.name ?? t('assistant.name');
     const f = this.friends.find((x) => x.user.id === id);
     if (f?.remark) return f.remark;
     const u = this.users[id] ?? f?.user;
@@ -173,6 +192,7 @@ class AppStore {
 
   /** A conversation's name: the friend's remark or name, or the group's. */
   titleOf(c: ConversationSummary): string {
+    if (this.isAssistant(c.peer_id)) return this.nameOf(c.peer_id!);
     if (c.title) return c.title;
     return c.peer_id !== null ? this.nameOf(c.peer_id) : `#${c.id}`;
   }
