@@ -89,6 +89,12 @@ impl Api {
         friends.into_iter().find(|f| f.user.id == b.id).map(|f| f.conversation_id).context("friendship")
     }
 
+    /// `a`'s conversation with the server's assistant.
+    pub async fn assistant_chat(&self, a: &Account) -> Result<i64> {
+        let chat: serde_json::Value = self.post(Some(&a.token), "/v1/assistant/chat", serde_json::json!({})).await?;
+        chat["conversation_id"].as_i64().context("a conversation id")
+    }
+
     /// An open group of `owner` that `members` join; returns its conversation.
     pub async fn open_group(&self, owner: &Account, members: &[Account]) -> Result<i64> {
         let g: Group = self

@@ -3,7 +3,9 @@
 //! It starts the release `ling-server` itself (so it can read the server's
 //! RSS), in a temp data directory, then runs three phases and prints a
 //! report: idle connections held, one-to-one messages persisted and delivered
-//! per second with delivery latency, and fan-out latency in a large group.
+//! per second with delivery latency, fan-out latency in a large group, and
+//! the assistant's replies streaming at once from a stand-in model in this
+//! process (the delay the server adds to each piece, and its memory).
 //! The clients run in this process on the same machine, so they compete with
 //! the server for the CPU: the figures are a floor. See `docs/benchmarks.md`.
 
@@ -68,6 +70,27 @@ struct Args {
     /// Group messages per second.
     #[arg(long, default_value_t = 10)]
     group_rate: u64,
+    /// The assistant's replies streaming at once (a stand-in model in this
+    /// process answers, each piece stamped with the time it left); 0 skips it.
+    #[arg(long, default_value_t = 200)]
+    replies: usize,
+    /// Pieces in each reply.
+    #[arg(long, default_value_t = 100)]
+    reply_pieces: usize,
+    /// Milliseconds between a reply's pieces.
+    #[arg(long, default_value_t = 20)]
+    piece_gap_ms: u64,
+    /// A real OpenAI-compatible model (its base URL, `…/v1`) for the
+    /// assistant instead of the stand-in; `--questions` are asked of it one
+    /// after another (scripts/assistant-real-model.sh).
+    #[arg(long)]
+    model_url: Option<String>,
+    /// The real model's name.
+    #[arg(long, default_value = "default")]
+    model_name: String,
+    /// Questions asked of the real model.
+    #[arg(long, default_value_t = 5)]
+    questions: usize,
 }
 
 /// How the one-to-one phase offers load.
@@ -85,13 +108,25 @@ async fn main() -> Result<()> {
         None => std::env::current_exe()?.with_file_name("ling-server"),
     };
     let data = tempfile::tempdir()?;
-    let mut server = Server::start(&server_bin, data.path(), &args.durability).await?;
-    let result = run(&args, &server).await;
+    // The model the server's assistant asks: a stand-in in this process,
+    // every piece stamped with the time it left.
+    let model = ling_testing::model::Model::start().await;
+    model.otherwise(ling_testing::model::Reply::Timed {
+        chunks: args.reply_pieces,
+        gap: Duration::from_millis(args.piece_gap_ms),
+    });
+    let (url, name) = match &args.model_url {
+        Some(url) => (url.clone(), args.model_name.clone()),
+        None => (model.url(), "standin".to_owned()),
+    };
+    let mut server = Server::start(&server_bin, data.path(), &args.durability, &url, &name).await?;
+    let result =
+        if args.model_url.is_some() { real_model(&args, &server).await } else { run(&args, &server, &url).await };
     server.stop();
     result
 }
 
-async fn run(args: &Args, server: &Server) -> Result<()> {
+async fn run(args: &Args, server: &Server, model: &str) -> Result<()> {
     let api = Api::new(&server.base);
     println!(
         "ling-bench: server {} (pid {}), {} cores",
@@ -102,7 +137,7 @@ async fn run(args: &Args, server: &Server) -> Result<()> {
     println!("server RSS at start: {:.1} MiB", rss_kib(server.pid)? as f64 / 1024.0);
 
     let started = Instant::now();
-    let accounts = api.register_many(args.users.max(args.pairs * 2).max(args.group_size)).await?;
+    let accounts = api.register_many(args.users.max(args.pairs * 2).max(args.group_size).max(args.replies)).await?;
     println!(
         "registered {} accounts in {:.1} s; server RSS {:.1} MiB",
         accounts.len(),
@@ -113,6 +148,7 @@ async fn run(args: &Args, server: &Server) -> Result<()> {
     idle_phase(args, server, &accounts).await?;
     one_to_one_phase(args, server, &api, &accounts).await?;
     group_phase(args, &api, &accounts).await?;
+    assistant_phase(args, server, &api, &accounts, model).await?;
     println!("server RSS at end: {:.1} MiB", rss_kib(server.pid)? as f64 / 1024.0);
     Ok(())
 }
@@ -362,6 +398,179 @@ fn latency_of(frame: &ServerFrame, clock: Instant) -> Option<u64> {
 }
 
 /// The server under test, as a child process.
+/// The assistant: `--replies` people ask at once; each piece of each reply
+/// is timed from when the stand-in model sent it to when the asker's
+/// WebSocket delivered it (the server's parsing of the model's stream, its
+/// fan-out and the loopback network); the server's memory is read while they
+/// stream.
+async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Account], model: &str) -> Result<()> {
+    if args.replies == 0 {
+        return Ok(());
+    }
+    // The same streams read straight from the stand-in, no server between:
+    // what the machine itself adds (this process's clients and the model
+    // share the two cores with the server).
+    let direct = Arc::new(Latencies::default());
+    let http = reqwest::Client::new();
+    let reads = (0..args.replies).map(|_| {
+        let (http, direct) = (http.clone(), direct.clone());
+        let url = format!("{model}/chat/completions");
+        async move {
+            use eventsource_stream::Eventsource;
+            let body = serde_json::json!({"model": "standin", "stream": true, "messages": [{"role": "user", "content": "q"}]});
+            let mut events = http.post(url).json(&body).send().await?.bytes_stream().eventsource();
+            while let Some(event) = futures_util::StreamExt::next(&mut events).await {
+                let data: serde_json::Value = match serde_json::from_str(&event?.data) {
+                    Ok(d) => d,
+                    Err(_) => break,
+                };
+                let now = ling_testing::model::now_micros();
+                if let Some(text) = data["choices"][0]["delta"]["content"].as_str() {
+                    for sent in text.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
+                        direct.record(now.saturating_sub(sent));
+                    }
+                }
+            }
+            anyhow::Ok(())
+        }
+    });
+    for r in futures_util::future::join_all(reads).await {
+        r?;
+    }
+    let askers = &accounts[..args.replies];
+    let mut chats = Vec::with_capacity(askers.len());
+    for a in askers {
+        chats.push(api.assistant_chat(a).await?);
+    }
+    let mut conns = Vec::with_capacity(askers.len());
+    for a in askers {
+        conns.push(connect(&server.ws_url(), &a.token).await?.split());
+    }
+    let before = rss_kib(server.pid)?;
+    let delays = Arc::new(Latencies::default());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, ((mut tx, mut rx), conv)) in conns.into_iter().zip(chats).enumerate() {
+        let delays = delays.clone();
+        tasks.push(tokio::spawn(async move {
+            let ask = ClientFrame::Send {
+                client_msg_id: uuid::Uuid::now_v7().to_string(),
+                conversation_id: conv,
+                content: MessageContent::Text { text: format!("question {i}") },
+                reply_to: None,
+            };
+            tx.send(&ask).await?;
+            while let Some(frame) = rx.next_frame().await {
+                match frame {
+                    ServerFrame::AssistantStream { text, .. } => {
+                        let now = ling_testing::model::now_micros();
+                        for sent in text.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
+                            delays.record(now.saturating_sub(sent));
+                        }
+                    }
+                    ServerFrame::Message { message } if message.reply_to.is_some() => return Ok(tx),
+                    _ => {}
+                }
+            }
+            anyhow::bail!("the connection closed before the reply was stored")
+        }));
+    }
+    // The server's memory while the replies stream (its highest reading).
+    let mut peak = before;
+    let mut all = futures_util::future::join_all(tasks);
+    let done = loop {
+        tokio::select! {
+            done = &mut all => break done,
+            _ = tokio::time::sleep(Duration::from_millis(100)) => peak = peak.max(rss_kib(server.pid)?),
+        }
+    };
+    let mut kept = Vec::new();
+    for d in done {
+        kept.push(d??);
+    }
+    let took = started.elapsed();
+    println!(
+        "assistant: {} replies of {} pieces {} ms apart, streamed at once in {:.1} s",
+        args.replies,
+        args.reply_pieces,
+        args.piece_gap_ms,
+        took.as_secs_f64()
+    );
+    println!("  each piece, from the model to the asker through the server: {}", delays.summary());
+    println!("  each piece, read straight from the model (no server):        {}", direct.summary());
+    println!(
+        "  server RSS {:.1} MiB before, {:.1} MiB at most while streaming (+{:.1} MiB)",
+        before as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        peak.saturating_sub(before) as f64 / 1024.0
+    );
+    drop(kept);
+    Ok(())
+}
+
+/// A real model behind the assistant: `--questions` asked one after
+/// another, each timed from sending it to the reply's first words (through
+/// the server and back) and by its pieces a second after them (a piece is
+/// what the model streamed at once: a token, for llama.cpp's server).
+async fn real_model(args: &Args, server: &Server) -> Result<()> {
+    let api = Api::new(&server.base);
+    let me = api.register_many(1).await?.remove(0);
+    let conv = api.assistant_chat(&me).await?;
+    let (mut tx, mut rx) = connect(&server.ws_url(), &me.token).await?.split();
+    let questions = [
+        "What is the capital of France? Answer in one sentence.",
+        "Write a haiku about the sea.",
+        "List three colours of the rainbow.",
+        "What is 12 times 12?",
+        "Say hello in Chinese.",
+    ];
+    let (mut first_words, mut rates) = (Vec::new(), Vec::new());
+    for i in 0..args.questions {
+        let asked = Instant::now();
+        let ask = ClientFrame::Send {
+            client_msg_id: uuid::Uuid::now_v7().to_string(),
+            conversation_id: conv,
+            content: MessageContent::Text { text: questions[i % questions.len()].into() },
+            reply_to: None,
+        };
+        tx.send(&ask).await?;
+        let (mut first, mut pieces, mut last) = (None, 0u32, asked);
+        let reply = loop {
+            match rx.next_frame().await.context("the connection closed")? {
+                ServerFrame::AssistantStream { text, .. } if !text.is_empty() => {
+                    first.get_or_insert_with(Instant::now);
+                    pieces += 1;
+                    last = Instant::now();
+                }
+                ServerFrame::Message { message } if message.reply_to.is_some() => break message,
+                _ => {}
+            }
+        };
+        let first = first.context("the reply had no words")?;
+        let ttft = first.duration_since(asked).as_secs_f64() * 1000.0;
+        let rate = f64::from(pieces.saturating_sub(1)) / last.duration_since(first).as_secs_f64().max(1e-3);
+        println!("question {}: first words after {ttft:.0} ms, {pieces} pieces, {rate:.1} pieces/s", i + 1);
+        if let MessageContent::Assistant { text, end, code } = &reply.content {
+            println!("  {end:?} {code:?}: {}", text.replace('\n', " ").chars().take(160).collect::<String>());
+        }
+        first_words.push(ttft);
+        rates.push(rate);
+    }
+    first_words.sort_by(f64::total_cmp);
+    rates.sort_by(f64::total_cmp);
+    let mid = |v: &[f64]| v[v.len() / 2];
+    println!(
+        "real model: first words median {:.0} ms (min {:.0}, max {:.0}); {:.1} pieces/s median (min {:.1}, max {:.1})",
+        mid(&first_words),
+        first_words[0],
+        first_words[first_words.len() - 1],
+        mid(&rates),
+        rates[0],
+        rates[rates.len() - 1]
+    );
+    Ok(())
+}
+
 struct Server {
     child: std::process::Child,
     pid: u32,
@@ -369,11 +578,22 @@ struct Server {
 }
 
 impl Server {
-    async fn start(bin: &std::path::Path, data: &std::path::Path, durability: &str) -> Result<Server> {
+    async fn start(
+        bin: &std::path::Path,
+        data: &std::path::Path,
+        durability: &str,
+        model: &str,
+        model_name: &str,
+    ) -> Result<Server> {
         use std::io::BufRead;
         let mut child = std::process::Command::new(bin)
             .args(["--listen", "127.0.0.1:0", "--durability", durability, "--data"])
             .arg(data)
+            .env("LING_ASSISTANT_ENDPOINT", model)
+            .env("LING_ASSISTANT_MODEL", model_name)
+            // A small model on a CPU may take a while to load on first use.
+            .env("LING_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECS", "300")
+            .env("LING_ASSISTANT_MAX_REPLIES", "100000")
             .env("LING_LOG", "warn,ling_server::app=info")
             // Every bench client comes from 127.0.0.1, and the idle phase holds
             // many connections per account.

@@ -30,6 +30,15 @@ pub enum Reply {
     Silent,
     /// One event whose data is not JSON.
     Garbage,
+    /// `chunks` pieces `gap` apart, each the time it was sent (microseconds
+    /// since the Unix epoch, then a space): what a server adds on the way
+    /// shows at the far end. Then finished.
+    Timed { chunks: usize, gap: Duration },
+}
+
+/// Microseconds since the Unix epoch, as [`Reply::Timed`] writes them.
+pub fn now_micros() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
 impl Reply {
@@ -52,6 +61,8 @@ pub struct Seen {
 struct Shared {
     script: Mutex<VecDeque<Reply>>,
     seen: Mutex<Vec<Seen>>,
+    /// What a request gets when nothing is scripted.
+    otherwise: Mutex<Option<Reply>>,
 }
 
 /// The running stand-in (stops when dropped).
@@ -90,6 +101,12 @@ impl Model {
         self.shared.script.lock().unwrap().push_back(reply);
     }
 
+    /// Answers every request nothing is scripted for with `reply` (instead
+    /// of a short greeting).
+    pub fn otherwise(&self, reply: Reply) {
+        *self.shared.otherwise.lock().unwrap() = Some(reply);
+    }
+
     /// The requests received so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.shared.seen.lock().unwrap().clone()
@@ -114,7 +131,10 @@ async fn complete(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     shared.seen.lock().unwrap().push(Seen { authorization, body });
-    let reply = shared.script.lock().unwrap().pop_front().unwrap_or_else(|| Reply::text(&["Hello", ", world"]));
+    let scripted = shared.script.lock().unwrap().pop_front();
+    let reply = scripted
+        .or_else(|| shared.otherwise.lock().unwrap().clone())
+        .unwrap_or_else(|| Reply::text(&["Hello", ", world"]));
     let events: BoxStream<'static, Result<Bytes, std::io::Error>> = match reply {
         Reply::Status(code) => {
             let body =
@@ -129,6 +149,14 @@ async fn complete(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
         Reply::Garbage => stream::once(async { Ok(Bytes::from_static(b"data: {this is not json\n\n")) })
             .chain(stream::pending())
             .boxed(),
+        Reply::Timed { chunks, gap } => {
+            let pieces = stream::iter(0..chunks).then(move |_| async move {
+                tokio::time::sleep(gap).await;
+                Ok::<_, std::io::Error>(chunk(&format!("{} ", now_micros()), None))
+            });
+            let end = [Ok(chunk("", Some("stop"))), Ok(Bytes::from_static(b"data: [DONE]\n\n"))];
+            pieces.chain(stream::iter(end)).boxed()
+        }
         Reply::Stream { chunks, gap, finish } => {
             let pieces = stream::iter(chunks).then(move |text| async move {
                 if !gap.is_zero() {
