@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CachedMessage, ConversationSummary } from '../bindings';
-import { filterConversations, lastMessageLine, systemLine, totalUnread } from './conversations';
+import { filterConversations, lastMessageLine, markdownLine, systemLine, totalUnread } from './conversations';
 
 function conv(id: number, over: Partial<ConversationSummary> = {}): ConversationSummary {
   return {
@@ -18,6 +18,13 @@ function text(sender: number, body: string): CachedMessage {
 }
 
 describe('conversation list', () => {
+  it('previews the assistant’s Markdown as its words', () => {
+    expect(markdownLine('# Steps\n\n- install **Ling**\n- run `make run`\n\n```rust\nfn main() {}\n```')).toBe(
+      'Steps install Ling run make run fn main() {}',
+    );
+    expect(markdownLine('See [the docs](https://example.org) > 1. 2 * 3')).toBe('See the docs > 1. 2 3');
+  });
+
   it('filters by title and by the last message, ignoring case', () => {
     const list = [conv(1, { title: 'Alice' }), conv(2, { title: 'Bob', last_message: text(102, 'see ALICE later') }), conv(3)];
     expect(filterConversations(list, 'alice').map((c) => c.id)).toEqual([1, 2]);

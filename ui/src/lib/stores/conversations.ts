@@ -56,6 +56,18 @@ export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed): string {
   }
 }
 
+/** Markdown as one line of its words: no marks of emphasis, headings,
+ * list bullets, quotes or code fences (links keep their text). */
+export function markdownLine(text: string): string {
+  return text
+    .replace(/```[^\n]*\n?/g, ' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
+    .replace(/[*_`~]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /** A one-line preview of a message's content. */
 export function previewText(content: MessageContent, nameOf: NameOf = unnamed): string {
   switch (content.kind) {
@@ -72,7 +84,7 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
     case 'system':
       return systemLine(content.event, nameOf);
     case 'assistant':
-      if (content.text.trim() !== '') return content.text.replace(/\s+/g, ' ');
+      if (content.text.trim() !== '') return markdownLine(content.text);
       return content.code ? t(`error.${content.code}`) : '';
   }
 }
