@@ -369,3 +369,19 @@ async fn test_without_an_assistant_its_routes_say_so() {
     let e = amy.post::<AssistantChat>("/v1/assistant/chat", &serde_json::json!({})).await.err().unwrap();
     assert_eq!(e.code(), ErrorCode::AssistantOff);
 }
+
+#[tokio::test]
+async fn test_a_reply_past_the_whole_reply_timeout_ends_with_what_it_wrote() {
+    let model = Model::start().await;
+    let (server, _dir) = server_with(&model, |c| c.assistant_reply_timeout_secs = 0.6).await;
+    let amy = server.user("amy").await;
+    let conv = chat(&amy).await;
+    let mut ws = amy.ws().await;
+    let slow: Vec<String> = (0..50).map(|i| format!("p{i} ")).collect();
+    model.then(Reply::Stream { chunks: slow, gap: Duration::from_millis(100), finish: true });
+    let q = send_text(&amy, conv, "take your time").await.unwrap().seq;
+    let reply = reply_to(&mut ws, q).await;
+    let (text, end, code) = ended(&reply);
+    assert_eq!((end, code), (ReplyEnd::Failed, Some(ErrorCode::AssistantTimeout)));
+    assert!(text.starts_with("p0 p1 ") && !text.contains("p49"), "kept what came in time: {text:?}");
+}
