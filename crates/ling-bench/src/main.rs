@@ -417,7 +417,8 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
         let url = format!("{model}/chat/completions");
         async move {
             use eventsource_stream::Eventsource;
-            let body = serde_json::json!({"model": "standin", "stream": true, "messages": [{"role": "user", "content": "q"}]});
+            let body =
+                serde_json::json!({"model": "standin", "stream": true, "messages": [{"role": "user", "content": "q"}]});
             let mut events = http.post(url).json(&body).send().await?.bytes_stream().eventsource();
             while let Some(event) = futures_util::StreamExt::next(&mut events).await {
                 let data: serde_json::Value = match serde_json::from_str(&event?.data) {
