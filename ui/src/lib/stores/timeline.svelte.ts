@@ -76,7 +76,8 @@ function compare(before: TimelineItem[], after: TimelineItem[]): Applied {
   let prepended = false;
   for (const r of after) {
     if (r.key === firstOld) pastFirst = true;
-    if (r.kind !== 'message' || had.has(r.key)) continue;
+    // A reply still streaming arrives once, as the message that replaces it.
+    if (r.kind !== 'message' || had.has(r.key) || r.message.status === 'streaming') continue;
     if (pastFirst) arrived.push(r.message);
     else prepended = true;
   }

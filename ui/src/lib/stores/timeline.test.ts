@@ -30,6 +30,20 @@ function shell(items: TimelineItem[], calls: string[] = []) {
 afterEach(() => clearMocks());
 
 describe('the open chat', () => {
+  it('counts the assistant\'s reply as one arrival, when it is stored, not while it streams', async () => {
+    shell([row(1, 1)]);
+    const chat = new ChatTimeline(1);
+    await chat.open();
+    const streaming: TimelineItem = {
+      kind: 'message', key: 'a:1', first_of_group: true, last_of_group: true,
+      message: { ...msg(0, 9), seq: null, status: 'streaming', content: { kind: 'assistant', text: 'Hel', end: 'finished' }, reply_to: 1 },
+    };
+    expect(chat.receive({ view: chat.view, diffs: [{ op: 'push_back', value: streaming }] })?.arrived).toEqual([]);
+    const stored = { ...row(2, 9), message: { ...msg(2, 9), reply_to: 1 } };
+    const applied = chat.receive({ view: chat.view, diffs: [{ op: 'set', index: 1, value: stored }] });
+    expect(applied?.arrived.map((m) => m.seq)).toEqual([2]);
+  });
+
   it('applies diffs that arrive before its snapshot on top of it', async () => {
     shell([row(1)]);
     const chat = new ChatTimeline(1);
