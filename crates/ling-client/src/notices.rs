@@ -113,12 +113,62 @@ pub fn for_call(call: &CallView, caller_name: Option<&str>, focused: bool) -> Op
     Some(Notice { conversation_id: call.conversation_id, title, body, raise_window: true })
 }
 
+/// The assistant's Markdown as one line of its words: no code fences, list
+/// bullets, heading or quote marks, emphasis or backticks; links keep their
+/// text. (The chat list's preview does the same: `markdownLine` in the UI.)
+pub fn markdown_line(text: &str) -> String {
+    let mut words = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.starts_with("```") {
+            continue;
+        }
+        let mut rest = line;
+        for mark in ["#", ">", "-", "*", "+"] {
+            if let Some(after) = rest.strip_prefix(mark) {
+                let after = after.trim_start_matches(mark);
+                if after.starts_with(' ') {
+                    rest = after;
+                    break;
+                }
+            }
+        }
+        if let Some((n, after)) = rest.split_once(['.', ')'])
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && after.starts_with(' ')
+        {
+            rest = after;
+        }
+        words.push(unlink(rest).replace(['*', '_', '`', '~'], ""));
+    }
+    words.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `[text](url)` as `text`.
+fn unlink(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find("](").map(|i| open + i) else { break };
+        let Some(end) = rest[close..].find(')').map(|i| close + i) else { break };
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..close]);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A message in a notification's words (`None`: nothing worth showing).
 pub fn preview(content: &MessageContent) -> Option<NoticeText> {
     Some(match content {
-        MessageContent::Text { text } | MessageContent::Assistant { text, .. } if !text.is_empty() => {
+        MessageContent::Text { text } if !text.is_empty() => {
             let line: String = text.chars().take(PREVIEW_CHARS).collect();
             NoticeText::Verbatim(line.replace('\n', " "))
+        }
+        MessageContent::Assistant { text, .. } if !text.trim().is_empty() => {
+            NoticeText::Verbatim(markdown_line(text).chars().take(PREVIEW_CHARS).collect())
         }
         MessageContent::Text { .. } | MessageContent::Assistant { .. } => return None,
         MessageContent::Image { .. } => NoticeText::Image,
@@ -222,6 +272,20 @@ mod tests {
         assert!(for_message(&just_fresh, &c, background()).is_some(), "ten minutes old is still news");
         let ahead = CachedMessage { send_time: NOW + 5_000, ..m.clone() };
         assert!(for_message(&ahead, &c, background()).is_some(), "a server clock a little ahead");
+    }
+
+    #[test]
+    fn the_assistants_markdown_is_said_as_its_words() {
+        let md = "# Steps\n\n- install **Ling**\n2. run `make run`\n\n```rust\nfn main() {}\n```\nSee [the docs](https://x.org).";
+        assert_eq!(markdown_line(md), "Steps install Ling run make run fn main() {} See the docs.");
+        let c = conversation();
+        let reply = MessageContent::Assistant {
+            text: "> **Done**".into(),
+            end: ling_proto::messages::ReplyEnd::Finished,
+            code: None,
+        };
+        let body = for_message(&from_bob(reply), &c, background()).map(|n| n.body);
+        assert_eq!(body, Some(NoticeText::Verbatim("Done".into())));
     }
 
     #[test]
