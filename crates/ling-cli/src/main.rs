@@ -90,6 +90,13 @@ enum Command {
     Accept { username: String },
     /// Sends text to a friend (username) or a conversation (`#id`), and waits for the server to store it.
     Send { to: String, text: String },
+    /// Asks the server's assistant; prints its reply as it streams, then how it ended.
+    Ask {
+        text: String,
+        /// Seconds to wait for the whole reply.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Sends a file (an image is sent as an image), and waits for the server to store it.
     SendFile { to: String, path: PathBuf },
     /// Prints recent history with a friend or conversation, oldest first.
@@ -306,6 +313,45 @@ async fn with_client(
             let m = client.send_queue().send_text(conv, &text).await?;
             let m = until_stored(&mut events, m, wait).await?;
             println!("sent #{}:{}", conv, m.seq.unwrap_or_default());
+        }
+        Command::Ask { text, timeout } => {
+            synced(&mut events, wait).await;
+            let conv = client.assistant().chat().await?;
+            // The conversation's timeline, as the app draws it: the reply's
+            // row grows, then the stored reply takes its place.
+            let view = client.timeline(conv).await?;
+            let (_, mut diffs) = view.subscribe();
+            let m = client.send_queue().send_text(conv, &text).await?;
+            let question = until_stored(&mut events, m, wait).await?.seq.context("a stored question")?;
+            let mut printed = 0usize;
+            let reply = tokio::time::timeout(Duration::from_secs(timeout), async {
+                while futures_util::StreamExt::next(&mut diffs).await.is_some() {
+                    let items = view.items();
+                    let answer = items.iter().filter_map(TimelineItem::as_message).find(|m| {
+                        m.message.reply_to == Some(question)
+                            && matches!(m.message.content, MessageContent::Assistant { .. })
+                    });
+                    let Some(answer) = answer else { continue };
+                    let MessageContent::Assistant { text, .. } = &answer.message.content else { continue };
+                    // What is new since the last print (the stored text may be the same).
+                    if let Some(more) = text.get(printed..) {
+                        print!("{more}");
+                        printed = text.len();
+                        std::io::Write::flush(&mut std::io::stdout())?;
+                    }
+                    if answer.message.status == SendStatus::Sent {
+                        return Ok(answer.message.clone());
+                    }
+                }
+                bail!("the timeline closed")
+            })
+            .await
+            .map_err(|_| anyhow!("no reply within {timeout} s"))??;
+            let MessageContent::Assistant { end, code, .. } = &reply.content else { unreachable!() };
+            match code {
+                Some(code) => println!("\n[{end:?}: {code}]"),
+                None => println!("\n[{end:?}]"),
+            }
         }
         Command::SendFile { to, path } => {
             // Uploaded by the send queue, then sent: both within the wait.
