@@ -122,6 +122,8 @@ async fn regenerate_reply(
     if !ctx.member_ids.contains(&a.user_id) {
         return Err(ApiError::invalid("the assistant is not in this conversation"));
     }
+    // As for asking anew: not in a dissolved group, nor past a block.
+    crate::routes::messages::check_can_write(state, user, &ctx).await?;
     let message = state.store.message(conversation, question).await?.ok_or_else(|| ApiError::not_found("message"))?;
     if message.sender_id != user {
         return Err(ApiError::new(ErrorCode::NotOwnMessage, "only who asked may ask again"));

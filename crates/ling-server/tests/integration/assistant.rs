@@ -385,3 +385,24 @@ async fn test_a_reply_past_the_whole_reply_timeout_ends_with_what_it_wrote() {
     assert_eq!((end, code), (ReplyEnd::Failed, Some(ErrorCode::AssistantTimeout)));
     assert!(text.starts_with("p0 p1 ") && !text.contains("p49"), "kept what came in time: {text:?}");
 }
+
+#[tokio::test]
+async fn test_a_blocked_assistant_is_not_asked_again() {
+    let model = Model::start().await;
+    let (server, _dir) = server_with(&model, |_| {}).await;
+    let info: ServerInfo = server.anon().get("/v1/info").await.unwrap();
+    let ai = info.assistant.unwrap().user_id;
+    let amy = server.user("amy").await;
+    let conv = chat(&amy).await;
+    let mut ws = amy.ws().await;
+    let q = send_text(&amy, conv, "hello").await.unwrap().seq;
+    reply_to(&mut ws, q).await;
+    let _: Empty = amy.put(&format!("/v1/blocks/{ai}"), &serde_json::json!({})).await.unwrap();
+    let e = amy
+        .post::<Empty>(&format!("/v1/conversations/{conv}/assistant/regenerate"), &AssistantQuestion { question: q })
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), ErrorCode::Blocked);
+    assert_eq!(model.seen().len(), 1, "the model was asked once");
+}
