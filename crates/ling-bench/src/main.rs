@@ -461,11 +461,16 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
                 reply_to: None,
             };
             tx.send(&ask).await?;
+            // Characters of the reply held: a frame with the whole text so
+            // far (offset 0) repeats pieces already timed.
+            let mut held = 0usize;
             while let Some(frame) = rx.next_frame().await {
                 match frame {
-                    ServerFrame::AssistantStream { text, .. } => {
+                    ServerFrame::AssistantStream { offset, text, .. } => {
                         let now = ling_testing::model::now_micros();
-                        for sent in text.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
+                        let new: String = text.chars().skip(held.saturating_sub(offset as usize)).collect();
+                        held = held.max(offset as usize + text.chars().count());
+                        for sent in new.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
                             delays.record(now.saturating_sub(sent));
                         }
                     }
@@ -535,13 +540,18 @@ async fn real_model(args: &Args, server: &Server) -> Result<()> {
             reply_to: None,
         };
         tx.send(&ask).await?;
-        let (mut first, mut pieces, mut last) = (None, 0u32, asked);
+        let (mut first, mut pieces, mut last, mut held) = (None, 0u32, asked, 0usize);
         let reply = loop {
             match rx.next_frame().await.context("the connection closed")? {
-                ServerFrame::AssistantStream { text, .. } if !text.is_empty() => {
+                // A new piece (a frame with the whole text so far repeats them).
+                ServerFrame::AssistantStream { offset, text, .. } if !text.is_empty() && offset as usize == held => {
                     first.get_or_insert_with(Instant::now);
                     pieces += 1;
                     last = Instant::now();
+                    held += text.chars().count();
+                }
+                ServerFrame::AssistantStream { offset, text, .. } => {
+                    held = held.max(offset as usize + text.chars().count());
                 }
                 ServerFrame::Message { message } if message.reply_to.is_some() => break message,
                 _ => {}

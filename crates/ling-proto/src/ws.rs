@@ -224,10 +224,12 @@ pub enum ServerFrame {
         /// Echoed.
         nonce: u64,
     },
-    /// The assistant's reply to `question` grows (ephemeral: only
-    /// connections open now get it; the finished reply is an ordinary
-    /// `assistant` message replying to `question`). The first frame of a
-    /// reply has `offset` 0 and may have no text (it started thinking).
+    /// The assistant's reply to `question` from `offset` characters on is
+    /// `text`: the next piece, or (`offset` 0, at least once a second) the
+    /// whole text so far (ephemeral: only connections open now get it; the
+    /// finished reply is an ordinary `assistant` message replying to
+    /// `question`). The first frame of a reply has `offset` 0 and may have
+    /// no text (it started thinking).
     AssistantStream {
         /// Where.
         conversation_id: ConversationId,
@@ -236,7 +238,7 @@ pub enum ServerFrame {
         /// The seq of the message it answers.
         question: Seq,
         /// Characters (Unicode scalar values) of the reply before `text`; a
-        /// client that holds fewer missed a frame and waits for the message.
+        /// client that holds fewer waits for the next whole text.
         offset: u32,
         /// What was added.
         text: String,

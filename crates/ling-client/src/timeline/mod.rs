@@ -262,10 +262,12 @@ impl Timeline {
         self.refresh_with(front, vec![old_first]);
     }
 
-    /// The assistant (`user`) wrote `text` more of its reply to `question`,
-    /// after `offset` characters: the reply's row grows by it. A piece that
-    /// does not continue the row (one was missed, or the reply began before
-    /// the view opened) is left out; the stored reply comes in its place.
+    /// The assistant (`user`) sent its reply to `question` from `offset`
+    /// characters on: the next piece, or (offset 0, every second) the whole
+    /// text so far. The reply's row becomes what it holds up to `offset` and
+    /// then `text`; a frame past what the row holds (one was missed, or the
+    /// reply began before the view opened) waits for the next whole text,
+    /// and one that says less than the row (seen before) changes nothing.
     pub fn stream(&mut self, question: Seq, user: UserId, offset: u32, text: &str) {
         let place = match self.streaming.get(&question) {
             Some(place) => place.clone(),
@@ -302,10 +304,15 @@ impl Timeline {
         };
         let Some(m) = self.messages.get_mut(&place) else { return };
         let MessageContent::Assistant { text: so_far, .. } = &mut m.content else { return };
-        if so_far.chars().count() != offset as usize {
+        if offset as usize > so_far.chars().count() {
             return;
         }
-        so_far.push_str(text);
+        let cut = so_far.char_indices().nth(offset as usize).map_or(so_far.len(), |(i, _)| i);
+        let grown = format!("{}{text}", &so_far[..cut]);
+        if so_far.starts_with(&grown) {
+            return;
+        }
+        *so_far = grown;
         self.refresh(vec![place]);
     }
 

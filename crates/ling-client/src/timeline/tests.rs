@@ -455,14 +455,35 @@ fn test_a_streaming_reply_grows_in_place_until_the_stored_reply_takes_its_place(
     t.stream(1, AI, 3, "lo, 世界");
     t.stream(1, AI, 20, "later");
     assert!(w.diffs(&t).is_empty());
+    // The whole text so far (offset 0) brings it up to date.
+    t.stream(1, AI, 0, "Hello, 世界 and more");
+    w.diffs(&t);
+    assert_eq!(streamed_text(&t, "a:1").as_deref(), Some("Hello, 世界 and more"));
+    t.stream(1, AI, 0, "Hello, 世界");
+    assert!(w.diffs(&t).is_empty(), "a shorter whole text is an old one");
     // The stored reply replaces the row in one batch.
-    t.upsert([reply(2, 1, T0 + 5000, "Hello, 世界!")]);
+    t.upsert([reply(2, 1, T0 + 5000, "Hello, 世界 and more!")]);
     w.diffs(&t);
     assert_eq!(kinds(&t.items()), ["day", "c:id1", "s:2"]);
     assert!(t.streaming.is_empty());
     // Late pieces of it open nothing.
     t.stream(1, AI, 11, "!");
     assert!(w.diffs(&t).is_empty());
+}
+
+#[test]
+fn test_a_view_opened_mid_reply_shows_it_from_the_next_whole_text() {
+    let mut t = timeline(None);
+    t.reset([text(1, ME, T0, "q")]);
+    let mut w = Watch::new(&t);
+    t.stream(1, AI, 40, "the middle");
+    assert!(w.diffs(&t).is_empty(), "nothing to grow from");
+    t.stream(1, AI, 0, "everything so far, the middle");
+    w.diffs(&t);
+    assert_eq!(streamed_text(&t, "a:1").as_deref(), Some("everything so far, the middle"));
+    t.stream(1, AI, 29, " and on");
+    w.diffs(&t);
+    assert_eq!(streamed_text(&t, "a:1").as_deref(), Some("everything so far, the middle and on"));
 }
 
 #[test]

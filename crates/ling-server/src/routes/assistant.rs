@@ -241,7 +241,11 @@ async fn write(
         hub::send(&*state.hub, members, &frame);
     };
     frame(0, String::new());
-    let mut reply = Reply::new(Instant::now(), a.max_chars, a.first_token, a.whole);
+    // Spread over the second by the question, so replies asked together
+    // send their whole texts at different moments.
+    let phase = (conversation as u64).wrapping_mul(7919).wrapping_add(question.seq as u64) % 1000;
+    let mut reply = Reply::new(Instant::now(), a.max_chars, a.first_token, a.whole)
+        .with_phase(std::time::Duration::from_millis(phase));
     let messages = match read_context(state, a, question, group).await {
         Ok(m) => m,
         Err(e) => {
@@ -290,7 +294,7 @@ async fn write(
         for e in parsed {
             match e {
                 upstream::Event::Delta(text) => {
-                    let grown = reply.grow(&text);
+                    let grown = reply.grow(&text, Instant::now());
                     if let Some((offset, text)) = grown.frame {
                         frame(offset, text);
                     }
