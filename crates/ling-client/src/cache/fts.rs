@@ -111,6 +111,19 @@ mod tests {
     }
 
     #[test]
+    fn test_the_assistants_replies_are_found_by_their_words() {
+        let (_d, mut cache) = open();
+        let reply = MessageContent::Assistant {
+            text: "**Paris** is the capital of `France`".into(),
+            end: ling_proto::messages::ReplyEnd::Finished,
+            code: None,
+        };
+        cache.upsert_messages(&[Message { content: reply, ..msg(7, 1, 10, "", "") }]).unwrap();
+        cache.index_pending(100).unwrap();
+        assert_eq!(cache.search("paris france", None, 30).unwrap().len(), 1, "Markdown's marks are no words");
+    }
+
+    #[test]
     fn test_a_recalled_message_is_no_longer_found() {
         let (_d, mut cache) = open();
         cache.upsert_messages(&[msg(7, 1, 10, "a", "secret plan")]).unwrap();
