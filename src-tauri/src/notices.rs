@@ -32,6 +32,8 @@ pub struct NoticeLabels {
     pub incoming_voice_call: String,
     /// `notice.incomingVideoCall`
     pub incoming_video_call: String,
+    /// `notice.assistantFailed`
+    pub assistant_failed: String,
 }
 
 impl Default for NoticeLabels {
@@ -44,6 +46,7 @@ impl Default for NoticeLabels {
             call: "[call]".into(),
             incoming_voice_call: "Incoming voice call".into(),
             incoming_video_call: "Incoming video call".into(),
+            assistant_failed: "The assistant could not answer".into(),
         }
     }
 }
@@ -59,6 +62,7 @@ impl NoticeLabels {
             NoticeText::CallRecord => self.call.clone(),
             NoticeText::IncomingVoiceCall => self.incoming_voice_call.clone(),
             NoticeText::IncomingVideoCall => self.incoming_video_call.clone(),
+            NoticeText::AssistantFailed => self.assistant_failed.clone(),
         }
     }
 }

@@ -47,6 +47,8 @@ pub enum NoticeText {
     IncomingVoiceCall,
     /// "Incoming video call"
     IncomingVideoCall,
+    /// "The assistant could not answer" (a reply that failed with no text)
+    AssistantFailed,
 }
 
 impl NoticeText {
@@ -60,6 +62,7 @@ impl NoticeText {
             NoticeText::CallRecord => "notice.call",
             NoticeText::IncomingVoiceCall => "notice.incomingVoiceCall",
             NoticeText::IncomingVideoCall => "notice.incomingVideoCall",
+            NoticeText::AssistantFailed => "notice.assistantFailed",
         })
     }
 }
@@ -170,6 +173,7 @@ pub fn preview(content: &MessageContent) -> Option<NoticeText> {
         MessageContent::Assistant { text, .. } if !text.trim().is_empty() => {
             NoticeText::Verbatim(markdown_line(text).chars().take(PREVIEW_CHARS).collect())
         }
+        MessageContent::Assistant { end: ling_proto::messages::ReplyEnd::Failed, .. } => NoticeText::AssistantFailed,
         MessageContent::Text { .. } | MessageContent::Assistant { .. } => return None,
         MessageContent::Image { .. } => NoticeText::Image,
         MessageContent::File { file } => NoticeText::File { name: file.name.clone() },
@@ -286,6 +290,15 @@ mod tests {
         };
         let body = for_message(&from_bob(reply), &c, background()).map(|n| n.body);
         assert_eq!(body, Some(NoticeText::Verbatim("Done".into())));
+        // A reply that failed before a word says so.
+        let failed = MessageContent::Assistant {
+            text: String::new(),
+            end: ling_proto::messages::ReplyEnd::Failed,
+            code: Some(ling_proto::ErrorCode::AssistantTimeout),
+        };
+        let body = for_message(&from_bob(failed), &c, background()).map(|n| n.body);
+        assert_eq!(body, Some(NoticeText::AssistantFailed));
+        assert_eq!(NoticeText::AssistantFailed.key(), Some("notice.assistantFailed"));
     }
 
     #[test]

@@ -737,7 +737,11 @@ incoming_voice_call: string,
 /**
  * `notice.incomingVideoCall`
  */
-incoming_video_call: string, };
+incoming_video_call: string, 
+/**
+ * `notice.assistantFailed`
+ */
+assistant_failed: string, };
 
 /**
  * This device's preferences for the account.

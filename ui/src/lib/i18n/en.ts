@@ -152,6 +152,7 @@ export const en = {
   'notice.call': '[call]',
   'notice.incomingVoiceCall': 'Incoming voice call',
   'notice.incomingVideoCall': 'Incoming video call',
+  'notice.assistantFailed': 'The assistant could not answer',
 
   'error.unreachable': 'The server at {address} did not answer. Check the address or your network.',
   'error.invalid_address': 'That is not a server address. Type something like chat.example.com.',

@@ -152,6 +152,7 @@ export const zhCN: Record<MessageKey, string> = {
   'notice.call': '[通话]',
   'notice.incomingVoiceCall': '语音来电',
   'notice.incomingVideoCall': '视频来电',
+  'notice.assistantFailed': '助手没能回答',
 
   'error.unreachable': '服务器 {address} 没有响应。请检查地址或网络。',
   'error.invalid_address': '这不是服务器地址。请输入类似 chat.example.com 的地址。',

@@ -347,6 +347,7 @@ class AppStore {
       call: t('notice.call'),
       incoming_voice_call: t('notice.incomingVoiceCall'),
       incoming_video_call: t('notice.incomingVideoCall'),
+      assistant_failed: t('notice.assistantFailed'),
     };
   }
 }
