@@ -241,11 +241,8 @@ async fn account(store: &dyn Store, display_name: &str, now: Millis) -> anyhow::
         }
         return Ok(id);
     }
-    let unknowable = || {
-        let mut secret = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
-        crate::credentials::hash_secret(String::from_utf8_lossy(&secret).into_owned())
-    };
+    // A fresh session token's 256 random bits, hashed and forgotten.
+    let unknowable = || crate::credentials::hash_secret(crate::credentials::new_token().0);
     let me = store
         .create_user(NewUser {
             username: USERNAME.into(),

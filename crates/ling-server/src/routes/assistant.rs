@@ -258,10 +258,17 @@ async fn write(
     if let Some(key) = &a.key {
         request = request.bearer_auth(&key.0);
     }
+    // Stop, or the server stopping, ends the reply wherever it is.
+    let halted = async {
+        tokio::select! {
+            _ = stop.cancelled() => Ending::Stopped,
+            _ = state.shutdown.cancelled() => Ending::Failed(ErrorCode::AssistantInterrupted),
+        }
+    };
+    tokio::pin!(halted);
     let response = tokio::select! {
         r = timeout_at(reply.deadline(), request.send()) => r,
-        _ = stop.cancelled() => return reply.finish(Ending::Stopped),
-        _ = state.shutdown.cancelled() => return reply.finish(Ending::Failed(ErrorCode::AssistantInterrupted)),
+        ending = &mut halted => return reply.finish(ending),
     };
     let response = match response {
         Err(_) => return reply.finish(Ending::Failed(ErrorCode::AssistantTimeout)),
@@ -279,8 +286,7 @@ async fn write(
     let ending = 'stream: loop {
         let next = tokio::select! {
             next = timeout_at(reply.deadline(), events.next()) => next,
-            _ = stop.cancelled() => break Ending::Stopped,
-            _ = state.shutdown.cancelled() => break Ending::Failed(ErrorCode::AssistantInterrupted),
+            ending = &mut halted => break ending,
         };
         let event = match next {
             Err(_) => break Ending::Failed(ErrorCode::AssistantTimeout),

@@ -213,15 +213,15 @@ pub async fn queue_send(
     let client_msg_id = req.client_msg_id.clone();
     let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
     let fanout = state.fanout.clone();
-    // Only where there is an assistant to hear questions.
-    let listening = state.assistant.is_some().then(|| state.clone());
+    // The assistant, if any, hears what is stored.
+    let assistant = state.assistant.clone();
     let on_commit: OnCommit<(Appended, Vec<UserId>)> = Box::new(move |outcome| {
         fanout.push(move |hub| {
             let except = answer.connection();
             let outcome = outcome
                 .map(|(appended, members)| {
                     let m = appended.message;
-                    if let Some(assistant) = listening.as_ref().and_then(|s| s.assistant.as_ref())
+                    if let Some(assistant) = &assistant
                         && !appended.duplicate
                     {
                         assistant.heard(&m, &members);
