@@ -43,11 +43,14 @@ impl Assistant {
     }
 
     /// The account's conversation with the assistant (made on first use; the
-    /// assistant joins the contacts), listed before this returns.
+    /// assistant joins the contacts through the server's `contacts_changed`),
+    /// listed before this returns.
     pub async fn chat(&self) -> ClientResult<ConversationId> {
         let id = self.inner.api().assistant_chat().await?.conversation_id;
-        self.inner.refresh_contacts().await?;
-        self.inner.refresh_conversations().await?;
+        // A new conversation has no message that would list it.
+        if self.inner.db(move |c| c.conversation(id)).await?.is_none() {
+            self.inner.refresh_conversations().await?;
+        }
         Ok(id)
     }
 

@@ -158,10 +158,12 @@ impl Timeline {
 
     /// The highest seq loaded.
     pub fn last_seq(&self) -> Option<Seq> {
-        self.messages.range(..Place::Unsent(Millis::MIN, String::new())).next_back().and_then(|(p, _)| match p {
-            Place::Sent(s) => Some(*s),
-            Place::Unsent(..) => None,
-        })
+        self.newest_sent().and_then(|m| m.seq)
+    }
+
+    /// The newest message with a seq (sent ones sort before unsent ones).
+    fn newest_sent(&self) -> Option<&CachedMessage> {
+        self.messages.range(..Place::Unsent(Millis::MIN, String::new())).next_back().map(|(_, m)| m)
     }
 
     /// Replaces everything with `messages` (the newest page on opening, or
@@ -269,17 +271,13 @@ impl Timeline {
     /// reply began before the view opened) waits for the next whole text,
     /// and one that says less than the row (seen before) changes nothing.
     pub fn stream(&mut self, question: Seq, user: UserId, offset: u32, text: &str) {
-        let place = match self.streaming.get(&question) {
-            Some(place) => place.clone(),
+        let (place, created) = match self.streaming.get(&question) {
+            Some(place) => (place.clone(), false),
             None if offset == 0 => {
                 let Some(conversation_id) = self.messages.values().next().map(|m| m.conversation_id) else { return };
                 // The time of the newest message sent (the question or one
                 // after it): it draws on that day, after them.
-                let time = self
-                    .messages
-                    .range(..Place::Unsent(Millis::MIN, String::new()))
-                    .next_back()
-                    .map_or(0, |(_, m)| m.send_time);
+                let time = self.newest_sent().map_or(0, |m| m.send_time);
                 let place = Place::Unsent(time, format!("a:{question}"));
                 let row = CachedMessage {
                     conversation_id,
@@ -294,26 +292,25 @@ impl Timeline {
                 };
                 self.streaming.insert(question, place.clone());
                 self.messages.insert(place.clone(), row);
-                if text.is_empty() {
-                    self.refresh(vec![place]);
-                    return;
-                }
-                place
+                (place, true)
             }
             None => return,
         };
         let Some(m) = self.messages.get_mut(&place) else { return };
         let MessageContent::Assistant { text: so_far, .. } = &mut m.content else { return };
-        if offset as usize > so_far.chars().count() {
-            return;
+        let mut grew = false;
+        if offset as usize <= so_far.chars().count() {
+            let cut = so_far.char_indices().nth(offset as usize).map_or(so_far.len(), |(i, _)| i);
+            let grown = format!("{}{text}", &so_far[..cut]);
+            // Saying less than the row holds is an old frame.
+            if !so_far.starts_with(&grown) {
+                *so_far = grown;
+                grew = true;
+            }
         }
-        let cut = so_far.char_indices().nth(offset as usize).map_or(so_far.len(), |(i, _)| i);
-        let grown = format!("{}{text}", &so_far[..cut]);
-        if so_far.starts_with(&grown) {
-            return;
+        if created || grew {
+            self.refresh(vec![place]);
         }
-        *so_far = grown;
-        self.refresh(vec![place]);
     }
 
     /// A recalled message: its content is gone.
