@@ -425,11 +425,8 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
                     Ok(d) => d,
                     Err(_) => break,
                 };
-                let now = ling_testing::model::now_micros();
                 if let Some(text) = data["choices"][0]["delta"]["content"].as_str() {
-                    for sent in text.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
-                        direct.record(now.saturating_sub(sent));
-                    }
+                    record_stamps(&direct, text);
                 }
             }
             anyhow::Ok(())
@@ -461,18 +458,11 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
                 reply_to: None,
             };
             tx.send(&ask).await?;
-            // Characters of the reply held: a frame with the whole text so
-            // far (offset 0) repeats pieces already timed.
-            let mut held = 0usize;
+            let mut streamed = Streamed::default();
             while let Some(frame) = rx.next_frame().await {
                 match frame {
                     ServerFrame::AssistantStream { offset, text, .. } => {
-                        let now = ling_testing::model::now_micros();
-                        let new: String = text.chars().skip(held.saturating_sub(offset as usize)).collect();
-                        held = held.max(offset as usize + text.chars().count());
-                        for sent in new.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
-                            delays.record(now.saturating_sub(sent));
-                        }
+                        record_stamps(&delays, &streamed.fresh(offset, &text));
                     }
                     ServerFrame::Message { message } if message.reply_to.is_some() => return Ok(tx),
                     _ => {}
@@ -514,6 +504,32 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
     Ok(())
 }
 
+/// What an asker has of a streaming reply: each `assistant_stream` frame
+/// says the reply from an offset on, and a frame with the whole text so far
+/// (offset 0) repeats what came before.
+#[derive(Default)]
+struct Streamed {
+    held: usize,
+}
+
+impl Streamed {
+    /// The part of a frame not seen before.
+    fn fresh(&mut self, offset: u32, text: &str) -> String {
+        let new: String = text.chars().skip(self.held.saturating_sub(offset as usize)).collect();
+        self.held = self.held.max(offset as usize + text.chars().count());
+        new
+    }
+}
+
+/// Records, for each time stamp the stand-in model wrote into `text`, how
+/// long ago it was.
+fn record_stamps(into: &Latencies, text: &str) {
+    let now = ling_testing::model::now_micros();
+    for sent in text.split_whitespace().filter_map(|t| t.parse::<u64>().ok()) {
+        into.record(now.saturating_sub(sent));
+    }
+}
+
 /// A real model behind the assistant: `--questions` asked one after
 /// another, each timed from sending it to the reply's first words (through
 /// the server and back) and by its pieces a second after them (a piece is
@@ -540,21 +556,18 @@ async fn real_model(args: &Args, server: &Server) -> Result<()> {
             reply_to: None,
         };
         tx.send(&ask).await?;
-        let (mut first, mut pieces, mut last, mut held) = (None, 0u32, asked, 0usize);
+        let (mut first, mut pieces, mut last, mut streamed) = (None, 0u32, asked, Streamed::default());
         let reply = loop {
-            match rx.next_frame().await.context("the connection closed")? {
-                // A new piece (a frame with the whole text so far repeats them).
-                ServerFrame::AssistantStream { offset, text, .. } if !text.is_empty() && offset as usize == held => {
-                    first.get_or_insert_with(Instant::now);
-                    pieces += 1;
-                    last = Instant::now();
-                    held += text.chars().count();
-                }
-                ServerFrame::AssistantStream { offset, text, .. } => {
-                    held = held.max(offset as usize + text.chars().count());
-                }
+            let fresh = match rx.next_frame().await.context("the connection closed")? {
+                ServerFrame::AssistantStream { offset, text, .. } => streamed.fresh(offset, &text),
                 ServerFrame::Message { message } if message.reply_to.is_some() => break message,
-                _ => {}
+                _ => continue,
+            };
+            // A frame with nothing new (the whole text so far) is no piece.
+            if !fresh.is_empty() {
+                first.get_or_insert_with(Instant::now);
+                pieces += 1;
+                last = Instant::now();
             }
         };
         let first = first.context("the reply had no words")?;
