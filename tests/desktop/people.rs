@@ -127,8 +127,14 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     // Launch at login: an XDG autostart entry that starts this app, gone again when switched off.
     let entry = desktop.home.path().join(".config/autostart/Ling.desktop");
     app.click("[data-testid=launch-at-login]").await;
+    // The entry is created before it is written: wait for its content, not its name.
     let desktop_file = eventually("the autostart entry", async || {
-        std::fs::read_to_string(&entry).map_err(|e| format!("{}: {e}", entry.display()))
+        let text = std::fs::read_to_string(&entry).map_err(|e| format!("{}: {e}", entry.display()))?;
+        if text.contains("Exec=") {
+            Ok(text)
+        } else {
+            Err(format!("{} is still being written: {text:?}", entry.display()))
+        }
     })
     .await;
     let app_path = &desktop.app;
