@@ -512,6 +512,8 @@ fn summary(m: &CachedMessage) -> String {
             format!("{} [{code}]", text.lines().next().unwrap_or_default())
         }
         MessageContent::Assistant { text, .. } => text.lines().next().unwrap_or_default().to_owned(),
+        MessageContent::Edit { target, .. } => format!("[edit of {target}]"),
+        MessageContent::Reaction { target, emoji, .. } => format!("[{emoji} to {target}]"),
     }
 }
 

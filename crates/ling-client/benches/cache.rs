@@ -84,6 +84,7 @@ fn message(conversation_id: i64, seq: i64, text: String) -> Message {
         send_time: 1_700_000_000_000 + seq * 1_000,
         content: MessageContent::Text { text },
         reply_to: None,
+        changes: Default::default(),
     }
 }
 

@@ -178,7 +178,10 @@ pub fn preview(content: &MessageContent) -> Option<NoticeText> {
         MessageContent::Image { .. } => NoticeText::Image,
         MessageContent::File { file } => NoticeText::File { name: file.name.clone() },
         MessageContent::CallRecord { .. } => NoticeText::CallRecord,
-        MessageContent::System { .. } | MessageContent::Recalled => return None,
+        MessageContent::System { .. }
+        | MessageContent::Recalled
+        | MessageContent::Edit { .. }
+        | MessageContent::Reaction { .. } => return None,
     })
 }
 

@@ -151,6 +151,7 @@ mod tests {
             send_time: seq,
             content: MessageContent::Text { text: format!("m{seq}") },
             reply_to: None,
+            changes: Default::default(),
         }
     }
 

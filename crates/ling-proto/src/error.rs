@@ -112,6 +112,14 @@ error_codes! {
     NotOwnMessage = "not_own_message",
     /// The message was already recalled.
     AlreadyRecalled = "already_recalled",
+    /// Only text messages can be edited, and not once recalled.
+    NotEditable = "not_editable",
+    /// The edit leaves the text as it was.
+    EditUnchanged = "edit_unchanged",
+    /// Not one emoji, or a message that takes no reactions (a notice, a recalled one).
+    InvalidReaction = "invalid_reaction",
+    /// The message has as many different emoji as the server allows.
+    TooManyReactions = "too_many_reactions",
     /// The upload is larger than the file limit.
     FileTooLarge = "file_too_large",
     /// The file name is empty, too long, or looks like a path.

@@ -73,6 +73,7 @@ pub mod groups;
 pub mod info;
 pub mod messages;
 mod patch;
+pub mod relations;
 pub mod users;
 pub mod ws;
 

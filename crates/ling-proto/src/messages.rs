@@ -65,6 +65,25 @@ pub enum MessageContent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<crate::ErrorCode>,
     },
+    /// A relation, written by the server: the sender's text message at
+    /// `target` now says `text`. Not shown by itself; clients fold it into the
+    /// target (see [`crate::relations`]).
+    Edit {
+        /// The edited message.
+        target: Seq,
+        /// Its new text.
+        text: String,
+    },
+    /// A relation, written by the server: the sender added (`on`) or took
+    /// back an emoji reaction to the message at `target`. Not shown by itself.
+    Reaction {
+        /// The message reacted to.
+        target: Seq,
+        /// One emoji.
+        emoji: String,
+        /// Added, or taken back.
+        on: bool,
+    },
 }
 
 /// How an assistant's reply ended.
@@ -93,8 +112,24 @@ impl MessageContent {
             MessageContent::System { .. } => "system",
             MessageContent::Recalled => "recalled",
             MessageContent::Assistant { .. } => "assistant",
+            MessageContent::Edit { .. } => "edit",
+            MessageContent::Reaction { .. } => "reaction",
         }
     }
+
+    /// The message a relation changes (an edit, a reaction); `None` for a
+    /// message shown by itself. Relations take seqs like any message (so
+    /// catch-up stays gap-free) but are never shown, counted unread, listed
+    /// as a conversation's last message or notified.
+    pub fn target(&self) -> Option<Seq> {
+        match self {
+            MessageContent::Edit { target, .. } | MessageContent::Reaction { target, .. } => Some(*target),
+            _ => None,
+        }
+    }
+
+    /// The `kind`s of relations, as stored (SQL filters name them).
+    pub const RELATION_KINDS: [&'static str; 2] = ["edit", "reaction"];
 
     /// The file this content refers to, if any.
     pub fn file(&self) -> Option<&FileRef> {
@@ -263,6 +298,76 @@ pub struct Message {
     pub content: MessageContent,
     /// The message it answers, in the same conversation.
     pub reply_to: Option<Seq>,
+    /// The relations folded into it so far (its edit, its reactions); absent
+    /// when none.
+    #[serde(default, skip_serializing_if = "Changes::is_empty")]
+    pub changes: Changes,
+}
+
+/// What later relations changed about a message, folded (see
+/// [`crate::relations`]): both the server and a client keep this beside
+/// the message, and folding the same relations in any order gives the same
+/// result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Changes {
+    /// The newest edit: the message's content holds its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<Edited>,
+    /// Each person's reaction with each emoji, including ones taken back
+    /// (`on: false`, kept so that an older relation folded later cannot
+    /// bring them back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionMark>,
+}
+
+impl Changes {
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.edited.is_none() && self.reactions.is_empty()
+    }
+}
+
+/// The newest edit of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Edited {
+    /// The edit's seq.
+    pub seq: Seq,
+    /// When it was made.
+    pub time: Millis,
+}
+
+/// One person's reaction with one emoji, as its newest relation left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReactionMark {
+    /// The emoji.
+    pub emoji: String,
+    /// Who.
+    pub user_id: UserId,
+    /// The seq of the relation that set it.
+    pub seq: Seq,
+    /// On, or taken back.
+    pub on: bool,
+}
+
+/// `POST /v1/conversations/{id}/messages/{seq}/edit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EditRequest {
+    /// The new text (1 to `max_text_chars` characters).
+    pub text: String,
+}
+
+/// `POST /v1/conversations/{id}/messages/{seq}/reactions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReactRequest {
+    /// One emoji.
+    pub emoji: String,
+    /// Add it, or take it back.
+    pub on: bool,
 }
 
 /// `POST /v1/conversations/{id}/messages` (the same as the WebSocket `send` frame).
@@ -404,6 +509,7 @@ mod tests {
                 send_time: 1_700_000_000_123,
                 content: MessageContent::Text { text: "开会 👋".into() },
                 reply_to: Some(11),
+                changes: Default::default(),
             },
             json!({
                 "conversation_id": 7, "seq": 12, "sender_id": 1,
@@ -432,6 +538,21 @@ mod tests {
             json!({"kind": "call_record", "media": "video", "outcome": "missed", "duration_ms": 0}),
         );
         pin(&MessageContent::Recalled, json!({"kind": "recalled"}));
+        pin(
+            &MessageContent::Edit { target: 4, text: "fixed".into() },
+            json!({"kind": "edit", "target": 4, "text": "fixed"}),
+        );
+        pin(
+            &MessageContent::Reaction { target: 4, emoji: "👍".into(), on: true },
+            json!({"kind": "reaction", "target": 4, "emoji": "👍", "on": true}),
+        );
+        pin(
+            &Changes {
+                edited: Some(Edited { seq: 9, time: 5 }),
+                reactions: vec![ReactionMark { emoji: "👍".into(), user_id: 2, seq: 8, on: false }],
+            },
+            json!({"edited": {"seq": 9, "time": 5}, "reactions": [{"emoji": "👍", "user_id": 2, "seq": 8, "on": false}]}),
+        );
         pin(
             &MessageContent::System { event: SystemEvent::MessageRecalled { by: 1, seq: 3 } },
             json!({"kind": "system", "event": {"event": "message_recalled", "by": 1, "seq": 3}}),

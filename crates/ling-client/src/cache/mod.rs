@@ -234,6 +234,7 @@ pub(crate) mod testing {
             send_time,
             content: text(t),
             reply_to: None,
+            changes: Default::default(),
         }
     }
 

@@ -154,6 +154,7 @@ mod tests {
             send_time: seq * 1000,
             content,
             reply_to: None,
+            changes: Default::default(),
         }
     }
 

@@ -59,6 +59,7 @@ impl RawMessage {
             send_time: self.send_time,
             content: from_json(&self.content)?,
             reply_to: self.reply_to,
+            changes: Default::default(),
         })
     }
 }
@@ -166,6 +167,7 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
             send_time,
             content: m.content,
             reply_to: m.reply_to,
+            changes: Default::default(),
         },
         duplicate: false,
     })
