@@ -138,6 +138,21 @@ pub fn device_name(raw: &str) -> ApiResult<String> {
     if raw.trim().is_empty() { Ok("Unknown device".into()) } else { name("device_name", raw, 64) }
 }
 
+/// Code points a reaction's emoji may have (a family or a flag of a
+/// region is several); bytes likewise.
+pub const MAX_EMOJI_CHARS: usize = 8;
+/// See [`MAX_EMOJI_CHARS`].
+pub const MAX_EMOJI_BYTES: usize = 32;
+
+/// Checks that a reaction is one Unicode emoji (with or without its
+/// presentation selector, in any skin tone), as the `emojis` crate's table
+/// of the Unicode emoji list knows them.
+pub fn emoji(raw: &str) -> ApiResult<()> {
+    let short = raw.chars().count() <= MAX_EMOJI_CHARS && raw.len() <= MAX_EMOJI_BYTES;
+    let known = || emojis::get(raw).or_else(|| emojis::get(&format!("{raw}\u{FE0F}"))).is_some();
+    if short && known() { Ok(()) } else { Err(ApiError::new(ErrorCode::InvalidReaction, "a reaction is one emoji")) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +221,15 @@ mod tests {
     fn test_phone() {
         assert!(phone("+86 (10) 1234-5678").is_ok());
         assert!(phone("call me").is_err());
+    }
+
+    #[test]
+    fn test_a_reaction_is_one_emoji() {
+        for ok in ["👍", "❤️", "❤", "👍🏽", "👨‍👩‍👧", "🇨🇳", "🎉", "1️⃣"] {
+            assert!(emoji(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "👍👍", "ok", "👍 ", "<b>", "\u{202E}👍"] {
+            assert_eq!(emoji(bad).unwrap_err().code, ErrorCode::InvalidReaction, "{bad:?}");
+        }
     }
 }

@@ -5,11 +5,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use ling_proto::messages::{
-    ConversationKind, ConversationList, FileRef, HistoryPage, HistoryQuery, MarkReadRequest, Message, MessageContent,
-    ReadCursor, SendAck, SendMessageRequest, SystemEvent,
+    ConversationKind, ConversationList, EditRequest, FileRef, HistoryPage, HistoryQuery, MarkReadRequest, Message,
+    MessageContent, ReactRequest, ReadCursor, SendAck, SendMessageRequest, SystemEvent,
 };
 use ling_proto::ws::ServerFrame;
-use ling_proto::{ConversationId, ErrorCode, Seq, UserId};
+use ling_proto::{ConversationId, ErrorCode, Seq, UserId, relations};
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RECALL_WINDOW_SECS};
@@ -18,8 +18,8 @@ use crate::extract::{AuthUser, Json, Path, Query};
 use crate::hub::{self, ConnRef};
 use crate::state::{AppState, now_ms};
 use crate::store::{
-    self, Appended, HistoryBound, NewMessage, OnCommit, Recall, Relation, SendContext, SendFacts, SendRule, StoreError,
-    StoreResult,
+    self, Appended, HistoryBound, NewMessage, OnCommit, Recall, Relate, Relation, RelationRule, SendContext, SendFacts,
+    SendRule, StoreError, StoreResult,
 };
 use crate::validate;
 
@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/conversations/{id}/messages", get(history).post(send_http))
         .route("/v1/conversations/{id}/messages/{seq}", get(one_message))
         .route("/v1/conversations/{id}/messages/{seq}/recall", post(recall))
+        .route("/v1/conversations/{id}/messages/{seq}/edit", post(edit))
+        .route("/v1/conversations/{id}/messages/{seq}/reactions", post(react))
         .route("/v1/conversations/{id}/read", post(read_http))
         .route("/v1/conversations/{id}/read-cursors", get(read_cursors))
 }
@@ -438,4 +440,106 @@ async fn recall(
         other => other.into(),
     })?;
     Ok(Json(notice))
+}
+
+/// Different emoji one message may have.
+pub const MAX_REACTION_EMOJI: usize = 20;
+
+/// Whether `by` may edit `target` to say `text` (checked already as a
+/// text), and whether that changes it. Pure.
+pub fn edit_rule(by: UserId, target: &Message, text: &str) -> StoreResult<bool> {
+    if target.sender_id != by {
+        return Err(StoreError::Rejected(ErrorCode::NotOwnMessage, "only the sender may edit a message".into()));
+    }
+    match &target.content {
+        MessageContent::Text { text: now } if now == text => {
+            Err(StoreError::Rejected(ErrorCode::EditUnchanged, "the edit leaves the text as it was".into()))
+        }
+        MessageContent::Text { .. } => Ok(true),
+        _ => Err(StoreError::Rejected(ErrorCode::NotEditable, "only text messages can be edited".into())),
+    }
+}
+
+/// Whether `by`'s reaction with `emoji` (checked already) may be set `on`
+/// on `target`, and whether that changes it. Pure.
+pub fn reaction_rule(by: UserId, target: &Message, emoji: &str, on: bool) -> StoreResult<bool> {
+    let takes_reactions = matches!(
+        target.content,
+        MessageContent::Text { .. }
+            | MessageContent::Image { .. }
+            | MessageContent::File { .. }
+            | MessageContent::CallRecord { .. }
+            | MessageContent::Assistant { .. }
+    );
+    if !takes_reactions {
+        return Err(StoreError::Rejected(ErrorCode::InvalidReaction, "this message takes no reactions".into()));
+    }
+    if relations::has_reacted(&target.changes, by, emoji) == on {
+        return Ok(false);
+    }
+    let new_emoji = !relations::reaction_counts(&target.changes).iter().any(|c| c.emoji == emoji);
+    if on && new_emoji && relations::emoji_in_use(&target.changes) >= MAX_REACTION_EMOJI {
+        return Err(StoreError::Rejected(
+            ErrorCode::TooManyReactions,
+            format!("a message takes at most {MAX_REACTION_EMOJI} different emoji"),
+        ));
+    }
+    Ok(true)
+}
+
+/// Stores a relation (checked by `rule` against the target) and tells the
+/// members; the relation, or `None` when it changed nothing.
+async fn relate(
+    state: &AppState,
+    by: UserId,
+    conversation: ConversationId,
+    content: MessageContent,
+    rule: impl FnOnce(&Message) -> StoreResult<bool> + Send + 'static,
+) -> ApiResult<Option<Message>> {
+    let fanout = state.fanout.clone();
+    let (on_commit, committed) = store::awaited(move |outcome: &StoreResult<Option<(Message, Vec<UserId>)>>| {
+        if let Ok(Some((relation, members))) = outcome {
+            let frame = ServerFrame::Message { message: relation.clone() };
+            let members = members.clone();
+            fanout.push(move |hub| hub::send(hub, &members, &frame));
+        }
+    });
+    let rule: RelationRule = Box::new(move |facts: &SendFacts, target: &Message| {
+        write_rule(&facts.context, facts.relation.as_ref()).map_err(|e| StoreError::Rejected(e.code, e.message))?;
+        rule(target)
+    });
+    state.store.relate(Relate { conversation, by, content, now: now_ms() }, rule, on_commit).await?;
+    let stored = committed.await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("message"),
+        other => other.into(),
+    })?;
+    Ok(stored.map(|(relation, _)| relation))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((id, seq)): Path<(ConversationId, Seq)>,
+    Json(req): Json<EditRequest>,
+) -> ApiResult<Json<Message>> {
+    validate::message_text(&req.text, state.config.max_text_chars)?;
+    let by = auth.user_id;
+    let text = req.text.clone();
+    let content = MessageContent::Edit { target: seq, text: req.text };
+    // An edit always changes its target (or is refused as unchanged).
+    let edit = relate(&state, by, id, content, move |target| edit_rule(by, target, &text)).await?;
+    Ok(Json(edit.ok_or_else(|| ApiError::new(ErrorCode::EditUnchanged, "the edit leaves the text as it was"))?))
+}
+
+async fn react(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((id, seq)): Path<(ConversationId, Seq)>,
+    Json(req): Json<ReactRequest>,
+) -> ApiResult<Json<Option<Message>>> {
+    validate::emoji(&req.emoji)?;
+    let by = auth.user_id;
+    let (emoji, on) = (req.emoji.clone(), req.on);
+    let content = MessageContent::Reaction { target: seq, emoji: req.emoji, on: req.on };
+    Ok(Json(relate(&state, by, id, content, move |target| reaction_rule(by, target, &emoji, on)).await?))
 }

@@ -348,6 +348,25 @@ pub struct SendFacts {
 /// Decides a send from its facts; a refusal is `StoreError::Rejected`.
 pub type SendRule = Box<dyn FnOnce(&SendFacts) -> StoreResult<()> + Send>;
 
+/// Decides a relation (an edit, a reaction) from the caller's facts and its
+/// target as stored: whether it changes anything (`false`: nothing to
+/// store); a refusal is `StoreError::Rejected`.
+pub type RelationRule = Box<dyn FnOnce(&SendFacts, &Message) -> StoreResult<bool> + Send>;
+
+/// A relation to store: `content` is an `Edit` or a `Reaction`, naming its
+/// target.
+#[derive(Debug, Clone)]
+pub struct Relate {
+    /// Where.
+    pub conversation: ConversationId,
+    /// Who.
+    pub by: UserId,
+    /// The relation.
+    pub content: MessageContent,
+    /// Now.
+    pub now: Millis,
+}
+
 /// A message to store.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -447,6 +466,17 @@ pub trait MessageStore: Send + Sync {
     /// order like an append. `Rejected` with `not_own_message`,
     /// `recall_window_passed` or `already_recalled`; `NotFound` if absent.
     async fn recall(&self, recall: Recall, on_commit: OnCommit<Message>) -> StoreResult<()>;
+    /// Reads the caller's facts and the relation's target, applies `rule`,
+    /// then (if it changes anything) appends the relation and folds it into
+    /// the target (keeping an edited text's earlier version), atomically;
+    /// `on_commit` gets the relation and the members to tell, or `None` when
+    /// nothing changed. `NotFound` if the conversation or target is absent.
+    async fn relate(
+        &self,
+        relate: Relate,
+        rule: RelationRule,
+        on_commit: OnCommit<Option<(Message, Vec<UserId>)>>,
+    ) -> StoreResult<()>;
 }
 
 /// Uploaded files' metadata (their bytes live in the blob store).

@@ -14,5 +14,6 @@ mod info;
 mod messages;
 mod ordering;
 mod realtime;
+mod relations;
 mod safety;
 mod shutdown;
