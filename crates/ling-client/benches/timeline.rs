@@ -28,6 +28,7 @@ fn message(seq: Seq) -> CachedMessage {
         error_code: None,
         content: MessageContent::Text { text: format!("message number {seq}, about a hundred bytes of text to fold") },
         reply_to: None,
+        changes: Default::default(),
     }
 }
 

@@ -20,7 +20,8 @@ use ling_proto::groups::{
 };
 use ling_proto::info::ServerInfo;
 use ling_proto::messages::{
-    ConversationList, HistoryPage, HistoryQuery, MarkReadRequest, Message, ReadCursor, SendAck, SendMessageRequest,
+    ConversationList, EditRequest, HistoryPage, HistoryQuery, MarkReadRequest, Message, ReactRequest, ReadCursor,
+    SendAck, SendMessageRequest,
 };
 use ling_proto::users::{Me, UpdateProfileRequest, UserProfile, UserSearchResponse};
 use ling_proto::{ConversationId, ErrorBody, ErrorCode, FriendGroupId, GroupId, Seq, SessionId, UserId};
@@ -375,6 +376,21 @@ impl Api {
     /// `POST /v1/conversations/{id}/messages/{seq}/recall`: the recall notice.
     pub async fn recall(&self, id: ConversationId, seq: Seq) -> ClientResult<Message> {
         self.post(&format!("/v1/conversations/{id}/messages/{seq}/recall"), &()).await
+    }
+
+    /// `POST /v1/conversations/{id}/messages/{seq}/edit`: the edit relation.
+    pub async fn edit(&self, id: ConversationId, seq: Seq, text: &str) -> ClientResult<Message> {
+        self.post(&format!("/v1/conversations/{id}/messages/{seq}/edit"), &EditRequest { text: text.to_owned() }).await
+    }
+
+    /// `POST /v1/conversations/{id}/messages/{seq}/reactions`: the reaction
+    /// relation, or `None` when it changed nothing.
+    pub async fn react(&self, id: ConversationId, seq: Seq, emoji: &str, on: bool) -> ClientResult<Option<Message>> {
+        self.post(
+            &format!("/v1/conversations/{id}/messages/{seq}/reactions"),
+            &ReactRequest { emoji: emoji.to_owned(), on },
+        )
+        .await
     }
 
     // --- the assistant ---------------------------------------------------------

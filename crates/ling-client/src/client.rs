@@ -54,7 +54,7 @@ fn timeline_change(conversation_id: ConversationId, event: Event) -> Option<Chan
         Event::MessageNew { message } | Event::MessageUpdated { message }
             if message.conversation_id == conversation_id =>
         {
-            Some(Change::Upsert(message))
+            Some(Change::Upsert(Box::new(message)))
         }
         Event::MessageRecalled { conversation_id: c, seq } if c == conversation_id => Some(Change::Recall(seq)),
         Event::MessageRemoved { conversation_id: c, client_msg_id } if c == conversation_id => {
@@ -310,6 +310,22 @@ impl Client {
         let notice = self.inner.api().recall(conversation_id, seq).await?;
         // Storing the notice recalls the cached message.
         self.inner.store_messages(vec![notice]).await
+    }
+
+    /// Edits one of the account's text messages: everyone's copy (and
+    /// search) gets the new text, marked edited.
+    pub async fn edit(&self, conversation_id: ConversationId, seq: Seq, text: &str) -> ClientResult<()> {
+        let edit = self.inner.api().edit(conversation_id, seq, text).await?;
+        // Storing the relation folds it into the cached message.
+        self.inner.store_messages(vec![edit]).await
+    }
+
+    /// Adds (`on`) or takes back a reaction to a message.
+    pub async fn react(&self, conversation_id: ConversationId, seq: Seq, emoji: &str, on: bool) -> ClientResult<()> {
+        match self.inner.api().react(conversation_id, seq, emoji, on).await? {
+            Some(reaction) => self.inner.store_messages(vec![reaction]).await,
+            None => Ok(()),
+        }
     }
 
     /// Pins or unpins a conversation (local).

@@ -231,6 +231,7 @@ mod tests {
             error_code: None,
             content,
             reply_to: None,
+            changes: Default::default(),
         }
     }
 

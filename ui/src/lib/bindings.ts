@@ -109,7 +109,11 @@ content: MessageContent,
 /**
  * The seq it answers.
  */
-reply_to: number | null, };
+reply_to: number | null, 
+/**
+ * What later relations changed (its edit, its reactions).
+ */
+changes: Changes, };
 
 /**
  * What the settings offer.
@@ -176,6 +180,24 @@ device_problem: string | null,
  * window after a later `CallChanged`).
  */
 revision: number, };
+
+/**
+ * What later relations changed about a message, folded (see
+ * [`crate::relations`]): both the server and a client keep this beside
+ * the message, and folding the same relations in any order gives the same
+ * result.
+ */
+export type Changes = { 
+/**
+ * The newest edit: the message's content holds its text.
+ */
+edited?: Edited | null, 
+/**
+ * Each person's reaction with each emoji, including ones taken back
+ * (`on: false`, kept so that an older relation folded later cannot
+ * bring them back).
+ */
+reactions?: Array<ReactionMark>, };
 
 /**
  * The client core's own error codes, beside the server's
@@ -278,9 +300,22 @@ export type DeviceChoice = { microphone: string | null, speaker: string | null, 
 export type DeviceView = { id: string, name: string, is_default: boolean, };
 
 /**
+ * The newest edit of a message.
+ */
+export type Edited = { 
+/**
+ * The edit's seq.
+ */
+seq: number, 
+/**
+ * When it was made.
+ */
+time: number, };
+
+/**
  * A stable, machine-readable error code.
  */
-export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
+export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "not_editable" | "edit_unchanged" | "invalid_reaction" | "too_many_reactions" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
 
 /**
  * Something the UI may want to redraw.
@@ -684,7 +719,27 @@ end: ReplyEnd,
 /**
  * Why it failed, with `end` = `failed`.
  */
-code?: ErrorCode | null, };
+code?: ErrorCode | null, } | { "kind": "edit", 
+/**
+ * The edited message.
+ */
+target: number, 
+/**
+ * Its new text.
+ */
+text: string, } | { "kind": "reaction", 
+/**
+ * The message reacted to.
+ */
+target: number, 
+/**
+ * One emoji.
+ */
+emoji: string, 
+/**
+ * Added, or taken back.
+ */
+on: boolean, };
 
 /**
  * A message row.
@@ -707,7 +762,11 @@ first_of_group: boolean,
 /**
  * Whether it closes one (draw the avatar, the tail).
  */
-last_of_group: boolean, };
+last_of_group: boolean, 
+/**
+ * Its reactions, by emoji in the order first used, with who reacted.
+ */
+reactions: Array<ReactionCount>, };
 
 /**
  * The words of notifications, in the UI's language: one per
@@ -760,6 +819,40 @@ enter_sends: boolean,
  * The microphone, speaker and camera for calls.
  */
 devices: DeviceChoice, };
+
+/**
+ * One emoji's reactions to a message, as drawn.
+ */
+export type ReactionCount = { 
+/**
+ * The emoji.
+ */
+emoji: string, 
+/**
+ * Who reacted with it, earliest first.
+ */
+user_ids: Array<number>, };
+
+/**
+ * One person's reaction with one emoji, as its newest relation left it.
+ */
+export type ReactionMark = { 
+/**
+ * The emoji.
+ */
+emoji: string, 
+/**
+ * Who.
+ */
+user_id: number, 
+/**
+ * The seq of the relation that set it.
+ */
+seq: number, 
+/**
+ * On, or taken back.
+ */
+on: boolean, };
 
 /**
  * A new account.

@@ -9,7 +9,7 @@ use ling_proto::{ConversationId, FileId, GroupId, Millis, Seq, UserId};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{BY_TIME, COLUMNS, Cache, CachedMessage, from_row, to_json};
+use super::{BY_TIME, COLUMNS, Cache, CachedMessage, RELATIONS, from_row, to_json};
 use crate::error::ClientResult;
 
 /// One row of the conversation list, as the UI shows it.
@@ -83,7 +83,10 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(ConversationSummary, Optio
 /// A conversation's newest message (`?1`): the last one sent, or one not
 /// yet sent after it.
 pub(super) fn newest_message_sql() -> String {
-    format!("SELECT {COLUMNS} {BY_TIME} ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT 1")
+    format!(
+        "SELECT {COLUMNS} {BY_TIME} AND kind NOT IN {RELATIONS}
+         ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT 1"
+    )
 }
 
 impl Cache {

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use ling_proto::messages::{Message, MessageContent, SendAck};
-use ling_proto::{ConversationId, Millis, Seq, UserId};
+use ling_proto::{ConversationId, Millis, Seq, UserId, relations};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{BY_TIME, COLUMNS, Cache, CachedMessage, from_row, to_json};
+use super::{BY_TIME, COLUMNS, Cache, CachedMessage, RELATIONS, from_row, to_json};
 use crate::error::{ClientError, ClientResult};
 
 /// What [`Cache::upsert_messages`] did.
@@ -80,6 +80,10 @@ fn follow_conversations(tx: &Transaction<'_>, new: &[Message], own_id: Option<Us
     for m in new {
         let t = touched.entry(m.conversation_id).or_default();
         t.max_seq = t.max_seq.max(m.seq);
+        // A relation is not shown: it neither moves the chat up nor counts.
+        if m.content.target().is_some() {
+            continue;
+        }
         t.max_time = t.max_time.max(m.send_time);
         if Some(m.sender_id) != own_id {
             t.from_others.push(m.seq);
@@ -100,6 +104,116 @@ fn follow_conversations(tx: &Transaction<'_>, new: &[Message], own_id: Option<Us
         set.execute(params![id, t.max_seq, t.max_time, unread])?;
     }
     Ok(())
+}
+
+/// A sent message as cached, with its row id.
+fn load_sent(tx: &Transaction<'_>, conversation_id: ConversationId, seq: Seq) -> ClientResult<Option<(i64, Message)>> {
+    let row = tx
+        .prepare_cached(
+            "SELECT id, sender_id, client_msg_id, send_time, content, reply_to, changes FROM messages
+             WHERE conversation_id = ?1 AND seq = ?2",
+        )?
+        .query_row(params![conversation_id, seq], |r| {
+            let changes: Option<String> = r.get(6)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                Message {
+                    conversation_id,
+                    seq,
+                    sender_id: r.get(1)?,
+                    client_msg_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    send_time: r.get(3)?,
+                    content: super::json_column(r, 4)?,
+                    reply_to: r.get(5)?,
+                    changes: changes.map(|c| super::json_value(&c, 6)).transpose()?.unwrap_or_default(),
+                },
+            ))
+        })
+        .optional()?;
+    Ok(row)
+}
+
+/// Writes a cached message's folded state back; its search entry follows
+/// a changed text (at once if it was indexed, else when the indexer gets
+/// to it).
+fn store_folded(tx: &Transaction<'_>, id: i64, before: &MessageContent, after: &Message) -> ClientResult<()> {
+    tx.prepare_cached("UPDATE messages SET content = ?2, kind = ?3, changes = ?4 WHERE id = ?1")?.execute(params![
+        id,
+        to_json(&after.content)?,
+        after.content.kind(),
+        super::changes_json(&after.changes)?
+    ])?;
+    if *before != after.content {
+        tx.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?.execute([id])?;
+        let indexed: i64 = tx.query_row("SELECT last_indexed_id FROM fts_progress WHERE id = 1", [], |r| r.get(0))?;
+        if id <= indexed
+            && let MessageContent::Text { text } = &after.content
+        {
+            tx.prepare_cached("INSERT INTO message_fts (rowid, body) VALUES (?1, ?2)")?
+                .execute(params![id, crate::search::index_text(text)])?;
+        }
+    }
+    Ok(())
+}
+
+/// Folds a relation just stored into its target, if cached: the target as
+/// it now is, if that changed it.
+fn fold_relation(tx: &Transaction<'_>, relation: &Message) -> ClientResult<Option<Message>> {
+    let Some(seq) = relation.content.target() else { return Ok(None) };
+    let Some((id, mut target)) = load_sent(tx, relation.conversation_id, seq)? else { return Ok(None) };
+    let before = target.content.clone();
+    if !relations::fold(&mut target.content, &mut target.changes, relation) {
+        return Ok(None);
+    }
+    store_folded(tx, id, &before, &target)?;
+    Ok(Some(target))
+}
+
+/// A message just stored (row `id`) with the relations cached before it
+/// folded in: as it now is.
+fn fold_earlier_relations(tx: &Transaction<'_>, id: i64, m: &Message) -> ClientResult<Message> {
+    let relations: Vec<Message> = tx
+        .prepare_cached(
+            "SELECT seq, sender_id, send_time, content FROM messages WHERE conversation_id = ?1 AND target = ?2",
+        )?
+        .query_map(params![m.conversation_id, m.seq], |r| {
+            Ok(Message {
+                conversation_id: m.conversation_id,
+                seq: r.get(0)?,
+                sender_id: r.get(1)?,
+                client_msg_id: String::new(),
+                send_time: r.get(2)?,
+                content: super::json_column(r, 3)?,
+                reply_to: None,
+                changes: Default::default(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut folded = m.clone();
+    let mut changed = false;
+    for relation in &relations {
+        changed |= relations::fold(&mut folded.content, &mut folded.changes, relation);
+    }
+    if changed {
+        store_folded(tx, id, &m.content, &folded)?;
+    }
+    Ok(folded)
+}
+
+/// Merges the server's copy of a cached message into the cache's (either
+/// may have folded relations the other has not): the merged message, if
+/// that changed the cache's.
+fn merge_copy(tx: &Transaction<'_>, copy: &Message) -> ClientResult<Option<Message>> {
+    let Some((id, mut cached)) = load_sent(tx, copy.conversation_id, copy.seq)? else { return Ok(None) };
+    if copy.changes.is_empty() && cached.changes.is_empty() {
+        return Ok(None);
+    }
+    let before = cached.content.clone();
+    if !relations::merge(&mut cached.content, &mut cached.changes, (&copy.content, &copy.changes)) {
+        return Ok(None);
+    }
+    store_folded(tx, id, &before, &cached)?;
+    Ok(Some(cached))
 }
 
 impl Cache {
@@ -204,9 +318,12 @@ impl Cache {
 
     /// Stores messages from the server (a synced page, a pushed message): a
     /// pending message with the same `client_msg_id` becomes sent; a seq
-    /// already cached with other content is replaced (a recall, say); one seen
-    /// before is left alone. Conversations' last seq, activity and unread
-    /// count follow. Says which messages were new and which changed.
+    /// already cached with other content is replaced (a recall, say), or
+    /// merged with the cached copy when either has [`Changes`]; one seen
+    /// before is left alone. A relation (an edit, a reaction) is stored
+    /// and folded into its target if that is cached. Conversations' last
+    /// seq, activity and unread count follow. Says which messages were new
+    /// and which changed.
     pub fn upsert_messages(&mut self, messages: &[Message]) -> ClientResult<Upserted> {
         let own_id = self.own_id;
         let tx = self.conn.transaction()?;
@@ -217,11 +334,12 @@ impl Cache {
                 "UPDATE messages SET seq = ?1, send_time = ?2, status = 'sent', error_code = NULL, content = ?3, kind = ?4
                  WHERE client_msg_id = ?5 AND seq IS NULL",
             )?;
+            // A copy with changes on either side is merged below instead.
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8)
+                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, changes, target)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (conversation_id, seq) DO UPDATE SET content = excluded.content, kind = excluded.kind
-                   WHERE content != excluded.content
+                   WHERE content != excluded.content AND messages.changes IS NULL AND excluded.changes IS NULL
                  ON CONFLICT (client_msg_id) DO NOTHING
                  RETURNING id",
             )?;
@@ -245,13 +363,25 @@ impl Cache {
                             m.send_time,
                             m.content.kind(),
                             json,
-                            m.reply_to
+                            m.reply_to,
+                            super::changes_json(&m.changes)?,
+                            m.content.target()
                         ],
                         |r| r.get(0),
                     )
                     .optional()?;
                 match id {
-                    Some(id) if id > max_id_before => out.new.push(m.clone()),
+                    Some(id) if id > max_id_before => {
+                        if m.content.target().is_some() {
+                            out.new.push(m.clone());
+                            if let Some(target) = fold_relation(&tx, m)? {
+                                out.updated.push(target);
+                            }
+                        } else {
+                            // Relations cached before it (it came from an older page) fold in now.
+                            out.new.push(fold_earlier_relations(&tx, id, m)?);
+                        }
+                    }
                     Some(id) => {
                         if m.content == MessageContent::Recalled {
                             // A recalled message is no longer findable.
@@ -259,7 +389,11 @@ impl Cache {
                         }
                         out.updated.push(m.clone());
                     }
-                    None => {}
+                    None => {
+                        if let Some(merged) = merge_copy(&tx, m)? {
+                            out.updated.push(merged);
+                        }
+                    }
                 }
             }
             follow_conversations(&tx, &out.new, own_id)?;
@@ -343,7 +477,7 @@ impl Cache {
              ORDER BY id LIMIT ?2"
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(9)?, from_row(r)?)))?;
+        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(10)?, from_row(r)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -433,12 +567,12 @@ impl Cache {
 pub(super) fn message_list_sql(is_reverse: bool) -> String {
     if is_reverse {
         format!(
-            "SELECT {COLUMNS} {BY_TIME} AND send_time > ?2
+            "SELECT {COLUMNS} {BY_TIME} AND send_time > ?2 AND kind NOT IN {RELATIONS}
              ORDER BY send_time ASC, seq IS NULL ASC, seq ASC, id ASC LIMIT ?3"
         )
     } else {
         format!(
-            "SELECT {COLUMNS} {BY_TIME} AND send_time < ?2
+            "SELECT {COLUMNS} {BY_TIME} AND send_time < ?2 AND kind NOT IN {RELATIONS}
              ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT ?3"
         )
     }
@@ -659,5 +793,96 @@ mod tests {
         assert!(!cache.mark_recalled(7, 2).unwrap(), "not cached");
         let done = cache.upsert_messages(&[msg(7, 1, 10, "a", "oops")]).unwrap();
         assert_eq!(done.updated.len(), 1, "the server's copy wins on the next sync");
+    }
+
+    fn relation(conversation_id: i64, seq: i64, sender_id: i64, content: MessageContent) -> Message {
+        Message { sender_id, content, ..msg(conversation_id, seq, seq * 10, "", "") }
+    }
+
+    fn edit(seq: i64, target: i64, text: &str) -> Message {
+        relation(7, seq, 2, MessageContent::Edit { target, text: text.into() })
+    }
+
+    fn react(seq: i64, target: i64, user: i64, emoji: &str, on: bool) -> Message {
+        relation(7, seq, user, MessageContent::Reaction { target, emoji: emoji.into(), on })
+    }
+
+    fn shown(cache: &Cache, seq: i64) -> CachedMessage {
+        cache.get_messages_by_seq(7, 1, SeqBound::Before(seq + 1)).unwrap().remove(0)
+    }
+
+    #[test]
+    fn test_a_relation_folds_into_its_cached_target_and_counts_nowhere() {
+        let (_d, mut cache) = open();
+        cache.set_own_id(1).unwrap();
+        let listed = ling_proto::messages::Conversation {
+            id: 7,
+            kind: ling_proto::messages::ConversationKind::Direct,
+            peer_id: Some(2),
+            group_id: None,
+            last_seq: 0,
+            read_seq: 0,
+            peer_read_seq: None,
+            unread: 0,
+            last_message: None,
+        };
+        cache.upsert_conversations(&[listed]).unwrap();
+        cache.upsert_messages(&[msg(7, 1, 10, "a", "lunch at 12"), msg(7, 2, 20, "b", "ok")]).unwrap();
+        while cache.index_pending(100).unwrap() > 0 {}
+        let unread_before = cache.conversation(7).unwrap().map(|c| c.unread);
+
+        let done = cache.upsert_messages(&[edit(3, 1, "lunch at 1"), react(4, 2, 3, "👍", true)]).unwrap();
+        assert_eq!(done.new.len(), 2, "relations are stored, so seqs stay gap-free");
+        let updated: Vec<i64> = done.updated.iter().map(|m| m.seq).collect();
+        assert_eq!(updated, [1, 2], "each target, as it now is");
+        assert_eq!(shown(&cache, 1).content, text("lunch at 1"));
+        assert_eq!(shown(&cache, 1).changes.edited.map(|e| e.seq), Some(3));
+        assert_eq!(shown(&cache, 2).changes.reactions.len(), 1);
+        // Search finds the new text at once, and not the old one.
+        let hits = |q: &str| cache.search(q, None, 10).unwrap().len();
+        assert_eq!((hits("lunch 1"), hits("12")), (1, 0));
+        // Neither unread, nor the list's last message, nor its time.
+        let c = cache.conversation(7).unwrap().unwrap();
+        assert_eq!(Some(c.unread), unread_before);
+        assert_eq!(c.unread, 2);
+        assert_eq!(c.last_message.and_then(|m| m.seq), Some(2));
+        assert_eq!(c.last_activity, 20);
+        assert_eq!(c.last_seq, 4, "catch-up goes on from the relation");
+        assert!(cache.get_message_list(7, 10, i64::MAX, false).unwrap().iter().all(|m| m.content.target().is_none()));
+    }
+
+    #[test]
+    fn test_a_relation_stored_before_its_target_folds_in_when_the_target_arrives() {
+        let (_d, mut cache) = open();
+        // A live edit and reaction, then an older page with the target as it
+        // was before them (the server read it earlier).
+        cache.upsert_messages(&[edit(8, 5, "fixed"), react(9, 5, 3, "🎉", true)]).unwrap();
+        let done = cache.upsert_messages(&[msg(7, 5, 50, "t", "fxied")]).unwrap();
+        assert_eq!(done.new[0].content, text("fixed"), "told as it now is");
+        assert_eq!(shown(&cache, 5).content, text("fixed"));
+        assert_eq!(shown(&cache, 5).changes.reactions.len(), 1);
+    }
+
+    #[test]
+    fn test_a_stale_copy_of_a_changed_message_does_not_undo_its_changes() {
+        let (_d, mut cache) = open();
+        cache.upsert_messages(&[msg(7, 1, 10, "a", "v1"), edit(2, 1, "v2"), react(3, 1, 3, "👍", true)]).unwrap();
+        // The server's copy from before both (a page fetched again) changes nothing.
+        let done = cache.upsert_messages(&[msg(7, 1, 10, "a", "v1")]).unwrap();
+        assert!(done.updated.is_empty(), "{done:?}");
+        assert_eq!(shown(&cache, 1).content, text("v2"));
+        // A newer copy (a reaction the cache has not seen) merges in.
+        let mut newer = msg(7, 1, 10, "a", "v2");
+        newer.changes = shown(&cache, 1).changes;
+        newer.changes.reactions.push(ling_proto::messages::ReactionMark {
+            emoji: "❤️".into(),
+            user_id: 4,
+            seq: 6,
+            on: true,
+        });
+        let done = cache.upsert_messages(&[newer]).unwrap();
+        assert_eq!(done.updated.len(), 1);
+        assert_eq!(ling_proto::relations::reaction_counts(&shown(&cache, 1).changes).len(), 2);
+        assert_eq!(shown(&cache, 1).content, text("v2"));
     }
 }

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use ling_proto::messages::{Message, MessageContent};
+use ling_proto::messages::{Changes, Message, MessageContent};
 use ling_proto::{ConversationId, Millis, Seq, UserId};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -35,6 +35,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("../../migrations/002_search.sql")),
     (3, include_str!("../../migrations/003_contacts.sql")),
     (4, include_str!("../../migrations/004_uploads.sql")),
+    (5, include_str!("../../migrations/005_relations.sql")),
 ];
 
 /// Where a cached message stands with the server.
@@ -100,6 +101,8 @@ pub struct CachedMessage {
     pub content: MessageContent,
     /// The seq it answers.
     pub reply_to: Option<Seq>,
+    /// What later relations changed (its edit, its reactions).
+    pub changes: Changes,
 }
 
 impl From<Message> for CachedMessage {
@@ -115,6 +118,7 @@ impl From<Message> for CachedMessage {
             error_code: None,
             content: m.content,
             reply_to: m.reply_to,
+            changes: m.changes,
         }
     }
 }
@@ -131,7 +135,11 @@ pub struct Cache {
 const COLUMNS: &str = "conversation_id, seq, client_msg_id, sender_id, send_time,
     CASE WHEN status = 'sending' AND EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
       THEN 'uploading' ELSE status END,
-    error_code, content, reply_to";
+    error_code, content, reply_to, changes";
+
+/// The relation kinds as an SQL list (see [`MessageContent::target`]):
+/// stored, never shown by themselves.
+const RELATIONS: &str = "('edit', 'reaction')";
 
 /// A conversation's messages, to be read in time order: along
 /// `messages_time`, so that a `LIMIT` reads only its rows. Pinned to that
@@ -152,6 +160,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
         error_code: r.get(6)?,
         content: json_column(r, 7)?,
         reply_to: r.get(8)?,
+        changes: r.get::<_, Option<String>>(9)?.map(|raw| json_value(&raw, 9)).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -206,9 +215,17 @@ impl Cache {
 
 /// Decodes a JSON column in a row mapper.
 fn json_column<T: DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let raw: String = r.get(i)?;
-    serde_json::from_str(&raw)
+    json_value(&r.get::<_, String>(i)?, i)
+}
+
+fn json_value<T: DeserializeOwned>(raw: &str, i: usize) -> rusqlite::Result<T> {
+    serde_json::from_str(raw)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// `changes` as stored: NULL when there are none.
+fn changes_json(changes: &Changes) -> ClientResult<Option<String>> {
+    if changes.is_empty() { Ok(None) } else { to_json(changes).map(Some) }
 }
 
 /// Encodes a value for a JSON column.

@@ -75,6 +75,8 @@ pub struct MessageItem {
     pub first_of_group: bool,
     /// Whether it closes one (draw the avatar, the tail).
     pub last_of_group: bool,
+    /// Its reactions, by emoji in the order first used, with who reacted.
+    pub reactions: Vec<ling_proto::relations::ReactionCount>,
 }
 
 /// A message's key (see [`MessageItem::key`]).

@@ -197,7 +197,7 @@ fn lock(t: &Mutex<Timeline>) -> std::sync::MutexGuard<'_, Timeline> {
 /// What an event means for one timeline.
 #[derive(Debug)]
 pub(crate) enum Change {
-    Upsert(CachedMessage),
+    Upsert(Box<CachedMessage>),
     Recall(Seq),
     /// An unsent message was discarded (by client id).
     Remove(String),
@@ -215,7 +215,7 @@ pub(crate) enum Change {
 impl Change {
     async fn apply(self, timeline: &Mutex<Timeline>, pages: &Pages) {
         match self {
-            Change::Upsert(m) => lock(timeline).upsert([m]),
+            Change::Upsert(m) => lock(timeline).upsert([*m]),
             Change::Recall(seq) => lock(timeline).recall(seq),
             Change::Remove(client_msg_id) => lock(timeline).remove_unsent(&client_msg_id),
             Change::Stream { question, user, offset, text } => lock(timeline).stream(question, user, offset, &text),

@@ -16,6 +16,10 @@
 //!   records and recalled messages stand alone).
 //! - **Recalls**, which replace a message's content in place, and unsent
 //!   messages discarded, whose rows go.
+//! - **Relations** (edits, reactions), which have no row: each folds into
+//!   its target's row (`ling_proto::relations`, last writer wins by seq),
+//!   or waits for the target to load; a copy of a message read again merges
+//!   with the loaded one, so an older copy never undoes a fold.
 //! - **The assistant's replies as they stream**: a row (status `streaming`,
 //!   key `a:<question>`) after the sent messages whose text grows with each
 //!   piece that continues it, until the stored reply to the same question
@@ -37,8 +41,8 @@ use std::sync::Arc;
 
 pub use eyeball_im::VectorDiff;
 use eyeball_im::{ObservableVector, Vector, VectorSubscriberBatchedStream};
-use ling_proto::messages::{MessageContent, ReplyEnd};
-use ling_proto::{Millis, Seq, UserId};
+use ling_proto::messages::{Message, MessageContent, ReplyEnd};
+use ling_proto::{Millis, Seq, UserId, relations};
 
 pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
 pub(crate) use self::live::{Change, Pages};
@@ -95,6 +99,8 @@ pub struct Timeline {
     unsent: HashMap<String, Place>,
     /// Where each streaming reply sits, by its question's seq.
     streaming: HashMap<Seq, Place>,
+    /// Relations whose target is not loaded, by target: folded in when it is.
+    pending: HashMap<Seq, Vec<Message>>,
     /// The rows' keys, kept beside the rows for binary search (a tree, like
     /// the rows: inserting at the front of a long history stays cheap).
     keys: Vector<RowKey>,
@@ -119,6 +125,7 @@ impl Timeline {
             messages: BTreeMap::new(),
             unsent: HashMap::new(),
             streaming: HashMap::new(),
+            pending: HashMap::new(),
             keys: Vector::new(),
             // Room for a burst of diffs before a lagging subscriber is reset.
             items: ObservableVector::with_capacity(1024),
@@ -172,10 +179,25 @@ impl Timeline {
         self.messages.clear();
         self.unsent.clear();
         self.streaming.clear();
-        for m in messages {
+        self.pending.clear();
+        let (relations, messages) = split_relations(messages);
+        for mut m in messages {
+            if let Some(seq) = m.seq {
+                self.fold_pending(seq, &mut m);
+            }
+            for r in relations.iter().filter(|r| r.content.target() == m.seq) {
+                relations::fold(&mut m.content, &mut m.changes, r);
+            }
             let place = Place::of(&m);
             self.remember(&place, &m);
             self.messages.insert(place, m);
+        }
+        for r in relations {
+            if let Some(target) = r.content.target()
+                && !self.messages.contains_key(&Place::Sent(target))
+            {
+                self.pending.entry(target).or_default().push(r);
+            }
         }
         let mut rows = Vec::with_capacity(self.messages.len() * 2);
         let mut keys = Vector::new();
@@ -204,16 +226,26 @@ impl Timeline {
     /// a message the timeline has is replaced (found by seq, or by client
     /// id while it was unsent), a new one goes to its place.
     pub fn upsert(&mut self, messages: impl IntoIterator<Item = CachedMessage>) {
-        let messages: Vec<CachedMessage> = messages.into_iter().collect();
+        let (relations, mut messages) = split_relations(messages);
+        for m in &mut messages {
+            if let Some(seq) = m.seq {
+                self.fold_pending(seq, m);
+            }
+        }
         if let Some(first) = self.messages.keys().next().cloned()
             && messages.len() > 1
             && messages.iter().all(|m| Place::of(m) < first && m.seq.is_some())
         {
-            return self.prepend(messages, first);
+            self.prepend(messages, first);
+            return self.fold(relations);
         }
         let mut txn_changes: Vec<Place> = Vec::new();
-        for m in messages {
+        for mut m in messages {
             let place = Place::of(&m);
+            // What this copy has not folded yet, the loaded one may have.
+            if let Some(loaded) = self.messages.get(&place).filter(|_| m.seq.is_some()) {
+                relations::merge(&mut m.content, &mut m.changes, (&loaded.content, &loaded.changes));
+            }
             // A local echo that got its seq, or was retried under a new time.
             let claimed = m.client_msg_id.as_ref().and_then(|id| self.unsent.get(id)).cloned();
             if let Some(old) = claimed.filter(|old| *old != place) {
@@ -238,6 +270,36 @@ impl Timeline {
             txn_changes.push(place);
         }
         self.refresh(txn_changes);
+        self.fold(relations);
+    }
+
+    /// Folds relations (edits, reactions) into their loaded targets; one
+    /// whose target is not loaded waits for it.
+    pub fn fold(&mut self, relations: Vec<Message>) {
+        let mut changed = Vec::new();
+        for r in relations {
+            let Some(target) = r.content.target() else { continue };
+            let place = Place::Sent(target);
+            match self.messages.get_mut(&place) {
+                Some(m) => {
+                    if relations::fold(&mut m.content, &mut m.changes, &r) {
+                        changed.push(place);
+                    }
+                }
+                None => self.pending.entry(target).or_default().push(r),
+            }
+        }
+        changed.dedup();
+        if !changed.is_empty() {
+            self.refresh(changed);
+        }
+    }
+
+    /// Folds the relations that waited for message `seq` into it.
+    fn fold_pending(&mut self, seq: Seq, m: &mut CachedMessage) {
+        for r in self.pending.remove(&seq).unwrap_or_default() {
+            relations::fold(&mut m.content, &mut m.changes, &r);
+        }
     }
 
     /// An older page, wholly before what is loaded: its rows are pushed to
@@ -289,6 +351,7 @@ impl Timeline {
                     error_code: None,
                     content: MessageContent::Assistant { text: String::new(), end: ReplyEnd::Finished, code: None },
                     reply_to: Some(question),
+                    changes: Default::default(),
                 };
                 self.streaming.insert(question, place.clone());
                 self.messages.insert(place.clone(), row);
@@ -484,9 +547,33 @@ impl Timeline {
             key: item::message_key(m),
             first_of_group: !self.joins(prev, Some(m)),
             last_of_group: !self.joins(Some(m), next),
+            reactions: relations::reaction_counts(&m.changes),
             message: m.clone(),
         }))
     }
+}
+
+/// Splits relations (as the fold takes them) from the messages shown.
+fn split_relations(messages: impl IntoIterator<Item = CachedMessage>) -> (Vec<Message>, Vec<CachedMessage>) {
+    let mut relations = Vec::new();
+    let mut shown = Vec::new();
+    for m in messages {
+        match (m.content.target(), m.seq) {
+            (Some(_), Some(seq)) => relations.push(Message {
+                conversation_id: m.conversation_id,
+                seq,
+                sender_id: m.sender_id,
+                client_msg_id: String::new(),
+                send_time: m.send_time,
+                content: m.content,
+                reply_to: None,
+                changes: Default::default(),
+            }),
+            (Some(_), None) => {}
+            (None, _) => shown.push(m),
+        }
+    }
+    (relations, shown)
 }
 
 /// System notes, call records and recalled messages stand alone.

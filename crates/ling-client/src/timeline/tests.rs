@@ -30,6 +30,7 @@ fn text(seq: Seq, sender: UserId, time: Millis, body: &str) -> CachedMessage {
         error_code: None,
         content: MessageContent::Text { text: body.into() },
         reply_to: None,
+        changes: Default::default(),
     }
 }
 
@@ -85,6 +86,7 @@ fn folded(t: &Timeline) -> Vec<TimelineItem> {
             message: (*m).clone(),
             first_of_group: !joins(prev, Some(m)),
             last_of_group: !joins(Some(m), list.get(i + 1)),
+            reactions: relations::reaction_counts(&m.changes),
         })));
     }
     rows
@@ -332,7 +334,23 @@ fn test_random_changes_always_diff_to_the_fold() {
             T0 + s * rng.random_range(1..4) * 20 * MIN + rng.random_range(0..5) * 20_000
         };
         for _ in 0..60 {
-            match rng.random_range(0..8) {
+            match rng.random_range(0..9) {
+                8 => {
+                    // A relation, its target loaded or not.
+                    let (seq, target) = (rng.random_range(200..400), rng.random_range(1..80));
+                    let r = if rng.random_bool(0.5) {
+                        edit(seq, target, &format!("edit {seq}"))
+                    } else {
+                        react(
+                            seq,
+                            target,
+                            rng.random_range(1..4),
+                            ["👍", "🎉"][rng.random_range(0..2)],
+                            rng.random_bool(0.7),
+                        )
+                    };
+                    t.upsert([r]);
+                }
                 7 => {
                     // An older page, just before what is loaded.
                     if let Some(first) = t.first_seq().filter(|f| *f > 1) {
@@ -520,4 +538,131 @@ fn test_asking_again_streams_a_second_reply_after_the_first_and_ones_own_sends_f
     t.reset([text(1, ME, T0, "q")]);
     w.diffs(&t);
     assert!(t.streaming.is_empty());
+}
+
+fn relation(seq: Seq, sender: UserId, content: MessageContent) -> CachedMessage {
+    CachedMessage { content, client_msg_id: None, ..text(seq, sender, T0 + seq * 1000, "") }
+}
+
+fn edit(seq: Seq, target: Seq, body: &str) -> CachedMessage {
+    relation(seq, PEER, MessageContent::Edit { target, text: body.into() })
+}
+
+fn react(seq: Seq, target: Seq, user: UserId, emoji: &str, on: bool) -> CachedMessage {
+    relation(seq, user, MessageContent::Reaction { target, emoji: emoji.into(), on })
+}
+
+fn row(t: &Timeline, seq: Seq) -> MessageItem {
+    t.items().iter().filter_map(|r| r.as_message()).find(|m| m.message.seq == Some(seq)).cloned().expect("a row")
+}
+
+fn says(t: &Timeline, seq: Seq) -> String {
+    match &row(t, seq).message.content {
+        MessageContent::Text { text } => text.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn test_an_edit_and_reactions_change_their_targets_row_in_place_and_add_none() {
+    let mut t = timeline(None);
+    t.reset((1..=3).map(|s| text(s, PEER, T0 + s * 1000, "x")));
+    let mut w = Watch::new(&t);
+    t.upsert([edit(4, 2, "fixed")]);
+    let diffs = w.diffs(&t);
+    assert!(matches!(&diffs[..], [VectorDiff::Set { index: 2, .. }]), "one row changes: {diffs:?}");
+    assert_eq!(says(&t, 2), "fixed");
+    assert_eq!(row(&t, 2).message.changes.edited.map(|e| e.seq), Some(4));
+    assert_eq!(t.len(), 3, "a relation has no row");
+    assert_eq!(t.last_seq(), Some(3));
+
+    t.upsert([react(5, 3, ME, "👍", true), react(6, 3, PEER, "👍", true), react(7, 3, PEER, "🎉", true)]);
+    w.diffs(&t);
+    let counts: Vec<(String, usize)> =
+        row(&t, 3).reactions.iter().map(|c| (c.emoji.clone(), c.user_ids.len())).collect();
+    assert_eq!(counts, [("👍".to_owned(), 2), ("🎉".to_owned(), 1)]);
+    t.upsert([react(8, 3, ME, "👍", false)]);
+    w.diffs(&t);
+    assert_eq!(row(&t, 3).reactions[0].user_ids, [PEER]);
+    // The same relation again changes nothing.
+    t.upsert([react(8, 3, ME, "👍", false), edit(4, 2, "fixed")]);
+    assert!(w.diffs(&t).is_empty());
+}
+
+#[test]
+fn test_an_older_copy_of_a_changed_message_does_not_undo_the_change() {
+    let mut t = timeline(None);
+    t.reset([text(1, PEER, T0, "v1")]);
+    t.upsert([edit(2, 1, "v2"), react(3, 1, ME, "❤️", true)]);
+    let mut w = Watch::new(&t);
+    // The cache's copy of message 1, read before the relations folded there.
+    t.upsert([text(1, PEER, T0, "v1")]);
+    assert!(w.diffs(&t).is_empty());
+    assert_eq!(says(&t, 1), "v2");
+    assert_eq!(row(&t, 1).reactions.len(), 1);
+}
+
+#[test]
+fn test_a_relation_to_a_message_not_loaded_waits_for_its_page() {
+    let mut t = timeline(None);
+    t.reset((10..=12).map(|s| text(s, PEER, T0 + s * 1000, "new")));
+    // Live: an edit and a reaction of an old message, then its page.
+    t.upsert([edit(13, 5, "corrected"), react(14, 5, ME, "👀", true)]);
+    let mut w = Watch::new(&t);
+    t.upsert((1..=9).map(|s| text(s, PEER, T0 + s * 1000, "old")));
+    w.diffs(&t);
+    assert_eq!(says(&t, 5), "corrected");
+    assert_eq!(row(&t, 5).reactions.len(), 1);
+}
+
+#[test]
+fn test_relations_in_any_order_and_a_catch_up_across_them_all_give_the_same_rows() {
+    // Messages 1-4; then, while someone was offline, edits and reactions
+    // (with a reaction taken back) at 5-11.
+    let messages: Vec<CachedMessage> = (1..=4).map(|s| text(s, PEER, T0 + s * 1000, &format!("m{s}"))).collect();
+    let later = vec![
+        edit(5, 1, "m1 again"),
+        react(6, 2, ME, "👍", true),
+        react(7, 2, PEER, "👍", true),
+        edit(8, 1, "m1 third"),
+        react(9, 2, ME, "👍", false),
+        react(10, 4, PEER, "🎉", true),
+        edit(11, 3, "m3 fixed"),
+    ];
+    let mut expected = timeline(None);
+    expected.reset(messages.clone());
+    expected.upsert(later.clone());
+    assert_eq!(says(&expected, 1), "m1 third");
+    assert_eq!(row(&expected, 2).reactions[0].user_ids, [PEER]);
+    for seed in 0..30u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut shuffled = later.clone();
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, rng.random_range(0..=i));
+        }
+        // Some relations live before the page, the rest in a catch-up page
+        // mixed with the messages (as the cache pages them), some twice.
+        let split = rng.random_range(0..shuffled.len());
+        let mut t = timeline(None);
+        t.reset([text(20, PEER, T0 + 20_000, "newest")]);
+        let mut w = Watch::new(&t);
+        t.upsert(shuffled[..split].to_vec());
+        let mut page: Vec<CachedMessage> =
+            messages.iter().cloned().chain(shuffled[split / 2..].iter().cloned()).collect();
+        page.sort_by_key(|m| m.seq);
+        t.upsert(page);
+        w.diffs(&t);
+        for seq in 1..=4 {
+            assert_eq!(row(&t, seq).message.content, row(&expected, seq).message.content, "seed {seed}, {seq}");
+            assert_eq!(row(&t, seq).reactions, row(&expected, seq).reactions, "seed {seed}, {seq}");
+        }
+    }
+    // A reset from a page holding targets and relations folds them too.
+    let mut page = messages.clone();
+    page.extend(later.clone());
+    let mut t = timeline(None);
+    t.reset(page);
+    assert_eq!(says(&t, 1), "m1 third");
+    assert_eq!(says(&t, 3), "m3 fixed");
+    assert_eq!(t.len(), 4);
 }

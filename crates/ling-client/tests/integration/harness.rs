@@ -104,8 +104,14 @@ impl Person {
     /// Stops the client and starts it again from the profile (auto-login),
     /// as after an app restart; `connect` waits for the catch-up.
     pub async fn restarted(self) -> Person {
+        self.restarted_after(async {}).await
+    }
+
+    /// [`Person::restarted`], with `meanwhile` done while the client is stopped.
+    pub async fn restarted_after(self, meanwhile: impl std::future::Future<Output = ()>) -> Person {
         let Person { profile, client, _dir, .. } = self;
         client.stop().await;
+        meanwhile.await;
         let session = account::auto_login(&profile, TokenStorePolicy::FileOnly).await.unwrap().expect("remembered");
         let client = Client::start(session).await.unwrap();
         let events = client.events();

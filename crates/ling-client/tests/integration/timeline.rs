@@ -174,3 +174,67 @@ async fn test_a_chat_opened_with_nothing_unread_marks_nothing_new_as_it_arrives(
     rows.until("Bob's two", |r| texts(r).ends_with(&["one".into(), "two".into()])).await;
     assert!(!rows.rows.iter().any(|i| matches!(i, TimelineItem::Unread { .. })), "no marker: {:?}", texts(&rows.rows));
 }
+
+/// A message row's reactions as `emoji×count`.
+fn reactions(rows: &[TimelineItem], text: &str) -> Vec<String> {
+    rows.iter()
+        .filter_map(TimelineItem::as_message)
+        .find(|m| matches!(&m.message.content, MessageContent::Text { text: t } if t == text))
+        .map(|m| m.reactions.iter().map(|r| format!("{}×{}", r.emoji, r.user_ids.len())).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn test_edits_and_reactions_reach_open_views_search_and_someone_who_was_offline() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    let bobs_view = bob.client.timeline(conv).await.unwrap();
+    let mut bobs_rows = Rows::new(bobs_view.subscribe());
+    let amys_view = amy.client.timeline(conv).await.unwrap();
+    let mut amys_rows = Rows::new(amys_view.subscribe());
+
+    amy.client.send_queue().send_text(conv, "see you at 5").await.unwrap();
+    bobs_rows.until("the text", |r| texts(r).contains(&"see you at 5".to_owned())).await;
+    let seq = bob.client.history(conv, None, 1).await.unwrap()[0].seq.unwrap();
+    let unread = bob.client.conversation(conv).await.unwrap().unwrap().unread;
+
+    // Amy edits it: Bob's row changes in place and says it was edited.
+    amy.client.edit(conv, seq, "see you at 6").await.unwrap();
+    bobs_rows.until("the edit", |r| texts(r).contains(&"see you at 6".to_owned())).await;
+    let row = bobs_rows.rows.iter().filter_map(TimelineItem::as_message).find(|m| m.message.seq == Some(seq)).unwrap();
+    assert!(row.message.changes.edited.is_some());
+    assert!(!texts(&bobs_rows.rows).contains(&"see you at 5".to_owned()), "one row, no relation row");
+    // Bob reacts; both views show it; it counts nowhere as unread.
+    bob.client.react(conv, seq, "👍", true).await.unwrap();
+    amy.client.react(conv, seq, "👍", true).await.unwrap();
+    amys_rows.until("two thumbs", |r| reactions(r, "see you at 6") == ["👍×2"]).await;
+    bobs_rows.until("two thumbs", |r| reactions(r, "see you at 6") == ["👍×2"]).await;
+    assert_eq!(bob.client.conversation(conv).await.unwrap().unwrap().unread, unread);
+    // Search finds the new text and not the old one.
+    ling_testing::eventually("Bob finds the new text", async || {
+        !bob.client.search("6", Some(conv), 10).await.unwrap().is_empty()
+    })
+    .await;
+    assert!(bob.client.search("5", Some(conv), 10).await.unwrap().is_empty());
+
+    // Bob goes offline; meanwhile Amy edits again, takes her 👍 back and adds 🎉.
+    drop((bobs_view, bobs_rows));
+    let mut bob = bob
+        .restarted_after(async {
+            amy.client.edit(conv, seq, "see you at 7").await.unwrap();
+            amy.client.react(conv, seq, "👍", false).await.unwrap();
+            amy.client.react(conv, seq, "🎉", true).await.unwrap();
+        })
+        .await;
+    bob.connected().await;
+    let view = bob.client.timeline(conv).await.unwrap();
+    let mut rows = Rows::new(view.subscribe());
+    rows.until("caught up", |r| {
+        texts(r).contains(&"see you at 7".to_owned()) && reactions(r, "see you at 7") == ["👍×1", "🎉×1"]
+    })
+    .await;
+    assert_eq!(texts(&rows.rows).iter().filter(|t| t.starts_with("see you")).count(), 1);
+    assert_eq!(bob.client.conversation(conv).await.unwrap().unwrap().unread, unread, "relations are never unread");
+}

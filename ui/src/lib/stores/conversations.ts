@@ -86,6 +86,10 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
     case 'assistant':
       if (content.text.trim() !== '') return markdownLine(content.text);
       return content.code ? t(`error.${content.code}`) : '';
+    case 'edit':
+    case 'reaction':
+      // Relations are folded into the message they change, never shown.
+      return '';
   }
 }
 

@@ -6,12 +6,12 @@ import { ChatTimeline } from './timeline.svelte';
 function msg(seq: number, sender = 2): CachedMessage {
   return {
     conversation_id: 1, seq, client_msg_id: null, sender_id: sender, send_time: seq * 1000, status: 'sent',
-    error_code: null, content: { kind: 'text', text: `m${seq}` }, reply_to: null,
+    error_code: null, content: { kind: 'text', text: `m${seq}` }, reply_to: null, changes: {},
   };
 }
 
 function row(seq: number, sender = 2): TimelineItem {
-  return { kind: 'message', key: `s:${seq}`, message: msg(seq, sender), first_of_group: true, last_of_group: true };
+  return { kind: 'message', key: `s:${seq}`, message: msg(seq, sender), first_of_group: true, last_of_group: true, reactions: [] };
 }
 
 const keys = (rows: TimelineItem[]) => rows.map((r) => r.key);
@@ -35,7 +35,7 @@ describe('the open chat', () => {
     const chat = new ChatTimeline(1);
     await chat.open();
     const streaming: TimelineItem = {
-      kind: 'message', key: 'a:1', first_of_group: true, last_of_group: true,
+      kind: 'message', key: 'a:1', first_of_group: true, last_of_group: true, reactions: [],
       message: { ...msg(0, 9), seq: null, status: 'streaming', content: { kind: 'assistant', text: 'Hel', end: 'finished' }, reply_to: 1 },
     };
     expect(chat.receive({ view: chat.view, diffs: [{ op: 'push_back', value: streaming }] })?.arrived).toEqual([]);
