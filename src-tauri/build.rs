@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "set_reading",
     "typing",
     "recall",
+    "edit_message",
+    "react",
     "set_pinned",
     "set_muted",
     "set_draft",

@@ -145,6 +145,8 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::chats::set_reading,
             commands::chats::typing,
             commands::chats::recall,
+            commands::chats::edit_message,
+            commands::chats::react,
             commands::chats::set_pinned,
             commands::chats::set_muted,
             commands::chats::set_draft,

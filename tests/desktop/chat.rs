@@ -1,9 +1,10 @@
 //! A chat opens where its unread messages begin: the "N new messages" marker
 //! at the top, older pages loaded as far back as needed; it is read once its
-//! end has been seen; then a reply, a recall and a search of the history.
+//! end has been seen; then a reply, a recall, an edit, reactions both ways and
+//! a search of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
-use ling_e2e::desktop::{App, Desktop, ENTER};
+use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, NO_KEY};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -180,6 +181,55 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     let recalled = bob.history("amy", 5);
     assert!(recalled.iter().any(|m| m["content"]["kind"] == "recalled"), "{recalled:?}");
     assert!(!recalled.iter().any(|m| m["content"]["text"] == "got them all"), "{recalled:?}");
+
+    // Up in the empty composer edits her last text: Bob gets the new text, marked edited.
+    app.type_into("[data-testid=composer-input]", ARROW_UP).await;
+    app.wait("[data-testid=editing]").await;
+    app.type_into("[data-testid=composer-input]", &format!("{CONTROL}a{NO_KEY}")).await;
+    app.type_into("[data-testid=composer-input]", &format!("and one from me, edited{ENTER}")).await;
+    let edited_seq = app
+        .until(
+            "the edit shown, marked edited",
+            "const m = [...document.querySelectorAll('[data-testid=message]')]
+                 .find(e => e.textContent.includes('and one from me, edited') && e.querySelector('[data-testid=edited]'));
+             return m && !document.querySelector('[data-testid=editing]') ? Number(m.dataset.seq) : null;",
+            vec![],
+        )
+        .await;
+    let history = bob.history("amy", 8);
+    let edited = history.iter().find(|m| m["seq"] == edited_seq).expect("Bob has the message");
+    assert_eq!(edited["content"]["text"], "and one from me, edited", "{edited}");
+    assert!(edited["changes"]["edited"].is_object(), "{edited}");
+    // Amy reacts to Bob's line from the quick row; Bob reacts to hers.
+    app.until(
+        "React on one more",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('one more'));
+         const b = m?.querySelector('[data-testid=react]');
+         if (b) b.click();
+         return !!b;",
+        vec![],
+    )
+    .await;
+    app.wait("[data-testid=quick-reactions]").await;
+    app.screenshot("quick-reactions").await;
+    app.click("[data-testid=quick-reactions] [data-emoji='👍']").await;
+    app.until_true(
+        "Amy's reaction shown",
+        "[...document.querySelectorAll('[data-testid=message]')].some(e => e.textContent.includes('one more')
+            && e.parentElement.querySelector('[data-testid=reaction].mine'))",
+    )
+    .await;
+    let conv = edited["conversation_id"].as_i64().unwrap();
+    bob.ok(&["react", &format!("#{conv}:{edited_seq}"), "🎉"]);
+    app.until_true(
+        "Bob's reaction on Amy's message",
+        "[...document.querySelectorAll('[data-testid=reaction][data-emoji=\"🎉\"]')].some(r => r.textContent.includes('1'))",
+    )
+    .await;
+    let history = bob.history("amy", 8);
+    let one_more = history.iter().find(|m| m["content"]["text"] == "one more").expect("one more");
+    assert_eq!(one_more["changes"]["reactions"][0]["emoji"], "👍", "{one_more}");
+    app.screenshot("reactions").await;
 
     // The history is searched in full text, the older lines included.
     app.click("[data-testid=search-toggle]").await;

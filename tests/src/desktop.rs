@@ -342,6 +342,10 @@ fn first_line(out: impl Read) -> String {
 pub const ENTER: &str = "\u{E007}";
 /// The Control key, for `type_into`: pressed until sent again.
 pub const CONTROL: &str = "\u{E009}";
+/// Releases the modifier keys pressed so far, for `type_into`.
+pub const NO_KEY: &str = "\u{E000}";
+/// The Up arrow key, for `type_into`.
+pub const ARROW_UP: &str = "\u{E013}";
 
 /// One running app window, driven over WebDriver.
 pub struct App<'d> {

@@ -142,6 +142,24 @@ enum Command {
         #[arg(long, default_value = ".")]
         to: PathBuf,
     },
+    /// Edits one of your text messages (`#conversation:seq`).
+    Edit { message: String, text: String },
+    /// Reacts to a message (`#conversation:seq`) with an emoji, or takes the reaction back with `--off`.
+    React {
+        message: String,
+        emoji: String,
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+/// `#conversation:seq` → the two numbers.
+fn message_ref(message: &str) -> Result<(i64, i64)> {
+    message
+        .trim_start_matches('#')
+        .split_once(':')
+        .and_then(|(c, s)| Some((c.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
+        .context("name the message as #conversation:seq")
 }
 
 mod calling;
@@ -419,13 +437,21 @@ async fn with_client(
             let stay = seconds.unwrap_or(u64::MAX / 4);
             calling::follow(&calls, &mut events, &media, &ringing.call_id, stay, Duration::from_secs(timeout)).await?;
         }
+        Command::Edit { message, text } => {
+            synced(&mut events, wait).await;
+            let (conv, seq) = message_ref(&message)?;
+            client.edit(conv, seq, &text).await?;
+            println!("edited #{conv}:{seq}");
+        }
+        Command::React { message, emoji, off } => {
+            synced(&mut events, wait).await;
+            let (conv, seq) = message_ref(&message)?;
+            client.react(conv, seq, &emoji, !off).await?;
+            println!("{} {emoji} on #{conv}:{seq}", if off { "took back" } else { "reacted" });
+        }
         Command::Download { message, to } => {
             synced(&mut events, wait).await;
-            let (conv, seq) = message
-                .trim_start_matches('#')
-                .split_once(':')
-                .and_then(|(c, s)| Some((c.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
-                .context("name the message as #conversation:seq")?;
+            let (conv, seq) = message_ref(&message)?;
             let page = client.history(conv, Some(seq + 1), 1).await?;
             let m = page.into_iter().find(|m| m.seq == Some(seq)).ok_or_else(|| anyhow!("no message #{conv}:{seq}"))?;
             let file = m.content.file().ok_or_else(|| anyhow!("#{conv}:{seq} has no file"))?.clone();

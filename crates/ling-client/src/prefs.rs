@@ -40,11 +40,21 @@ pub struct Prefs {
     pub enter_sends: bool,
     /// The microphone, speaker and camera for calls.
     pub devices: DeviceChoice,
+    /// The emoji offered first for a reaction, most recently used first.
+    pub recent_reactions: Vec<String>,
 }
+
+/// The reactions offered before any was used.
+pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 impl Default for Prefs {
     fn default() -> Self {
-        Prefs { notifications: true, enter_sends: true, devices: DeviceChoice::default() }
+        Prefs {
+            notifications: true,
+            enter_sends: true,
+            devices: DeviceChoice::default(),
+            recent_reactions: QUICK_REACTIONS.map(str::to_owned).to_vec(),
+        }
     }
 }
 
@@ -88,6 +98,7 @@ mod tests {
             notifications: false,
             enter_sends: false,
             devices: DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) },
+            recent_reactions: vec!["🚀".into(), "👍".into()],
         };
         store(&c, &mine).unwrap();
         drop(c);

@@ -92,6 +92,31 @@ pub async fn recall(state: State<'_, AppState>, conversation_id: ConversationId,
     Ok(state.session()?.client.recall(conversation_id, seq).await?)
 }
 
+/// Edits an own text message.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn edit_message(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    seq: Seq,
+    text: String,
+) -> AppResult<()> {
+    Ok(state.session()?.client.edit(conversation_id, seq, &text).await?)
+}
+
+/// Adds (`on`) or takes back a reaction.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn react(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    seq: Seq,
+    emoji: String,
+    on: bool,
+) -> AppResult<()> {
+    Ok(state.session()?.client.react(conversation_id, seq, &emoji, on).await?)
+}
+
 /// Pins or unpins a conversation.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import type { CachedMessage, ConversationSummary } from '../lib/bindings';
+import type { CachedMessage, ConversationSummary, ReactionCount } from '../lib/bindings';
 import { app } from '../lib/stores/app.svelte';
 import { en } from '../lib/i18n/en';
 import Bubble from './Bubble.svelte';
@@ -77,5 +77,50 @@ describe('a message of ones own', () => {
     cleanup();
     show(own({ seq: 4 }));
     expect(screen.getByTitle('Read')).toBeTruthy();
+  });
+});
+
+describe('edits and reactions', () => {
+  const amy = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+
+  it('an edited message says so, and its reactions show counts, whose they are, and toggle on click', async () => {
+    app.me = amy;
+    const calls: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'react') calls.push(args);
+    });
+    const reactions: ReactionCount[] = [
+      { emoji: '👍', user_ids: [1, 2] },
+      { emoji: '🎉', user_ids: [2] },
+    ];
+    render(Bubble, {
+      message: own({ changes: { edited: { seq: 9, time: 0 } } }),
+      conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, reactions, onreply: () => {},
+    });
+    expect(screen.getByTestId('edited').textContent).toBe(en['chat.edited']);
+    const chips = screen.getAllByTestId('reaction');
+    expect(chips.map((c) => c.textContent?.replace(/\s+/g, ''))).toEqual(['👍2', '🎉1']);
+    expect(chips[0].classList.contains('mine')).toBe(true);
+    expect(chips[1].classList.contains('mine')).toBe(false);
+    // Clicking one's own takes it back; someone else's adds one's own.
+    await fireEvent.click(chips[0]);
+    await fireEvent.click(chips[1]);
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls).toEqual([
+      { conversationId: 1, seq: 5, emoji: '👍', on: false },
+      { conversationId: 1, seq: 5, emoji: '🎉', on: true },
+    ]);
+  });
+
+  it('offers Edit only on ones own sent text', () => {
+    app.me = amy;
+    show(own({}));
+    expect(screen.queryByTestId('edit')).toBeTruthy();
+    cleanup();
+    show(own({ seq: null, status: 'sending' }));
+    expect(screen.queryByTestId('edit')).toBeNull();
+    cleanup();
+    show(own({ sender_id: 2 }));
+    expect(screen.queryByTestId('edit')).toBeNull();
   });
 });

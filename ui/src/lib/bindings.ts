@@ -818,7 +818,11 @@ enter_sends: boolean,
 /**
  * The microphone, speaker and camera for calls.
  */
-devices: DeviceChoice, };
+devices: DeviceChoice, 
+/**
+ * The emoji offered first for a reaction, most recently used first.
+ */
+recent_reactions: Array<string>, };
 
 /**
  * One emoji's reactions to a message, as drawn.

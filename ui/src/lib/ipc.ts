@@ -113,6 +113,10 @@ export const api = {
   setReading: (conversationId: number | null) => call<void>('set_reading', { conversationId }),
   typing: (conversationId: number) => call<void>('typing', { conversationId }),
   recall: (conversationId: number, seq: number) => call<void>('recall', { conversationId, seq }),
+  editMessage: (conversationId: number, seq: number, text: string) =>
+    call<void>('edit_message', { conversationId, seq, text }),
+  react: (conversationId: number, seq: number, emoji: string, on: boolean) =>
+    call<void>('react', { conversationId, seq, emoji, on }),
   setPinned: (conversationId: number, pinned: boolean) => call<void>('set_pinned', { conversationId, pinned }),
   setMuted: (conversationId: number, muted: boolean) => call<void>('set_muted', { conversationId, muted }),
   setDraft: (conversationId: number, draft: string) => call<void>('set_draft', { conversationId, draft }),

@@ -8,7 +8,11 @@ const DEFAULTS: Prefs = {
   notifications: true,
   enter_sends: true,
   devices: { microphone: null, speaker: null, camera: null },
+  recent_reactions: ['👍', '❤️', '😂', '🎉', '😮', '😢'],
 };
+
+/** Reactions offered in the quick row. */
+const QUICK = 6;
 
 class Settings {
   prefs = $state<Prefs>(structuredClone(DEFAULTS));
@@ -36,6 +40,17 @@ class Settings {
       this.prefs = before;
       throw e;
     }
+  }
+
+  /** The emoji offered first for a reaction, most recently used first. */
+  get recentReactions(): string[] {
+    return this.prefs.recent_reactions.slice(0, QUICK);
+  }
+
+  /** An emoji was used as a reaction: it moves to the front of the quick row. */
+  usedReaction(emoji: string) {
+    const recent = [emoji, ...this.prefs.recent_reactions.filter((e) => e !== emoji)].slice(0, QUICK * 2);
+    this.change({ recent_reactions: recent }).catch(() => {});
   }
 
   setEnterSends(v: boolean) {
