@@ -11,6 +11,7 @@ use ling_client::calls::{CallPhase, CallView};
 use ling_client::notices;
 use ling_client::{CancellationToken, Client, ConnectionState, Event};
 use ling_proto::Millis;
+use ling_proto::messages::MessageContent;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -151,10 +152,25 @@ async fn notify(app: &AppHandle, session: &Session, message: &CachedMessage) {
     if focused {
         return;
     }
-    let enabled = session.client.prefs().await.map_or(true, |p| p.notifications);
+    let prefs = session.client.prefs().await.ok();
+    let enabled = prefs.as_ref().is_none_or(|p| p.notifications);
     let Ok(Some(conversation)) = session.client.conversation(message.conversation_id).await else { return };
     let at = notices::Situation { me: session.client.me().id, enabled, focused, now: now_ms() };
-    if let Some(notice) = notices::for_message(message, &conversation, at) {
+    let notice = match &message.content {
+        MessageContent::Reaction { target, on: true, .. } if prefs.as_ref().is_some_and(|p| p.notify_reactions) => {
+            // Whose message it was, and who reacted, as the person calls them.
+            let Ok(page) = session.client.history(message.conversation_id, Some(target + 1), 1).await else { return };
+            let Some(author) = page.iter().find(|m| m.seq == Some(*target)).map(|m| m.sender_id) else { return };
+            let name = match session.client.contacts().user(message.sender_id).await {
+                Ok(Some(u)) if !u.display_name.is_empty() => u.display_name,
+                Ok(Some(u)) => u.username,
+                _ => String::new(),
+            };
+            notices::for_reaction(message, author, &name, true, &conversation, at)
+        }
+        _ => notices::for_message(message, &conversation, at),
+    };
+    if let Some(notice) = notice {
         crate::notices::show(app, &notice);
     }
 }

@@ -34,6 +34,8 @@ pub struct NoticeLabels {
     pub incoming_video_call: String,
     /// `notice.assistantFailed`
     pub assistant_failed: String,
+    /// `notice.reacted` (`{name}`, `{emoji}`)
+    pub reacted: String,
 }
 
 impl Default for NoticeLabels {
@@ -47,6 +49,7 @@ impl Default for NoticeLabels {
             incoming_voice_call: "Incoming voice call".into(),
             incoming_video_call: "Incoming video call".into(),
             assistant_failed: "The assistant could not answer".into(),
+            reacted: "{name} reacted {emoji} to your message".into(),
         }
     }
 }
@@ -63,6 +66,7 @@ impl NoticeLabels {
             NoticeText::IncomingVoiceCall => self.incoming_voice_call.clone(),
             NoticeText::IncomingVideoCall => self.incoming_video_call.clone(),
             NoticeText::AssistantFailed => self.assistant_failed.clone(),
+            NoticeText::Reacted { name, emoji } => self.reacted.replace("{name}", name).replace("{emoji}", emoji),
         }
     }
 }
@@ -143,6 +147,8 @@ mod tests {
             NoticeText::CallRecord,
             NoticeText::IncomingVoiceCall,
             NoticeText::IncomingVideoCall,
+            NoticeText::AssistantFailed,
+            NoticeText::Reacted { name: "Bob".into(), emoji: "👍".into() },
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for language in ["en", "zh-CN"] {
@@ -156,5 +162,6 @@ mod tests {
         assert_eq!(labels.say(&all[2]), "[文件] plan.pdf");
         assert_eq!(labels.say(&NoticeText::Verbatim("hi".into())), "hi");
         assert_eq!(labels.say(&NoticeText::IncomingVideoCall), "Incoming video call");
+        assert_eq!(labels.say(&all[7]), "Bob reacted 👍 to your message");
     }
 }

@@ -49,6 +49,8 @@ pub enum NoticeText {
     IncomingVideoCall,
     /// "The assistant could not answer" (a reply that failed with no text)
     AssistantFailed,
+    /// "{name} reacted {emoji} to your message"
+    Reacted { name: String, emoji: String },
 }
 
 impl NoticeText {
@@ -63,6 +65,7 @@ impl NoticeText {
             NoticeText::IncomingVoiceCall => "notice.incomingVoiceCall",
             NoticeText::IncomingVideoCall => "notice.incomingVideoCall",
             NoticeText::AssistantFailed => "notice.assistantFailed",
+            NoticeText::Reacted { .. } => "notice.reacted",
         })
     }
 }
@@ -98,6 +101,40 @@ pub fn for_message(message: &CachedMessage, conversation: &ConversationSummary, 
     } else {
         NoticeText::Verbatim(conversation.title.clone())
     };
+    Some(Notice { conversation_id: conversation.id, title, body, raise_window: false })
+}
+
+/// Whether a reaction is notified: only one added to the person's own
+/// message (`target_sender`), by someone else, when they asked for it
+/// (`wanted`: off by default, reactions are not news) and a message would
+/// be notified there (fresh, not muted, notifications on, window in the
+/// background). `name` is who reacted, as the person calls them.
+pub fn for_reaction(
+    reaction: &CachedMessage,
+    target_sender: UserId,
+    name: &str,
+    wanted: bool,
+    conversation: &ConversationSummary,
+    at: Situation,
+) -> Option<Notice> {
+    let MessageContent::Reaction { emoji, on: true, .. } = &reaction.content else { return None };
+    let news = wanted
+        && target_sender == at.me
+        && reaction.sender_id != at.me
+        && reaction.seq.is_some()
+        && at.now.saturating_sub(reaction.send_time) <= NOTIFY_WITHIN_MS
+        && at.enabled
+        && !at.focused
+        && !conversation.muted;
+    if !news {
+        return None;
+    }
+    let title = if conversation.title.is_empty() {
+        NoticeText::AppName
+    } else {
+        NoticeText::Verbatim(conversation.title.clone())
+    };
+    let body = NoticeText::Reacted { name: name.to_owned(), emoji: emoji.clone() };
     Some(Notice { conversation_id: conversation.id, title, body, raise_window: false })
 }
 
@@ -327,6 +364,29 @@ mod tests {
         // A chat without a title is named by the app's name.
         let untitled = ConversationSummary { title: String::new(), ..c };
         assert_eq!(for_message(&from_bob(text("x")), &untitled, background()).unwrap().title, NoticeText::AppName);
+    }
+
+    #[test]
+    fn a_reaction_to_ones_own_message_is_notified_only_when_asked_for() {
+        let thumbs = from_bob(MessageContent::Reaction { target: 3, emoji: "👍".into(), on: true });
+        let c = conversation();
+        let notice = for_reaction(&thumbs, ME, "Bob", true, &c, background()).unwrap();
+        assert_eq!(notice.body, NoticeText::Reacted { name: "Bob".into(), emoji: "👍".into() });
+        assert_eq!(notice.body.key(), Some("notice.reacted"));
+        // Not asked for; someone else's message; taken back; one's own; a muted chat; a text.
+        assert_eq!(for_reaction(&thumbs, ME, "Bob", false, &c, background()), None);
+        assert_eq!(for_reaction(&thumbs, BOB, "Bob", true, &c, background()), None);
+        let off = from_bob(MessageContent::Reaction { target: 3, emoji: "👍".into(), on: false });
+        assert_eq!(for_reaction(&off, ME, "Bob", true, &c, background()), None);
+        let mine = CachedMessage { sender_id: ME, ..thumbs.clone() };
+        assert_eq!(for_reaction(&mine, ME, "Amy", true, &c, background()), None);
+        let muted = ConversationSummary { muted: true, ..conversation() };
+        assert_eq!(for_reaction(&thumbs, ME, "Bob", true, &muted, background()), None);
+        assert_eq!(for_reaction(&from_bob(text("hi")), ME, "Bob", true, &c, background()), None);
+        // Nor is any relation notified as a message.
+        assert_eq!(for_message(&thumbs, &c, background()), None);
+        let edit = from_bob(MessageContent::Edit { target: 3, text: "new".into() });
+        assert_eq!(for_message(&edit, &c, background()), None);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Prefs {
     pub devices: DeviceChoice,
     /// The emoji offered first for a reaction, most recently used first.
     pub recent_reactions: Vec<String>,
+    /// Someone's reaction to one's own message raises a notification.
+    pub notify_reactions: bool,
 }
 
 /// The reactions offered before any was used.
@@ -54,6 +56,7 @@ impl Default for Prefs {
             enter_sends: true,
             devices: DeviceChoice::default(),
             recent_reactions: QUICK_REACTIONS.map(str::to_owned).to_vec(),
+            notify_reactions: false,
         }
     }
 }
@@ -99,6 +102,7 @@ mod tests {
             enter_sends: false,
             devices: DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) },
             recent_reactions: vec!["🚀".into(), "👍".into()],
+            notify_reactions: true,
         };
         store(&c, &mine).unwrap();
         drop(c);

@@ -800,7 +800,11 @@ incoming_video_call: string,
 /**
  * `notice.assistantFailed`
  */
-assistant_failed: string, };
+assistant_failed: string, 
+/**
+ * `notice.reacted` (`{name}`, `{emoji}`)
+ */
+reacted: string, };
 
 /**
  * This device's preferences for the account.
@@ -822,7 +826,11 @@ devices: DeviceChoice,
 /**
  * The emoji offered first for a reaction, most recently used first.
  */
-recent_reactions: Array<string>, };
+recent_reactions: Array<string>, 
+/**
+ * Someone's reaction to one's own message raises a notification.
+ */
+notify_reactions: boolean, };
 
 /**
  * One emoji's reactions to a message, as drawn.

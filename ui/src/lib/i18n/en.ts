@@ -161,6 +161,7 @@ export const en = {
   'notice.incomingVoiceCall': 'Incoming voice call',
   'notice.incomingVideoCall': 'Incoming video call',
   'notice.assistantFailed': 'The assistant could not answer',
+  'notice.reacted': '{name} reacted {emoji} to your message',
 
   'error.unreachable': 'The server at {address} did not answer. Check the address or your network.',
   'error.invalid_address': 'That is not a server address. Type something like chat.example.com.',
@@ -316,6 +317,7 @@ export const en = {
   'settings.signOut': "Sign out",
   'settings.notifications': "Notifications",
   'settings.notify': "Show a notification for new messages while Ling is in the background",
+  'settings.notifyReactions': 'Also when someone reacts to my messages',
   'error.insufficient_role': "Only the group’s owner or an admin may do that.",
   'error.owner_cannot_leave': "You own this group: make someone else the owner, or dissolve it.",
   'error.group_dissolved': "This group was dissolved.",

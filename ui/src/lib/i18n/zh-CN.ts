@@ -161,6 +161,7 @@ export const zhCN: Record<MessageKey, string> = {
   'notice.incomingVoiceCall': '语音来电',
   'notice.incomingVideoCall': '视频来电',
   'notice.assistantFailed': '助手没能回答',
+  'notice.reacted': '{name} 对你的消息表态 {emoji}',
 
   'error.unreachable': '服务器 {address} 没有响应。请检查地址或网络。',
   'error.invalid_address': '这不是服务器地址。请输入类似 chat.example.com 的地址。',
@@ -314,6 +315,7 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.signOut': "退出登录",
   'settings.notifications': "通知",
   'settings.notify': "Ling 在后台时，收到新消息显示通知",
+  'settings.notifyReactions': '有人对我的消息表态时也通知',
   'error.insufficient_role': "只有群主或管理员可以这样做。",
   'error.owner_cannot_leave': "你是群主：请先转让群主，或解散该群。",
   'error.group_dissolved': "该群已解散。",

@@ -348,6 +348,7 @@ class AppStore {
       incoming_voice_call: t('notice.incomingVoiceCall'),
       incoming_video_call: t('notice.incomingVideoCall'),
       assistant_failed: t('notice.assistantFailed'),
+      reacted: t('notice.reacted'),
     };
   }
 }

@@ -9,6 +9,7 @@ const DEFAULTS: Prefs = {
   enter_sends: true,
   devices: { microphone: null, speaker: null, camera: null },
   recent_reactions: ['👍', '❤️', '😂', '🎉', '😮', '😢'],
+  notify_reactions: false,
 };
 
 /** Reactions offered in the quick row. */
