@@ -4,7 +4,7 @@
 //! a search of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
-use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, NO_KEY};
+use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, ESCAPE, NO_KEY};
 use ling_e2e::{ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -231,8 +231,29 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     assert_eq!(one_more["changes"]["reactions"][0]["emoji"], "👍", "{one_more}");
     app.screenshot("reactions").await;
 
-    // The history is searched in full text, the older lines included.
-    app.click("[data-testid=search-toggle]").await;
+    // Every action is also in the message's right-click menu.
+    app.js(
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 070'));
+         const r = m.getBoundingClientRect();
+         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
+        vec![],
+    )
+    .await;
+    let items = app.texts("[data-testid=message-menu] [role=menuitem]").await;
+    assert_eq!(items.len(), 3, "someone else's line: reply, react, copy: {items:?}");
+    app.click("[data-testid=menu-react]").await;
+    app.wait("[data-testid=quick-reactions]").await;
+    app.type_into("[data-testid=composer-input]", ESCAPE).await;
+    app.until_true("the quick row closed by Esc", "!document.querySelector('[data-testid=quick-reactions]')").await;
+    // Ctrl+/ lists the shortcuts; Esc closes the sheet.
+    app.type_into("[data-testid=composer-input]", &format!("{CONTROL}/{NO_KEY}")).await;
+    app.wait("[data-testid=shortcuts-sheet]").await;
+    app.screenshot("shortcuts").await;
+    app.type_into("[data-testid=composer-input]", ESCAPE).await;
+    app.until_true("the sheet closed", "!document.querySelector('[data-testid=shortcuts-sheet]')").await;
+
+    // The history is searched in full text (Ctrl+F), the older lines included.
+    app.type_into("[data-testid=composer-input]", &format!("{CONTROL}f{NO_KEY}")).await;
     app.type_into("[data-testid=search-input]", &format!("line 042{ENTER}")).await;
     app.until_true(
         "a search hit for line 042",

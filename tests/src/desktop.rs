@@ -344,6 +344,8 @@ pub const ENTER: &str = "\u{E007}";
 pub const CONTROL: &str = "\u{E009}";
 /// Releases the modifier keys pressed so far, for `type_into`.
 pub const NO_KEY: &str = "\u{E000}";
+/// The Escape key, for `type_into`.
+pub const ESCAPE: &str = "\u{E00C}";
 /// The Up arrow key, for `type_into`.
 pub const ARROW_UP: &str = "\u{E013}";
 

@@ -124,3 +124,36 @@ describe('edits and reactions', () => {
     expect(screen.queryByTestId('edit')).toBeNull();
   });
 });
+
+describe('the message menu', () => {
+  it('offers every action on right-click, only those that apply, and closes on Escape', async () => {
+    app.me = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+    const recalled: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'recall') recalled.push(args);
+    });
+    let replied = 0;
+    render(Bubble, { message: own({}), conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, onreply: () => replied++ });
+    await fireEvent.contextMenu(screen.getByTestId('message'));
+    const items = screen.getAllByRole('menuitem').map((b) => b.dataset.testid);
+    expect(items).toEqual(['menu-reply', 'menu-react', 'menu-edit', 'menu-copy', 'menu-recall']);
+    await fireEvent.click(screen.getByTestId('menu-reply'));
+    expect(replied).toBe(1);
+    expect(screen.queryByTestId('message-menu')).toBeNull();
+    await fireEvent.contextMenu(screen.getByTestId('message'));
+    await fireEvent.click(screen.getByTestId('menu-recall'));
+    await waitFor(() => expect(recalled).toEqual([{ conversationId: 1, seq: 5 }]));
+    await fireEvent.contextMenu(screen.getByTestId('message'));
+    await fireEvent.keyDown(document, { key: 'Escape' });
+    expect(screen.queryByTestId('message-menu')).toBeNull();
+    cleanup();
+    // Someone else's image: reply and react only.
+    render(Bubble, {
+      message: own({ sender_id: 2, content: { kind: 'image', file: { id: 'f', name: 'a.png', size: 1, mime: 'image/png' }, width: 10, height: 10 } }),
+      conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, onreply: () => {},
+    });
+    await fireEvent.contextMenu(screen.getByTestId('message'));
+    expect(screen.getAllByRole('menuitem').map((b) => b.dataset.testid)).toEqual(['menu-reply', 'menu-react']);
+  });
+});
+
