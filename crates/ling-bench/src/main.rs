@@ -386,6 +386,7 @@ fn stamped(conversation_id: i64, clock: Instant, at: Instant) -> ClientFrame {
         conversation_id,
         content: MessageContent::Text { text },
         reply_to: None,
+        forwarded: false,
     }
 }
 
@@ -456,6 +457,7 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
                 conversation_id: conv,
                 content: MessageContent::Text { text: format!("question {i}") },
                 reply_to: None,
+                forwarded: false,
             };
             tx.send(&ask).await?;
             let mut streamed = Streamed::default();
@@ -554,6 +556,7 @@ async fn real_model(args: &Args, server: &Server) -> Result<()> {
             conversation_id: conv,
             content: MessageContent::Text { text: questions[i % questions.len()].into() },
             reply_to: None,
+            forwarded: false,
         };
         tx.send(&ask).await?;
         let (mut first, mut pieces, mut last, mut streamed) = (None, 0u32, asked, Streamed::default());

@@ -85,6 +85,7 @@ fn message(conversation_id: i64, seq: i64, text: String) -> Message {
         content: MessageContent::Text { text },
         reply_to: None,
         changes: Default::default(),
+        forwarded: false,
     }
 }
 

@@ -29,6 +29,7 @@ fn message(seq: Seq) -> CachedMessage {
         content: MessageContent::Text { text: format!("message number {seq}, about a hundred bytes of text to fold") },
         reply_to: None,
         changes: Default::default(),
+        forwarded: false,
     }
 }
 

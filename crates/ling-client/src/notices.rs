@@ -269,6 +269,7 @@ mod tests {
             content,
             reply_to: None,
             changes: Default::default(),
+            forwarded: false,
         }
     }
 

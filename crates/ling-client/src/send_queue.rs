@@ -28,6 +28,9 @@ pub struct SendQueue {
     uploads: Arc<UploadQueue>,
 }
 
+/// Messages, and chats, one forward may name.
+pub const MAX_FORWARD: usize = 50;
+
 impl SendQueue {
     pub(crate) fn new(inner: Arc<Inner>, uploads: Arc<UploadQueue>) -> SendQueue {
         SendQueue { inner, uploads }
@@ -62,6 +65,51 @@ impl SendQueue {
         self.inner.emit(Event::ConversationUpdated { conversation_id });
         self.inner.outbox().new_message();
         Ok(message)
+    }
+
+    /// Forwards sent messages (text, images, files: their files are not
+    /// uploaded again) to each of `to`, in their order, marked forwarded.
+    /// Anything else (a call record, a notice, a recalled message, one not
+    /// sent yet) is refused before anything is queued.
+    pub async fn forward(&self, messages: &[CachedMessage], to: &[ConversationId]) -> ClientResult<()> {
+        if messages.is_empty() || to.is_empty() {
+            return Err(ClientError::InvalidInput("choose messages and where to forward them".into()));
+        }
+        if messages.len() > MAX_FORWARD || to.len() > MAX_FORWARD {
+            return Err(ClientError::InvalidInput(format!(
+                "at most {MAX_FORWARD} messages to at most {MAX_FORWARD} chats at once"
+            )));
+        }
+        let mut contents = Vec::with_capacity(messages.len());
+        for m in messages {
+            let forwardable = matches!(
+                m.content,
+                MessageContent::Text { .. } | MessageContent::Image { .. } | MessageContent::File { .. }
+            );
+            if !forwardable || m.seq.is_none() || m.content.file().is_some_and(|f| f.id.is_empty()) {
+                return Err(ClientError::InvalidInput("only sent texts, images and files can be forwarded".into()));
+            }
+            contents.push(m.content.clone());
+        }
+        let sender = self.inner.own_id();
+        for &conversation_id in to {
+            let batch: Vec<(String, MessageContent)> =
+                contents.iter().map(|c| (uuid::Uuid::now_v7().to_string(), c.clone())).collect();
+            let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+            let queued = self
+                .inner
+                .db(move |c| {
+                    c.insert_forwarded(conversation_id, sender, &batch, now_ms())?;
+                    ids.iter().map(|id| c.get_message(conversation_id, id)).collect::<ClientResult<Vec<_>>>()
+                })
+                .await?;
+            for message in queued {
+                self.inner.emit(Event::MessageNew { message });
+            }
+            self.inner.emit(Event::ConversationUpdated { conversation_id });
+        }
+        self.inner.outbox().new_message();
+        Ok(())
     }
 
     /// Sends text.

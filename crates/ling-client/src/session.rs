@@ -253,6 +253,7 @@ async fn send_outbox(
                 conversation_id: m.conversation_id,
                 content: m.content,
                 reply_to: m.reply_to,
+                forwarded: m.forwarded,
             };
             sink.feed(WsMessage::text(serde_json::to_string(&frame).expect("client frames serialize")))
                 .await

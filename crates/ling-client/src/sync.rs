@@ -152,6 +152,7 @@ mod tests {
             content: MessageContent::Text { text: format!("m{seq}") },
             reply_to: None,
             changes: Default::default(),
+            forwarded: false,
         }
     }
 

@@ -302,6 +302,9 @@ pub struct Message {
     /// when none.
     #[serde(default, skip_serializing_if = "Changes::is_empty")]
     pub changes: Changes,
+    /// Its sender forwarded it from another conversation (absent: false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
 }
 
 /// What later relations changed about a message, folded (see
@@ -381,6 +384,9 @@ pub struct SendMessageRequest {
     /// The `seq` of a message in the same conversation this answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Seq>,
+    /// Forwarded from another conversation: shown marked so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
 }
 
 /// The server's receipt for a stored message.
@@ -510,6 +516,7 @@ mod tests {
                 content: MessageContent::Text { text: "开会 👋".into() },
                 reply_to: Some(11),
                 changes: Default::default(),
+                forwarded: false,
             },
             json!({
                 "conversation_id": 7, "seq": 12, "sender_id": 1,
@@ -618,6 +625,7 @@ mod tests {
                 client_msg_id: "c".into(),
                 content: MessageContent::Text { text: "hi".into() },
                 reply_to: None,
+                forwarded: false,
             },
             json!({"client_msg_id": "c", "content": {"kind": "text", "text": "hi"}}),
         );

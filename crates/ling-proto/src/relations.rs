@@ -129,6 +129,7 @@ mod tests {
             content,
             reply_to: None,
             changes: Changes::default(),
+            forwarded: false,
         }
     }
 

@@ -28,6 +28,9 @@ pub enum ClientFrame {
         /// The `seq` of a message it answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Seq>,
+        /// Forwarded from another conversation.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forwarded: bool,
     },
     /// "I am typing": relayed to the other members; send at most every 3 s.
     Typing {
@@ -273,6 +276,7 @@ mod tests {
                 conversation_id: 3,
                 content: MessageContent::Text { text: "hi".into() },
                 reply_to: None,
+                forwarded: false,
             },
             json!({"type": "send", "client_msg_id": "c1", "conversation_id": 3, "content": {"kind": "text", "text": "hi"}}),
         );

@@ -14,7 +14,7 @@ const conversation: ConversationSummary = {
 function own(over: Partial<CachedMessage>): CachedMessage {
   return {
     conversation_id: 1, seq: 5, client_msg_id: 'c-5', sender_id: 1, send_time: 0, status: 'sent',
-    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, changes: {}, ...over,
+    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, changes: {}, forwarded: false, ...over,
   };
 }
 

@@ -113,7 +113,11 @@ reply_to: number | null,
 /**
  * What later relations changed (its edit, its reactions).
  */
-changes: Changes, };
+changes: Changes, 
+/**
+ * Forwarded from another conversation.
+ */
+forwarded: boolean, };
 
 /**
  * What the settings offer.

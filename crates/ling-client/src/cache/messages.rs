@@ -41,28 +41,40 @@ fn path_text(path: &Path) -> ClientResult<&str> {
     path.to_str().ok_or_else(|| ClientError::InvalidInput(format!("{} is not a usable path", path.display())))
 }
 
-fn write_pending(
-    conn: &Connection,
+/// A message written before it is sent.
+struct Pending<'a> {
     conversation_id: ConversationId,
-    client_msg_id: &str,
+    client_msg_id: &'a str,
     sender_id: UserId,
-    content: &MessageContent,
+    content: &'a MessageContent,
     reply_to: Option<Seq>,
     now: Millis,
-) -> ClientResult<()> {
+    forwarded: bool,
+}
+
+fn write_pending(conn: &Connection, p: Pending<'_>) -> ClientResult<()> {
     conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to)
-         VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7)",
+        "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, forwarded)
+         VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![conversation_id, client_msg_id, sender_id, now, content.kind(), to_json(content)?, reply_to])?;
+    .execute(params![
+        p.conversation_id,
+        p.client_msg_id,
+        p.sender_id,
+        p.now,
+        p.content.kind(),
+        to_json(p.content)?,
+        p.reply_to,
+        p.forwarded
+    ])?;
     // The draft is the text being written: sending a text sends it, while a
-    // file or image sent meanwhile leaves it where it was.
-    let sends_draft = matches!(content, MessageContent::Text { .. });
+    // file or image sent (or anything forwarded) meanwhile leaves it where it was.
+    let sends_draft = matches!(p.content, MessageContent::Text { .. }) && !p.forwarded;
     conn.prepare_cached(
         "UPDATE conversations SET last_activity = max(last_activity, ?2), draft = CASE WHEN ?3 THEN '' ELSE draft END
          WHERE id = ?1",
     )?
-    .execute(params![conversation_id, now, sends_draft])?;
+    .execute(params![p.conversation_id, p.now, sends_draft])?;
     Ok(())
 }
 
@@ -126,6 +138,7 @@ fn load_sent(tx: &Transaction<'_>, conversation_id: ConversationId, seq: Seq) ->
                     content: super::json_column(r, 4)?,
                     reply_to: r.get(5)?,
                     changes: changes.map(|c| super::json_value(&c, 6)).transpose()?.unwrap_or_default(),
+                    forwarded: false,
                 },
             ))
         })
@@ -186,6 +199,7 @@ fn fold_earlier_relations(tx: &Transaction<'_>, id: i64, m: &Message) -> ClientR
                 content: super::json_column(r, 3)?,
                 reply_to: None,
                 changes: Default::default(),
+                forwarded: false,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -227,7 +241,29 @@ impl Cache {
         reply_to: Option<Seq>,
         now: Millis,
     ) -> ClientResult<()> {
-        write_pending(&self.conn, conversation_id, client_msg_id, sender_id, content, reply_to, now)
+        let p = Pending { conversation_id, client_msg_id, sender_id, content, reply_to, now, forwarded: false };
+        write_pending(&self.conn, p)
+    }
+
+    /// Writes messages forwarded into a conversation, to send in this
+    /// order (their content names files already on the server: nothing to
+    /// upload), each under its client id.
+    pub fn insert_forwarded(
+        &mut self,
+        conversation_id: ConversationId,
+        sender_id: UserId,
+        messages: &[(String, MessageContent)],
+        now: Millis,
+    ) -> ClientResult<()> {
+        let tx = self.conn.transaction()?;
+        for (i, (client_msg_id, content)) in messages.iter().enumerate() {
+            let now = now + i as Millis;
+            let p =
+                Pending { conversation_id, client_msg_id, sender_id, content, reply_to: None, now, forwarded: true };
+            write_pending(&tx, p)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Writes a file message to send once its file (at `upload.path`) is
@@ -242,7 +278,9 @@ impl Cache {
         now: Millis,
     ) -> ClientResult<()> {
         let tx = self.conn.transaction()?;
-        write_pending(&tx, conversation_id, &upload.client_msg_id, sender_id, content, None, now)?;
+        let client_msg_id = &upload.client_msg_id;
+        let p = Pending { conversation_id, client_msg_id, sender_id, content, reply_to: None, now, forwarded: false };
+        write_pending(&tx, p)?;
         tx.prepare_cached("INSERT INTO uploads (client_msg_id, path) VALUES (?1, ?2)")?
             .execute(params![upload.client_msg_id, path_text(&upload.path)?])?;
         tx.commit()?;
@@ -336,8 +374,8 @@ impl Cache {
             )?;
             // A copy with changes on either side is merged below instead.
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, changes, target)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10)
+                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, changes, target, forwarded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (conversation_id, seq) DO UPDATE SET content = excluded.content, kind = excluded.kind
                    WHERE content != excluded.content AND messages.changes IS NULL AND excluded.changes IS NULL
                  ON CONFLICT (client_msg_id) DO NOTHING
@@ -365,7 +403,8 @@ impl Cache {
                             json,
                             m.reply_to,
                             super::changes_json(&m.changes)?,
-                            m.content.target()
+                            m.content.target(),
+                            m.forwarded
                         ],
                         |r| r.get(0),
                     )
@@ -477,7 +516,7 @@ impl Cache {
              ORDER BY id LIMIT ?2"
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(10)?, from_row(r)?)))?;
+        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(11)?, from_row(r)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 

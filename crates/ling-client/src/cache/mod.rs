@@ -36,6 +36,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../../migrations/003_contacts.sql")),
     (4, include_str!("../../migrations/004_uploads.sql")),
     (5, include_str!("../../migrations/005_relations.sql")),
+    (6, include_str!("../../migrations/006_forwarded.sql")),
 ];
 
 /// Where a cached message stands with the server.
@@ -103,6 +104,8 @@ pub struct CachedMessage {
     pub reply_to: Option<Seq>,
     /// What later relations changed (its edit, its reactions).
     pub changes: Changes,
+    /// Forwarded from another conversation.
+    pub forwarded: bool,
 }
 
 impl From<Message> for CachedMessage {
@@ -119,6 +122,7 @@ impl From<Message> for CachedMessage {
             content: m.content,
             reply_to: m.reply_to,
             changes: m.changes,
+            forwarded: m.forwarded,
         }
     }
 }
@@ -135,7 +139,7 @@ pub struct Cache {
 const COLUMNS: &str = "conversation_id, seq, client_msg_id, sender_id, send_time,
     CASE WHEN status = 'sending' AND EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
       THEN 'uploading' ELSE status END,
-    error_code, content, reply_to, changes";
+    error_code, content, reply_to, changes, forwarded";
 
 /// The relation kinds as an SQL list (see [`MessageContent::target`]):
 /// stored, never shown by themselves.
@@ -161,6 +165,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
         content: json_column(r, 7)?,
         reply_to: r.get(8)?,
         changes: r.get::<_, Option<String>>(9)?.map(|raw| json_value(&raw, 9)).transpose()?.unwrap_or_default(),
+        forwarded: r.get(10)?,
     })
 }
 
@@ -252,6 +257,7 @@ pub(crate) mod testing {
             content: text(t),
             reply_to: None,
             changes: Default::default(),
+            forwarded: false,
         }
     }
 

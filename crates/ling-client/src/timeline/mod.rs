@@ -352,6 +352,7 @@ impl Timeline {
                     content: MessageContent::Assistant { text: String::new(), end: ReplyEnd::Finished, code: None },
                     reply_to: Some(question),
                     changes: Default::default(),
+                    forwarded: false,
                 };
                 self.streaming.insert(question, place.clone());
                 self.messages.insert(place.clone(), row);
@@ -568,6 +569,7 @@ fn split_relations(messages: impl IntoIterator<Item = CachedMessage>) -> (Vec<Me
                 content: m.content,
                 reply_to: None,
                 changes: Default::default(),
+                forwarded: false,
             }),
             (Some(_), None) => {}
             (None, _) => shown.push(m),

@@ -31,6 +31,7 @@ fn text(seq: Seq, sender: UserId, time: Millis, body: &str) -> CachedMessage {
         content: MessageContent::Text { text: body.into() },
         reply_to: None,
         changes: Default::default(),
+        forwarded: false,
     }
 }
 

@@ -253,3 +253,60 @@ async fn test_a_cancelled_upload_stops_and_sends_nothing() {
     let e = amy.client.upload(&empty, None, &CancellationToken::new()).await.unwrap_err();
     assert_eq!(e.code(), "empty_file", "the server's code comes through");
 }
+
+#[tokio::test]
+async fn test_messages_forwarded_to_two_chats_arrive_marked_in_order_without_a_second_upload() {
+    let server = TestServer::start().await;
+    let (mut amy, bob, with_bob) = amy_and_bob(&server).await;
+    let mut cat = Person::register(&server, "cat").await;
+    let with_cat = crate::harness::befriend(&mut amy, &mut cat).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photo.png");
+    std::fs::write(&path, png(12, 8)).unwrap();
+
+    // Bob sends Amy a text and a picture.
+    bob.client.send_queue().send_text(with_bob, "look at this").await.unwrap();
+    bob.client.send_queue().send_file(with_bob, &path).await.unwrap();
+    let amy_ref = &amy;
+    let page = eventually("Amy has both", async || {
+        let page = amy_ref.client.history(with_bob, None, 5).await.unwrap();
+        let image =
+            page.iter().any(|m| matches!(&m.content, MessageContent::Image { file, .. } if !file.id.is_empty()));
+        (image && page.iter().any(|m| says(m, "look at this"))).then_some(page)
+    })
+    .await;
+    let mut both: Vec<CachedMessage> = page
+        .into_iter()
+        .filter(|m| says(m, "look at this") || matches!(m.content, MessageContent::Image { .. }))
+        .collect();
+    both.sort_by_key(|m| m.seq);
+    let file_id = both[1].content.file().unwrap().id.clone();
+
+    // Amy forwards both to Cat and back to Bob; a notice cannot be forwarded.
+    let notice = amy.client.history(with_cat, None, 5).await.unwrap();
+    let notice = notice.into_iter().find(|m| matches!(m.content, MessageContent::System { .. })).unwrap();
+    assert!(amy.client.send_queue().forward(&[notice], &[with_bob]).await.is_err());
+    amy.client.send_queue().forward(&both, &[with_cat, with_bob]).await.unwrap();
+    let cat_ref = &cat;
+    let got = eventually("Cat has both, forwarded", async || {
+        let page = cat_ref.client.history(with_cat, None, 5).await.unwrap();
+        let forwarded: Vec<CachedMessage> = page.into_iter().filter(|m| m.forwarded).collect();
+        (forwarded.len() == 2).then_some(forwarded)
+    })
+    .await;
+    let mut got = got;
+    got.sort_by_key(|m| m.seq);
+    assert!(says(&got[0], "look at this"), "in order: {got:?}");
+    assert_eq!(got[1].content.file().map(|f| f.id.clone()), Some(file_id.clone()), "the same file, not uploaded again");
+    assert_eq!(got[1].sender_id, amy.id());
+    let bob_ref = &bob;
+    eventually("Bob has them back, marked", async || {
+        let page = bob_ref.client.history(with_bob, None, 6).await.unwrap();
+        page.iter().filter(|m| m.forwarded && m.sender_id != bob_ref.id()).count() == 2
+    })
+    .await;
+}
+
+fn says(m: &CachedMessage, text: &str) -> bool {
+    matches!(&m.content, MessageContent::Text { text: t } if t == text)
+}

@@ -155,6 +155,7 @@ mod tests {
             content,
             reply_to: None,
             changes: Default::default(),
+            forwarded: false,
         }
     }
 

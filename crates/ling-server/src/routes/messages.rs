@@ -213,7 +213,14 @@ pub async fn queue_send(
         Ok(())
     });
     let client_msg_id = req.client_msg_id.clone();
-    let message = NewMessage { sender: user, client_msg_id: req.client_msg_id, content, reply_to, now: now_ms() };
+    let message = NewMessage {
+        sender: user,
+        client_msg_id: req.client_msg_id,
+        content,
+        reply_to,
+        now: now_ms(),
+        forwarded: req.forwarded,
+    };
     let fanout = state.fanout.clone();
     // The assistant, if any, hears what is stored.
     let assistant = state.assistant.clone();
@@ -305,7 +312,8 @@ async fn post_as(
             fanout.push(move |hub| hub::send(hub, &audience, &frame));
         }
     });
-    let message = NewMessage { sender: by, client_msg_id: String::new(), content, reply_to, now: now_ms() };
+    let message =
+        NewMessage { sender: by, client_msg_id: String::new(), content, reply_to, now: now_ms(), forwarded: false };
     state.store.append(conversation, message, on_commit).await?;
     Ok(committed.await?.0.message)
 }

@@ -380,6 +380,8 @@ pub struct NewMessage {
     pub reply_to: Option<Seq>,
     /// Now; the stored time never goes below the conversation's last.
     pub now: Millis,
+    /// Forwarded from another conversation.
+    pub forwarded: bool,
 }
 
 /// What appending did.

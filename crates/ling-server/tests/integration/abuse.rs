@@ -286,6 +286,7 @@ async fn test_a_client_msg_id_names_one_message_of_its_sender() {
         client_msg_id: new_id(),
         content: MessageContent::Text { text: "hi".into() },
         reply_to: None,
+        forwarded: false,
     };
     let first: ling_proto::messages::SendAck =
         alice.post(&format!("/v1/conversations/{with_bob}/messages"), &req).await.unwrap();

@@ -331,6 +331,7 @@ pub async fn send_text(c: &Client, conversation: i64, text: &str) -> Result<ling
             client_msg_id: new_id(),
             content: ling_proto::messages::MessageContent::Text { text: text.into() },
             reply_to: None,
+            forwarded: false,
         },
     )
     .await

@@ -34,7 +34,7 @@ fn urlencode(s: &str) -> String {
 async fn send_file(c: &Client, conv: i64, content: MessageContent) -> Result<SendAck, ApiErr> {
     c.post(
         &format!("/v1/conversations/{conv}/messages"),
-        &SendMessageRequest { client_msg_id: new_id(), content, reply_to: None },
+        &SendMessageRequest { client_msg_id: new_id(), content, reply_to: None, forwarded: false },
     )
     .await
 }
@@ -256,4 +256,41 @@ async fn test_an_image_bomb_is_stored_as_a_plain_file_and_refused_as_an_image_an
     // A real image of the same name is an image.
     let real = upload(&alice, "bomb.png", png(40, 30)).await.unwrap();
     assert_eq!((real.width, real.height), (Some(40), Some(30)));
+}
+
+#[tokio::test]
+async fn test_a_forwarded_image_is_marked_and_needs_no_second_upload() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let with_bob = befriend(&alice, &bob).await;
+    let with_carol = befriend(&bob, &carol).await;
+    let info = upload(&alice, "cat.png", png(8, 6)).await.unwrap();
+    let file = FileRef { id: info.id.clone(), name: String::new(), size: 0, mime: String::new() };
+    let image = MessageContent::Image { file, width: 0, height: 0 };
+    send_file(&alice, with_bob, image.clone()).await.unwrap();
+
+    // Bob forwards Alice's picture to Carol: the same file, marked forwarded.
+    let mut c = carol.ws().await;
+    let req = SendMessageRequest { client_msg_id: new_id(), content: image.clone(), reply_to: None, forwarded: true };
+    let ack: SendAck = bob.post(&format!("/v1/conversations/{with_carol}/messages"), &req).await.unwrap();
+    let got = match c.recv_until(|f| matches!(f, ling_proto::ws::ServerFrame::Message { .. })).await {
+        ling_proto::ws::ServerFrame::Message { message } => message,
+        _ => unreachable!(),
+    };
+    assert_eq!((got.seq, got.forwarded), (ack.seq, true));
+    assert_eq!(got.content.file().map(|f| (f.id.as_str(), f.name.as_str())), Some((info.id.as_str(), "cat.png")));
+    let stored: ling_proto::messages::Message =
+        carol.get(&format!("/v1/conversations/{with_carol}/messages/{}", ack.seq)).await.unwrap();
+    assert!(stored.forwarded);
+    // Carol may read the file now.
+    let resp = carol.request(Method::GET, &format!("/v1/files/{}", info.id)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Someone who never saw it cannot forward it by its id.
+    let dave = server.user("dave").await;
+    let with_dave = befriend(&dave, &alice).await;
+    let req = SendMessageRequest { client_msg_id: new_id(), content: image, reply_to: None, forwarded: true };
+    let e = dave.post::<SendAck>(&format!("/v1/conversations/{with_dave}/messages"), &req).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidContent);
 }

@@ -30,6 +30,7 @@ async fn test_a_message_sent_over_the_websocket_is_acked_and_reaches_every_devic
         conversation_id: conv,
         content: text("你好 👋"),
         reply_to: None,
+        forwarded: false,
     })
     .await;
     let ack = match a.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await {
@@ -58,7 +59,7 @@ async fn test_resending_the_same_client_msg_id_returns_the_first_ack_and_stores_
     let alice = server.user("alice").await;
     let bob = server.user("bob").await;
     let conv = befriend(&alice, &bob).await;
-    let req = SendMessageRequest { client_msg_id: new_id(), content: text("once"), reply_to: None };
+    let req = SendMessageRequest { client_msg_id: new_id(), content: text("once"), reply_to: None, forwarded: false };
     let first: SendAck = alice.post(&format!("/v1/conversations/{conv}/messages"), &req).await.unwrap();
     let mut ws = alice.ws().await;
     ws.send(&ClientFrame::Send {
@@ -66,6 +67,7 @@ async fn test_resending_the_same_client_msg_id_returns_the_first_ack_and_stores_
         conversation_id: conv,
         content: text("once"),
         reply_to: None,
+        forwarded: false,
     })
     .await;
     match ws.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await {
@@ -226,7 +228,7 @@ async fn test_content_is_validated() {
             alice
                 .post::<SendAck>(
                     &format!("/v1/conversations/{conv}/messages"),
-                    &SendMessageRequest { client_msg_id: id, content, reply_to: None },
+                    &SendMessageRequest { client_msg_id: id, content, reply_to: None, forwarded: false },
                 )
                 .await
         }
@@ -245,7 +247,7 @@ async fn test_content_is_validated() {
     let e = alice
         .post::<SendAck>(
             &format!("/v1/conversations/{conv}/messages"),
-            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(99) },
+            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(99), forwarded: false },
         )
         .await
         .unwrap_err();
@@ -253,7 +255,7 @@ async fn test_content_is_validated() {
     let ok: SendAck = alice
         .post(
             &format!("/v1/conversations/{conv}/messages"),
-            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(2) },
+            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(2), forwarded: false },
         )
         .await
         .unwrap();
@@ -329,8 +331,14 @@ async fn test_recall_is_refused_after_the_window() {
         .unwrap();
     let req = store.create_friend_request(a.id, b.id, String::new(), 0).await.unwrap();
     let conv = store.accept_friend_request(req.id, 0).await.unwrap().conversation_id;
-    let message =
-        NewMessage { sender: a.id, client_msg_id: "m1".into(), content: text("late"), reply_to: None, now: 1_000_000 };
+    let message = NewMessage {
+        sender: a.id,
+        client_msg_id: "m1".into(),
+        content: text("late"),
+        reply_to: None,
+        now: 1_000_000,
+        forwarded: false,
+    };
     let (on_commit, committed) = awaited(|_| {});
     store.append(conv, message, on_commit).await.unwrap();
     let sent = committed.await.unwrap().0.message;
@@ -369,6 +377,7 @@ async fn test_pipelined_sends_from_one_connection_keep_their_order() {
             conversation_id: conv,
             content: text(&format!("n{i}")),
             reply_to: None,
+            forwarded: false,
         })
         .await;
     }

@@ -17,6 +17,7 @@ fn text_frame(conversation_id: i64, i: usize) -> ClientFrame {
         conversation_id,
         content: MessageContent::Text { text: format!("m{i}") },
         reply_to: None,
+        forwarded: false,
     }
 }
 

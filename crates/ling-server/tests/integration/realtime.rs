@@ -103,6 +103,7 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
         conversation_id: 9999,
         content: ling_proto::messages::MessageContent::Text { text: "x".into() },
         reply_to: None,
+        forwarded: false,
     })
     .await;
     match a.recv().await {
@@ -117,6 +118,7 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
         conversation_id: conv,
         content: ling_proto::messages::MessageContent::Text { text: "fine".into() },
         reply_to: None,
+        forwarded: false,
     })
     .await;
     assert!(matches!(a.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await, ServerFrame::Ack(_)));

@@ -56,6 +56,7 @@ async fn world() -> World {
                     file: FileRef { id: file.id.clone(), name: String::new(), size: 0, mime: String::new() },
                 },
                 reply_to: None,
+                forwarded: false,
             },
         )
         .await
@@ -296,7 +297,13 @@ async fn test_every_frame_refuses_strangers_non_members_and_blocked_users() {
     ] {
         let mut ws = c.ws().await;
         let frames = vec![
-            ClientFrame::Send { client_msg_id: new_id(), conversation_id: conv, content: text.clone(), reply_to: None },
+            ClientFrame::Send {
+                client_msg_id: new_id(),
+                conversation_id: conv,
+                content: text.clone(),
+                reply_to: None,
+                forwarded: false,
+            },
             ClientFrame::Typing { conversation_id: conv },
             ClientFrame::Call {
                 call_id: "c".into(),

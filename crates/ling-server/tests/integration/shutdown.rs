@@ -28,6 +28,7 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
                 conversation_id: conv,
                 content: MessageContent::Text { text: format!("m{i}") },
                 reply_to: None,
+                forwarded: false,
             })
             .await;
             loop {

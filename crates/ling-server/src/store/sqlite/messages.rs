@@ -20,7 +20,8 @@ pub const UNREAD_CAP: u32 = 9999;
 /// The relation kinds as an SQL list: they are not shown by themselves.
 const RELATIONS: &str = "('edit', 'reaction')";
 
-const MESSAGE_COLUMNS: &str = "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes";
+const MESSAGE_COLUMNS: &str =
+    "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded";
 
 /// The earlier message with the same `(sender, client_msg_id)`. The
 /// `client_msg_id <> ''` term repeats the partial index's condition: without it
@@ -28,7 +29,7 @@ const MESSAGE_COLUMNS: &str = "conversation_id, seq, sender_id, client_msg_id, s
 /// whole table (found by `ling-bench`: 2,300 msg/s, 80 % of the writer's time
 /// in B-tree scans, 2026-11-23).
 const FIND_DUPLICATE: &str =
-    "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes
+    "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded
      FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2 AND client_msg_id <> ''";
 
 struct RawMessage {
@@ -40,6 +41,7 @@ struct RawMessage {
     content: String,
     reply_to: Option<Seq>,
     changes: Option<String>,
+    forwarded: bool,
 }
 
 fn raw_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<RawMessage> {
@@ -52,6 +54,7 @@ fn raw_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<RawMessage> {
         content: r.get(at + 5)?,
         reply_to: r.get(at + 6)?,
         changes: r.get(at + 7)?,
+        forwarded: r.get(at + 8)?,
     })
 }
 
@@ -66,6 +69,7 @@ impl RawMessage {
             content: from_json(&self.content)?,
             reply_to: self.reply_to,
             changes: self.changes.as_deref().map(from_json).transpose()?.unwrap_or_default(),
+            forwarded: self.forwarded,
         })
     }
 }
@@ -142,8 +146,8 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
         .ok_or(StoreError::NotFound)?;
     let content = to_json(&m.content)?;
     c.prepare_cached(
-        "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to, forwarded)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         conversation,
@@ -153,7 +157,8 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
         send_time,
         m.content.kind(),
         content,
-        m.reply_to
+        m.reply_to,
+        m.forwarded
     ])?;
     if !m.client_msg_id.is_empty() {
         // Sending implies having read the conversation up to here.
@@ -174,6 +179,7 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
             content: m.content,
             reply_to: m.reply_to,
             changes: Default::default(),
+            forwarded: m.forwarded,
         },
         duplicate: false,
     })
@@ -294,7 +300,8 @@ impl MessageStore for SqliteStore {
                         (SELECT p.user_id FROM conversation_members p WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> ?1),
                         (SELECT p.read_seq FROM conversation_members p WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> ?1),
                         g.id,
-                        m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.send_time, m.content, m.reply_to, m.changes
+                        m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.send_time, m.content, m.reply_to, m.changes,
+                        m.forwarded
                  FROM conversation_members me
                  JOIN conversations c ON c.id = me.conversation_id
                  LEFT JOIN chat_groups g ON g.conversation_id = c.id
@@ -419,6 +426,7 @@ impl MessageStore for SqliteStore {
                     },
                     reply_to: None,
                     now: recall.now,
+                    forwarded: false,
                 };
                 Ok(append_in(c, recall.conversation, notice)?.message)
             },
@@ -452,6 +460,7 @@ impl MessageStore for SqliteStore {
                     content: relate.content,
                     reply_to: None,
                     now: relate.now,
+                    forwarded: false,
                 };
                 let message = append_in(c, relate.conversation, stored)?.message;
                 fold_into_target(c, &target, &message)?;
@@ -532,6 +541,7 @@ mod tests {
                 content: MessageContent::Text { text: "x".into() },
                 reply_to: None,
                 now,
+                forwarded: false,
             };
             let (on_commit, committed) = crate::store::awaited(|_| {});
             store.append(conversation, m, on_commit).await.unwrap();
@@ -567,6 +577,7 @@ mod tests {
             content: MessageContent::Text { text: "x".into() },
             reply_to: None,
             now: 1,
+            forwarded: false,
         };
         // Queues a send and gives its outcome to await later.
         #[allow(clippy::async_yields_async)]

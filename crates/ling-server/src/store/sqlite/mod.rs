@@ -50,6 +50,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../../../migrations/003_messages_in_rowid_order.sql")),
     (4, include_str!("../../../migrations/004_assistant_replies.sql")),
     (5, include_str!("../../../migrations/005_relations.sql")),
+    (6, include_str!("../../../migrations/006_forwarded.sql")),
 ];
 
 /// The writer checkpoints the WAL after this many pages (SQLite's default is 1000).

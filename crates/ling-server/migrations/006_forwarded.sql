@@ -1,0 +1,2 @@
+-- A message its sender forwarded from another conversation is marked so.
+ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
