@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "recall",
     "edit_message",
     "react",
+    "forward",
     "set_pinned",
     "set_muted",
     "set_draft",

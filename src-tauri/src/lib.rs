@@ -147,6 +147,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::chats::recall,
             commands::chats::edit_message,
             commands::chats::react,
+            commands::chats::forward,
             commands::chats::set_pinned,
             commands::chats::set_muted,
             commands::chats::set_draft,

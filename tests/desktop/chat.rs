@@ -1,7 +1,8 @@
 //! A chat opens where its unread messages begin: the "N new messages" marker
 //! at the top, older pages loaded as far back as needed; it is read once its
-//! end has been seen; then a reply, a recall, an edit, reactions both ways and
-//! a search of the history.
+//! end has been seen; then a reply, a recall, an edit, reactions both ways,
+//! the message menu and shortcuts, two messages forwarded and a search of the
+//! history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
 use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, ESCAPE, NO_KEY};
@@ -240,7 +241,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     )
     .await;
     let items = app.texts("[data-testid=message-menu] [role=menuitem]").await;
-    assert_eq!(items.len(), 3, "someone else's line: reply, react, copy: {items:?}");
+    assert_eq!(items.len(), 5, "someone else's line: reply, react, forward, select, copy: {items:?}");
     app.click("[data-testid=menu-react]").await;
     app.wait("[data-testid=quick-reactions]").await;
     app.type_into("[data-testid=composer-input]", ESCAPE).await;
@@ -251,6 +252,41 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.screenshot("shortcuts").await;
     app.type_into("[data-testid=composer-input]", ESCAPE).await;
     app.until_true("the sheet closed", "!document.querySelector('[data-testid=shortcuts-sheet]')").await;
+
+    // Two of Bob's lines chosen and forwarded (here back to him): marked, in order.
+    app.js(
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 069'));
+         const r = m.getBoundingClientRect();
+         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
+        vec![],
+    )
+    .await;
+    app.click("[data-testid=menu-select]").await;
+    app.wait("[data-testid=selection-bar]").await;
+    app.until(
+        "line 070 chosen too",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 070'));
+         const c = m?.querySelector('[data-testid=select-message]');
+         if (c && !c.checked) c.click();
+         return c?.checked ? true : null;",
+        vec![],
+    )
+    .await;
+    app.click("[data-testid=forward-selected]").await;
+    app.wait("[data-testid=forward-dialog]").await;
+    app.click("[data-testid=forward-target]").await;
+    app.screenshot("forward").await;
+    app.click("[data-testid=forward-send]").await;
+    app.until_true(
+        "both forwarded and sent",
+        "!document.querySelector('[data-testid=forward-dialog]') && !document.querySelector('[data-testid=selection-bar]')
+         && [...document.querySelectorAll('[data-testid=message][data-status=sent]')]
+              .filter(e => e.querySelector('[data-testid=forwarded]')).length === 2",
+    )
+    .await;
+    let forwarded: Vec<_> = bob.history("amy", 4).into_iter().filter(|m| m["forwarded"] == true).collect();
+    let texts: Vec<_> = forwarded.iter().map(|m| m["content"]["text"].as_str().unwrap_or_default()).collect();
+    assert_eq!(texts, ["line 069", "line 070"], "{forwarded:?}");
 
     // The history is searched in full text (Ctrl+F), the older lines included.
     app.type_into("[data-testid=composer-input]", &format!("{CONTROL}f{NO_KEY}")).await;

@@ -117,6 +117,27 @@ pub async fn react(
     Ok(state.session()?.client.react(conversation_id, seq, &emoji, on).await?)
 }
 
+/// Forwards sent messages (each `[conversation, seq]`) to each of `to`.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn forward(
+    state: State<'_, AppState>,
+    messages: Vec<(ConversationId, Seq)>,
+    to: Vec<ConversationId>,
+) -> AppResult<()> {
+    let session = state.session()?;
+    let client = &session.client;
+    let mut found = Vec::with_capacity(messages.len());
+    for (conversation_id, seq) in messages {
+        let page = client.history(conversation_id, Some(seq + 1), 1).await?;
+        let m = page.into_iter().find(|m| m.seq == Some(seq));
+        found.push(
+            m.ok_or(ling_client::ClientError::MessageNotFound { conversation_id, client_msg_id: format!("#{seq}") })?,
+        );
+    }
+    Ok(client.send_queue().forward(&found, &to).await?)
+}
+
 /// Pins or unpins a conversation.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

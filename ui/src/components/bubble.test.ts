@@ -136,7 +136,7 @@ describe('the message menu', () => {
     render(Bubble, { message: own({}), conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, onreply: () => replied++ });
     await fireEvent.contextMenu(screen.getByTestId('message'));
     const items = screen.getAllByRole('menuitem').map((b) => b.dataset.testid);
-    expect(items).toEqual(['menu-reply', 'menu-react', 'menu-edit', 'menu-copy', 'menu-recall']);
+    expect(items).toEqual(['menu-reply', 'menu-react', 'menu-edit', 'menu-forward', 'menu-select', 'menu-copy', 'menu-recall']);
     await fireEvent.click(screen.getByTestId('menu-reply'));
     expect(replied).toBe(1);
     expect(screen.queryByTestId('message-menu')).toBeNull();
@@ -147,13 +147,22 @@ describe('the message menu', () => {
     await fireEvent.keyDown(document, { key: 'Escape' });
     expect(screen.queryByTestId('message-menu')).toBeNull();
     cleanup();
-    // Someone else's image: reply and react only.
+    // Someone else's image: reply, react, forward (alone or with others).
     render(Bubble, {
       message: own({ sender_id: 2, content: { kind: 'image', file: { id: 'f', name: 'a.png', size: 1, mime: 'image/png' }, width: 10, height: 10 } }),
       conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, onreply: () => {},
     });
     await fireEvent.contextMenu(screen.getByTestId('message'));
-    expect(screen.getAllByRole('menuitem').map((b) => b.dataset.testid)).toEqual(['menu-reply', 'menu-react']);
+    expect(screen.getAllByRole('menuitem').map((b) => b.dataset.testid)).toEqual([
+      'menu-reply', 'menu-react', 'menu-forward', 'menu-select',
+    ]);
+  });
+});
+
+describe('a forwarded message', () => {
+  it('says it was forwarded', () => {
+    show(own({ forwarded: true }));
+    expect(screen.getByTestId('forwarded').textContent?.trim()).toBe(en['chat.forwarded']);
   });
 });
 

@@ -117,6 +117,7 @@ export const api = {
     call<void>('edit_message', { conversationId, seq, text }),
   react: (conversationId: number, seq: number, emoji: string, on: boolean) =>
     call<void>('react', { conversationId, seq, emoji, on }),
+  forward: (messages: [number, number][], to: number[]) => call<void>('forward', { messages, to }),
   setPinned: (conversationId: number, pinned: boolean) => call<void>('set_pinned', { conversationId, pinned }),
   setMuted: (conversationId: number, muted: boolean) => call<void>('set_muted', { conversationId, muted }),
   setDraft: (conversationId: number, draft: string) => call<void>('set_draft', { conversationId, draft }),
