@@ -120,6 +120,8 @@ error_codes! {
     InvalidReaction = "invalid_reaction",
     /// The message has as many different emoji as the server allows.
     TooManyReactions = "too_many_reactions",
+    /// The conversation has as many pinned messages as the server allows.
+    TooManyPins = "too_many_pins",
     /// The upload is larger than the file limit.
     FileTooLarge = "file_too_large",
     /// The file name is empty, too long, or looks like a path.

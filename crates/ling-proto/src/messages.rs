@@ -278,6 +278,38 @@ pub enum SystemEvent {
         /// Who.
         by: UserId,
     },
+    /// `by` pinned the message at `seq` (the conversation's `pins` now hold it).
+    MessagePinned {
+        /// Who.
+        by: UserId,
+        /// Which message.
+        seq: Seq,
+    },
+    /// `by` unpinned the message at `seq`.
+    MessageUnpinned {
+        /// Who.
+        by: UserId,
+        /// Which message.
+        seq: Seq,
+    },
+}
+
+impl SystemEvent {
+    /// The pins after this event, from `pins` before it (oldest pinned first;
+    /// events other than pinning leave them as they were).
+    pub fn fold_pins(&self, pins: &mut Vec<Seq>) -> bool {
+        match *self {
+            SystemEvent::MessagePinned { seq, .. } if !pins.contains(&seq) => {
+                pins.push(seq);
+                true
+            }
+            SystemEvent::MessageUnpinned { seq, .. } if pins.contains(&seq) => {
+                pins.retain(|s| *s != seq);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A stored message.
@@ -363,6 +395,16 @@ pub struct EditRequest {
     pub text: String,
 }
 
+/// `POST /v1/conversations/{id}/pins`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PinRequest {
+    /// The message.
+    pub seq: Seq,
+    /// Pin it, or unpin it.
+    pub pinned: bool,
+}
+
 /// `POST /v1/conversations/{id}/messages/{seq}/reactions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -438,6 +480,9 @@ pub struct Conversation {
     pub unread: u32,
     /// The newest message.
     pub last_message: Option<Message>,
+    /// Its pinned messages, oldest pinned first (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<Seq>,
 }
 
 /// `GET /v1/conversations`.
@@ -546,6 +591,10 @@ mod tests {
         );
         pin(&MessageContent::Recalled, json!({"kind": "recalled"}));
         pin(
+            &MessageContent::System { event: SystemEvent::MessagePinned { by: 1, seq: 3 } },
+            json!({"kind": "system", "event": {"event": "message_pinned", "by": 1, "seq": 3}}),
+        );
+        pin(
             &MessageContent::Edit { target: 4, text: "fixed".into() },
             json!({"kind": "edit", "target": 4, "text": "fixed"}),
         );
@@ -610,6 +659,7 @@ mod tests {
                 peer_read_seq: Some(12),
                 unread: 2,
                 last_message: None,
+                pins: Vec::new(),
             },
             json!({
                 "id": 7, "kind": "direct", "peer_id": 2, "group_id": null, "last_seq": 12,
@@ -640,5 +690,17 @@ mod tests {
         pin(&HistoryPage { messages: vec![], has_more: false }, json!({"messages": [], "has_more": false}));
         pin(&MarkReadRequest { seq: 4 }, json!({"seq": 4}));
         pin(&ReadCursor { user_id: 1, seq: 4 }, json!({"user_id": 1, "seq": 4}));
+    }
+
+    #[test]
+    fn test_pin_events_fold_into_the_pins_once() {
+        let mut pins = vec![2];
+        assert!(SystemEvent::MessagePinned { by: 1, seq: 5 }.fold_pins(&mut pins));
+        assert!(!SystemEvent::MessagePinned { by: 1, seq: 5 }.fold_pins(&mut pins), "pinned already");
+        assert_eq!(pins, [2, 5]);
+        assert!(SystemEvent::MessageUnpinned { by: 1, seq: 2 }.fold_pins(&mut pins));
+        assert!(!SystemEvent::MessageUnpinned { by: 1, seq: 9 }.fold_pins(&mut pins));
+        assert!(!SystemEvent::NewTopic { by: 1 }.fold_pins(&mut pins));
+        assert_eq!(pins, [5]);
     }
 }

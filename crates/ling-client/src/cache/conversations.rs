@@ -275,6 +275,7 @@ mod tests {
             peer_read_seq: Some(0),
             unread,
             last_message: Some(msg(id, last_seq, time, "", "x")),
+            pins: Vec::new(),
         }
     }
 

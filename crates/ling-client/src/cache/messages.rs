@@ -864,6 +864,7 @@ mod tests {
             peer_read_seq: None,
             unread: 0,
             last_message: None,
+            pins: Vec::new(),
         };
         cache.upsert_conversations(&[listed]).unwrap();
         cache.upsert_messages(&[msg(7, 1, 10, "a", "lunch at 12"), msg(7, 2, 20, "b", "ok")]).unwrap();

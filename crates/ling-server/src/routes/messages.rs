@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use ling_proto::messages::{
     ConversationKind, ConversationList, EditRequest, FileRef, HistoryPage, HistoryQuery, MarkReadRequest, Message,
-    MessageContent, ReactRequest, ReadCursor, SendAck, SendMessageRequest, SystemEvent,
+    MessageContent, PinRequest, ReactRequest, ReadCursor, SendAck, SendMessageRequest, SystemEvent,
 };
 use ling_proto::ws::ServerFrame;
 use ling_proto::{ConversationId, ErrorCode, Seq, UserId, relations};
@@ -18,8 +18,8 @@ use crate::extract::{AuthUser, Json, Path, Query};
 use crate::hub::{self, ConnRef};
 use crate::state::{AppState, now_ms};
 use crate::store::{
-    self, Appended, HistoryBound, NewMessage, OnCommit, Recall, Relate, Relation, RelationRule, SendContext, SendFacts,
-    SendRule, StoreError, StoreResult,
+    self, Appended, HistoryBound, NewMessage, OnCommit, Pin, Recall, Relate, Relation, RelationRule, SendContext,
+    SendFacts, SendRule, StoreError, StoreResult,
 };
 use crate::validate;
 
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/conversations/{id}/messages/{seq}/recall", post(recall))
         .route("/v1/conversations/{id}/messages/{seq}/edit", post(edit))
         .route("/v1/conversations/{id}/messages/{seq}/reactions", post(react))
+        .route("/v1/conversations/{id}/pins", post(pin))
         .route("/v1/conversations/{id}/read", post(read_http))
         .route("/v1/conversations/{id}/read-cursors", get(read_cursors))
 }
@@ -550,4 +551,40 @@ async fn react(
     let (emoji, on) = (req.emoji.clone(), req.on);
     let content = MessageContent::Reaction { target: seq, emoji: req.emoji, on: req.on };
     Ok(Json(relate(&state, by, id, content, move |target| reaction_rule(by, target, &emoji, on)).await?))
+}
+
+/// Pinned messages one conversation keeps.
+pub const MAX_PINS: usize = 50;
+
+async fn pin(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<ConversationId>,
+    Json(req): Json<PinRequest>,
+) -> ApiResult<Json<Option<Message>>> {
+    let ctx = member_context(&state, auth.user_id, id).await?;
+    check_can_write(&state, auth.user_id, &ctx).await?;
+    // In a group, the owner and admins pin; in a direct chat, either person.
+    if let Some((group, _)) = ctx.group {
+        let role = state.store.role(group, auth.user_id).await?.ok_or_else(ApiError::not_a_member)?;
+        if role < ling_proto::groups::Role::Admin {
+            return Err(ApiError::new(ErrorCode::InsufficientRole, "only the owner or an admin may pin messages"));
+        }
+    }
+    let fanout = state.fanout.clone();
+    let members = ctx.member_ids.clone();
+    let (on_commit, committed) = store::awaited(move |outcome: &StoreResult<Option<Message>>| {
+        if let Ok(Some(note)) = outcome {
+            let frame = ServerFrame::Message { message: note.clone() };
+            fanout.push(move |hub| hub::send(hub, &members, &frame));
+        }
+    });
+    let pin =
+        Pin { conversation: id, seq: req.seq, by: auth.user_id, pinned: req.pinned, now: now_ms(), max: MAX_PINS };
+    state.store.pin(pin, on_commit).await?;
+    let note = committed.await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("message"),
+        other => other.into(),
+    })?;
+    Ok(Json(note))
 }

@@ -367,6 +367,23 @@ pub struct Relate {
     pub now: Millis,
 }
 
+/// Pinning or unpinning a message.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    /// Where.
+    pub conversation: ConversationId,
+    /// Which message.
+    pub seq: Seq,
+    /// Who (allowed by the caller).
+    pub by: UserId,
+    /// Pin, or unpin.
+    pub pinned: bool,
+    /// Now.
+    pub now: Millis,
+    /// Pins a conversation may have.
+    pub max: usize,
+}
+
 /// A message to store.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -473,6 +490,12 @@ pub trait MessageStore: Send + Sync {
     /// the target (keeping an edited text's earlier version), atomically;
     /// `on_commit` gets the relation and the members to tell, or `None` when
     /// nothing changed. `NotFound` if the conversation or target is absent.
+    /// Pins or unpins a shown message and appends the system note saying
+    /// so, atomically; `on_commit` gets the note, or `None` when nothing
+    /// changed. `Rejected` with `too_many_pins` or `invalid_request` (a
+    /// message that cannot be pinned); `NotFound` if absent.
+    async fn pin(&self, pin: Pin, on_commit: OnCommit<Option<Message>>) -> StoreResult<()>;
+    /// See [`MessageStore::relate`].
     async fn relate(
         &self,
         relate: Relate,

@@ -156,3 +156,63 @@ async fn test_people_who_left_a_group_cannot_react_or_edit_there() {
         alice.post(&format!("/v1/groups/{}/dissolve", g.id), &serde_json::json!({})).await.unwrap();
     assert_eq!(react(&alice, conv, said.seq, "👍", true).await.unwrap_err().code(), ErrorCode::GroupDissolved);
 }
+
+async fn pin(c: &Client, conversation: i64, seq: i64, pinned: bool) -> Result<Option<Message>, ApiErr> {
+    c.post(&format!("/v1/conversations/{conversation}/pins"), &serde_json::json!({"seq": seq, "pinned": pinned})).await
+}
+
+#[tokio::test]
+async fn test_pins_say_who_pinned_what_list_with_the_chat_and_follow_the_roles() {
+    use ling_proto::messages::SystemEvent;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let conv = befriend(&alice, &bob).await;
+    let first = send_text(&alice, conv, "the plan").await.unwrap();
+    let second = send_text(&bob, conv, "the address").await.unwrap();
+
+    // Either person pins in a direct chat; a note says who pinned what.
+    let mut a = alice.ws().await;
+    let note = pin(&bob, conv, first.seq, true).await.unwrap().expect("a note");
+    assert_eq!(
+        note.content,
+        MessageContent::System { event: SystemEvent::MessagePinned { by: bob.id(), seq: first.seq } }
+    );
+    match a.recv_until(|f| matches!(f, ServerFrame::Message { .. })).await {
+        ServerFrame::Message { message } => assert_eq!(message, note),
+        _ => unreachable!(),
+    }
+    assert_eq!(pin(&bob, conv, first.seq, true).await.unwrap(), None, "pinned already");
+    pin(&alice, conv, second.seq, true).await.unwrap().unwrap();
+    let list: ConversationList = alice.get("/v1/conversations").await.unwrap();
+    assert_eq!(list.conversations.iter().find(|c| c.id == conv).unwrap().pins, [first.seq, second.seq]);
+    let off = pin(&alice, conv, first.seq, false).await.unwrap().unwrap();
+    assert!(matches!(off.content, MessageContent::System { event: SystemEvent::MessageUnpinned { .. } }));
+    let list: ConversationList = bob.get("/v1/conversations").await.unwrap();
+    assert_eq!(list.conversations.iter().find(|c| c.id == conv).unwrap().pins, [second.seq]);
+    // Notes and strangers cannot.
+    assert_eq!(pin(&alice, conv, note.seq, true).await.unwrap_err().code(), ErrorCode::InvalidRequest);
+    assert_eq!(pin(&alice, conv, 999, true).await.unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(pin(&carol, conv, first.seq, true).await.unwrap_err().code(), ErrorCode::NotAMember);
+
+    // In a group, only the owner and admins pin.
+    befriend(&alice, &carol).await;
+    let g: Group = alice
+        .post("/v1/groups", &serde_json::json!({"name": "g", "member_ids": [bob.id(), carol.id()]}))
+        .await
+        .unwrap();
+    let said = send_text(&carol, g.conversation_id, "hello").await.unwrap();
+    assert_eq!(pin(&carol, g.conversation_id, said.seq, true).await.unwrap_err().code(), ErrorCode::InsufficientRole);
+    pin(&alice, g.conversation_id, said.seq, true).await.unwrap().unwrap();
+
+    // At most 50 pins in one conversation.
+    for i in 0..49 {
+        let m = send_text(&alice, conv, &format!("m{i}")).await.unwrap();
+        pin(&alice, conv, m.seq, true).await.unwrap().unwrap();
+    }
+    let one_more = send_text(&alice, conv, "one too many").await.unwrap();
+    assert_eq!(pin(&alice, conv, one_more.seq, true).await.unwrap_err().code(), ErrorCode::TooManyPins);
+    let list: ConversationList = alice.get("/v1/conversations").await.unwrap();
+    assert_eq!(list.conversations.iter().find(|c| c.id == conv).unwrap().pins.len(), 50, "nothing half done");
+}

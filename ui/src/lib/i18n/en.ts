@@ -225,6 +225,7 @@ export const en = {
   'error.edit_unchanged': 'The text is the same as before.',
   'error.invalid_reaction': 'That cannot be used as a reaction here.',
   'error.too_many_reactions': 'This message has as many different reactions as it can take.',
+  'error.too_many_pins': 'This chat has as many pinned messages as it can keep.',
   'error.empty_file': 'That file is empty.',
   'error.forbidden': 'You are not allowed to do that.',
   'error.frame_too_large': 'That was too large to send in one go.',

@@ -223,6 +223,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.edit_unchanged': '内容和原来一样。',
   'error.invalid_reaction': '这里不能用它表态。',
   'error.too_many_reactions': '这条消息的表情回应种类已经到上限了。',
+  'error.too_many_pins': '这个会话置顶的消息已经到上限了。',
   'error.empty_file': '这个文件是空的。',
   'error.forbidden': '你没有权限这样做。',
   'error.frame_too_large': '内容太大，无法一次发送。',

@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::contacts::relation_in;
 use super::{Guard, SqliteStore, from_json, to_json};
 use crate::store::{
-    Appended, HistoryBound, MessageStore, NewMessage, OnCommit, Recall, Relate, RelationRule, SendContext, SendFacts,
-    SendRule, StoreError, StoreResult,
+    Appended, HistoryBound, MessageStore, NewMessage, OnCommit, Pin, Recall, Relate, RelationRule, SendContext,
+    SendFacts, SendRule, StoreError, StoreResult,
 };
 
 /// Unread counts stop here; clients show "9999+".
@@ -300,6 +300,8 @@ impl MessageStore for SqliteStore {
                         (SELECT p.user_id FROM conversation_members p WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> ?1),
                         (SELECT p.read_seq FROM conversation_members p WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> ?1),
                         g.id,
+                        (SELECT json_group_array(seq) FROM (SELECT seq FROM conversation_pins p
+                            WHERE p.conversation_id = c.id ORDER BY p.pinned_at, p.seq)),
                         m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.send_time, m.content, m.reply_to, m.changes,
                         m.forwarded
                  FROM conversation_members me
@@ -314,7 +316,8 @@ impl MessageStore for SqliteStore {
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map([user], |r| {
                 let kind: String = r.get(1)?;
-                let last = if r.get::<_, Option<i64>>(8)?.is_some() { Some(raw_from_row(r, 8)?) } else { None };
+                let last = if r.get::<_, Option<i64>>(9)?.is_some() { Some(raw_from_row(r, 9)?) } else { None };
+                let pins: String = r.get(8)?;
                 Ok((
                     Conversation {
                         id: r.get(0)?,
@@ -326,14 +329,17 @@ impl MessageStore for SqliteStore {
                         peer_read_seq: r.get(6)?,
                         group_id: r.get(7)?,
                         last_message: None,
+                        pins: Vec::new(),
                     },
                     last,
+                    pins,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (mut conv, last) = row?;
+                let (mut conv, last, pins) = row?;
                 conv.last_message = last.map(RawMessage::decode).transpose()?;
+                conv.pins = from_json(&pins)?;
                 out.push(conv);
             }
             Ok(out)
@@ -429,6 +435,69 @@ impl MessageStore for SqliteStore {
                     forwarded: false,
                 };
                 Ok(append_in(c, recall.conversation, notice)?.message)
+            },
+            on_commit,
+        )
+        .await
+    }
+
+    async fn pin(&self, pin: Pin, on_commit: OnCommit<Option<Message>>) -> StoreResult<()> {
+        self.queue_write(
+            move |c| {
+                let target = load_message(c, pin.conversation, pin.seq)?.ok_or(StoreError::NotFound)?;
+                let pinnable = matches!(
+                    target.content,
+                    MessageContent::Text { .. }
+                        | MessageContent::Image { .. }
+                        | MessageContent::File { .. }
+                        | MessageContent::CallRecord { .. }
+                        | MessageContent::Assistant { .. }
+                );
+                if !pinnable {
+                    return Err(StoreError::Rejected(
+                        ErrorCode::InvalidRequest,
+                        "this message cannot be pinned".into(),
+                    ));
+                }
+                let changed = if pin.pinned {
+                    let count: i64 = c
+                        .prepare_cached("SELECT count(*) FROM conversation_pins WHERE conversation_id = ?1")?
+                        .query_row([pin.conversation], |r| r.get(0))?;
+                    let inserted = c
+                        .prepare_cached(
+                            "INSERT OR IGNORE INTO conversation_pins (conversation_id, seq, pinned_by, pinned_at)
+                             VALUES (?1, ?2, ?3, ?4)",
+                        )?
+                        .execute(params![pin.conversation, pin.seq, pin.by, pin.now])?;
+                    if inserted > 0 && count as usize >= pin.max {
+                        return Err(StoreError::Rejected(
+                            ErrorCode::TooManyPins,
+                            format!("a conversation keeps at most {} pinned messages", pin.max),
+                        ));
+                    }
+                    inserted > 0
+                } else {
+                    c.prepare_cached("DELETE FROM conversation_pins WHERE conversation_id = ?1 AND seq = ?2")?
+                        .execute([pin.conversation, pin.seq])?
+                        > 0
+                };
+                if !changed {
+                    return Ok(None);
+                }
+                let event = if pin.pinned {
+                    SystemEvent::MessagePinned { by: pin.by, seq: pin.seq }
+                } else {
+                    SystemEvent::MessageUnpinned { by: pin.by, seq: pin.seq }
+                };
+                let note = NewMessage {
+                    sender: pin.by,
+                    client_msg_id: String::new(),
+                    content: MessageContent::System { event },
+                    reply_to: None,
+                    now: pin.now,
+                    forwarded: false,
+                };
+                Ok(Some(append_in(c, pin.conversation, note)?.message))
             },
             on_commit,
         )
