@@ -20,8 +20,8 @@ use ling_proto::groups::{
 };
 use ling_proto::info::ServerInfo;
 use ling_proto::messages::{
-    ConversationList, EditRequest, HistoryPage, HistoryQuery, MarkReadRequest, Message, ReactRequest, ReadCursor,
-    SendAck, SendMessageRequest,
+    ConversationList, EditRequest, HistoryPage, HistoryQuery, MarkReadRequest, Message, PinRequest, ReactRequest,
+    ReadCursor, SendAck, SendMessageRequest,
 };
 use ling_proto::users::{Me, UpdateProfileRequest, UserProfile, UserSearchResponse};
 use ling_proto::{ConversationId, ErrorBody, ErrorCode, FriendGroupId, GroupId, Seq, SessionId, UserId};
@@ -391,6 +391,11 @@ impl Api {
             &ReactRequest { emoji: emoji.to_owned(), on },
         )
         .await
+    }
+
+    /// `POST /v1/conversations/{id}/pins`: the note, or `None` when nothing changed.
+    pub async fn pin(&self, id: ConversationId, seq: Seq, pinned: bool) -> ClientResult<Option<Message>> {
+        self.post(&format!("/v1/conversations/{id}/pins"), &PinRequest { seq, pinned }).await
     }
 
     // --- the assistant ---------------------------------------------------------

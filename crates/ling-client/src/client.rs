@@ -328,6 +328,15 @@ impl Client {
         }
     }
 
+    /// Pins or unpins a message in its conversation (for everyone in it).
+    pub async fn pin_message(&self, conversation_id: ConversationId, seq: Seq, pinned: bool) -> ClientResult<()> {
+        match self.inner.api().pin(conversation_id, seq, pinned).await? {
+            // Storing the note moves the cached pins.
+            Some(note) => self.inner.store_messages(vec![note]).await,
+            None => Ok(()),
+        }
+    }
+
     /// Pins or unpins a conversation (local).
     pub async fn set_pinned(&self, conversation_id: ConversationId, pinned: bool) -> ClientResult<()> {
         self.inner.db(move |c| c.set_pinned(conversation_id, pinned)).await?;

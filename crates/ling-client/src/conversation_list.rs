@@ -261,6 +261,7 @@ mod tests {
             muted: false,
             draft: String::new(),
             last_message: None,
+            pins: Vec::new(),
         }
     }
 

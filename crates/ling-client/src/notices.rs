@@ -254,6 +254,7 @@ mod tests {
             muted: false,
             draft: String::new(),
             last_message: None,
+            pins: Vec::new(),
         }
     }
 

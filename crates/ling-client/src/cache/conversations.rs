@@ -46,11 +46,14 @@ pub struct ConversationSummary {
     pub draft: String,
     /// The newest message, cached or as the server last reported it.
     pub last_message: Option<CachedMessage>,
+    /// Its pinned messages, oldest pinned first.
+    pub pins: Vec<Seq>,
 }
 
 const SUMMARY: &str = "c.id, c.kind, c.peer_id, c.group_id,
     coalesce(f.remark, u.display_name, g.name, ''), coalesce(u.avatar, g.avatar),
-    c.last_seq, c.read_seq, c.peer_read_seq, c.unread, c.last_activity, c.pinned, c.muted, c.draft, c.last_message
+    c.last_seq, c.read_seq, c.peer_read_seq, c.unread, c.last_activity, c.pinned, c.muted, c.draft, c.last_message,
+    c.pins
     FROM conversations c
     LEFT JOIN users u ON c.kind = 'direct' AND u.id = c.peer_id
     LEFT JOIN friends f ON c.kind = 'direct' AND f.user_id = c.peer_id
@@ -75,6 +78,7 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(ConversationSummary, Optio
             muted: r.get(12)?,
             draft: r.get(13)?,
             last_message: None,
+            pins: super::json_column(r, 15)?,
         },
         r.get(14)?,
     ))
@@ -96,11 +100,12 @@ impl Cache {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO conversations (id, kind, peer_id, group_id, last_seq, read_seq, peer_read_seq, unread, last_activity, last_message)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                "INSERT INTO conversations (id, kind, peer_id, group_id, last_seq, read_seq, peer_read_seq, unread, last_activity, last_message, pins)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), read_seq = excluded.read_seq,
                    peer_read_seq = excluded.peer_read_seq, unread = excluded.unread,
-                   last_activity = max(last_activity, excluded.last_activity), last_message = excluded.last_message",
+                   last_activity = max(last_activity, excluded.last_activity), last_message = excluded.last_message,
+                   pins = excluded.pins",
             )?;
             for c in list {
                 let activity = c.last_message.as_ref().map(|m| m.send_time).unwrap_or(0);
@@ -115,7 +120,8 @@ impl Cache {
                     c.peer_read_seq,
                     c.unread,
                     activity,
-                    last
+                    last,
+                    to_json(&c.pins)?
                 ])?;
             }
         }

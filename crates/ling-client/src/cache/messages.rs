@@ -118,6 +118,26 @@ fn follow_conversations(tx: &Transaction<'_>, new: &[Message], own_id: Option<Us
     Ok(())
 }
 
+/// Pin notes seen for the first time move their conversations' pins.
+fn fold_pin_notes(tx: &Transaction<'_>, new: &[Message]) -> ClientResult<()> {
+    for m in new {
+        let MessageContent::System { event } = &m.content else { continue };
+        let Some(json) = tx
+            .prepare_cached("SELECT pins FROM conversations WHERE id = ?1")?
+            .query_row([m.conversation_id], |r| r.get::<_, String>(0))
+            .optional()?
+        else {
+            continue;
+        };
+        let mut pins: Vec<Seq> = serde_json::from_str(&json).unwrap_or_default();
+        if event.fold_pins(&mut pins) {
+            tx.prepare_cached("UPDATE conversations SET pins = ?2 WHERE id = ?1")?
+                .execute(params![m.conversation_id, to_json(&pins)?])?;
+        }
+    }
+    Ok(())
+}
+
 /// A sent message as cached, with its row id.
 fn load_sent(tx: &Transaction<'_>, conversation_id: ConversationId, seq: Seq) -> ClientResult<Option<(i64, Message)>> {
     let row = tx
@@ -436,6 +456,7 @@ impl Cache {
                 }
             }
             follow_conversations(&tx, &out.new, own_id)?;
+            fold_pin_notes(&tx, &out.new)?;
         }
         tx.commit()?;
         Ok(out)
@@ -924,5 +945,31 @@ mod tests {
         assert_eq!(done.updated.len(), 1);
         assert_eq!(ling_proto::relations::reaction_counts(&shown(&cache, 1).changes).len(), 2);
         assert_eq!(shown(&cache, 1).content, text("v2"));
+    }
+
+    #[test]
+    fn test_pin_notes_move_the_conversations_pins_once() {
+        use ling_proto::messages::SystemEvent;
+        let (_d, mut cache) = open();
+        let listed = ling_proto::messages::Conversation {
+            id: 7,
+            kind: ling_proto::messages::ConversationKind::Direct,
+            peer_id: Some(2),
+            group_id: None,
+            last_seq: 2,
+            read_seq: 2,
+            peer_read_seq: None,
+            unread: 0,
+            last_message: None,
+            pins: vec![1],
+        };
+        cache.upsert_conversations(&[listed]).unwrap();
+        let note = |seq: i64, event: SystemEvent| relation(7, seq, 2, MessageContent::System { event });
+        let pinned = note(3, SystemEvent::MessagePinned { by: 2, seq: 2 });
+        cache.upsert_messages(&[pinned.clone()]).unwrap();
+        cache.upsert_messages(&[pinned]).unwrap();
+        assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [1, 2], "once");
+        cache.upsert_messages(&[note(4, SystemEvent::MessageUnpinned { by: 2, seq: 1 })]).unwrap();
+        assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [2]);
     }
 }

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("../../migrations/004_uploads.sql")),
     (5, include_str!("../../migrations/005_relations.sql")),
     (6, include_str!("../../migrations/006_forwarded.sql")),
+    (7, include_str!("../../migrations/007_pins.sql")),
 ];
 
 /// Where a cached message stands with the server.

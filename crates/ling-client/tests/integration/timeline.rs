@@ -238,3 +238,41 @@ async fn test_edits_and_reactions_reach_open_views_search_and_someone_who_was_of
     assert_eq!(texts(&rows.rows).iter().filter(|t| t.starts_with("see you")).count(), 1);
     assert_eq!(bob.client.conversation(conv).await.unwrap().unwrap().unread, unread, "relations are never unread");
 }
+
+#[tokio::test]
+async fn test_a_pin_reaches_the_other_side_and_a_view_jumps_back_to_it() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    bob.client.send_queue().send_text(conv, "the address: 1 Main St").await.unwrap();
+    for i in 0..PAGE + 10 {
+        bob.client.send_queue().send_text(conv, &format!("chatter {i}")).await.unwrap();
+    }
+    newest_is(&amy, conv, &format!("chatter {}", PAGE + 9)).await;
+    let page = amy.client.history(conv, None, 200).await.unwrap();
+    let address = page
+        .iter()
+        .find(|m| matches!(&m.content, MessageContent::Text { text } if text.starts_with("the address")))
+        .unwrap();
+    let seq = address.seq.unwrap();
+
+    amy.client.pin_message(conv, seq, true).await.unwrap();
+    let bob_ref = &bob;
+    ling_testing::eventually("Bob sees the pin", async || {
+        bob_ref.client.conversation(conv).await.unwrap().is_some_and(|c| c.pins == [seq])
+    })
+    .await;
+    // The pinned message lies before the newest page: the view loads back to it.
+    let view = bob.client.timeline(conv).await.unwrap();
+    assert!(!texts(&view.items()).iter().any(|t| t.starts_with("the address")));
+    assert!(view.paginate_back_to(seq, 1000).await.unwrap());
+    let mut rows = Rows::new(view.subscribe());
+    rows.until("the pinned message loaded", |r| texts(r).iter().any(|t| t.starts_with("the address"))).await;
+    bob.client.pin_message(conv, seq, false).await.unwrap();
+    let amy_ref = &amy;
+    ling_testing::eventually("Amy sees it unpinned", async || {
+        amy_ref.client.conversation(conv).await.unwrap().is_some_and(|c| c.pins.is_empty())
+    })
+    .await;
+}
