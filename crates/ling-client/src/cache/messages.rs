@@ -966,7 +966,7 @@ mod tests {
         cache.upsert_conversations(&[listed]).unwrap();
         let note = |seq: i64, event: SystemEvent| relation(7, seq, 2, MessageContent::System { event });
         let pinned = note(3, SystemEvent::MessagePinned { by: 2, seq: 2 });
-        cache.upsert_messages(&[pinned.clone()]).unwrap();
+        cache.upsert_messages(std::slice::from_ref(&pinned)).unwrap();
         cache.upsert_messages(&[pinned]).unwrap();
         assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [1, 2], "once");
         cache.upsert_messages(&[note(4, SystemEvent::MessageUnpinned { by: 2, seq: 1 })]).unwrap();
