@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ling_client::timeline::{TimelineItem, TimelineView};
-use ling_proto::ConversationId;
+use ling_proto::{ConversationId, Seq};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use ts_rs::TS;
@@ -64,6 +64,17 @@ pub async fn timeline_open(
 pub async fn timeline_paginate_back(timelines: State<'_, Timelines>, view: u32) -> AppResult<bool> {
     Ok(timelines.get(view)?.paginate_back().await?)
 }
+
+/// Loads older pages of the open timeline until message `seq` is in (a
+/// pinned message, a search hit), within reach; whether it is.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn timeline_paginate_back_to(timelines: State<'_, Timelines>, view: u32, seq: Seq) -> AppResult<bool> {
+    Ok(timelines.get(view)?.paginate_back_to(seq, JUMP_REACH).await?)
+}
+
+/// Messages loaded at most to reach one jumped to.
+const JUMP_REACH: usize = 5_000;
 
 /// Closes view `view`, if it is the open one.
 #[tauri::command]

@@ -1,8 +1,8 @@
 //! A chat opens where its unread messages begin: the "N new messages" marker
 //! at the top, older pages loaded as far back as needed; it is read once its
 //! end has been seen; then a reply, a recall, an edit, reactions both ways,
-//! the message menu and shortcuts, two messages forwarded and a search of the
-//! history.
+//! the message menu and shortcuts, two messages forwarded, a pin and a search
+//! of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
 use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, ESCAPE, NO_KEY};
@@ -241,7 +241,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     )
     .await;
     let items = app.texts("[data-testid=message-menu] [role=menuitem]").await;
-    assert_eq!(items.len(), 5, "someone else's line: reply, react, forward, select, copy: {items:?}");
+    assert_eq!(items.len(), 6, "someone else's line: reply, react, forward, select, pin, copy: {items:?}");
     app.click("[data-testid=menu-react]").await;
     app.wait("[data-testid=quick-reactions]").await;
     app.type_into("[data-testid=composer-input]", ESCAPE).await;
@@ -287,6 +287,29 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     let forwarded: Vec<_> = bob.history("amy", 4).into_iter().filter(|m| m["forwarded"] == true).collect();
     let texts: Vec<_> = forwarded.iter().map(|m| m["content"]["text"].as_str().unwrap_or_default()).collect();
     assert_eq!(texts, ["line 069", "line 070"], "{forwarded:?}");
+
+    // Amy pins a line: the bar shows it and jumps to it; Bob gets the note; unpinned from the bar.
+    app.js(
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 066'));
+         const r = m.getBoundingClientRect();
+         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
+        vec![],
+    )
+    .await;
+    app.click("[data-testid=menu-pin]").await;
+    app.until_true(
+        "the pinned bar",
+        "document.querySelector('[data-testid=pinned-bar]')?.textContent.includes('line 066')
+         && document.querySelector('[data-testid=history]').textContent.includes('Amy pinned a message')",
+    )
+    .await;
+    app.screenshot("pinned").await;
+    app.click("[data-testid=pinned-jump]").await;
+    app.until_true("the pinned line in view", &in_view("[data-testid=message][data-pinned=true]", "line 066")).await;
+    let notes = bob.history("amy", 3);
+    assert!(notes.iter().any(|m| m["content"]["event"]["event"] == "message_pinned"), "{notes:?}");
+    app.click("[data-testid=pinned-unpin]").await;
+    app.until_true("the bar gone", "!document.querySelector('[data-testid=pinned-bar]')").await;
 
     // The history is searched in full text (Ctrl+F), the older lines included.
     app.type_into("[data-testid=composer-input]", &format!("{CONTROL}f{NO_KEY}")).await;

@@ -138,6 +138,18 @@ pub async fn forward(
     Ok(client.send_queue().forward(&found, &to).await?)
 }
 
+/// Pins or unpins a message in its conversation, for everyone in it.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn pin_message(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    seq: Seq,
+    pinned: bool,
+) -> AppResult<()> {
+    Ok(state.session()?.client.pin_message(conversation_id, seq, pinned).await?)
+}
+
 /// Pins or unpins a conversation.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

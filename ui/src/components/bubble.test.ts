@@ -8,7 +8,7 @@ import Bubble from './Bubble.svelte';
 
 const conversation: ConversationSummary = {
   id: 1, kind: 'direct', peer_id: 2, group_id: null, title: 'Bob', avatar: null, last_seq: 5, read_seq: 5,
-  peer_read_seq: 4, unread: 0, last_activity: 0, pinned: false, muted: false, draft: '', last_message: null,
+  peer_read_seq: 4, unread: 0, last_activity: 0, pinned: false, muted: false, draft: '', last_message: null, pins: [],
 };
 
 function own(over: Partial<CachedMessage>): CachedMessage {

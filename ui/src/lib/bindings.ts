@@ -291,7 +291,11 @@ draft: string,
 /**
  * The newest message, cached or as the server last reported it.
  */
-last_message: CachedMessage | null, };
+last_message: CachedMessage | null, 
+/**
+ * Its pinned messages, oldest pinned first.
+ */
+pins: Array<number>, };
 
 /**
  * The devices chosen for calls (`None`: the system's default).
@@ -319,7 +323,7 @@ time: number, };
 /**
  * A stable, machine-readable error code.
  */
-export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "not_editable" | "edit_unchanged" | "invalid_reaction" | "too_many_reactions" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
+export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "not_editable" | "edit_unchanged" | "invalid_reaction" | "too_many_reactions" | "too_many_pins" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
 
 /**
  * Something the UI may want to redraw.
@@ -1073,7 +1077,23 @@ seq: number, } | { "event": "new_topic",
 /**
  * Who.
  */
-by: number, };
+by: number, } | { "event": "message_pinned", 
+/**
+ * Who.
+ */
+by: number, 
+/**
+ * Which message.
+ */
+seq: number, } | { "event": "message_unpinned", 
+/**
+ * Who.
+ */
+by: number, 
+/**
+ * Which message.
+ */
+seq: number, };
 
 /**
  * One row of a conversation's timeline.

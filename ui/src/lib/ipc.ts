@@ -102,6 +102,7 @@ export const api = {
   timelineOpen: (view: number, conversationId: number) =>
     call<TimelineSnapshot>('timeline_open', { view, conversationId }),
   timelinePaginateBack: (view: number) => call<boolean>('timeline_paginate_back', { view }),
+  timelinePaginateBackTo: (view: number, seq: number) => call<boolean>('timeline_paginate_back_to', { view, seq }),
   timelineClose: (view: number) => call<void>('timeline_close', { view }),
   sendText: (conversationId: number, text: string, replyTo: number | null) =>
     call<CachedMessage>('send_text', { conversationId, text, replyTo }),
@@ -118,6 +119,8 @@ export const api = {
   react: (conversationId: number, seq: number, emoji: string, on: boolean) =>
     call<void>('react', { conversationId, seq, emoji, on }),
   forward: (messages: [number, number][], to: number[]) => call<void>('forward', { messages, to }),
+  pinMessage: (conversationId: number, seq: number, pinned: boolean) =>
+    call<void>('pin_message', { conversationId, seq, pinned }),
   setPinned: (conversationId: number, pinned: boolean) => call<void>('set_pinned', { conversationId, pinned }),
   setMuted: (conversationId: number, muted: boolean) => call<void>('set_muted', { conversationId, muted }),
   setDraft: (conversationId: number, draft: string) => call<void>('set_draft', { conversationId, draft }),

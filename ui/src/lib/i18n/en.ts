@@ -130,6 +130,13 @@ export const en = {
   'system.made_member': '{name} is no longer an admin',
   'system.ownership_transferred': '{name} now owns the group',
   'system.group_dissolved': '{name} dissolved the group',
+  'system.message_pinned': '{name} pinned a message',
+  'system.message_unpinned': '{name} unpinned a message',
+  'chat.pin': 'Pin',
+  'chat.unpin': 'Unpin',
+  'pins.title': 'Pinned message',
+  'pins.count': 'Pinned message {i} of {n}',
+  'pins.notLoaded': 'A pinned message',
   'system.other': 'The group changed',
 
   'conn.connecting': 'Connecting…',

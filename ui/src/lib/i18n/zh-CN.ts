@@ -130,6 +130,13 @@ export const zhCN: Record<MessageKey, string> = {
   'system.made_member': '{name} 不再是管理员',
   'system.ownership_transferred': '{name} 成为新群主',
   'system.group_dissolved': '{name} 解散了群聊',
+  'system.message_pinned': '{name} 置顶了一条消息',
+  'system.message_unpinned': '{name} 取消置顶了一条消息',
+  'chat.pin': '置顶',
+  'chat.unpin': '取消置顶',
+  'pins.title': '置顶消息',
+  'pins.count': '置顶消息 {i}/{n}',
+  'pins.notLoaded': '一条置顶消息',
   'system.other': '群聊信息已更新',
 
   'conn.connecting': '正在连接…',

@@ -6,7 +6,7 @@ function conv(id: number, over: Partial<ConversationSummary> = {}): Conversation
   return {
     id, kind: 'direct', peer_id: id + 100, group_id: null, title: `Friend ${id}`, avatar: null, last_seq: 0,
     read_seq: 0, peer_read_seq: null, unread: 0, last_activity: id * 1000, pinned: false, muted: false, draft: '',
-    last_message: null, ...over,
+    last_message: null, pins: [], ...over,
   };
 }
 

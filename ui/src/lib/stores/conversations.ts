@@ -51,6 +51,10 @@ export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed): string {
       return t('chat.recalledBy', { name: nameOf(e.by) });
     case 'new_topic':
       return t('assistant.newTopic');
+    case 'message_pinned':
+      return t('system.message_pinned', { name: nameOf(e.by) });
+    case 'message_unpinned':
+      return t('system.message_unpinned', { name: nameOf(e.by) });
     default:
       return t('system.other');
   }

@@ -62,6 +62,17 @@ export class ChatTimeline {
     }
   }
 
+  /** Loads older pages until message `seq` is in; whether it is. */
+  async paginateBackTo(seq: number): Promise<boolean> {
+    if (!this.copy.started) return false;
+    this.loading = true;
+    try {
+      return await api.timelinePaginateBackTo(this.view, seq);
+    } finally {
+      this.loading = false;
+    }
+  }
+
   close() {
     this.closed = true;
     void api.timelineClose(this.view).catch(() => {});
