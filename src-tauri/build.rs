@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "react",
     "forward",
     "pin_message",
+    "delete_for_me",
     "set_pinned",
     "set_muted",
     "set_draft",

@@ -149,6 +149,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::chats::react,
             commands::chats::forward,
             commands::chats::pin_message,
+            commands::chats::delete_for_me,
             commands::chats::set_pinned,
             commands::chats::set_muted,
             commands::chats::set_draft,

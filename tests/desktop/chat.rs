@@ -1,8 +1,8 @@
 //! A chat opens where its unread messages begin: the "N new messages" marker
 //! at the top, older pages loaded as far back as needed; it is read once its
 //! end has been seen; then a reply, a recall, an edit, reactions both ways,
-//! the message menu and shortcuts, two messages forwarded, a pin and a search
-//! of the history.
+//! the message menu and shortcuts, two messages forwarded, a pin, a message
+//! deleted for oneself and a search of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
 use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, ESCAPE, NO_KEY};
@@ -241,7 +241,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     )
     .await;
     let items = app.texts("[data-testid=message-menu] [role=menuitem]").await;
-    assert_eq!(items.len(), 6, "someone else's line: reply, react, forward, select, pin, copy: {items:?}");
+    assert_eq!(items.len(), 7, "someone else's line: reply, react, forward, select, pin, copy, delete: {items:?}");
     app.click("[data-testid=menu-react]").await;
     app.wait("[data-testid=quick-reactions]").await;
     app.type_into("[data-testid=composer-input]", ESCAPE).await;
@@ -310,6 +310,22 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     assert!(notes.iter().any(|m| m["content"]["event"]["event"] == "message_pinned"), "{notes:?}");
     app.click("[data-testid=pinned-unpin]").await;
     app.until_true("the bar gone", "!document.querySelector('[data-testid=pinned-bar]')").await;
+
+    // Deleted for Amy only: gone from her chat, still on Bob's side.
+    app.js(
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 068'));
+         const r = m.getBoundingClientRect();
+         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
+        vec![],
+    )
+    .await;
+    app.click("[data-testid=menu-delete]").await;
+    app.until_true(
+        "line 068 gone for Amy",
+        "![...document.querySelectorAll('[data-testid=message]')].some(e => e.textContent.includes('line 068'))",
+    )
+    .await;
+    assert!(bob.history("amy", 30).iter().any(|m| m["content"]["text"] == "line 068"), "Bob keeps it");
 
     // The history is searched in full text (Ctrl+F), the older lines included.
     app.type_into("[data-testid=composer-input]", &format!("{CONTROL}f{NO_KEY}")).await;

@@ -30,6 +30,7 @@ fn message(seq: Seq) -> CachedMessage {
         reply_to: None,
         changes: Default::default(),
         forwarded: false,
+        hidden: false,
     }
 }
 

@@ -328,6 +328,16 @@ impl Client {
         }
     }
 
+    /// Deletes a message on this device only ("delete for me"): its row
+    /// goes from the timeline, the list and search; others keep it.
+    pub async fn delete_for_me(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<()> {
+        if let Some(message) = self.inner.db(move |c| c.hide_message(conversation_id, seq)).await? {
+            self.inner.emit(Event::MessageUpdated { message });
+            self.inner.emit(Event::ConversationUpdated { conversation_id });
+        }
+        Ok(())
+    }
+
     /// Pins or unpins a message in its conversation (for everyone in it).
     pub async fn pin_message(&self, conversation_id: ConversationId, seq: Seq, pinned: bool) -> ClientResult<()> {
         match self.inner.api().pin(conversation_id, seq, pinned).await? {

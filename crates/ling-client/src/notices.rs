@@ -271,6 +271,7 @@ mod tests {
             reply_to: None,
             changes: Default::default(),
             forwarded: false,
+            hidden: false,
         }
     }
 

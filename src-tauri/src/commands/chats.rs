@@ -138,6 +138,13 @@ pub async fn forward(
     Ok(client.send_queue().forward(&found, &to).await?)
 }
 
+/// Deletes a message on this device only.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn delete_for_me(state: State<'_, AppState>, conversation_id: ConversationId, seq: Seq) -> AppResult<()> {
+    Ok(state.session()?.client.delete_for_me(conversation_id, seq).await?)
+}
+
 /// Pins or unpins a message in its conversation, for everyone in it.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -14,7 +14,7 @@ const conversation: ConversationSummary = {
 function own(over: Partial<CachedMessage>): CachedMessage {
   return {
     conversation_id: 1, seq: 5, client_msg_id: 'c-5', sender_id: 1, send_time: 0, status: 'sent',
-    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, changes: {}, forwarded: false, ...over,
+    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, changes: {}, forwarded: false, hidden: false, ...over,
   };
 }
 
@@ -136,7 +136,9 @@ describe('the message menu', () => {
     render(Bubble, { message: own({}), conversation, firstOfGroup: true, lastOfGroup: true, quoted: null, onreply: () => replied++ });
     await fireEvent.contextMenu(screen.getByTestId('message'));
     const items = screen.getAllByRole('menuitem').map((b) => b.dataset.testid);
-    expect(items).toEqual(['menu-reply', 'menu-react', 'menu-edit', 'menu-forward', 'menu-select', 'menu-copy', 'menu-recall']);
+    expect(items).toEqual([
+      'menu-reply', 'menu-react', 'menu-edit', 'menu-forward', 'menu-select', 'menu-copy', 'menu-recall', 'menu-delete',
+    ]);
     await fireEvent.click(screen.getByTestId('menu-reply'));
     expect(replied).toBe(1);
     expect(screen.queryByTestId('message-menu')).toBeNull();
@@ -154,7 +156,7 @@ describe('the message menu', () => {
     });
     await fireEvent.contextMenu(screen.getByTestId('message'));
     expect(screen.getAllByRole('menuitem').map((b) => b.dataset.testid)).toEqual([
-      'menu-reply', 'menu-react', 'menu-forward', 'menu-select',
+      'menu-reply', 'menu-react', 'menu-forward', 'menu-select', 'menu-delete',
     ]);
   });
 });

@@ -117,7 +117,11 @@ changes: Changes,
 /**
  * Forwarded from another conversation.
  */
-forwarded: boolean, };
+forwarded: boolean, 
+/**
+ * Deleted on this device ("delete for me"): kept, never shown.
+ */
+hidden: boolean, };
 
 /**
  * What the settings offer.

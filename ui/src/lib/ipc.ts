@@ -119,6 +119,7 @@ export const api = {
   react: (conversationId: number, seq: number, emoji: string, on: boolean) =>
     call<void>('react', { conversationId, seq, emoji, on }),
   forward: (messages: [number, number][], to: number[]) => call<void>('forward', { messages, to }),
+  deleteForMe: (conversationId: number, seq: number) => call<void>('delete_for_me', { conversationId, seq }),
   pinMessage: (conversationId: number, seq: number, pinned: boolean) =>
     call<void>('pin_message', { conversationId, seq, pinned }),
   setPinned: (conversationId: number, pinned: boolean) => call<void>('set_pinned', { conversationId, pinned }),

@@ -88,7 +88,7 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(ConversationSummary, Optio
 /// yet sent after it.
 pub(super) fn newest_message_sql() -> String {
     format!(
-        "SELECT {COLUMNS} {BY_TIME} AND kind NOT IN {RELATIONS}
+        "SELECT {COLUMNS} {BY_TIME} AND kind NOT IN {RELATIONS} AND hidden = 0
          ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT 1"
     )
 }

@@ -18,11 +18,15 @@ impl Cache {
         let done = {
             let last: i64 = tx.query_row("SELECT last_indexed_id FROM fts_progress WHERE id = 1", [], |r| r.get(0))?;
             let mut select =
-                tx.prepare_cached("SELECT id, content FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-            let rows: Vec<(i64, String)> =
-                select.query_map(params![last, max], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                tx.prepare_cached("SELECT id, content, hidden FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+            let rows: Vec<(i64, String, bool)> = select
+                .query_map(params![last, max], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
             let mut insert = tx.prepare_cached("INSERT INTO message_fts (rowid, body) VALUES (?1, ?2)")?;
-            for (id, json) in &rows {
+            for (id, json, hidden) in &rows {
+                if *hidden {
+                    continue;
+                }
                 let content: MessageContent =
                     serde_json::from_str(json).map_err(|e| ClientError::Storage(format!("corrupt message: {e}")))?;
                 let body = match &content {
@@ -32,7 +36,7 @@ impl Cache {
                 };
                 insert.execute(params![id, search::index_text(body)])?;
             }
-            if let Some((id, _)) = rows.last() {
+            if let Some((id, ..)) = rows.last() {
                 tx.execute("UPDATE fts_progress SET last_indexed_id = ?1 WHERE id = 1", [id])?;
             }
             rows.len()

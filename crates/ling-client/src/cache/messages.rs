@@ -457,6 +457,10 @@ impl Cache {
             }
             follow_conversations(&tx, &out.new, own_id)?;
             fold_pin_notes(&tx, &out.new)?;
+            // One deleted on this device stays out of sight when it changes.
+            let mut hidden = tx
+                .prepare_cached("SELECT hidden FROM messages WHERE conversation_id = ?1 AND seq = ?2 AND hidden = 1")?;
+            out.updated.retain(|m| !hidden.exists(params![m.conversation_id, m.seq]).unwrap_or(false));
         }
         tx.commit()?;
         Ok(out)
@@ -484,6 +488,24 @@ impl Cache {
             return Ok(None);
         }
         self.get_message(ack.conversation_id, &ack.client_msg_id).map(Some)
+    }
+
+    /// Hides a sent message on this device ("delete for me"): it stays
+    /// (seqs stay gap-free) but is not shown, listed or found. The message
+    /// as now cached, if it was.
+    pub fn hide_message(&self, conversation_id: ConversationId, seq: Seq) -> ClientResult<Option<CachedMessage>> {
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached("UPDATE messages SET hidden = 1 WHERE conversation_id = ?1 AND seq = ?2 RETURNING id")?
+            .query_row(params![conversation_id, seq], |r| r.get(0))
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        self.conn.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?.execute([id])?;
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"))?
+            .query_row([id], from_row)
+            .optional()?)
     }
 
     /// Replaces a message's content with `recalled` (the server recalled it)
@@ -537,7 +559,7 @@ impl Cache {
              ORDER BY id LIMIT ?2"
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(11)?, from_row(r)?)))?;
+        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(12)?, from_row(r)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -627,12 +649,12 @@ impl Cache {
 pub(super) fn message_list_sql(is_reverse: bool) -> String {
     if is_reverse {
         format!(
-            "SELECT {COLUMNS} {BY_TIME} AND send_time > ?2 AND kind NOT IN {RELATIONS}
+            "SELECT {COLUMNS} {BY_TIME} AND send_time > ?2 AND kind NOT IN {RELATIONS} AND hidden = 0
              ORDER BY send_time ASC, seq IS NULL ASC, seq ASC, id ASC LIMIT ?3"
         )
     } else {
         format!(
-            "SELECT {COLUMNS} {BY_TIME} AND send_time < ?2 AND kind NOT IN {RELATIONS}
+            "SELECT {COLUMNS} {BY_TIME} AND send_time < ?2 AND kind NOT IN {RELATIONS} AND hidden = 0
              ORDER BY send_time DESC, seq IS NULL DESC, seq DESC, id DESC LIMIT ?3"
         )
     }
@@ -971,5 +993,29 @@ mod tests {
         assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [1, 2], "once");
         cache.upsert_messages(&[note(4, SystemEvent::MessageUnpinned { by: 2, seq: 1 })]).unwrap();
         assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [2]);
+    }
+
+    #[test]
+    fn test_a_message_deleted_for_me_is_kept_but_not_listed_or_found() {
+        let (_d, mut cache) = open();
+        cache.upsert_messages(&[msg(7, 1, 10, "a", "keep"), msg(7, 2, 20, "b", "secret")]).unwrap();
+        while cache.index_pending(10).unwrap() > 0 {}
+        let hidden = cache.hide_message(7, 2).unwrap().expect("cached");
+        assert!(hidden.hidden);
+        assert!(cache.search("secret", None, 10).unwrap().is_empty());
+        assert_eq!(seqs(&cache.get_message_list(7, 10, i64::MAX, false).unwrap()), [Some(1)]);
+        assert_eq!(cache.get_messages_by_seq(7, 10, SeqBound::Before(3)).unwrap().len(), 2, "the row stays");
+        assert_eq!(cache.hide_message(7, 9).unwrap(), None, "not cached");
+    }
+
+    #[test]
+    fn test_a_change_to_a_message_deleted_for_me_is_kept_quiet() {
+        let (_d, mut cache) = open();
+        cache.upsert_messages(&[msg(7, 1, 10, "a", "hi")]).unwrap();
+        cache.hide_message(7, 1).unwrap();
+        let done = cache.upsert_messages(&[react(2, 1, 3, "👍", true)]).unwrap();
+        assert_eq!(done.new.len(), 1);
+        assert!(done.updated.is_empty(), "nothing to show: {done:?}");
+        assert!(cache.get_messages_by_seq(7, 1, SeqBound::Before(2)).unwrap()[0].hidden);
     }
 }

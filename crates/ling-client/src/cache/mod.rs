@@ -38,6 +38,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("../../migrations/005_relations.sql")),
     (6, include_str!("../../migrations/006_forwarded.sql")),
     (7, include_str!("../../migrations/007_pins.sql")),
+    (8, include_str!("../../migrations/008_hidden.sql")),
 ];
 
 /// Where a cached message stands with the server.
@@ -107,6 +108,8 @@ pub struct CachedMessage {
     pub changes: Changes,
     /// Forwarded from another conversation.
     pub forwarded: bool,
+    /// Deleted on this device ("delete for me"): kept, never shown.
+    pub hidden: bool,
 }
 
 impl From<Message> for CachedMessage {
@@ -124,6 +127,7 @@ impl From<Message> for CachedMessage {
             reply_to: m.reply_to,
             changes: m.changes,
             forwarded: m.forwarded,
+            hidden: false,
         }
     }
 }
@@ -140,7 +144,7 @@ pub struct Cache {
 const COLUMNS: &str = "conversation_id, seq, client_msg_id, sender_id, send_time,
     CASE WHEN status = 'sending' AND EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
       THEN 'uploading' ELSE status END,
-    error_code, content, reply_to, changes, forwarded";
+    error_code, content, reply_to, changes, forwarded, hidden";
 
 /// The relation kinds as an SQL list (see [`MessageContent::target`]):
 /// stored, never shown by themselves.
@@ -167,6 +171,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
         reply_to: r.get(8)?,
         changes: r.get::<_, Option<String>>(9)?.map(|raw| json_value(&raw, 9)).transpose()?.unwrap_or_default(),
         forwarded: r.get(10)?,
+        hidden: r.get(11)?,
     })
 }
 

@@ -15,7 +15,7 @@
 //!   of each other on one day share a bubble group (system notes, call
 //!   records and recalled messages stand alone).
 //! - **Recalls**, which replace a message's content in place, and unsent
-//!   messages discarded, whose rows go.
+//!   messages discarded or messages deleted on this device, whose rows go.
 //! - **Relations** (edits, reactions), which have no row: each folds into
 //!   its target's row (`ling_proto::relations`, last writer wins by seq),
 //!   or waits for the target to load; a copy of a message read again merges
@@ -181,7 +181,7 @@ impl Timeline {
         self.streaming.clear();
         self.pending.clear();
         let (relations, messages) = split_relations(messages);
-        for mut m in messages {
+        for mut m in messages.into_iter().filter(|m| !m.hidden) {
             if let Some(seq) = m.seq {
                 self.fold_pending(seq, &mut m);
             }
@@ -226,7 +226,14 @@ impl Timeline {
     /// a message the timeline has is replaced (found by seq, or by client
     /// id while it was unsent), a new one goes to its place.
     pub fn upsert(&mut self, messages: impl IntoIterator<Item = CachedMessage>) {
-        let (relations, mut messages) = split_relations(messages);
+        let (relations, messages) = split_relations(messages);
+        // Deleted on this device: no row (a loaded one goes).
+        let (hidden, mut messages): (Vec<CachedMessage>, Vec<CachedMessage>) =
+            messages.into_iter().partition(|m| m.hidden);
+        let gone: Vec<Place> = hidden.iter().map(Place::of).filter(|p| self.messages.remove(p).is_some()).collect();
+        if !gone.is_empty() {
+            self.refresh(gone);
+        }
         for m in &mut messages {
             if let Some(seq) = m.seq {
                 self.fold_pending(seq, m);
@@ -353,6 +360,7 @@ impl Timeline {
                     reply_to: Some(question),
                     changes: Default::default(),
                     forwarded: false,
+                    hidden: false,
                 };
                 self.streaming.insert(question, place.clone());
                 self.messages.insert(place.clone(), row);

@@ -32,6 +32,7 @@ fn text(seq: Seq, sender: UserId, time: Millis, body: &str) -> CachedMessage {
         reply_to: None,
         changes: Default::default(),
         forwarded: false,
+        hidden: false,
     }
 }
 
@@ -666,4 +667,17 @@ fn test_relations_in_any_order_and_a_catch_up_across_them_all_give_the_same_rows
     assert_eq!(says(&t, 1), "m1 third");
     assert_eq!(says(&t, 3), "m3 fixed");
     assert_eq!(t.len(), 4);
+}
+
+#[test]
+fn test_a_message_deleted_on_this_device_leaves_and_its_neighbours_regroup() {
+    let mut t = timeline(None);
+    t.reset((1..=3).map(|s| text(s, PEER, T0 + s * 1000, "x")));
+    let mut w = Watch::new(&t);
+    t.upsert([CachedMessage { hidden: true, ..text(2, PEER, T0 + 2000, "x") }]);
+    w.diffs(&t);
+    assert_eq!(kinds(&t.items()), ["day", "c:id1 first", "c:id3 last"]);
+    // A page read again that holds it keeps it out.
+    t.reset((1..=3).map(|s| CachedMessage { hidden: s == 2, ..text(s, PEER, T0 + s * 1000, "x") }));
+    assert_eq!(t.len(), 2);
 }

@@ -87,6 +87,7 @@ export const en = {
   'chat.selected': '{n} selected',
   'forward.title': 'Forward to…',
   'forward.send': 'Forward ({n})',
+  'chat.deleteForMe': 'Delete for me',
   'chat.copy': 'Copy',
   'chat.edit': 'Edit',
   'chat.edited': 'edited',

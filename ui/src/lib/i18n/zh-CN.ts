@@ -87,6 +87,7 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.selected': '已选 {n} 条',
   'forward.title': '转发到…',
   'forward.send': '转发（{n}）',
+  'chat.deleteForMe': '仅为我删除',
   'chat.copy': '复制',
   'chat.edit': '编辑',
   'chat.edited': '已编辑',

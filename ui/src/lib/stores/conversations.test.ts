@@ -13,7 +13,7 @@ function conv(id: number, over: Partial<ConversationSummary> = {}): Conversation
 function text(sender: number, body: string): CachedMessage {
   return {
     conversation_id: 1, seq: 1, client_msg_id: null, sender_id: sender, send_time: 0, status: 'sent',
-    error_code: null, content: { kind: 'text', text: body }, reply_to: null, changes: {}, forwarded: false,
+    error_code: null, content: { kind: 'text', text: body }, reply_to: null, changes: {}, forwarded: false, hidden: false,
   };
 }
 
