@@ -1,9 +1,10 @@
 //! Contacts, groups and settings in the window: a remark and a friend group,
-//! a group made, staffed and dissolved, the profile renamed, another device
+//! a group made, staffed, someone in it mentioned and the group dissolved, the
+//! profile renamed, another device
 //! signed out, notifications switched off; the other people (`ling-cli`) see
 //! each change through the server.
 
-use ling_e2e::desktop::{App, CONTROL, Desktop, eventually};
+use ling_e2e::desktop::{App, CONTROL, Desktop, ENTER, eventually};
 use ling_e2e::{Cli, ServerProcess, friends_of_the_first};
 use serde_json::json;
 
@@ -105,6 +106,38 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.js("[...document.querySelectorAll('[data-testid=member]')].find(e => e.textContent.includes('Bobby')).querySelector('[data-testid=make-admin]').click()", vec![]).await;
     app.until_true("Bob an admin", "[...document.querySelectorAll('[data-testid=member]')].some(e => e.textContent.includes('Bobby') && e.dataset.role === 'admin')").await;
     app.screenshot("group").await;
+
+    // In the group's chat, "@" offers its members: Amy mentions Carol, who
+    // gets a message that names her.
+    app.click("[data-testid=message-group]").await;
+    app.type_into("[data-testid=composer-input]", "@Car").await;
+    app.until_true(
+        "Carol offered",
+        "[...document.querySelectorAll('[data-testid=mention-option]')].some(e => e.textContent.includes('Carol'))",
+    )
+    .await;
+    app.screenshot("mention").await;
+    app.type_into("[data-testid=composer-input]", &format!("{ENTER}see you at 6{ENTER}")).await;
+    let conv = app
+        .until(
+            "the mention sent",
+            "const m = [...document.querySelectorAll('[data-testid=message][data-status=sent]')]
+                 .find(e => e.textContent.includes('see you at 6'));
+             return m ? document.querySelector('[data-testid=conversation].active')?.dataset.conversationId ?? null : null;",
+            vec![],
+        )
+        .await;
+    let conv = conv.as_str().expect("the group's conversation id").to_owned();
+    let got = carol.history(&format!("#{conv}"), 3);
+    let said = got.iter().find(|m| m["content"]["text"] == "@Carol see you at 6").expect("Carol has it");
+    assert_eq!(said["mentions"]["user_ids"].as_array().map(Vec::len), Some(1), "{said}");
+    app.until_true(
+        "the mention marked",
+        "[...document.querySelectorAll('[data-testid=message]')]
+             .some(e => e.textContent.includes('see you at 6') && e.querySelector('[data-testid=mention]'))",
+    )
+    .await;
+    app.click("[data-testid=nav-contacts]").await;
 
     // Settings: a new name reaches Bob; the cli device is signed out.
     app.click("[data-testid=nav-settings]").await;

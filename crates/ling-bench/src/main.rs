@@ -387,6 +387,7 @@ fn stamped(conversation_id: i64, clock: Instant, at: Instant) -> ClientFrame {
         content: MessageContent::Text { text },
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     }
 }
 
@@ -458,6 +459,7 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
                 content: MessageContent::Text { text: format!("question {i}") },
                 reply_to: None,
                 forwarded: false,
+                mentions: Default::default(),
             };
             tx.send(&ask).await?;
             let mut streamed = Streamed::default();
@@ -557,6 +559,7 @@ async fn real_model(args: &Args, server: &Server) -> Result<()> {
             content: MessageContent::Text { text: questions[i % questions.len()].into() },
             reply_to: None,
             forwarded: false,
+            mentions: Default::default(),
         };
         tx.send(&ask).await?;
         let (mut first, mut pieces, mut last, mut streamed) = (None, 0u32, asked, Streamed::default());

@@ -86,6 +86,7 @@ fn message(conversation_id: i64, seq: i64, text: String) -> Message {
         reply_to: None,
         changes: Default::default(),
         forwarded: false,
+        mentions: Default::default(),
     }
 }
 

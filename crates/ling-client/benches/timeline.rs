@@ -31,6 +31,7 @@ fn message(seq: Seq) -> CachedMessage {
         changes: Default::default(),
         forwarded: false,
         hidden: false,
+        mentions: Default::default(),
     }
 }
 

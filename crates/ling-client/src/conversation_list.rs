@@ -262,6 +262,7 @@ mod tests {
             draft: String::new(),
             last_message: None,
             pins: Vec::new(),
+            unread_mentions: Vec::new(),
         }
     }
 

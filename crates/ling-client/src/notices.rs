@@ -90,7 +90,8 @@ pub fn for_message(message: &CachedMessage, conversation: &ConversationSummary, 
         && at.now.saturating_sub(message.send_time) <= NOTIFY_WITHIN_MS
         && at.enabled
         && !at.focused
-        && !conversation.muted
+        // A mention is heard even in a muted chat.
+        && (!conversation.muted || message.mentions.includes(at.me))
         && conversation.read_seq < seq;
     if !news {
         return None;
@@ -224,7 +225,7 @@ pub fn preview(content: &MessageContent) -> Option<NoticeText> {
 
 #[cfg(test)]
 mod tests {
-    use ling_proto::messages::{CallOutcome, ConversationKind, FileRef};
+    use ling_proto::messages::{CallOutcome, ConversationKind, FileRef, Mentions};
 
     use super::*;
     use crate::cache::SendStatus;
@@ -255,6 +256,7 @@ mod tests {
             draft: String::new(),
             last_message: None,
             pins: Vec::new(),
+            unread_mentions: Vec::new(),
         }
     }
 
@@ -272,6 +274,7 @@ mod tests {
             changes: Default::default(),
             forwarded: false,
             hidden: false,
+            mentions: Default::default(),
         }
     }
 
@@ -367,6 +370,19 @@ mod tests {
         // A chat without a title is named by the app's name.
         let untitled = ConversationSummary { title: String::new(), ..c };
         assert_eq!(for_message(&from_bob(text("x")), &untitled, background()).unwrap().title, NoticeText::AppName);
+    }
+
+    #[test]
+    fn a_mention_is_notified_even_in_a_muted_chat() {
+        let muted = ConversationSummary { muted: true, ..conversation() };
+        let plain = from_bob(text("@Amy lunch?"));
+        assert_eq!(for_message(&plain, &muted, background()), None);
+        let named = CachedMessage { mentions: Mentions { user_ids: vec![ME], all: false }, ..plain.clone() };
+        assert!(for_message(&named, &muted, background()).is_some());
+        let everyone = CachedMessage { mentions: Mentions { user_ids: vec![], all: true }, ..plain.clone() };
+        assert!(for_message(&everyone, &muted, background()).is_some());
+        let someone_else = CachedMessage { mentions: Mentions { user_ids: vec![9], all: false }, ..plain };
+        assert_eq!(for_message(&someone_else, &muted, background()), None);
     }
 
     #[test]

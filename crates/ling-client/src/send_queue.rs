@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ling_proto::messages::{FileRef, MessageContent};
+use ling_proto::messages::{FileRef, Mentions, MessageContent};
 use ling_proto::{ConversationId, Seq};
 use tracing::{debug, instrument};
 
@@ -46,6 +46,16 @@ impl SendQueue {
         content: MessageContent,
         reply_to: Option<Seq>,
     ) -> ClientResult<CachedMessage> {
+        self.queue(conversation_id, content, reply_to, Mentions::default()).await
+    }
+
+    async fn queue(
+        &self,
+        conversation_id: ConversationId,
+        content: MessageContent,
+        reply_to: Option<Seq>,
+        mentions: Mentions,
+    ) -> ClientResult<CachedMessage> {
         if let MessageContent::Text { text } = &content
             && text.trim().is_empty()
         {
@@ -56,8 +66,16 @@ impl SendQueue {
         let message = self
             .inner
             .db(move |c| {
-                // A text sent clears the draft in the same write (`insert_pending`).
-                c.insert_pending(conversation_id, &client_msg_id, sender, &content, reply_to, now_ms())?;
+                // A text sent clears the draft in the same write.
+                c.insert_pending_mentioning(
+                    conversation_id,
+                    &client_msg_id,
+                    sender,
+                    &content,
+                    reply_to,
+                    &mentions,
+                    now_ms(),
+                )?;
                 c.get_message(conversation_id, &client_msg_id)
             })
             .await?;
@@ -110,6 +128,18 @@ impl SendQueue {
         }
         self.inner.outbox().new_message();
         Ok(())
+    }
+
+    /// Sends text that mentions people (`mentions`: checked by the server:
+    /// members only, `@all` for a group's owner and admins).
+    pub async fn send_mentioning(
+        &self,
+        conversation_id: ConversationId,
+        text: &str,
+        reply_to: Option<Seq>,
+        mentions: Mentions,
+    ) -> ClientResult<CachedMessage> {
+        self.queue(conversation_id, MessageContent::Text { text: text.to_owned() }, reply_to, mentions).await
     }
 
     /// Sends text.

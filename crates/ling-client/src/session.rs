@@ -254,6 +254,7 @@ async fn send_outbox(
                 content: m.content,
                 reply_to: m.reply_to,
                 forwarded: m.forwarded,
+                mentions: m.mentions,
             };
             sink.feed(WsMessage::text(serde_json::to_string(&frame).expect("client frames serialize")))
                 .await

@@ -153,6 +153,7 @@ mod tests {
             reply_to: None,
             changes: Default::default(),
             forwarded: false,
+            mentions: Default::default(),
         }
     }
 

@@ -337,6 +337,35 @@ pub struct Message {
     /// Its sender forwarded it from another conversation (absent: false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forwarded: bool,
+    /// Who its text mentions (absent: no one).
+    #[serde(default, skip_serializing_if = "Mentions::is_empty")]
+    pub mentions: Mentions,
+}
+
+/// Who a text message mentions: people by id (its text says `@` and their
+/// name), or everyone in the group (`@all`, owners and admins only). A
+/// mention notifies even in a muted conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Mentions {
+    /// People mentioned, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_ids: Vec<UserId>,
+    /// `@all`: everyone in the group.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
+}
+
+impl Mentions {
+    /// No one.
+    pub fn is_empty(&self) -> bool {
+        self.user_ids.is_empty() && !self.all
+    }
+
+    /// Whether `user` is mentioned (by name, or by `@all`).
+    pub fn includes(&self, user: UserId) -> bool {
+        self.all || self.user_ids.contains(&user)
+    }
 }
 
 /// What later relations changed about a message, folded (see
@@ -429,6 +458,9 @@ pub struct SendMessageRequest {
     /// Forwarded from another conversation: shown marked so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forwarded: bool,
+    /// Who its text mentions.
+    #[serde(default, skip_serializing_if = "Mentions::is_empty")]
+    pub mentions: Mentions,
 }
 
 /// The server's receipt for a stored message.
@@ -562,6 +594,7 @@ mod tests {
                 reply_to: Some(11),
                 changes: Default::default(),
                 forwarded: false,
+                mentions: Default::default(),
             },
             json!({
                 "conversation_id": 7, "seq": 12, "sender_id": 1,
@@ -676,6 +709,7 @@ mod tests {
                 content: MessageContent::Text { text: "hi".into() },
                 reply_to: None,
                 forwarded: false,
+                mentions: Default::default(),
             },
             json!({"client_msg_id": "c", "content": {"kind": "text", "text": "hi"}}),
         );

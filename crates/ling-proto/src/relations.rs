@@ -130,6 +130,7 @@ mod tests {
             reply_to: None,
             changes: Changes::default(),
             forwarded: false,
+            mentions: Default::default(),
         }
     }
 

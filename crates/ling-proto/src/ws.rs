@@ -31,6 +31,9 @@ pub enum ClientFrame {
         /// Forwarded from another conversation.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         forwarded: bool,
+        /// Who its text mentions.
+        #[serde(default, skip_serializing_if = "crate::messages::Mentions::is_empty")]
+        mentions: crate::messages::Mentions,
     },
     /// "I am typing": relayed to the other members; send at most every 3 s.
     Typing {
@@ -277,6 +280,7 @@ mod tests {
                 content: MessageContent::Text { text: "hi".into() },
                 reply_to: None,
                 forwarded: false,
+                mentions: Default::default(),
             },
             json!({"type": "send", "client_msg_id": "c1", "conversation_id": 3, "content": {"kind": "text", "text": "hi"}}),
         );

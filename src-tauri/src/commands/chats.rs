@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use ling_client::cache::{CachedMessage, ConversationSummary};
-use ling_proto::messages::MessageContent;
+use ling_proto::messages::Mentions;
 use ling_proto::{ConversationId, Seq};
 use tauri::State;
 
@@ -17,7 +17,7 @@ pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> App
     Ok(state.session()?.client.conversation(id).await?)
 }
 
-/// Sends text, optionally as a reply to `reply_to`.
+/// Sends text, optionally as a reply to `reply_to`, mentioning `mentions`.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn send_text(
@@ -25,9 +25,11 @@ pub async fn send_text(
     conversation_id: ConversationId,
     text: String,
     reply_to: Option<Seq>,
+    mentions: Option<Mentions>,
 ) -> AppResult<CachedMessage> {
     let client = &state.session()?.client;
-    Ok(client.send_queue().send(conversation_id, MessageContent::Text { text }, reply_to).await?)
+    let mentions = mentions.unwrap_or_default();
+    Ok(client.send_queue().send_mentioning(conversation_id, &text, reply_to, mentions).await?)
 }
 
 /// Sends files (images inline): each is listed at once and uploaded by

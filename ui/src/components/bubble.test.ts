@@ -8,13 +8,13 @@ import Bubble from './Bubble.svelte';
 
 const conversation: ConversationSummary = {
   id: 1, kind: 'direct', peer_id: 2, group_id: null, title: 'Bob', avatar: null, last_seq: 5, read_seq: 5,
-  peer_read_seq: 4, unread: 0, last_activity: 0, pinned: false, muted: false, draft: '', last_message: null, pins: [],
+  peer_read_seq: 4, unread: 0, last_activity: 0, pinned: false, muted: false, draft: '', last_message: null, pins: [], unread_mentions: [],
 };
 
 function own(over: Partial<CachedMessage>): CachedMessage {
   return {
     conversation_id: 1, seq: 5, client_msg_id: 'c-5', sender_id: 1, send_time: 0, status: 'sent',
-    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, changes: {}, forwarded: false, hidden: false, ...over,
+    error_code: null, content: { kind: 'text', text: 'hello' }, reply_to: null, changes: {}, forwarded: false, hidden: false, mentions: {}, ...over,
   };
 }
 
@@ -168,3 +168,12 @@ describe('a forwarded message', () => {
   });
 });
 
+
+describe('a message that mentions people', () => {
+  it('marks the names it mentions', () => {
+    app.me = { id: 1, username: 'amy', display_name: 'Amy', avatar: null, signature: '', phone: null, created_at: 0 };
+    app.users[3] = { id: 3, username: 'carol', display_name: 'Carol', avatar: null, signature: '' } as (typeof app.users)[number];
+    show(own({ content: { kind: 'text', text: '@Carol see you' }, mentions: { user_ids: [3] } }));
+    expect(screen.getByTestId('mention').textContent).toBe('@Carol');
+  });
+});

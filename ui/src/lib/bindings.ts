@@ -121,7 +121,11 @@ forwarded: boolean,
 /**
  * Deleted on this device ("delete for me"): kept, never shown.
  */
-hidden: boolean, };
+hidden: boolean, 
+/**
+ * Who its text mentions.
+ */
+mentions: Mentions, };
 
 /**
  * What the settings offer.
@@ -299,7 +303,12 @@ last_message: CachedMessage | null,
 /**
  * Its pinned messages, oldest pinned first.
  */
-pins: Array<number>, };
+pins: Array<number>, 
+/**
+ * Unread messages that mention this account (by name or `@all`),
+ * oldest first (at most 99): the "@" badge, and where "next mention" jumps.
+ */
+unread_mentions: Array<number>, };
 
 /**
  * The devices chosen for calls (`None`: the system's default).
@@ -677,6 +686,21 @@ created_at: number, };
  * Where someone else stands in the call.
  */
 export type MemberState = "invited" | "ringing" | "joining" | "connected" | "left";
+
+/**
+ * Who a text message mentions: people by id (its text says `@` and their
+ * name), or everyone in the group (`@all`, owners and admins only). A
+ * mention notifies even in a muted conversation.
+ */
+export type Mentions = { 
+/**
+ * People mentioned, each once.
+ */
+user_ids?: Array<number>, 
+/**
+ * `@all`: everyone in the group.
+ */
+all?: boolean, };
 
 /**
  * What a message says. Tagged by `"kind"`.

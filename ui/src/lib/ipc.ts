@@ -20,6 +20,7 @@ import type {
   Group,
   GroupMember,
   Me,
+  Mentions,
   RegisteredView,
   Role,
   ServerView,
@@ -104,8 +105,8 @@ export const api = {
   timelinePaginateBack: (view: number) => call<boolean>('timeline_paginate_back', { view }),
   timelinePaginateBackTo: (view: number, seq: number) => call<boolean>('timeline_paginate_back_to', { view, seq }),
   timelineClose: (view: number) => call<void>('timeline_close', { view }),
-  sendText: (conversationId: number, text: string, replyTo: number | null) =>
-    call<CachedMessage>('send_text', { conversationId, text, replyTo }),
+  sendText: (conversationId: number, text: string, replyTo: number | null, mentions: Mentions | null = null) =>
+    call<CachedMessage>('send_text', { conversationId, text, replyTo, mentions }),
   sendFiles: (conversationId: number, paths: string[]) =>
     call<CachedMessage[]>('send_files', { conversationId, paths }),
   discard: (clientMsgId: string) => call<void>('discard', { clientMsgId }),

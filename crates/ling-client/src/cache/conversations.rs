@@ -48,12 +48,18 @@ pub struct ConversationSummary {
     pub last_message: Option<CachedMessage>,
     /// Its pinned messages, oldest pinned first.
     pub pins: Vec<Seq>,
+    /// Unread messages that mention this account (by name or `@all`),
+    /// oldest first (at most 99): the "@" badge, and where "next mention" jumps.
+    pub unread_mentions: Vec<Seq>,
 }
 
 const SUMMARY: &str = "c.id, c.kind, c.peer_id, c.group_id,
     coalesce(f.remark, u.display_name, g.name, ''), coalesce(u.avatar, g.avatar),
     c.last_seq, c.read_seq, c.peer_read_seq, c.unread, c.last_activity, c.pinned, c.muted, c.draft, c.last_message,
-    c.pins
+    c.pins,
+    (SELECT json_group_array(seq) FROM (SELECT mm.seq FROM messages mm
+        WHERE mm.conversation_id = c.id AND mm.mentions_me = 1 AND mm.hidden = 0 AND mm.seq > c.read_seq
+        ORDER BY mm.seq LIMIT 99))
     FROM conversations c
     LEFT JOIN users u ON c.kind = 'direct' AND u.id = c.peer_id
     LEFT JOIN friends f ON c.kind = 'direct' AND f.user_id = c.peer_id
@@ -79,6 +85,7 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(ConversationSummary, Optio
             draft: r.get(13)?,
             last_message: None,
             pins: super::json_column(r, 15)?,
+            unread_mentions: super::json_column(r, 16)?,
         },
         r.get(14)?,
     ))

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ling_proto::messages::{Message, MessageContent, SendAck};
+use ling_proto::messages::{Mentions, Message, MessageContent, SendAck};
 use ling_proto::{ConversationId, Millis, Seq, UserId, relations};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -50,12 +50,13 @@ struct Pending<'a> {
     reply_to: Option<Seq>,
     now: Millis,
     forwarded: bool,
+    mentions: &'a Mentions,
 }
 
 fn write_pending(conn: &Connection, p: Pending<'_>) -> ClientResult<()> {
     conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, forwarded)
-         VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, forwarded, mentions)
+         VALUES (?1, NULL, ?2, ?3, ?4, 'sending', ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         p.conversation_id,
@@ -65,7 +66,8 @@ fn write_pending(conn: &Connection, p: Pending<'_>) -> ClientResult<()> {
         p.content.kind(),
         to_json(p.content)?,
         p.reply_to,
-        p.forwarded
+        p.forwarded,
+        super::mentions_json(p.mentions)?
     ])?;
     // The draft is the text being written: sending a text sends it, while a
     // file or image sent (or anything forwarded) meanwhile leaves it where it was.
@@ -142,11 +144,12 @@ fn fold_pin_notes(tx: &Transaction<'_>, new: &[Message]) -> ClientResult<()> {
 fn load_sent(tx: &Transaction<'_>, conversation_id: ConversationId, seq: Seq) -> ClientResult<Option<(i64, Message)>> {
     let row = tx
         .prepare_cached(
-            "SELECT id, sender_id, client_msg_id, send_time, content, reply_to, changes FROM messages
+            "SELECT id, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded, mentions FROM messages
              WHERE conversation_id = ?1 AND seq = ?2",
         )?
         .query_row(params![conversation_id, seq], |r| {
             let changes: Option<String> = r.get(6)?;
+            let mentions: Option<String> = r.get(8)?;
             Ok((
                 r.get::<_, i64>(0)?,
                 Message {
@@ -158,7 +161,8 @@ fn load_sent(tx: &Transaction<'_>, conversation_id: ConversationId, seq: Seq) ->
                     content: super::json_column(r, 4)?,
                     reply_to: r.get(5)?,
                     changes: changes.map(|c| super::json_value(&c, 6)).transpose()?.unwrap_or_default(),
-                    forwarded: false,
+                    forwarded: r.get(7)?,
+                    mentions: mentions.map(|m| super::json_value(&m, 8)).transpose()?.unwrap_or_default(),
                 },
             ))
         })
@@ -220,6 +224,7 @@ fn fold_earlier_relations(tx: &Transaction<'_>, id: i64, m: &Message) -> ClientR
                 reply_to: None,
                 changes: Default::default(),
                 forwarded: false,
+                mentions: Default::default(),
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -261,7 +266,26 @@ impl Cache {
         reply_to: Option<Seq>,
         now: Millis,
     ) -> ClientResult<()> {
-        let p = Pending { conversation_id, client_msg_id, sender_id, content, reply_to, now, forwarded: false };
+        let mentions = &Mentions::default();
+        let p =
+            Pending { conversation_id, client_msg_id, sender_id, content, reply_to, now, forwarded: false, mentions };
+        write_pending(&self.conn, p)
+    }
+
+    /// [`Cache::insert_pending`] for a text that mentions people.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_pending_mentioning(
+        &self,
+        conversation_id: ConversationId,
+        client_msg_id: &str,
+        sender_id: UserId,
+        content: &MessageContent,
+        reply_to: Option<Seq>,
+        mentions: &Mentions,
+        now: Millis,
+    ) -> ClientResult<()> {
+        let p =
+            Pending { conversation_id, client_msg_id, sender_id, content, reply_to, now, forwarded: false, mentions };
         write_pending(&self.conn, p)
     }
 
@@ -278,8 +302,16 @@ impl Cache {
         let tx = self.conn.transaction()?;
         for (i, (client_msg_id, content)) in messages.iter().enumerate() {
             let now = now + i as Millis;
-            let p =
-                Pending { conversation_id, client_msg_id, sender_id, content, reply_to: None, now, forwarded: true };
+            let p = Pending {
+                conversation_id,
+                client_msg_id,
+                sender_id,
+                content,
+                reply_to: None,
+                now,
+                forwarded: true,
+                mentions: &Mentions::default(),
+            };
             write_pending(&tx, p)?;
         }
         tx.commit()?;
@@ -299,7 +331,17 @@ impl Cache {
     ) -> ClientResult<()> {
         let tx = self.conn.transaction()?;
         let client_msg_id = &upload.client_msg_id;
-        let p = Pending { conversation_id, client_msg_id, sender_id, content, reply_to: None, now, forwarded: false };
+        let mentions = &Mentions::default();
+        let p = Pending {
+            conversation_id,
+            client_msg_id,
+            sender_id,
+            content,
+            reply_to: None,
+            now,
+            forwarded: false,
+            mentions,
+        };
         write_pending(&tx, p)?;
         tx.prepare_cached("INSERT INTO uploads (client_msg_id, path) VALUES (?1, ?2)")?
             .execute(params![upload.client_msg_id, path_text(&upload.path)?])?;
@@ -394,8 +436,8 @@ impl Cache {
             )?;
             // A copy with changes on either side is merged below instead.
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, changes, target, forwarded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11)
+                "INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, send_time, status, kind, content, reply_to, changes, target, forwarded, mentions, mentions_me)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (conversation_id, seq) DO UPDATE SET content = excluded.content, kind = excluded.kind
                    WHERE content != excluded.content AND messages.changes IS NULL AND excluded.changes IS NULL
                  ON CONFLICT (client_msg_id) DO NOTHING
@@ -424,7 +466,9 @@ impl Cache {
                             m.reply_to,
                             super::changes_json(&m.changes)?,
                             m.content.target(),
-                            m.forwarded
+                            m.forwarded,
+                            super::mentions_json(&m.mentions)?,
+                            own_id.is_some_and(|me| m.sender_id != me && m.mentions.includes(me))
                         ],
                         |r| r.get(0),
                     )
@@ -559,7 +603,7 @@ impl Cache {
              ORDER BY id LIMIT ?2"
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(12)?, from_row(r)?)))?;
+        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(13)?, from_row(r)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -1017,5 +1061,52 @@ mod tests {
         assert_eq!(done.new.len(), 1);
         assert!(done.updated.is_empty(), "nothing to show: {done:?}");
         assert!(cache.get_messages_by_seq(7, 1, SeqBound::Before(2)).unwrap()[0].hidden);
+    }
+
+    #[test]
+    fn test_unread_mentions_of_me_are_listed_until_read() {
+        use ling_proto::messages::Mentions;
+        let (_d, mut cache) = open();
+        cache.set_own_id(1).unwrap();
+        let listed = ling_proto::messages::Conversation {
+            id: 7,
+            kind: ling_proto::messages::ConversationKind::Group,
+            peer_id: None,
+            group_id: Some(3),
+            last_seq: 0,
+            read_seq: 0,
+            peer_read_seq: None,
+            unread: 0,
+            last_message: None,
+            pins: Vec::new(),
+        };
+        cache.upsert_conversations(&[listed]).unwrap();
+        let mention = |seq: i64, ids: Vec<i64>, all: bool| Message {
+            mentions: Mentions { user_ids: ids, all },
+            ..msg(7, seq, seq * 10, &format!("m{seq}"), "@you")
+        };
+        cache
+            .upsert_messages(&[mention(1, vec![1], false), mention(2, vec![5], false), mention(3, vec![], true)])
+            .unwrap();
+        assert_eq!(cache.conversation(7).unwrap().unwrap().unread_mentions, [1, 3]);
+        assert_eq!(shown(&cache, 1).mentions.user_ids, [1]);
+        cache.apply_read(7, 1, 2).unwrap();
+        assert_eq!(cache.conversation(7).unwrap().unwrap().unread_mentions, [3]);
+    }
+
+    #[test]
+    fn test_a_changed_message_is_told_with_its_forwarded_mark_and_mentions() {
+        use ling_proto::messages::Mentions;
+        let (_d, mut cache) = open();
+        let m = Message {
+            forwarded: true,
+            mentions: Mentions { user_ids: vec![4], all: false },
+            ..msg(7, 1, 10, "a", "@Dan fwd")
+        };
+        cache.upsert_messages(&[m]).unwrap();
+        let done = cache.upsert_messages(&[react(2, 1, 3, "👍", true)]).unwrap();
+        let told = &done.updated[0];
+        assert!(told.forwarded);
+        assert_eq!(told.mentions.user_ids, [4]);
     }
 }

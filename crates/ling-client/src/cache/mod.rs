@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use ling_proto::messages::{Changes, Message, MessageContent};
+use ling_proto::messages::{Changes, Mentions, Message, MessageContent};
 use ling_proto::{ConversationId, Millis, Seq, UserId};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -39,6 +39,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (6, include_str!("../../migrations/006_forwarded.sql")),
     (7, include_str!("../../migrations/007_pins.sql")),
     (8, include_str!("../../migrations/008_hidden.sql")),
+    (9, include_str!("../../migrations/009_mentions.sql")),
 ];
 
 /// Where a cached message stands with the server.
@@ -110,6 +111,8 @@ pub struct CachedMessage {
     pub forwarded: bool,
     /// Deleted on this device ("delete for me"): kept, never shown.
     pub hidden: bool,
+    /// Who its text mentions.
+    pub mentions: Mentions,
 }
 
 impl From<Message> for CachedMessage {
@@ -128,6 +131,7 @@ impl From<Message> for CachedMessage {
             changes: m.changes,
             forwarded: m.forwarded,
             hidden: false,
+            mentions: m.mentions,
         }
     }
 }
@@ -144,7 +148,7 @@ pub struct Cache {
 const COLUMNS: &str = "conversation_id, seq, client_msg_id, sender_id, send_time,
     CASE WHEN status = 'sending' AND EXISTS (SELECT 1 FROM uploads WHERE uploads.client_msg_id = messages.client_msg_id)
       THEN 'uploading' ELSE status END,
-    error_code, content, reply_to, changes, forwarded, hidden";
+    error_code, content, reply_to, changes, forwarded, hidden, mentions";
 
 /// The relation kinds as an SQL list (see [`MessageContent::target`]):
 /// stored, never shown by themselves.
@@ -172,6 +176,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CachedMessage> {
         changes: r.get::<_, Option<String>>(9)?.map(|raw| json_value(&raw, 9)).transpose()?.unwrap_or_default(),
         forwarded: r.get(10)?,
         hidden: r.get(11)?,
+        mentions: r.get::<_, Option<String>>(12)?.map(|raw| json_value(&raw, 12)).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -234,6 +239,11 @@ fn json_value<T: DeserializeOwned>(raw: &str, i: usize) -> rusqlite::Result<T> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// `mentions` as stored: NULL for no one.
+fn mentions_json(mentions: &Mentions) -> ClientResult<Option<String>> {
+    if mentions.is_empty() { Ok(None) } else { to_json(mentions).map(Some) }
+}
+
 /// `changes` as stored: NULL when there are none.
 fn changes_json(changes: &Changes) -> ClientResult<Option<String>> {
     if changes.is_empty() { Ok(None) } else { to_json(changes).map(Some) }
@@ -264,6 +274,7 @@ pub(crate) mod testing {
             reply_to: None,
             changes: Default::default(),
             forwarded: false,
+            mentions: Default::default(),
         }
     }
 

@@ -361,6 +361,7 @@ impl Timeline {
                     changes: Default::default(),
                     forwarded: false,
                     hidden: false,
+                    mentions: Default::default(),
                 };
                 self.streaming.insert(question, place.clone());
                 self.messages.insert(place.clone(), row);
@@ -578,6 +579,7 @@ fn split_relations(messages: impl IntoIterator<Item = CachedMessage>) -> (Vec<Me
                 reply_to: None,
                 changes: Default::default(),
                 forwarded: false,
+                mentions: Default::default(),
             }),
             (Some(_), None) => {}
             (None, _) => shown.push(m),

@@ -33,6 +33,7 @@ fn text(seq: Seq, sender: UserId, time: Millis, body: &str) -> CachedMessage {
         changes: Default::default(),
         forwarded: false,
         hidden: false,
+        mentions: Default::default(),
     }
 }
 

@@ -156,6 +156,7 @@ mod tests {
             reply_to: None,
             changes: Default::default(),
             forwarded: false,
+            mentions: Default::default(),
         }
     }
 

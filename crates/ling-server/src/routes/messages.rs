@@ -201,8 +201,25 @@ pub async fn queue_send(
         }
     };
     let reply_to = req.reply_to;
+    if req.mentions.all {
+        // `@all`: a group's owner or admins.
+        let ctx = member_context(state, user, conversation).await?;
+        let role = match ctx.group {
+            Some((group, _)) => state.store.role(group, user).await?,
+            None => None,
+        };
+        if role.is_none_or(|r| r < ling_proto::groups::Role::Admin) {
+            return Err(ApiError::new(
+                ErrorCode::InsufficientRole,
+                "only a group's owner or admins may mention everyone",
+            ));
+        }
+    }
+    let mentions = req.mentions.clone();
+    let is_text = matches!(content, MessageContent::Text { .. });
     let rule: SendRule = Box::new(move |facts: &SendFacts| {
         write_rule(&facts.context, facts.relation.as_ref()).map_err(|e| StoreError::Rejected(e.code, e.message))?;
+        mention_rule(&mentions, is_text, &facts.context.member_ids)?;
         if let Some(r) = reply_to
             && !(1..=facts.context.last_seq).contains(&r)
         {
@@ -221,6 +238,7 @@ pub async fn queue_send(
         reply_to,
         now: now_ms(),
         forwarded: req.forwarded,
+        mentions: req.mentions,
     };
     let fanout = state.fanout.clone();
     // The assistant, if any, hears what is stored.
@@ -313,8 +331,15 @@ async fn post_as(
             fanout.push(move |hub| hub::send(hub, &audience, &frame));
         }
     });
-    let message =
-        NewMessage { sender: by, client_msg_id: String::new(), content, reply_to, now: now_ms(), forwarded: false };
+    let message = NewMessage {
+        sender: by,
+        client_msg_id: String::new(),
+        content,
+        reply_to,
+        now: now_ms(),
+        forwarded: false,
+        mentions: Default::default(),
+    };
     state.store.append(conversation, message, on_commit).await?;
     Ok(committed.await?.0.message)
 }
@@ -449,6 +474,34 @@ async fn recall(
         other => other.into(),
     })?;
     Ok(Json(notice))
+}
+
+/// People one message may mention by name.
+pub const MAX_MENTIONS: usize = 50;
+
+/// Whether a message may mention whom it names: text only, members of
+/// the conversation, each once, at most [`MAX_MENTIONS`]. Pure.
+pub fn mention_rule(mentions: &ling_proto::messages::Mentions, is_text: bool, members: &[UserId]) -> StoreResult<()> {
+    if mentions.is_empty() {
+        return Ok(());
+    }
+    let refuse = |why: &str| Err(StoreError::Rejected(ErrorCode::InvalidRequest, why.into()));
+    if !is_text {
+        return refuse("only a text message mentions people");
+    }
+    if mentions.user_ids.len() > MAX_MENTIONS {
+        return refuse("a message mentions at most 50 people");
+    }
+    let mut ids = mentions.user_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() != mentions.user_ids.len() {
+        return refuse("a message mentions each person once");
+    }
+    if !mentions.user_ids.iter().all(|u| members.contains(u)) {
+        return refuse("a message mentions only people in its conversation");
+    }
+    Ok(())
 }
 
 /// Different emoji one message may have.

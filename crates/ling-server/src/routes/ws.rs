@@ -222,11 +222,11 @@ async fn handle_text(
         Err(e) => return Some(parse_error(text, e)),
     };
     match frame {
-        ClientFrame::Send { client_msg_id, conversation_id, content, reply_to, forwarded } => {
+        ClientFrame::Send { client_msg_id, conversation_id, content, reply_to, forwarded, mentions } => {
             // The connection reads only while a permit is left.
             let permit = in_flight.clone().try_acquire_owned().ok()?;
             let id = client_msg_id.clone();
-            let req = SendMessageRequest { client_msg_id, content, reply_to, forwarded };
+            let req = SendMessageRequest { client_msg_id, content, reply_to, forwarded, mentions };
             let answer = messages::Answer::Connection { from: me, permit };
             messages::queue_send(state, auth.user_id, conversation_id, req, answer)
                 .await

@@ -399,6 +399,8 @@ pub struct NewMessage {
     pub now: Millis,
     /// Forwarded from another conversation.
     pub forwarded: bool,
+    /// Who it mentions (checked by the caller's rule).
+    pub mentions: ling_proto::messages::Mentions,
 }
 
 /// What appending did.

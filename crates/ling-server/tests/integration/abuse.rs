@@ -287,6 +287,7 @@ async fn test_a_client_msg_id_names_one_message_of_its_sender() {
         content: MessageContent::Text { text: "hi".into() },
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     };
     let first: ling_proto::messages::SendAck =
         alice.post(&format!("/v1/conversations/{with_bob}/messages"), &req).await.unwrap();

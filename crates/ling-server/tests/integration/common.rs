@@ -332,6 +332,7 @@ pub async fn send_text(c: &Client, conversation: i64, text: &str) -> Result<ling
             content: ling_proto::messages::MessageContent::Text { text: text.into() },
             reply_to: None,
             forwarded: false,
+            mentions: Default::default(),
         },
     )
     .await

@@ -34,7 +34,13 @@ fn urlencode(s: &str) -> String {
 async fn send_file(c: &Client, conv: i64, content: MessageContent) -> Result<SendAck, ApiErr> {
     c.post(
         &format!("/v1/conversations/{conv}/messages"),
-        &SendMessageRequest { client_msg_id: new_id(), content, reply_to: None, forwarded: false },
+        &SendMessageRequest {
+            client_msg_id: new_id(),
+            content,
+            reply_to: None,
+            forwarded: false,
+            mentions: Default::default(),
+        },
     )
     .await
 }
@@ -273,7 +279,13 @@ async fn test_a_forwarded_image_is_marked_and_needs_no_second_upload() {
 
     // Bob forwards Alice's picture to Carol: the same file, marked forwarded.
     let mut c = carol.ws().await;
-    let req = SendMessageRequest { client_msg_id: new_id(), content: image.clone(), reply_to: None, forwarded: true };
+    let req = SendMessageRequest {
+        client_msg_id: new_id(),
+        content: image.clone(),
+        reply_to: None,
+        forwarded: true,
+        mentions: Default::default(),
+    };
     let ack: SendAck = bob.post(&format!("/v1/conversations/{with_carol}/messages"), &req).await.unwrap();
     let got = match c.recv_until(|f| matches!(f, ling_proto::ws::ServerFrame::Message { .. })).await {
         ling_proto::ws::ServerFrame::Message { message } => message,
@@ -290,7 +302,13 @@ async fn test_a_forwarded_image_is_marked_and_needs_no_second_upload() {
     // Someone who never saw it cannot forward it by its id.
     let dave = server.user("dave").await;
     let with_dave = befriend(&dave, &alice).await;
-    let req = SendMessageRequest { client_msg_id: new_id(), content: image, reply_to: None, forwarded: true };
+    let req = SendMessageRequest {
+        client_msg_id: new_id(),
+        content: image,
+        reply_to: None,
+        forwarded: true,
+        mentions: Default::default(),
+    };
     let e = dave.post::<SendAck>(&format!("/v1/conversations/{with_dave}/messages"), &req).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidContent);
 }

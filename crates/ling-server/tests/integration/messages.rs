@@ -31,6 +31,7 @@ async fn test_a_message_sent_over_the_websocket_is_acked_and_reaches_every_devic
         content: text("你好 👋"),
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     })
     .await;
     let ack = match a.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await {
@@ -59,7 +60,13 @@ async fn test_resending_the_same_client_msg_id_returns_the_first_ack_and_stores_
     let alice = server.user("alice").await;
     let bob = server.user("bob").await;
     let conv = befriend(&alice, &bob).await;
-    let req = SendMessageRequest { client_msg_id: new_id(), content: text("once"), reply_to: None, forwarded: false };
+    let req = SendMessageRequest {
+        client_msg_id: new_id(),
+        content: text("once"),
+        reply_to: None,
+        forwarded: false,
+        mentions: Default::default(),
+    };
     let first: SendAck = alice.post(&format!("/v1/conversations/{conv}/messages"), &req).await.unwrap();
     let mut ws = alice.ws().await;
     ws.send(&ClientFrame::Send {
@@ -68,6 +75,7 @@ async fn test_resending_the_same_client_msg_id_returns_the_first_ack_and_stores_
         content: text("once"),
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     })
     .await;
     match ws.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await {
@@ -228,7 +236,13 @@ async fn test_content_is_validated() {
             alice
                 .post::<SendAck>(
                     &format!("/v1/conversations/{conv}/messages"),
-                    &SendMessageRequest { client_msg_id: id, content, reply_to: None, forwarded: false },
+                    &SendMessageRequest {
+                        client_msg_id: id,
+                        content,
+                        reply_to: None,
+                        forwarded: false,
+                        mentions: Default::default(),
+                    },
                 )
                 .await
         }
@@ -247,7 +261,13 @@ async fn test_content_is_validated() {
     let e = alice
         .post::<SendAck>(
             &format!("/v1/conversations/{conv}/messages"),
-            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(99), forwarded: false },
+            &SendMessageRequest {
+                client_msg_id: new_id(),
+                content: text("re"),
+                reply_to: Some(99),
+                forwarded: false,
+                mentions: Default::default(),
+            },
         )
         .await
         .unwrap_err();
@@ -255,7 +275,13 @@ async fn test_content_is_validated() {
     let ok: SendAck = alice
         .post(
             &format!("/v1/conversations/{conv}/messages"),
-            &SendMessageRequest { client_msg_id: new_id(), content: text("re"), reply_to: Some(2), forwarded: false },
+            &SendMessageRequest {
+                client_msg_id: new_id(),
+                content: text("re"),
+                reply_to: Some(2),
+                forwarded: false,
+                mentions: Default::default(),
+            },
         )
         .await
         .unwrap();
@@ -338,6 +364,7 @@ async fn test_recall_is_refused_after_the_window() {
         reply_to: None,
         now: 1_000_000,
         forwarded: false,
+        mentions: Default::default(),
     };
     let (on_commit, committed) = awaited(|_| {});
     store.append(conv, message, on_commit).await.unwrap();
@@ -378,6 +405,7 @@ async fn test_pipelined_sends_from_one_connection_keep_their_order() {
             content: text(&format!("n{i}")),
             reply_to: None,
             forwarded: false,
+            mentions: Default::default(),
         })
         .await;
     }
@@ -396,4 +424,50 @@ async fn test_pipelined_sends_from_one_connection_keep_their_order() {
     let page: HistoryPage = bob.get(&format!("/v1/conversations/{conv}/messages?after_seq=1&limit=200")).await.unwrap();
     let texts: Vec<MessageContent> = page.messages.into_iter().map(|m| m.content).collect();
     assert_eq!(texts, (0..150).map(|i| text(&format!("n{i}"))).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn test_mentions_name_members_and_everyone_only_for_admins() {
+    use ling_proto::messages::Mentions;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let dave = server.user("dave").await;
+    befriend(&alice, &bob).await;
+    befriend(&alice, &carol).await;
+    let g: ling_proto::groups::Group = alice
+        .post("/v1/groups", &serde_json::json!({"name": "g", "member_ids": [bob.id(), carol.id()]}))
+        .await
+        .unwrap();
+    let conv = g.conversation_id;
+    async fn send_in(c: &Client, conv: i64, content: MessageContent, mentions: Mentions) -> Result<SendAck, ApiErr> {
+        let req = SendMessageRequest { client_msg_id: new_id(), content, reply_to: None, forwarded: false, mentions };
+        c.post::<SendAck>(&format!("/v1/conversations/{conv}/messages"), &req).await
+    }
+    let mut b = bob.ws().await;
+    let naming_bob = Mentions { user_ids: vec![bob.id()], all: false };
+    let ack = send_in(&carol, conv, text("@Bob look"), naming_bob.clone()).await.unwrap();
+    match b.recv_until(|f| matches!(f, ServerFrame::Message { .. })).await {
+        ServerFrame::Message { message } => assert_eq!((message.seq, message.mentions), (ack.seq, naming_bob.clone())),
+        _ => unreachable!(),
+    }
+    let stored: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
+    assert!(stored.mentions.includes(bob.id()) && !stored.mentions.includes(alice.id()));
+
+    let code = |r: Result<SendAck, ApiErr>| r.unwrap_err().code();
+    let naming_dave = Mentions { user_ids: vec![dave.id()], all: false };
+    assert_eq!(
+        code(send_in(&carol, conv, text("@Dave"), naming_dave).await),
+        ErrorCode::InvalidRequest,
+        "not in the group"
+    );
+    let twice = Mentions { user_ids: vec![bob.id(), bob.id()], all: false };
+    assert_eq!(code(send_in(&carol, conv, text("@Bob @Bob"), twice).await), ErrorCode::InvalidRequest);
+    let everyone = Mentions { user_ids: vec![], all: true };
+    assert_eq!(code(send_in(&carol, conv, text("@all"), everyone.clone()).await), ErrorCode::InsufficientRole);
+    send_in(&alice, conv, text("@all meeting"), everyone.clone()).await.unwrap();
+    // Only text mentions.
+    let file = ling_proto::messages::FileRef { id: "nope".into(), name: String::new(), size: 0, mime: String::new() };
+    assert!(send_in(&carol, conv, MessageContent::File { file }, naming_bob).await.is_err());
 }

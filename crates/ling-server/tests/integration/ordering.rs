@@ -18,6 +18,7 @@ fn text_frame(conversation_id: i64, i: usize) -> ClientFrame {
         content: MessageContent::Text { text: format!("m{i}") },
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     }
 }
 

@@ -104,6 +104,7 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
         content: ling_proto::messages::MessageContent::Text { text: "x".into() },
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     })
     .await;
     match a.recv().await {
@@ -119,6 +120,7 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
         content: ling_proto::messages::MessageContent::Text { text: "fine".into() },
         reply_to: None,
         forwarded: false,
+        mentions: Default::default(),
     })
     .await;
     assert!(matches!(a.recv_until(|f| matches!(f, ServerFrame::Ack(_))).await, ServerFrame::Ack(_)));

@@ -57,6 +57,7 @@ async fn world() -> World {
                 },
                 reply_to: None,
                 forwarded: false,
+                mentions: Default::default(),
             },
         )
         .await
@@ -303,6 +304,7 @@ async fn test_every_frame_refuses_strangers_non_members_and_blocked_users() {
                 content: text.clone(),
                 reply_to: None,
                 forwarded: false,
+                mentions: Default::default(),
             },
             ClientFrame::Typing { conversation_id: conv },
             ClientFrame::Call {

@@ -29,6 +29,7 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
                 content: MessageContent::Text { text: format!("m{i}") },
                 reply_to: None,
                 forwarded: false,
+                mentions: Default::default(),
             })
             .await;
             loop {

@@ -88,6 +88,8 @@ export const en = {
   'forward.title': 'Forward to…',
   'forward.send': 'Forward ({n})',
   'chat.deleteForMe': 'Delete for me',
+  'chat.mentionAll': 'everyone in the group',
+  'chat.nextMention': 'Next mention of you',
   'chat.copy': 'Copy',
   'chat.edit': 'Edit',
   'chat.edited': 'edited',

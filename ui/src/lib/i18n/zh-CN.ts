@@ -88,6 +88,8 @@ export const zhCN: Record<MessageKey, string> = {
   'forward.title': '转发到…',
   'forward.send': '转发（{n}）',
   'chat.deleteForMe': '仅为我删除',
+  'chat.mentionAll': '群里所有人',
+  'chat.nextMention': '下一条提到你的消息',
   'chat.copy': '复制',
   'chat.edit': '编辑',
   'chat.edited': '已编辑',

@@ -190,6 +190,14 @@ class AppStore {
     return `#${id}`;
   };
 
+  /** Every name someone may be written as (`@` them): the remark, their
+   * name, their username, as far as known. */
+  namesOf = (id: number): string[] => {
+    const f = this.friends.find((x) => x.user.id === id);
+    const u = this.users[id] ?? f?.user;
+    return [f?.remark, u?.display_name, u?.username, this.nameOf(id)].filter((n): n is string => !!n);
+  };
+
   /** A conversation's name: the friend's remark or name, or the group's. */
   titleOf(c: ConversationSummary): string {
     if (this.isAssistant(c.peer_id)) return this.nameOf(c.peer_id!);

@@ -9,7 +9,7 @@ function conv(id: number): ConversationSummary {
   return {
     id, kind: 'direct', peer_id: id + 100, group_id: null, title: `Friend ${id}`, avatar: null, last_seq: 1,
     read_seq: 0, peer_read_seq: null, unread: 1, last_activity: id * 1000, pinned: false, muted: false, draft: '',
-    last_message: null, pins: [],
+    last_message: null, pins: [], unread_mentions: [],
   };
 }
 

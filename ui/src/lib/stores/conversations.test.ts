@@ -6,14 +6,14 @@ function conv(id: number, over: Partial<ConversationSummary> = {}): Conversation
   return {
     id, kind: 'direct', peer_id: id + 100, group_id: null, title: `Friend ${id}`, avatar: null, last_seq: 0,
     read_seq: 0, peer_read_seq: null, unread: 0, last_activity: id * 1000, pinned: false, muted: false, draft: '',
-    last_message: null, pins: [], ...over,
+    last_message: null, pins: [], unread_mentions: [], ...over,
   };
 }
 
 function text(sender: number, body: string): CachedMessage {
   return {
     conversation_id: 1, seq: 1, client_msg_id: null, sender_id: sender, send_time: 0, status: 'sent',
-    error_code: null, content: { kind: 'text', text: body }, reply_to: null, changes: {}, forwarded: false, hidden: false,
+    error_code: null, content: { kind: 'text', text: body }, reply_to: null, changes: {}, forwarded: false, hidden: false, mentions: {},
   };
 }
 

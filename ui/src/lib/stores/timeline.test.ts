@@ -6,7 +6,7 @@ import { ChatTimeline } from './timeline.svelte';
 function msg(seq: number, sender = 2): CachedMessage {
   return {
     conversation_id: 1, seq, client_msg_id: null, sender_id: sender, send_time: seq * 1000, status: 'sent',
-    error_code: null, content: { kind: 'text', text: `m${seq}` }, reply_to: null, changes: {}, forwarded: false, hidden: false,
+    error_code: null, content: { kind: 'text', text: `m${seq}` }, reply_to: null, changes: {}, forwarded: false, hidden: false, mentions: {},
   };
 }
 

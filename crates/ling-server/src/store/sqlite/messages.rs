@@ -21,7 +21,7 @@ pub const UNREAD_CAP: u32 = 9999;
 const RELATIONS: &str = "('edit', 'reaction')";
 
 const MESSAGE_COLUMNS: &str =
-    "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded";
+    "conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded, mentions";
 
 /// The earlier message with the same `(sender, client_msg_id)`. The
 /// `client_msg_id <> ''` term repeats the partial index's condition: without it
@@ -29,7 +29,7 @@ const MESSAGE_COLUMNS: &str =
 /// whole table (found by `ling-bench`: 2,300 msg/s, 80 % of the writer's time
 /// in B-tree scans, 2026-11-23).
 const FIND_DUPLICATE: &str =
-    "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded
+    "SELECT conversation_id, seq, sender_id, client_msg_id, send_time, content, reply_to, changes, forwarded, mentions
      FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2 AND client_msg_id <> ''";
 
 struct RawMessage {
@@ -42,6 +42,7 @@ struct RawMessage {
     reply_to: Option<Seq>,
     changes: Option<String>,
     forwarded: bool,
+    mentions: Option<String>,
 }
 
 fn raw_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<RawMessage> {
@@ -55,6 +56,7 @@ fn raw_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<RawMessage> {
         reply_to: r.get(at + 6)?,
         changes: r.get(at + 7)?,
         forwarded: r.get(at + 8)?,
+        mentions: r.get(at + 9)?,
     })
 }
 
@@ -70,6 +72,7 @@ impl RawMessage {
             reply_to: self.reply_to,
             changes: self.changes.as_deref().map(from_json).transpose()?.unwrap_or_default(),
             forwarded: self.forwarded,
+            mentions: self.mentions.as_deref().map(from_json).transpose()?.unwrap_or_default(),
         })
     }
 }
@@ -146,8 +149,8 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
         .ok_or(StoreError::NotFound)?;
     let content = to_json(&m.content)?;
     c.prepare_cached(
-        "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to, forwarded)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, send_time, kind, content, reply_to, forwarded, mentions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         conversation,
@@ -158,7 +161,8 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
         m.content.kind(),
         content,
         m.reply_to,
-        m.forwarded
+        m.forwarded,
+        if m.mentions.is_empty() { None } else { Some(to_json(&m.mentions)?) }
     ])?;
     if !m.client_msg_id.is_empty() {
         // Sending implies having read the conversation up to here.
@@ -180,6 +184,7 @@ pub(super) fn append_in(c: &Connection, conversation: ConversationId, m: NewMess
             reply_to: m.reply_to,
             changes: Default::default(),
             forwarded: m.forwarded,
+            mentions: m.mentions,
         },
         duplicate: false,
     })
@@ -303,7 +308,7 @@ impl MessageStore for SqliteStore {
                         (SELECT json_group_array(seq) FROM (SELECT seq FROM conversation_pins p
                             WHERE p.conversation_id = c.id ORDER BY p.pinned_at, p.seq)),
                         m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.send_time, m.content, m.reply_to, m.changes,
-                        m.forwarded
+                        m.forwarded, m.mentions
                  FROM conversation_members me
                  JOIN conversations c ON c.id = me.conversation_id
                  LEFT JOIN chat_groups g ON g.conversation_id = c.id
@@ -433,6 +438,7 @@ impl MessageStore for SqliteStore {
                     reply_to: None,
                     now: recall.now,
                     forwarded: false,
+                    mentions: Default::default(),
                 };
                 Ok(append_in(c, recall.conversation, notice)?.message)
             },
@@ -496,6 +502,7 @@ impl MessageStore for SqliteStore {
                     reply_to: None,
                     now: pin.now,
                     forwarded: false,
+                    mentions: Default::default(),
                 };
                 Ok(Some(append_in(c, pin.conversation, note)?.message))
             },
@@ -530,6 +537,7 @@ impl MessageStore for SqliteStore {
                     reply_to: None,
                     now: relate.now,
                     forwarded: false,
+                    mentions: Default::default(),
                 };
                 let message = append_in(c, relate.conversation, stored)?.message;
                 fold_into_target(c, &target, &message)?;
@@ -611,6 +619,7 @@ mod tests {
                 reply_to: None,
                 now,
                 forwarded: false,
+                mentions: Default::default(),
             };
             let (on_commit, committed) = crate::store::awaited(|_| {});
             store.append(conversation, m, on_commit).await.unwrap();
@@ -647,6 +656,7 @@ mod tests {
             reply_to: None,
             now: 1,
             forwarded: false,
+            mentions: Default::default(),
         };
         // Queues a send and gives its outcome to await later.
         #[allow(clippy::async_yields_async)]

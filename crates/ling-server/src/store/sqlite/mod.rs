@@ -52,6 +52,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("../../../migrations/005_relations.sql")),
     (6, include_str!("../../../migrations/006_forwarded.sql")),
     (7, include_str!("../../../migrations/007_pins.sql")),
+    (8, include_str!("../../../migrations/008_mentions.sql")),
 ];
 
 /// The writer checkpoints the WAL after this many pages (SQLite's default is 1000).
