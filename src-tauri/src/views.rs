@@ -25,9 +25,12 @@ use crate::error::{AppError, AppResult, ShellCode};
 /// The open views' changes (`ViewsChanged`).
 pub const VIEWS_EVENT: &str = "ling://views";
 
-/// How long the feed waits for the other view to fold the events that
-/// changed one (a list read from the cache takes well under a millisecond).
-const SETTLE: Duration = Duration::from_millis(100);
+/// How long the feed waits at most for the other view to fold the events
+/// that changed one (a list read from the cache takes well under a
+/// millisecond; the wait ends as soon as both have). 100 ms split one
+/// arrival into two events once in a fresh-clone CI run, where the two
+/// cores are shared by several app windows and their servers.
+const SETTLE: Duration = Duration::from_millis(300);
 
 /// A batch of changes to an open view's rows, in order.
 #[derive(Debug, Clone, Serialize, TS)]
