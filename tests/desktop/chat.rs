@@ -28,6 +28,18 @@ fn in_view(css: &str, text: &str) -> String {
     )
 }
 
+/// Right-clicks the message that says `text`: its menu opens.
+async fn open_menu(app: &App<'_>, text: &str) {
+    app.js(
+        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes(arguments[0]));
+         const r = m.getBoundingClientRect();
+         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
+        vec![json!(text)],
+    )
+    .await;
+    app.wait("[data-testid=message-menu]").await;
+}
+
 /// What crossed the IPC seam since last asked (commands invoked, events
 /// handled, by name), and starts counting again.
 async fn seam(app: &App<'_>) -> serde_json::Value {
@@ -233,13 +245,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.screenshot("reactions").await;
 
     // Every action is also in the message's right-click menu.
-    app.js(
-        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 070'));
-         const r = m.getBoundingClientRect();
-         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
-        vec![],
-    )
-    .await;
+    open_menu(&app, "line 070").await;
     let items = app.texts("[data-testid=message-menu] [role=menuitem]").await;
     assert_eq!(items.len(), 7, "someone else's line: reply, react, forward, select, pin, copy, delete: {items:?}");
     app.click("[data-testid=menu-react]").await;
@@ -254,13 +260,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.until_true("the sheet closed", "!document.querySelector('[data-testid=shortcuts-sheet]')").await;
 
     // Two of Bob's lines chosen and forwarded (here back to him): marked, in order.
-    app.js(
-        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 069'));
-         const r = m.getBoundingClientRect();
-         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
-        vec![],
-    )
-    .await;
+    open_menu(&app, "line 069").await;
     app.click("[data-testid=menu-select]").await;
     app.wait("[data-testid=selection-bar]").await;
     app.until(
@@ -289,13 +289,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     assert_eq!(texts, ["line 069", "line 070"], "{forwarded:?}");
 
     // Amy pins a line: the bar shows it and jumps to it; Bob gets the note; unpinned from the bar.
-    app.js(
-        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 066'));
-         const r = m.getBoundingClientRect();
-         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
-        vec![],
-    )
-    .await;
+    open_menu(&app, "line 066").await;
     app.click("[data-testid=menu-pin]").await;
     app.until_true(
         "the pinned bar",
@@ -312,13 +306,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.until_true("the bar gone", "!document.querySelector('[data-testid=pinned-bar]')").await;
 
     // Deleted for Amy only: gone from her chat, still on Bob's side.
-    app.js(
-        "const m = [...document.querySelectorAll('[data-testid=message]')].find(e => e.textContent.includes('line 068'));
-         const r = m.getBoundingClientRect();
-         m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5}));",
-        vec![],
-    )
-    .await;
+    open_menu(&app, "line 068").await;
     app.click("[data-testid=menu-delete]").await;
     app.until_true(
         "line 068 gone for Amy",

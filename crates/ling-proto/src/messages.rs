@@ -128,6 +128,20 @@ impl MessageContent {
         }
     }
 
+    /// Whether it is something someone said (text, an image, a file, a
+    /// call, the assistant's reply): what takes reactions and pins, unlike a
+    /// notice, a relation or a recalled message.
+    pub fn is_said(&self) -> bool {
+        matches!(
+            self,
+            MessageContent::Text { .. }
+                | MessageContent::Image { .. }
+                | MessageContent::File { .. }
+                | MessageContent::CallRecord { .. }
+                | MessageContent::Assistant { .. }
+        )
+    }
+
     /// The `kind`s of relations, as stored (SQL filters name them).
     pub const RELATION_KINDS: [&'static str; 2] = ["edit", "reaction"];
 

@@ -921,6 +921,25 @@ mod tests {
         assert_eq!(done.updated.len(), 1, "the server's copy wins on the next sync");
     }
 
+    /// Lists conversation 7 (as the server's list would) with its last seq
+    /// and read cursor at `seq`, and `pins`.
+    fn list_conversation(cache: &mut Cache, kind: ling_proto::messages::ConversationKind, seq: i64, pins: Vec<i64>) {
+        let direct = kind == ling_proto::messages::ConversationKind::Direct;
+        let listed = ling_proto::messages::Conversation {
+            id: 7,
+            kind,
+            peer_id: direct.then_some(2),
+            group_id: (!direct).then_some(3),
+            last_seq: seq,
+            read_seq: seq,
+            peer_read_seq: None,
+            unread: 0,
+            last_message: None,
+            pins,
+        };
+        cache.upsert_conversations(&[listed]).unwrap();
+    }
+
     fn relation(conversation_id: i64, seq: i64, sender_id: i64, content: MessageContent) -> Message {
         Message { sender_id, content, ..msg(conversation_id, seq, seq * 10, "", "") }
     }
@@ -941,19 +960,7 @@ mod tests {
     fn test_a_relation_folds_into_its_cached_target_and_counts_nowhere() {
         let (_d, mut cache) = open();
         cache.set_own_id(1).unwrap();
-        let listed = ling_proto::messages::Conversation {
-            id: 7,
-            kind: ling_proto::messages::ConversationKind::Direct,
-            peer_id: Some(2),
-            group_id: None,
-            last_seq: 0,
-            read_seq: 0,
-            peer_read_seq: None,
-            unread: 0,
-            last_message: None,
-            pins: Vec::new(),
-        };
-        cache.upsert_conversations(&[listed]).unwrap();
+        list_conversation(&mut cache, ling_proto::messages::ConversationKind::Direct, 0, Vec::new());
         cache.upsert_messages(&[msg(7, 1, 10, "a", "lunch at 12"), msg(7, 2, 20, "b", "ok")]).unwrap();
         while cache.index_pending(100).unwrap() > 0 {}
         let unread_before = cache.conversation(7).unwrap().map(|c| c.unread);
@@ -1017,19 +1024,7 @@ mod tests {
     fn test_pin_notes_move_the_conversations_pins_once() {
         use ling_proto::messages::SystemEvent;
         let (_d, mut cache) = open();
-        let listed = ling_proto::messages::Conversation {
-            id: 7,
-            kind: ling_proto::messages::ConversationKind::Direct,
-            peer_id: Some(2),
-            group_id: None,
-            last_seq: 2,
-            read_seq: 2,
-            peer_read_seq: None,
-            unread: 0,
-            last_message: None,
-            pins: vec![1],
-        };
-        cache.upsert_conversations(&[listed]).unwrap();
+        list_conversation(&mut cache, ling_proto::messages::ConversationKind::Direct, 2, vec![1]);
         let note = |seq: i64, event: SystemEvent| relation(7, seq, 2, MessageContent::System { event });
         let pinned = note(3, SystemEvent::MessagePinned { by: 2, seq: 2 });
         cache.upsert_messages(std::slice::from_ref(&pinned)).unwrap();
@@ -1068,19 +1063,7 @@ mod tests {
         use ling_proto::messages::Mentions;
         let (_d, mut cache) = open();
         cache.set_own_id(1).unwrap();
-        let listed = ling_proto::messages::Conversation {
-            id: 7,
-            kind: ling_proto::messages::ConversationKind::Group,
-            peer_id: None,
-            group_id: Some(3),
-            last_seq: 0,
-            read_seq: 0,
-            peer_read_seq: None,
-            unread: 0,
-            last_message: None,
-            pins: Vec::new(),
-        };
-        cache.upsert_conversations(&[listed]).unwrap();
+        list_conversation(&mut cache, ling_proto::messages::ConversationKind::Group, 0, Vec::new());
         let mention = |seq: i64, ids: Vec<i64>, all: bool| Message {
             mentions: Mentions { user_ids: ids, all },
             ..msg(7, seq, seq * 10, &format!("m{seq}"), "@you")

@@ -525,15 +525,7 @@ pub fn edit_rule(by: UserId, target: &Message, text: &str) -> StoreResult<bool> 
 /// Whether `by`'s reaction with `emoji` (checked already) may be set `on`
 /// on `target`, and whether that changes it. Pure.
 pub fn reaction_rule(by: UserId, target: &Message, emoji: &str, on: bool) -> StoreResult<bool> {
-    let takes_reactions = matches!(
-        target.content,
-        MessageContent::Text { .. }
-            | MessageContent::Image { .. }
-            | MessageContent::File { .. }
-            | MessageContent::CallRecord { .. }
-            | MessageContent::Assistant { .. }
-    );
-    if !takes_reactions {
+    if !target.content.is_said() {
         return Err(StoreError::Rejected(ErrorCode::InvalidReaction, "this message takes no reactions".into()));
     }
     if relations::has_reacted(&target.changes, by, emoji) == on {

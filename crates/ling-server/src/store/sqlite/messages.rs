@@ -451,15 +451,7 @@ impl MessageStore for SqliteStore {
         self.queue_write(
             move |c| {
                 let target = load_message(c, pin.conversation, pin.seq)?.ok_or(StoreError::NotFound)?;
-                let pinnable = matches!(
-                    target.content,
-                    MessageContent::Text { .. }
-                        | MessageContent::Image { .. }
-                        | MessageContent::File { .. }
-                        | MessageContent::CallRecord { .. }
-                        | MessageContent::Assistant { .. }
-                );
-                if !pinnable {
+                if !target.content.is_said() {
                     return Err(StoreError::Rejected(
                         ErrorCode::InvalidRequest,
                         "this message cannot be pinned".into(),
