@@ -67,7 +67,7 @@ pub enum MessageContent {
     },
     /// A relation, written by the server: the sender's text message at
     /// `target` now says `text`. Not shown by itself; clients fold it into the
-    /// target (see [`crate::relations`]).
+    /// target (the `relations` module folds it).
     Edit {
         /// The edited message.
         target: Seq,
@@ -382,10 +382,10 @@ impl Mentions {
     }
 }
 
-/// What later relations changed about a message, folded (see
-/// [`crate::relations`]): both the server and a client keep this beside
-/// the message, and folding the same relations in any order gives the same
-/// result.
+/// What later relations changed about a message, folded (by the
+/// `relations` module, which builds on these types): both the server and a
+/// client keep this beside the message, and folding the same relations in
+/// any order gives the same result.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Changes {
