@@ -9,8 +9,8 @@
 //! any number of times, or merging two folded copies, gives the same result.
 //! The server and the client core both fold with these functions.
 
+use crate::UserId;
 use crate::messages::{Changes, Edited, Message, MessageContent, ReactionMark};
-use crate::{Seq, UserId};
 
 /// Folds `relation` into a message's `content` and `changes`; whether
 /// anything changed. A relation of another kind, or one older than what is
@@ -109,15 +109,10 @@ pub fn emoji_in_use(changes: &Changes) -> usize {
     emoji.len()
 }
 
-/// The newest seq any relation folded into `changes` has (0 for none).
-pub fn newest(changes: &Changes) -> Seq {
-    let edit = changes.edited.map_or(0, |e| e.seq);
-    changes.reactions.iter().map(|m| m.seq).fold(edit, Seq::max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Seq;
 
     fn relation(seq: Seq, sender_id: UserId, content: MessageContent) -> Message {
         Message {
@@ -204,7 +199,6 @@ mod tests {
             ]
         );
         assert_eq!(emoji_in_use(&changes), 2);
-        assert_eq!(newest(&changes), 7);
     }
 
     #[test]

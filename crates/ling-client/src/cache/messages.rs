@@ -266,10 +266,8 @@ impl Cache {
         reply_to: Option<Seq>,
         now: Millis,
     ) -> ClientResult<()> {
-        let mentions = &Mentions::default();
-        let p =
-            Pending { conversation_id, client_msg_id, sender_id, content, reply_to, now, forwarded: false, mentions };
-        write_pending(&self.conn, p)
+        let none = Mentions::default();
+        self.insert_pending_mentioning(conversation_id, client_msg_id, sender_id, content, reply_to, &none, now)
     }
 
     /// [`Cache::insert_pending`] for a text that mentions people.
