@@ -194,10 +194,10 @@ device_problem: string | null,
 revision: number, };
 
 /**
- * What later relations changed about a message, folded (see
- * [`crate::relations`]): both the server and a client keep this beside
- * the message, and folding the same relations in any order gives the same
- * result.
+ * What later relations changed about a message, folded (by the
+ * `relations` module, which builds on these types): both the server and a
+ * client keep this beside the message, and folding the same relations in
+ * any order gives the same result.
  */
 export type Changes = { 
 /**
