@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 
 fn text_of(m: &CachedMessage) -> Option<String> {
     match &m.content {
-        MessageContent::Text { text } => Some(text.clone()),
+        MessageContent::Text { text, .. } => Some(text.clone()),
         MessageContent::File { file } | MessageContent::Image { file, .. } => Some(format!("[file] {}", file.name)),
         _ => None,
     }

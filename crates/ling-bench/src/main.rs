@@ -384,7 +384,7 @@ fn stamped(conversation_id: i64, clock: Instant, at: Instant) -> ClientFrame {
     ClientFrame::Send {
         client_msg_id: uuid::Uuid::now_v7().to_string(),
         conversation_id,
-        content: MessageContent::Text { text },
+        content: MessageContent::text(text),
         reply_to: None,
         forwarded: false,
         mentions: Default::default(),
@@ -394,7 +394,7 @@ fn stamped(conversation_id: i64, clock: Instant, at: Instant) -> ClientFrame {
 /// The send -> receive latency of a [`stamped`] message, in microseconds.
 fn latency_of(frame: &ServerFrame, clock: Instant) -> Option<u64> {
     let ServerFrame::Message { message } = frame else { return None };
-    let MessageContent::Text { text } = &message.content else { return None };
+    let MessageContent::Text { text, .. } = &message.content else { return None };
     let sent: u64 = text.strip_prefix("t:")?.split(' ').next()?.parse().ok()?;
     Some((clock.elapsed().as_micros() as u64).saturating_sub(sent))
 }
@@ -456,7 +456,7 @@ async fn assistant_phase(args: &Args, server: &Server, api: &Api, accounts: &[Ac
             let ask = ClientFrame::Send {
                 client_msg_id: uuid::Uuid::now_v7().to_string(),
                 conversation_id: conv,
-                content: MessageContent::Text { text: format!("question {i}") },
+                content: MessageContent::text(format!("question {i}")),
                 reply_to: None,
                 forwarded: false,
                 mentions: Default::default(),
@@ -556,7 +556,7 @@ async fn real_model(args: &Args, server: &Server) -> Result<()> {
         let ask = ClientFrame::Send {
             client_msg_id: uuid::Uuid::now_v7().to_string(),
             conversation_id: conv,
-            content: MessageContent::Text { text: questions[i % questions.len()].into() },
+            content: MessageContent::text(questions[i % questions.len()]),
             reply_to: None,
             forwarded: false,
             mentions: Default::default(),

@@ -528,7 +528,7 @@ async fn until_stored(
 
 fn summary(m: &CachedMessage) -> String {
     match &m.content {
-        MessageContent::Text { text } => text.lines().next().unwrap_or_default().to_owned(),
+        MessageContent::Text { text, .. } => text.lines().next().unwrap_or_default().to_owned(),
         MessageContent::Image { file, .. } => format!("[image] {}", file.name),
         MessageContent::File { file } => format!("[file] {}", file.name),
         MessageContent::CallRecord { .. } => "[call]".into(),

@@ -82,7 +82,7 @@ fn message(conversation_id: i64, seq: i64, text: String) -> Message {
         sender_id: 1 + seq % 2,
         client_msg_id: format!("{conversation_id}-{seq}"),
         send_time: 1_700_000_000_000 + seq * 1_000,
-        content: MessageContent::Text { text },
+        content: MessageContent::text(text),
         reply_to: None,
         changes: Default::default(),
         forwarded: false,

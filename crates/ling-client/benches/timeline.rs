@@ -26,7 +26,7 @@ fn message(seq: Seq) -> CachedMessage {
         send_time: T0 + seq * 20_000,
         status: SendStatus::Sent,
         error_code: None,
-        content: MessageContent::Text { text: format!("message number {seq}, about a hundred bytes of text to fold") },
+        content: MessageContent::text(format!("message number {seq}, about a hundred bytes of text to fold")),
         reply_to: None,
         changes: Default::default(),
         forwarded: false,

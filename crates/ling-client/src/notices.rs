@@ -204,7 +204,7 @@ fn unlink(line: &str) -> String {
 /// A message in a notification's words (`None`: nothing worth showing).
 pub fn preview(content: &MessageContent) -> Option<NoticeText> {
     Some(match content {
-        MessageContent::Text { text } if !text.is_empty() => {
+        MessageContent::Text { text, .. } if !text.is_empty() => {
             let line: String = text.chars().take(PREVIEW_CHARS).collect();
             NoticeText::Verbatim(line.replace('\n', " "))
         }
@@ -279,7 +279,7 @@ mod tests {
     }
 
     fn text(t: &str) -> MessageContent {
-        MessageContent::Text { text: t.into() }
+        MessageContent::text(t)
     }
 
     #[test]

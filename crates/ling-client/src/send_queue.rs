@@ -56,7 +56,7 @@ impl SendQueue {
         reply_to: Option<Seq>,
         mentions: Mentions,
     ) -> ClientResult<CachedMessage> {
-        if let MessageContent::Text { text } = &content
+        if let MessageContent::Text { text, .. } = &content
             && text.trim().is_empty()
         {
             return Err(ClientError::InvalidInput("a message needs some text".into()));
@@ -139,12 +139,12 @@ impl SendQueue {
         reply_to: Option<Seq>,
         mentions: Mentions,
     ) -> ClientResult<CachedMessage> {
-        self.queue(conversation_id, MessageContent::Text { text: text.to_owned() }, reply_to, mentions).await
+        self.queue(conversation_id, MessageContent::text(text.to_owned()), reply_to, mentions).await
     }
 
     /// Sends text.
     pub async fn send_text(&self, conversation_id: ConversationId, text: &str) -> ClientResult<CachedMessage> {
-        self.send(conversation_id, MessageContent::Text { text: text.to_owned() }, None).await
+        self.send(conversation_id, MessageContent::text(text.to_owned()), None).await
     }
 
     /// Puts a failed message back in the outbox.

@@ -149,7 +149,7 @@ mod tests {
             sender_id: 2,
             client_msg_id: String::new(),
             send_time: seq,
-            content: MessageContent::Text { text: format!("m{seq}") },
+            content: MessageContent::text(format!("m{seq}")),
             reply_to: None,
             changes: Default::default(),
             forwarded: false,

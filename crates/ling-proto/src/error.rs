@@ -104,6 +104,9 @@ error_codes! {
     TextTooLong = "text_too_long",
     /// The message content is not valid for its kind.
     InvalidContent = "invalid_content",
+    /// A text's link preview is malformed: its link is not in the text, a
+    /// part is too long, or its image is not an uploaded image.
+    InvalidPreview = "invalid_preview",
     /// `client_msg_id` is missing or malformed.
     InvalidClientMsgId = "invalid_client_msg_id",
     /// The message is older than the recall window.

@@ -18,6 +18,10 @@ pub enum MessageContent {
     Text {
         /// 1 to `max_text_chars` characters.
         text: String,
+        /// What the first link in `text` leads to, as the sender's client
+        /// read it (readers never fetch it themselves).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<LinkPreview>,
     },
     /// An uploaded image, shown inline.
     Image {
@@ -149,9 +153,64 @@ impl MessageContent {
     pub fn file(&self) -> Option<&FileRef> {
         match self {
             MessageContent::Image { file, .. } | MessageContent::File { file } => Some(file),
+            MessageContent::Text { preview: Some(LinkPreview { image: Some(image), .. }), .. } => Some(&image.file),
             _ => None,
         }
     }
+
+    /// A text without a link preview.
+    pub fn text(text: impl Into<String>) -> MessageContent {
+        MessageContent::Text { text: text.into(), preview: None }
+    }
+}
+
+/// What a link leads to: made by the sender's client, which fetched the page
+/// (with strict limits: see `docs/protocol.md`), and sent with the text. The
+/// server checks its shape (`invalid_preview`); its image is an uploaded file
+/// like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LinkPreview {
+    /// The link as the text has it (http or https, at most 2,048 bytes).
+    pub url: String,
+    /// The page's title (at most 200 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// Its description (at most 500 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The site's name (at most 100 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site: String,
+    /// Its picture, uploaded by the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<PreviewImage>,
+}
+
+impl LinkPreview {
+    /// Bytes of `url`, at most.
+    pub const MAX_URL_BYTES: usize = 2048;
+    /// Characters of `title`, at most.
+    pub const MAX_TITLE_CHARS: usize = 200;
+    /// Characters of `description`, at most.
+    pub const MAX_DESCRIPTION_CHARS: usize = 500;
+    /// Characters of `site`, at most.
+    pub const MAX_SITE_CHARS: usize = 100;
+}
+
+/// A link preview's picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PreviewImage {
+    /// The uploaded image (the server fills the details, as for an image
+    /// message).
+    pub file: FileRef,
+    /// Pixels, as the server measured them.
+    #[serde(default)]
+    pub width: u32,
+    /// Pixels.
+    #[serde(default)]
+    pub height: u32,
 }
 
 /// A file as a message refers to it. The server fills `name`, `size` and
@@ -604,7 +663,7 @@ mod tests {
                 sender_id: 1,
                 client_msg_id: "0190a5f4-0000-7000-8000-000000000000".into(),
                 send_time: 1_700_000_000_123,
-                content: MessageContent::Text { text: "开会 👋".into() },
+                content: MessageContent::text("开会 👋"),
                 reply_to: Some(11),
                 changes: Default::default(),
                 forwarded: false,
@@ -631,6 +690,22 @@ mod tests {
         // What a client sends: the file's id alone.
         let sent: MessageContent = serde_json::from_value(json!({"kind": "image", "file": {"id": "f1"}})).unwrap();
         assert!(matches!(sent, MessageContent::Image { width: 0, height: 0, .. }), "{sent:?}");
+        pin(
+            &MessageContent::Text {
+                text: "see https://x.test/a".into(),
+                preview: Some(LinkPreview {
+                    url: "https://x.test/a".into(),
+                    title: "A".into(),
+                    description: String::new(),
+                    site: "X".into(),
+                    image: Some(PreviewImage { file: file.clone(), width: 4, height: 5 }),
+                }),
+            },
+            json!({"kind": "text", "text": "see https://x.test/a", "preview": {
+                "url": "https://x.test/a", "title": "A", "site": "X",
+                "image": {"file": file_json, "width": 4, "height": 5}
+            }}),
+        );
         pin(&MessageContent::File { file }, json!({"kind": "file", "file": file_json}));
         pin(
             &MessageContent::CallRecord { media: CallMedia::Video, outcome: CallOutcome::Missed, duration_ms: 0 },
@@ -720,7 +795,7 @@ mod tests {
         pin(
             &SendMessageRequest {
                 client_msg_id: "c".into(),
-                content: MessageContent::Text { text: "hi".into() },
+                content: MessageContent::text("hi"),
                 reply_to: None,
                 forwarded: false,
                 mentions: Default::default(),

@@ -21,7 +21,12 @@ pub fn fold(content: &mut MessageContent, changes: &mut Changes, relation: &Mess
             if matches!(content, MessageContent::Recalled) || changes.edited.is_some_and(|e| e.seq >= relation.seq) {
                 return false;
             }
-            *content = MessageContent::Text { text: text.clone() };
+            // The link preview stays while the new text still has its link.
+            let preview = match std::mem::replace(content, MessageContent::Recalled) {
+                MessageContent::Text { preview, .. } => preview.filter(|p| text.contains(&p.url)),
+                _ => None,
+            };
+            *content = MessageContent::Text { text: text.clone(), preview };
             changes.edited = Some(Edited { seq: relation.seq, time: relation.send_time });
             true
         }
@@ -138,7 +143,7 @@ mod tests {
     }
 
     fn text(t: &str) -> MessageContent {
-        MessageContent::Text { text: t.into() }
+        MessageContent::text(t)
     }
 
     /// Folds `relations` in order into a fresh "hi".

@@ -277,7 +277,7 @@ mod tests {
             &ClientFrame::Send {
                 client_msg_id: "c1".into(),
                 conversation_id: 3,
-                content: MessageContent::Text { text: "hi".into() },
+                content: MessageContent::text("hi"),
                 reply_to: None,
                 forwarded: false,
                 mentions: Default::default(),

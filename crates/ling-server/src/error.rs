@@ -67,7 +67,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         InvalidJson | InvalidRequest | InvalidUsername | WeakPassword | InvalidTarget | TextTooLong
-        | InvalidContent | InvalidClientMsgId | InvalidFileName | EmptyFile | UnknownFrame | UnsupportedFrame
+        | InvalidContent | InvalidPreview | InvalidClientMsgId | InvalidFileName | EmptyFile | UnknownFrame | UnsupportedFrame
         | InvalidCallSignal | NotAnImage => StatusCode::BAD_REQUEST,
         Unauthorized | InvalidCredentials | InvalidRecoveryCode => StatusCode::UNAUTHORIZED,
         RegistrationClosed | Forbidden | NotAMember | NotFriends | Blocked | InsufficientRole | NotOwnMessage

@@ -2,6 +2,7 @@
 //! error a client gets.
 
 use ling_proto::ErrorCode;
+use ling_proto::messages::LinkPreview;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -89,6 +90,41 @@ pub fn message_text(raw: &str, max: u32) -> ApiResult<()> {
     Ok(())
 }
 
+/// Checks a text's link preview (not its image, which is a file): its link
+/// is http(s), within the limits and in the text; its words fit their
+/// limits, carry no control or [`is_deceptive`] characters, and say something.
+pub fn link_preview(text: &str, preview: &LinkPreview) -> ApiResult<()> {
+    let bad = |why: String| Err(ApiError::new(ErrorCode::InvalidPreview, format!("invalid link preview: {why}")));
+    let url = &preview.url;
+    if url.len() > LinkPreview::MAX_URL_BYTES {
+        return bad(format!("the link is longer than {} bytes", LinkPreview::MAX_URL_BYTES));
+    }
+    let scheme_ok = ["http://", "https://"].iter().any(|s| url.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)));
+    if !scheme_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("the link is not an http or https address".into());
+    }
+    if !text.contains(url.as_str()) {
+        return bad("its link is not in the text".into());
+    }
+    let parts = [
+        ("title", &preview.title, LinkPreview::MAX_TITLE_CHARS),
+        ("description", &preview.description, LinkPreview::MAX_DESCRIPTION_CHARS),
+        ("site", &preview.site, LinkPreview::MAX_SITE_CHARS),
+    ];
+    for (name, value, max) in parts {
+        if value.chars().count() > max {
+            return bad(format!("its {name} is longer than {max} characters"));
+        }
+        if value.chars().any(|c| (c.is_control() && c != '\n') || is_deceptive(c)) {
+            return bad(format!("its {name} has control or invisible characters"));
+        }
+    }
+    if preview.title.trim().is_empty() && preview.description.trim().is_empty() && preview.image.is_none() {
+        return bad("it has no title, description or image".into());
+    }
+    Ok(())
+}
+
 /// Checks a `client_msg_id`: 1–64 of `[A-Za-z0-9_-]` (a UUID in practice).
 pub fn client_msg_id(id: &str) -> ApiResult<()> {
     let ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -163,6 +199,43 @@ mod tests {
         for bad in ["ab", "_alice", "al ice", "ålice", "a/b", &"x".repeat(33)] {
             assert_eq!(username(bad).unwrap_err().code, ErrorCode::InvalidUsername, "{bad}");
         }
+    }
+
+    #[test]
+    fn test_link_previews() {
+        let text = "see https://example.com/a?b=1 (新)";
+        let good = LinkPreview {
+            url: "https://example.com/a?b=1".into(),
+            title: "例子 Example".into(),
+            description: "two\nlines".into(),
+            site: String::new(),
+            image: None,
+        };
+        assert!(link_preview(text, &good).is_ok());
+        let with = |f: &dyn Fn(&mut LinkPreview)| {
+            let mut p = good.clone();
+            f(&mut p);
+            link_preview(text, &p).unwrap_err().code
+        };
+        assert_eq!(with(&|p| p.url = "https://example.org/".into()), ErrorCode::InvalidPreview, "not in the text");
+        assert_eq!(with(&|p| p.url = "see".into()), ErrorCode::InvalidPreview, "not a link");
+        assert_eq!(with(&|p| p.title = "x".repeat(201)), ErrorCode::InvalidPreview);
+        assert_eq!(with(&|p| p.description = "y".repeat(501)), ErrorCode::InvalidPreview);
+        assert_eq!(with(&|p| p.site = "evil\u{202E}gpj".into()), ErrorCode::InvalidPreview);
+        assert_eq!(with(&|p| p.title = "bell\u{7}".into()), ErrorCode::InvalidPreview);
+        assert_eq!(
+            with(&|p| {
+                p.title = " ".into();
+                p.description.clear();
+            }),
+            ErrorCode::InvalidPreview,
+            "says nothing"
+        );
+        let long = format!("https://example.com/{}", "a".repeat(2100));
+        let p = LinkPreview { url: long.clone(), ..good.clone() };
+        assert_eq!(link_preview(&long, &p).unwrap_err().code, ErrorCode::InvalidPreview);
+        let p = LinkPreview { url: "HTTP://EXAMPLE.COM".into(), ..good.clone() };
+        assert!(link_preview("HTTP://EXAMPLE.COM", &p).is_ok());
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl Cache {
                 let content: MessageContent =
                     serde_json::from_str(json).map_err(|e| ClientError::Storage(format!("corrupt message: {e}")))?;
                 let body = match &content {
-                    MessageContent::Text { text } | MessageContent::Assistant { text, .. } => text.as_str(),
+                    MessageContent::Text { text, .. } | MessageContent::Assistant { text, .. } => text.as_str(),
                     MessageContent::Image { file, .. } | MessageContent::File { file } => file.name.as_str(),
                     _ => continue,
                 };
@@ -84,7 +84,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .map(|m| match m.content {
-                MessageContent::Text { text } => text,
+                MessageContent::Text { text, .. } => text,
                 other => format!("{other:?}"),
             })
             .collect()

@@ -184,7 +184,7 @@ fn store_folded(tx: &Transaction<'_>, id: i64, before: &MessageContent, after: &
         tx.prepare_cached("DELETE FROM message_fts WHERE rowid = ?1")?.execute([id])?;
         let indexed: i64 = tx.query_row("SELECT last_indexed_id FROM fts_progress WHERE id = 1", [], |r| r.get(0))?;
         if id <= indexed
-            && let MessageContent::Text { text } = &after.content
+            && let MessageContent::Text { text, .. } = &after.content
         {
             tx.prepare_cached("INSERT INTO message_fts (rowid, body) VALUES (?1, ?2)")?
                 .execute(params![id, crate::search::index_text(text)])?;

@@ -260,7 +260,7 @@ pub(crate) mod testing {
     pub use ling_proto::messages::{Message, MessageContent};
 
     pub fn text(t: &str) -> MessageContent {
-        MessageContent::Text { text: t.into() }
+        MessageContent::text(t)
     }
 
     pub fn msg(conversation_id: i64, seq: i64, send_time: i64, client: &str, t: &str) -> Message {

@@ -28,7 +28,7 @@ fn text(seq: Seq, sender: UserId, time: Millis, body: &str) -> CachedMessage {
         send_time: time,
         status: SendStatus::Sent,
         error_code: None,
-        content: MessageContent::Text { text: body.into() },
+        content: MessageContent::text(body),
         reply_to: None,
         changes: Default::default(),
         forwarded: false,
@@ -561,7 +561,7 @@ fn row(t: &Timeline, seq: Seq) -> MessageItem {
 
 fn says(t: &Timeline, seq: Seq) -> String {
     match &row(t, seq).message.content {
-        MessageContent::Text { text } => text.clone(),
+        MessageContent::Text { text, .. } => text.clone(),
         other => format!("{other:?}"),
     }
 }

@@ -26,7 +26,7 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
     // Bob writes: his chat moves to the top, unread.
     bob.client.send_queue().send_text(with_bob, "hello").await.unwrap();
     let says_hello = |c: &ConversationSummary| {
-        c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::Text { text: "hello".into() })
+        c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::text("hello"))
     };
     list.until("Bob's chat on top, unread", |r| r[0].id == with_bob && says_hello(&r[0]) && r[0].unread > 0).await;
     assert_eq!(ids(&list.rows), [with_bob, with_cat]);
@@ -56,7 +56,7 @@ async fn test_a_chat_read_live_takes_arrivals_read_in_one_change() {
     let (mut list, mut bobs) = (Rows::new(amys_view.subscribe()), Rows::new(bobs_view.subscribe()));
     list.until("the chat", |r| r.len() == 1).await;
     let says = |c: &ConversationSummary, text: &str| {
-        c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::Text { text: text.into() })
+        c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::text(text))
     };
 
     // Amy reads the chat live: Bob's line arrives read, never unread on the way.

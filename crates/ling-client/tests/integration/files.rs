@@ -308,5 +308,5 @@ async fn test_messages_forwarded_to_two_chats_arrive_marked_in_order_without_a_s
 }
 
 fn says(m: &CachedMessage, text: &str) -> bool {
-    matches!(&m.content, MessageContent::Text { text: t } if t == text)
+    matches!(&m.content, MessageContent::Text { text: t, .. } if t == text)
 }

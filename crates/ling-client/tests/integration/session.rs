@@ -13,7 +13,7 @@ use crate::harness::{Person, TestServer, amy_and_bob, befriend};
 
 fn text_of(m: &ling_client::cache::CachedMessage) -> String {
     match &m.content {
-        MessageContent::Text { text } => text.clone(),
+        MessageContent::Text { text, .. } => text.clone(),
         other => format!("{other:?}"),
     }
 }

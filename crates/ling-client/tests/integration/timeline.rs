@@ -12,7 +12,7 @@ fn texts(rows: &[TimelineItem]) -> Vec<String> {
     rows.iter()
         .filter_map(TimelineItem::as_message)
         .map(|m| match &m.message.content {
-            MessageContent::Text { text } => text.clone(),
+            MessageContent::Text { text, .. } => text.clone(),
             MessageContent::Recalled => "~".to_owned(),
             other => format!("{other:?}"),
         })
@@ -54,7 +54,7 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
 
     // Bob recalls "two": Amy's row says so, in place.
     let page = bob.client.history(conv, None, 10).await.unwrap();
-    let two = page.iter().find(|m| matches!(&m.content, MessageContent::Text { text } if text == "two")).unwrap();
+    let two = page.iter().find(|m| matches!(&m.content, MessageContent::Text { text, .. } if text == "two")).unwrap();
     bob.client.recall(conv, two.seq.unwrap()).await.unwrap();
     rows.until("the recall", |r| texts(r).contains(&"~".to_owned())).await;
     let shown = texts(&rows.rows);
@@ -69,7 +69,7 @@ async fn test_a_live_timeline_follows_sends_acks_arrivals_and_recalls() {
 async fn newest_is(who: &Person, conv: ling_proto::ConversationId, text: &str) {
     ling_testing::eventually(&format!("the newest message is {text}"), async || {
         let page = who.client.history(conv, None, 1).await.unwrap();
-        page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text: t } if t == text))
+        page.first().is_some_and(|m| matches!(&m.content, MessageContent::Text { text: t, .. } if t == text))
     })
     .await
 }
@@ -179,7 +179,7 @@ async fn test_a_chat_opened_with_nothing_unread_marks_nothing_new_as_it_arrives(
 fn reactions(rows: &[TimelineItem], text: &str) -> Vec<String> {
     rows.iter()
         .filter_map(TimelineItem::as_message)
-        .find(|m| matches!(&m.message.content, MessageContent::Text { text: t } if t == text))
+        .find(|m| matches!(&m.message.content, MessageContent::Text { text: t, .. } if t == text))
         .map(|m| m.reactions.iter().map(|r| format!("{}×{}", r.emoji, r.user_ids.len())).collect())
         .unwrap_or_default()
 }
@@ -253,7 +253,7 @@ async fn test_a_pin_reaches_the_other_side_and_a_view_jumps_back_to_it() {
     let page = amy.client.history(conv, None, 200).await.unwrap();
     let address = page
         .iter()
-        .find(|m| matches!(&m.content, MessageContent::Text { text } if text.starts_with("the address")))
+        .find(|m| matches!(&m.content, MessageContent::Text { text, .. } if text.starts_with("the address")))
         .unwrap();
     let seq = address.seq.unwrap();
 

@@ -63,7 +63,7 @@ fn read(message: &Message, assistant: UserId, name: &dyn Fn(UserId) -> String, g
         }
     };
     match &message.content {
-        MessageContent::Text { text } => Some(said(text.clone())),
+        MessageContent::Text { text, .. } => Some(said(text.clone())),
         MessageContent::Image { file, .. } => Some(said(format!("[image: {}]", file.name))),
         MessageContent::File { file } => Some(said(format!("[file: {}]", file.name))),
         MessageContent::Assistant { text, .. } if !text.is_empty() => Some(said(text.clone())),
@@ -161,7 +161,7 @@ mod tests {
     }
 
     fn text(seq: Seq, sender: UserId, t: &str) -> Message {
-        msg(seq, sender, MessageContent::Text { text: t.into() })
+        msg(seq, sender, MessageContent::text(t))
     }
 
     fn name(id: UserId) -> String {

@@ -196,7 +196,7 @@ impl Assistant {
         if message.sender_id == self.user_id || !members.contains(&self.user_id) {
             return;
         }
-        let MessageContent::Text { text } = &message.content else { return };
+        let MessageContent::Text { text, .. } = &message.content else { return };
         let mentioned = self.called_in(text);
         let _ = self.heard.send(Heard { message: message.clone(), mentioned });
     }

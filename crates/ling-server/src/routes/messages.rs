@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use ling_proto::messages::{
     ConversationKind, ConversationList, EditRequest, FileRef, HistoryPage, HistoryQuery, MarkReadRequest, Message,
-    MessageContent, PinRequest, ReactRequest, ReadCursor, SendAck, SendMessageRequest, SystemEvent,
+    MessageContent, PinRequest, PreviewImage, ReactRequest, ReadCursor, SendAck, SendMessageRequest, SystemEvent,
 };
 use ling_proto::ws::ServerFrame;
 use ling_proto::{ConversationId, ErrorCode, Seq, UserId, relations};
@@ -85,22 +85,42 @@ pub async fn check_can_write(state: &AppState, user: UserId, ctx: &SendContext) 
 /// Checks what a client wants to send and fills in file details from the upload.
 async fn prepare_content(state: &AppState, user: UserId, content: MessageContent) -> ApiResult<MessageContent> {
     match content {
-        MessageContent::Text { text } => {
+        MessageContent::Text { text, preview } => {
             validate::message_text(&text, state.config.max_text_chars)?;
-            Ok(MessageContent::Text { text })
+            let preview = match preview {
+                Some(mut preview) => {
+                    validate::link_preview(&text, &preview)?;
+                    if let Some(image) = preview.image.take() {
+                        let bad_image = |_| {
+                            ApiError::new(ErrorCode::InvalidPreview, "a link preview's image must be an uploaded image")
+                        };
+                        let (file, width, height) = readable_image(state, user, &image.file).await.map_err(bad_image)?;
+                        preview.image = Some(PreviewImage { file, width, height });
+                    }
+                    Some(preview)
+                }
+                None => None,
+            };
+            Ok(MessageContent::Text { text, preview })
         }
         MessageContent::Image { file, .. } => {
-            let info = readable_file(state, user, &file).await?;
-            match (info.width, info.height) {
-                (Some(width), Some(height)) => Ok(MessageContent::Image { file: file_ref(&info), width, height }),
-                _ => Err(crate::routes::files::not_an_image()),
-            }
+            let (file, width, height) = readable_image(state, user, &file).await?;
+            Ok(MessageContent::Image { file, width, height })
         }
         MessageContent::File { file } => {
             let info = readable_file(state, user, &file).await?;
             Ok(MessageContent::File { file: file_ref(&info) })
         }
         _ => Err(ApiError::new(ErrorCode::InvalidContent, "clients may send text, image and file messages only")),
+    }
+}
+
+/// An uploaded image the caller may read, with its details and size.
+async fn readable_image(state: &AppState, user: UserId, file: &FileRef) -> ApiResult<(FileRef, u32, u32)> {
+    let info = readable_file(state, user, file).await?;
+    match (info.width, info.height) {
+        (Some(width), Some(height)) => Ok((file_ref(&info), width, height)),
+        _ => Err(crate::routes::files::not_an_image()),
     }
 }
 
@@ -514,7 +534,7 @@ pub fn edit_rule(by: UserId, target: &Message, text: &str) -> StoreResult<bool> 
         return Err(StoreError::Rejected(ErrorCode::NotOwnMessage, "only the sender may edit a message".into()));
     }
     match &target.content {
-        MessageContent::Text { text: now } if now == text => {
+        MessageContent::Text { text: now, .. } if now == text => {
             Err(StoreError::Rejected(ErrorCode::EditUnchanged, "the edit leaves the text as it was".into()))
         }
         MessageContent::Text { .. } => Ok(true),

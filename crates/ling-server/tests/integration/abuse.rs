@@ -284,7 +284,7 @@ async fn test_a_client_msg_id_names_one_message_of_its_sender() {
     let with_carol = befriend(&alice, &carol).await;
     let req = SendMessageRequest {
         client_msg_id: new_id(),
-        content: MessageContent::Text { text: "hi".into() },
+        content: MessageContent::text("hi"),
         reply_to: None,
         forwarded: false,
         mentions: Default::default(),

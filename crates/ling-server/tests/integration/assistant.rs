@@ -263,7 +263,7 @@ async fn test_each_failure_ends_the_reply_with_its_code_and_keeps_the_question()
         let answer = reply_to(&mut ws, q).await;
         assert_eq!(ended(&answer), (kept, ReplyEnd::Failed, Some(code)), "after {reply:?}");
         let question: Message = amy.get(&format!("/v1/conversations/{conv}/messages/{q}")).await.unwrap();
-        assert_eq!(question.content, MessageContent::Text { text: "a question".into() }, "the question stays");
+        assert_eq!(question.content, MessageContent::text("a question"), "the question stays");
     }
 }
 

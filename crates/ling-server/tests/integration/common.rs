@@ -329,7 +329,7 @@ pub async fn send_text(c: &Client, conversation: i64, text: &str) -> Result<ling
         &format!("/v1/conversations/{conversation}/messages"),
         &ling_proto::messages::SendMessageRequest {
             client_msg_id: new_id(),
-            content: ling_proto::messages::MessageContent::Text { text: text.into() },
+            content: ling_proto::messages::MessageContent::text(text),
             reply_to: None,
             forwarded: false,
             mentions: Default::default(),

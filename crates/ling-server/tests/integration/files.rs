@@ -312,3 +312,74 @@ async fn test_a_forwarded_image_is_marked_and_needs_no_second_upload() {
     let e = dave.post::<SendAck>(&format!("/v1/conversations/{with_dave}/messages"), &req).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidContent);
 }
+
+fn with_preview(text: &str, preview: ling_proto::messages::LinkPreview) -> SendMessageRequest {
+    SendMessageRequest {
+        client_msg_id: new_id(),
+        content: MessageContent::Text { text: text.into(), preview: Some(preview) },
+        reply_to: None,
+        forwarded: false,
+        mentions: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn test_a_link_preview_travels_with_its_text_and_its_image_is_an_upload_the_reader_may_fetch() {
+    use ling_proto::messages::{LinkPreview, Message, PreviewImage};
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let conv = befriend(&alice, &bob).await;
+    let img = upload(&alice, "preview.png", png(120, 63)).await.unwrap();
+    let text = "look: https://example.com/post/1 新";
+    let preview = LinkPreview {
+        url: "https://example.com/post/1".into(),
+        title: "A post".into(),
+        description: "What it says".into(),
+        site: "Example".into(),
+        image: Some(PreviewImage { file: FileRef { id: img.id.clone(), name: String::new(), size: 0, mime: String::new() }, width: 0, height: 0 }),
+    };
+    let path = format!("/v1/conversations/{conv}/messages");
+    let ack: SendAck = alice.post(&path, &with_preview(text, preview.clone())).await.unwrap();
+    let got: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
+    let MessageContent::Text { preview: Some(stored), .. } = &got.content else { panic!("no preview: {:?}", got.content) };
+    let image = stored.image.as_ref().unwrap();
+    assert_eq!(
+        (image.file.name.as_str(), image.file.mime.as_str(), image.width, image.height),
+        ("preview.png", "image/png", 120, 63),
+        "the server fills the image's details as for an image message"
+    );
+    assert_eq!((stored.title.as_str(), stored.site.as_str()), ("A post", "Example"));
+    // Bob reads the picture through the usual file path (he never fetches the page).
+    let thumb = bob.request(Method::GET, &format!("/v1/files/{}/thumbnail", img.id)).send().await.unwrap();
+    assert_eq!(thumb.status(), StatusCode::OK);
+
+    // Refusals, with their code.
+    let refused = |r: Result<SendAck, ApiErr>| r.unwrap_err().code();
+    let elsewhere = LinkPreview { url: "https://example.org/".into(), ..preview.clone() };
+    assert_eq!(refused(alice.post(&path, &with_preview(text, elsewhere)).await), ErrorCode::InvalidPreview);
+    let not_image = upload(&alice, "notes.txt", b"just words".to_vec()).await.unwrap();
+    let mut fake = preview.clone();
+    fake.image.as_mut().unwrap().file.id = not_image.id.clone();
+    assert_eq!(refused(alice.post(&path, &with_preview(text, fake)).await), ErrorCode::InvalidPreview);
+    let carol = server.user("carol").await;
+    let hers = upload(&carol, "hers.png", png(10, 10)).await.unwrap();
+    let mut theirs = preview.clone();
+    theirs.image.as_mut().unwrap().file.id = hers.id.clone();
+    assert_eq!(
+        refused(alice.post(&path, &with_preview(text, theirs)).await),
+        ErrorCode::InvalidPreview,
+        "an image the sender may not read"
+    );
+    let long = LinkPreview { title: "t".repeat(201), ..preview.clone() };
+    assert_eq!(refused(alice.post(&path, &with_preview(text, long)).await), ErrorCode::InvalidPreview);
+
+    // An edit that keeps the link keeps the preview; one that drops it drops it.
+    let edit = format!("/v1/conversations/{conv}/messages/{}/edit", ack.seq);
+    let _: Message = alice.post(&edit, &serde_json::json!({"text": "still https://example.com/post/1"})).await.unwrap();
+    let got: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
+    assert!(matches!(&got.content, MessageContent::Text { preview: Some(_), .. }));
+    let _: Message = alice.post(&edit, &serde_json::json!({"text": "no link now"})).await.unwrap();
+    let got: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
+    assert_eq!(got.content, MessageContent::text("no link now"));
+}

@@ -42,7 +42,7 @@ async fn test_create_a_group_with_friends_and_chat_in_it() {
     send_text(&carol, g.conversation_id, "hi all").await.unwrap();
     match bob_ws.recv_until(|f| matches!(f, ServerFrame::Message { message } if message.sender_id == carol.id())).await
     {
-        ServerFrame::Message { message } => assert_eq!(message.content, MessageContent::Text { text: "hi all".into() }),
+        ServerFrame::Message { message } => assert_eq!(message.content, MessageContent::text("hi all")),
         _ => unreachable!(),
     }
     let members: Vec<GroupMember> = bob.get(&format!("/v1/groups/{}/members", g.id)).await.unwrap();

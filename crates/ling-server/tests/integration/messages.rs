@@ -10,7 +10,7 @@ use ling_server::store::{MessageStore, NewMessage, Recall, StoreError, awaited};
 use crate::common::*;
 
 fn text(t: &str) -> MessageContent {
-    MessageContent::Text { text: t.into() }
+    MessageContent::text(t)
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ fn text_frame(conversation_id: i64, i: usize) -> ClientFrame {
     ClientFrame::Send {
         client_msg_id: new_id(),
         conversation_id,
-        content: MessageContent::Text { text: format!("m{i}") },
+        content: MessageContent::text(format!("m{i}")),
         reply_to: None,
         forwarded: false,
         mentions: Default::default(),

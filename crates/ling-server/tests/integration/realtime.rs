@@ -101,7 +101,7 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
     a.send(&ClientFrame::Send {
         client_msg_id: "k1".into(),
         conversation_id: 9999,
-        content: ling_proto::messages::MessageContent::Text { text: "x".into() },
+        content: ling_proto::messages::MessageContent::text("x"),
         reply_to: None,
         forwarded: false,
         mentions: Default::default(),
@@ -117,7 +117,7 @@ async fn test_bad_frames_get_error_codes_and_the_connection_stays_open() {
     a.send(&ClientFrame::Send {
         client_msg_id: new_id(),
         conversation_id: conv,
-        content: ling_proto::messages::MessageContent::Text { text: "fine".into() },
+        content: ling_proto::messages::MessageContent::text("fine"),
         reply_to: None,
         forwarded: false,
         mentions: Default::default(),

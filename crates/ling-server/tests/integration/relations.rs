@@ -39,7 +39,7 @@ async fn test_an_edit_changes_the_text_for_everyone_keeps_the_old_one_and_counts
     }
     // The target as stored now says the new text and knows it was edited.
     let target: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", sent.seq)).await.unwrap();
-    assert_eq!(target.content, MessageContent::Text { text: "see you at 6".into() });
+    assert_eq!(target.content, MessageContent::text("see you at 6"));
     assert_eq!(target.changes.edited.map(|e| e.seq), Some(edit.seq));
     // Bob's list: one unread (the text, not its edit); the last message is the text, edited.
     let list: ConversationList = bob.get("/v1/conversations").await.unwrap();
@@ -78,7 +78,7 @@ async fn test_an_edit_changes_the_text_for_everyone_keeps_the_old_one_and_counts
         .unwrap();
     assert_eq!(
         serde_json::from_str::<MessageContent>(&kept).unwrap(),
-        MessageContent::Text { text: "see you at 5".into() }
+        MessageContent::text("see you at 5")
     );
 }
 

@@ -290,7 +290,7 @@ async fn test_strangers_non_members_and_blocked_users_get_no_one_elses_data() {
 #[tokio::test]
 async fn test_every_frame_refuses_strangers_non_members_and_blocked_users() {
     let w = world().await;
-    let text = MessageContent::Text { text: "hi".into() };
+    let text = MessageContent::text("hi");
     for (who, c, conv) in [
         ("stranger", &w.eve, w.direct),
         ("non-member", &w.dave, w.group.conversation_id),
@@ -402,7 +402,7 @@ async fn test_malformed_bodies_get_invalid_json_and_oversize_ones_payload_too_la
     // The server is fine and nothing was lost.
     let page: ling_proto::messages::HistoryPage =
         w.bob.get(&format!("/v1/conversations/{}/messages", w.direct)).await.unwrap();
-    assert!(page.messages.iter().any(|m| m.content == MessageContent::Text { text: "secret plans".into() }));
+    assert!(page.messages.iter().any(|m| m.content == MessageContent::text("secret plans")));
 }
 
 #[tokio::test]

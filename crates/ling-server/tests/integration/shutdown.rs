@@ -26,7 +26,7 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
             a.send(&ClientFrame::Send {
                 client_msg_id: new_id(),
                 conversation_id: conv,
-                content: MessageContent::Text { text: format!("m{i}") },
+                content: MessageContent::text(format!("m{i}")),
                 reply_to: None,
                 forwarded: false,
                 mentions: Default::default(),
@@ -71,7 +71,7 @@ async fn test_a_graceful_stop_mid_conversation_loses_no_acknowledged_message() {
     }
     for (seq, text) in &acked {
         let m = stored.iter().find(|m| m.seq == *seq).unwrap_or_else(|| panic!("acked seq {seq} lost"));
-        assert_eq!(m.content, MessageContent::Text { text: text.clone() });
+        assert_eq!(m.content, MessageContent::text(text.clone()));
     }
     let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gaps");

@@ -607,7 +607,7 @@ mod tests {
             let m = NewMessage {
                 sender: 1,
                 client_msg_id: format!("m{i}"),
-                content: MessageContent::Text { text: "x".into() },
+                content: MessageContent::text("x"),
                 reply_to: None,
                 now,
                 forwarded: false,
@@ -644,7 +644,7 @@ mod tests {
         let text = |id: &str| NewMessage {
             sender: 1,
             client_msg_id: id.into(),
-            content: MessageContent::Text { text: "x".into() },
+            content: MessageContent::text("x"),
             reply_to: None,
             now: 1,
             forwarded: false,
