@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "timeline_paginate_back_to",
     "timeline_close",
     "send_text",
+    "link_preview",
     "send_files",
     "discard",
     "retry",

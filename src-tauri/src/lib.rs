@@ -138,6 +138,7 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::account::reconnect_now,
             commands::chats::conversation,
             commands::chats::send_text,
+            commands::chats::link_preview,
             commands::chats::send_files,
             commands::chats::discard,
             commands::chats::retry,

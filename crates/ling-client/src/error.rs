@@ -51,6 +51,18 @@ ling_proto::codes! {
         UnknownPeer = "unknown_peer",
         /// A media file has nothing more.
         SourceEnded = "source_ended",
+        /// Link previews are switched off in the settings.
+        PreviewsOff = "previews_off",
+        /// A link leads (or redirects) somewhere a preview may not go: not
+        /// http(s), or not on the public internet.
+        LinkBlocked = "link_blocked",
+        /// A link's page (or picture) did not arrive in time.
+        LinkTimeout = "link_timeout",
+        /// A link's page could not be fetched (no answer, an error status,
+        /// too many redirects).
+        LinkFailed = "link_failed",
+        /// A link's page is not a web page, or says nothing to preview.
+        LinkUnsupported = "link_unsupported",
     }
 }
 
@@ -185,6 +197,14 @@ pub enum ClientError {
         /// The server's message.
         message: String,
     },
+    /// No link preview could be made.
+    #[error("{message}")]
+    Link {
+        /// `previews_off`, `link_blocked`, `link_timeout`, `link_failed` or `link_unsupported`.
+        code: ClientCode,
+        /// Said for people.
+        message: String,
+    },
     /// A call could not be placed, answered or changed (a device, the
     /// connection, or no call in progress).
     #[error("{message}")]
@@ -213,7 +233,7 @@ impl ClientError {
             ClientError::FileUnreadable { .. } => ClientCode::FileUnreadable,
             ClientError::Storage(_) => ClientCode::StorageFailed,
             ClientError::Server { code, .. } => return Code::Server(*code),
-            ClientError::Call { code, .. } => *code,
+            ClientError::Call { code, .. } | ClientError::Link { code, .. } => *code,
         };
         Code::Client(own)
     }

@@ -77,6 +77,17 @@ pub(crate) async fn upload_file(
     }
 }
 
+/// Uploads bytes held in memory (a link preview's picture) as `name`.
+pub(crate) async fn upload_bytes(api: &Api, name: &str, bytes: Vec<u8>) -> ClientResult<FileInfo> {
+    let req = api
+        .request(Method::POST, "/v1/files")
+        .query(&[("name", name)])
+        .header(CONTENT_LENGTH, bytes.len())
+        .header(CONTENT_TYPE, "application/octet-stream")
+        .body(bytes);
+    api.fetch(req).await
+}
+
 /// A file's name, as sent.
 pub(crate) fn file_name(path: &Path) -> ClientResult<String> {
     path.file_name()

@@ -22,6 +22,7 @@ pub mod events;
 pub mod files;
 pub mod groups;
 mod inner;
+pub mod link_preview;
 pub mod notices;
 pub mod prefs;
 mod private_file;

@@ -44,6 +44,8 @@ pub struct Prefs {
     pub recent_reactions: Vec<String>,
     /// Someone's reaction to one's own message raises a notification.
     pub notify_reactions: bool,
+    /// Links in what one sends get a preview, fetched by this device.
+    pub link_previews: bool,
 }
 
 /// The reactions offered before any was used.
@@ -57,6 +59,7 @@ impl Default for Prefs {
             devices: DeviceChoice::default(),
             recent_reactions: QUICK_REACTIONS.map(str::to_owned).to_vec(),
             notify_reactions: false,
+            link_previews: true,
         }
     }
 }
@@ -96,13 +99,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = cache(dir.path());
         assert_eq!(load(&c, dir.path()).unwrap(), Prefs::default());
-        assert!(Prefs::default().notifications && Prefs::default().enter_sends);
+        assert!(Prefs::default().notifications && Prefs::default().enter_sends && Prefs::default().link_previews);
         let mine = Prefs {
             notifications: false,
             enter_sends: false,
             devices: DeviceChoice { microphone: Some("alsa:hw:1".into()), speaker: None, camera: Some("0".into()) },
             recent_reactions: vec!["🚀".into(), "👍".into()],
             notify_reactions: true,
+            link_previews: false,
         };
         store(&c, &mine).unwrap();
         drop(c);

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ling_proto::messages::{FileRef, Mentions, MessageContent};
+use ling_proto::messages::{FileRef, LinkPreview, Mentions, MessageContent};
 use ling_proto::{ConversationId, Seq};
 use tracing::{debug, instrument};
 
@@ -26,6 +26,19 @@ use crate::uploads::{OUTGOING, UploadQueue, remove_if_staged};
 pub struct SendQueue {
     inner: Arc<Inner>,
     uploads: Arc<UploadQueue>,
+}
+
+/// A text to send ([`SendQueue::send_text_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct TextToSend {
+    /// What it says.
+    pub text: String,
+    /// The message it answers.
+    pub reply_to: Option<Seq>,
+    /// Who it mentions.
+    pub mentions: Mentions,
+    /// What its first link leads to.
+    pub preview: Option<LinkPreview>,
 }
 
 /// Messages, and chats, one forward may name.
@@ -130,16 +143,16 @@ impl SendQueue {
         Ok(())
     }
 
-    /// Sends text that mentions people (`mentions`: checked by the server:
-    /// members only, `@all` for a group's owner and admins).
-    pub async fn send_mentioning(
+    /// Sends a text with what may come with it: a reply, mentions (checked
+    /// by the server: members only, `@all` for a group's owner and admins),
+    /// a link preview (made with [`crate::Client::link_preview`]).
+    pub async fn send_text_with(
         &self,
         conversation_id: ConversationId,
-        text: &str,
-        reply_to: Option<Seq>,
-        mentions: Mentions,
+        text: TextToSend,
     ) -> ClientResult<CachedMessage> {
-        self.queue(conversation_id, MessageContent::text(text.to_owned()), reply_to, mentions).await
+        let TextToSend { text, reply_to, mentions, preview } = text;
+        self.queue(conversation_id, MessageContent::Text { text, preview }, reply_to, mentions).await
     }
 
     /// Sends text.

@@ -67,8 +67,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         InvalidJson | InvalidRequest | InvalidUsername | WeakPassword | InvalidTarget | TextTooLong
-        | InvalidContent | InvalidPreview | InvalidClientMsgId | InvalidFileName | EmptyFile | UnknownFrame | UnsupportedFrame
-        | InvalidCallSignal | NotAnImage => StatusCode::BAD_REQUEST,
+        | InvalidContent | InvalidPreview | InvalidClientMsgId | InvalidFileName | EmptyFile | UnknownFrame
+        | UnsupportedFrame | InvalidCallSignal | NotAnImage => StatusCode::BAD_REQUEST,
         Unauthorized | InvalidCredentials | InvalidRecoveryCode => StatusCode::UNAUTHORIZED,
         RegistrationClosed | Forbidden | NotAMember | NotFriends | Blocked | InsufficientRole | NotOwnMessage
         | RecallWindowPassed => StatusCode::FORBIDDEN,

@@ -99,7 +99,8 @@ pub fn link_preview(text: &str, preview: &LinkPreview) -> ApiResult<()> {
     if url.len() > LinkPreview::MAX_URL_BYTES {
         return bad(format!("the link is longer than {} bytes", LinkPreview::MAX_URL_BYTES));
     }
-    let scheme_ok = ["http://", "https://"].iter().any(|s| url.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)));
+    let scheme_ok =
+        ["http://", "https://"].iter().any(|s| url.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)));
     if !scheme_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return bad("the link is not an http or https address".into());
     }

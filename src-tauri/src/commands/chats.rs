@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use ling_client::cache::{CachedMessage, ConversationSummary};
-use ling_proto::messages::Mentions;
+use ling_client::send_queue::TextToSend;
+use ling_proto::messages::{LinkPreview, Mentions};
 use ling_proto::{ConversationId, Seq};
 use tauri::State;
 
@@ -17,7 +18,8 @@ pub async fn conversation(state: State<'_, AppState>, id: ConversationId) -> App
     Ok(state.session()?.client.conversation(id).await?)
 }
 
-/// Sends text, optionally as a reply to `reply_to`, mentioning `mentions`.
+/// Sends text, optionally as a reply to `reply_to`, mentioning `mentions`,
+/// with the link preview `preview` (from `link_preview`).
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn send_text(
@@ -26,10 +28,20 @@ pub async fn send_text(
     text: String,
     reply_to: Option<Seq>,
     mentions: Option<Mentions>,
+    preview: Option<LinkPreview>,
 ) -> AppResult<CachedMessage> {
     let client = &state.session()?.client;
-    let mentions = mentions.unwrap_or_default();
-    Ok(client.send_queue().send_mentioning(conversation_id, &text, reply_to, mentions).await?)
+    let text = TextToSend { text, reply_to, mentions: mentions.unwrap_or_default(), preview };
+    Ok(client.send_queue().send_text_with(conversation_id, text).await?)
+}
+
+/// A preview of `url`, a link in the text being written, to send with it:
+/// fetched by the core within its limits, its picture uploaded. Refused with
+/// `previews_off` when previews are switched off.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn link_preview(state: State<'_, AppState>, url: String) -> AppResult<LinkPreview> {
+    Ok(state.session()?.client.link_preview(&url).await?)
 }
 
 /// Sends files (images inline): each is listed at once and uploaded by

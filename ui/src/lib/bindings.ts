@@ -215,7 +215,7 @@ reactions?: Array<ReactionMark>, };
  * The client core's own error codes, beside the server's
  * [`ErrorCode`] (the two never share a spelling).
  */
-export type ClientCode = "invalid_address" | "insecure_address" | "unreachable" | "not_a_ling_server" | "tls_failure" | "incompatible_version" | "message_not_found" | "invalid_input" | "logged_out" | "cancelled" | "file_unreadable" | "storage_failed" | "no_call" | "call_too_large" | "device_unavailable" | "media_file" | "unsupported_media" | "codec_failed" | "connection_failed" | "unknown_peer" | "source_ended";
+export type ClientCode = "invalid_address" | "insecure_address" | "unreachable" | "not_a_ling_server" | "tls_failure" | "incompatible_version" | "message_not_found" | "invalid_input" | "logged_out" | "cancelled" | "file_unreadable" | "storage_failed" | "no_call" | "call_too_large" | "device_unavailable" | "media_file" | "unsupported_media" | "codec_failed" | "connection_failed" | "unknown_peer" | "source_ended" | "previews_off" | "link_blocked" | "link_timeout" | "link_failed" | "link_unsupported";
 
 /**
  * Any code a client error carries: the server's or the core's own.
@@ -336,7 +336,7 @@ time: number, };
 /**
  * A stable, machine-readable error code.
  */
-export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "not_editable" | "edit_unchanged" | "invalid_reaction" | "too_many_reactions" | "too_many_pins" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
+export type ErrorCode = "invalid_json" | "invalid_request" | "payload_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "unauthorized" | "invalid_credentials" | "invalid_username" | "weak_password" | "username_taken" | "invalid_recovery_code" | "registration_closed" | "forbidden" | "not_a_member" | "not_friends" | "blocked" | "insufficient_role" | "already_friends" | "request_pending" | "request_closed" | "invalid_target" | "already_member" | "group_dissolved" | "owner_cannot_leave" | "group_full" | "text_too_long" | "invalid_content" | "invalid_preview" | "invalid_client_msg_id" | "recall_window_passed" | "not_own_message" | "already_recalled" | "not_editable" | "edit_unchanged" | "invalid_reaction" | "too_many_reactions" | "too_many_pins" | "file_too_large" | "invalid_file_name" | "empty_file" | "not_an_image" | "too_many_connections" | "request_timeout" | "frame_too_large" | "unknown_frame" | "unsupported_frame" | "invalid_call_signal" | "assistant_off" | "assistant_unavailable" | "assistant_rate_limited" | "assistant_timeout" | "assistant_interrupted" | "assistant_busy" | "assistant_request_limit" | "internal" | "shutting_down" | "unknown";
 
 /**
  * Something the UI may want to redraw.
@@ -650,6 +650,34 @@ joined_at: number, };
 export type JoinPolicy = "open" | "approval";
 
 /**
+ * What a link leads to: made by the sender's client, which fetched the page
+ * (with strict limits: see `docs/protocol.md`), and sent with the text. The
+ * server checks its shape (`invalid_preview`); its image is an uploaded file
+ * like any other.
+ */
+export type LinkPreview = { 
+/**
+ * The link as the text has it (http or https, at most 2,048 bytes).
+ */
+url: string, 
+/**
+ * The page's title (at most 200 characters).
+ */
+title?: string, 
+/**
+ * Its description (at most 500 characters).
+ */
+description?: string, 
+/**
+ * The site's name (at most 100 characters).
+ */
+site?: string, 
+/**
+ * Its picture, uploaded by the sender.
+ */
+image?: PreviewImage | null, };
+
+/**
  * The logged-in user's own account, with private fields.
  */
 export type Me = { 
@@ -709,7 +737,12 @@ export type MessageContent = { "kind": "text",
 /**
  * 1 to `max_text_chars` characters.
  */
-text: string, } | { "kind": "image", 
+text: string, 
+/**
+ * What the first link in `text` leads to, as the sender's client
+ * read it (readers never fetch it themselves).
+ */
+preview?: LinkPreview | null, } | { "kind": "image", 
 /**
  * The uploaded file (must be an image).
  */
@@ -866,7 +899,29 @@ recent_reactions: Array<string>,
 /**
  * Someone's reaction to one's own message raises a notification.
  */
-notify_reactions: boolean, };
+notify_reactions: boolean, 
+/**
+ * Links in what one sends get a preview, fetched by this device.
+ */
+link_previews: boolean, };
+
+/**
+ * A link preview's picture.
+ */
+export type PreviewImage = { 
+/**
+ * The uploaded image (the server fills the details, as for an image
+ * message).
+ */
+file: FileRef, 
+/**
+ * Pixels, as the server measured them.
+ */
+width: number, 
+/**
+ * Pixels.
+ */
+height: number, };
 
 /**
  * One emoji's reactions to a message, as drawn.

@@ -20,6 +20,7 @@ import type {
   Group,
   GroupMember,
   Me,
+  LinkPreview,
   Mentions,
   RegisteredView,
   Role,
@@ -105,8 +106,14 @@ export const api = {
   timelinePaginateBack: (view: number) => call<boolean>('timeline_paginate_back', { view }),
   timelinePaginateBackTo: (view: number, seq: number) => call<boolean>('timeline_paginate_back_to', { view, seq }),
   timelineClose: (view: number) => call<void>('timeline_close', { view }),
-  sendText: (conversationId: number, text: string, replyTo: number | null, mentions: Mentions | null = null) =>
-    call<CachedMessage>('send_text', { conversationId, text, replyTo, mentions }),
+  sendText: (
+    conversationId: number,
+    text: string,
+    replyTo: number | null,
+    mentions: Mentions | null = null,
+    preview: LinkPreview | null = null,
+  ) => call<CachedMessage>('send_text', { conversationId, text, replyTo, mentions, preview }),
+  linkPreview: (url: string) => call<LinkPreview>('link_preview', { url }),
   sendFiles: (conversationId: number, paths: string[]) =>
     call<CachedMessage[]>('send_files', { conversationId, paths }),
   discard: (clientMsgId: string) => call<void>('discard', { clientMsgId }),

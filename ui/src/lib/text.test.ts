@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmojiOnly, markMentions, matchMentionable, mentionQuery, segments, stillMentioned } from './text';
+import { firstLink, hostOf, isEmojiOnly, markMentions, matchMentionable, mentionQuery, segments, stillMentioned } from './text';
 
 describe('message text', () => {
   it('splits links from plain text', () => {
@@ -61,3 +61,15 @@ describe('mentions', () => {
   });
 });
 
+
+describe('links for a preview', () => {
+  it('finds the first link written with http or https, as written', () => {
+    expect(firstLink('see example.com and https://Example.com/a?b=1 then http://x.test')).toBe('https://Example.com/a?b=1');
+    expect(firstLink('mail me@example.com or ftp://x.test')).toBeNull();
+    expect(firstLink('链接：https://例子.测试/路径 好')).toBe('https://例子.测试/路径');
+  });
+  it('names the host without www', () => {
+    expect(hostOf('https://www.example.com/a')).toBe('example.com');
+    expect(hostOf('not a link')).toBe('');
+  });
+});

@@ -18,6 +18,24 @@ export function segments(text: string): Segment[] {
   return out;
 }
 
+/** The first http(s) link in a text, as written there (what a link
+ * preview is made for; the server checks that the text holds it). */
+export function firstLink(text: string): string | null {
+  for (const link of find(text)) {
+    if (link.type === 'url' && /^https?:\/\//i.test(link.value)) return link.value;
+  }
+  return null;
+}
+
+/** A link's host without `www.`, or '' when it is not a link. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return '';
+  }
+}
+
 /** True when a text is only emoji (shown larger), up to a few of them. */
 export function isEmojiOnly(text: string): boolean {
   const trimmed = text.trim();

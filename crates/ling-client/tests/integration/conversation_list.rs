@@ -25,9 +25,8 @@ async fn test_the_list_follows_arrivals_reads_pins_and_drafts_in_order() {
 
     // Bob writes: his chat moves to the top, unread.
     bob.client.send_queue().send_text(with_bob, "hello").await.unwrap();
-    let says_hello = |c: &ConversationSummary| {
-        c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::text("hello"))
-    };
+    let says_hello =
+        |c: &ConversationSummary| c.last_message.as_ref().is_some_and(|m| m.content == MessageContent::text("hello"));
     list.until("Bob's chat on top, unread", |r| r[0].id == with_bob && says_hello(&r[0]) && r[0].unread > 0).await;
     assert_eq!(ids(&list.rows), [with_bob, with_cat]);
 

@@ -7,6 +7,7 @@ mod conversation_list;
 mod files;
 mod harness;
 mod keychain;
+mod link_preview;
 mod probe;
 mod session;
 mod timeline;

@@ -94,7 +94,8 @@ async fn prepare_content(state: &AppState, user: UserId, content: MessageContent
                         let bad_image = |_| {
                             ApiError::new(ErrorCode::InvalidPreview, "a link preview's image must be an uploaded image")
                         };
-                        let (file, width, height) = readable_image(state, user, &image.file).await.map_err(bad_image)?;
+                        let (file, width, height) =
+                            readable_image(state, user, &image.file).await.map_err(bad_image)?;
                         preview.image = Some(PreviewImage { file, width, height });
                     }
                     Some(preview)

@@ -337,12 +337,18 @@ async fn test_a_link_preview_travels_with_its_text_and_its_image_is_an_upload_th
         title: "A post".into(),
         description: "What it says".into(),
         site: "Example".into(),
-        image: Some(PreviewImage { file: FileRef { id: img.id.clone(), name: String::new(), size: 0, mime: String::new() }, width: 0, height: 0 }),
+        image: Some(PreviewImage {
+            file: FileRef { id: img.id.clone(), name: String::new(), size: 0, mime: String::new() },
+            width: 0,
+            height: 0,
+        }),
     };
     let path = format!("/v1/conversations/{conv}/messages");
     let ack: SendAck = alice.post(&path, &with_preview(text, preview.clone())).await.unwrap();
     let got: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
-    let MessageContent::Text { preview: Some(stored), .. } = &got.content else { panic!("no preview: {:?}", got.content) };
+    let MessageContent::Text { preview: Some(stored), .. } = &got.content else {
+        panic!("no preview: {:?}", got.content)
+    };
     let image = stored.image.as_ref().unwrap();
     assert_eq!(
         (image.file.name.as_str(), image.file.mime.as_str(), image.width, image.height),

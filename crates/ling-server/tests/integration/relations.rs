@@ -76,10 +76,7 @@ async fn test_an_edit_changes_the_text_for_everyone_keeps_the_old_one_and_counts
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(
-        serde_json::from_str::<MessageContent>(&kept).unwrap(),
-        MessageContent::text("see you at 5")
-    );
+    assert_eq!(serde_json::from_str::<MessageContent>(&kept).unwrap(), MessageContent::text("see you at 5"));
 }
 
 #[tokio::test]

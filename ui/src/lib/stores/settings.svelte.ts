@@ -10,6 +10,7 @@ const DEFAULTS: Prefs = {
   devices: { microphone: null, speaker: null, camera: null },
   recent_reactions: ['👍', '❤️', '😂', '🎉', '😮', '😢'],
   notify_reactions: false,
+  link_previews: true,
 };
 
 /** Reactions offered in the quick row. */
