@@ -2,7 +2,8 @@
 //! at the top, older pages loaded as far back as needed; it is read once its
 //! end has been seen; then a reply, a recall, an edit, reactions both ways,
 //! the message menu and shortcuts, two messages forwarded, a pin, a message
-//! deleted for oneself and a search of the history.
+//! deleted for oneself, a link sent with its preview (and one without) and a
+//! search of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
 use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, ESCAPE, NO_KEY};
@@ -26,6 +27,33 @@ fn in_view(css: &str, text: &str) -> String {
         css = json!(css),
         text = json!(text),
     )
+}
+
+/// A news page with a preview on loopback (the window tests' app allows
+/// loopback previews); its address.
+async fn article_site() -> String {
+    let cover = {
+        let img = image::RgbImage::from_fn(600, 315, |x, y| {
+            image::Rgb([(40 + x * 120 / 600) as u8, (90 + y * 100 / 315) as u8, (200 - x * 60 / 600) as u8])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let page = axum::response::Html(
+        r#"<html><head><title>Ling 1.0</title>
+           <meta property="og:title" content="Ling 1.0 is out: chat that is light, fast and yours">
+           <meta property="og:description" content="A native desktop app and a server you run: edits, reactions, mentions, calls and more.">
+           <meta property="og:site_name" content="Ling News">
+           <meta property="og:image" content="/cover.png"></head><body>Ling 1.0</body></html>"#,
+    );
+    let site = axum::Router::new()
+        .route("/article", axum::routing::get(move || async move { page }))
+        .route("/cover.png", axum::routing::get(move || async move { ([("content-type", "image/png")], cover) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    format!("http://{addr}/article")
 }
 
 /// Right-clicks the message that says `text`: its menu opens.
@@ -314,6 +342,41 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     )
     .await;
     assert!(bob.history("amy", 30).iter().any(|m| m["content"]["text"] == "line 068"), "Bob keeps it");
+
+    // A link gets its preview in the composer once typing pauses; it is sent
+    // with the text, and Bob gets it (his side never fetches the page).
+    let article = article_site().await;
+    app.type_into("[data-testid=composer-input]", &format!("read this: {article}")).await;
+    app.until_true(
+        "the preview in the composer",
+        "document.querySelector('[data-testid=composer-preview]')?.textContent.includes('Ling 1.0 is out')",
+    )
+    .await;
+    app.type_into("[data-testid=composer-input]", ENTER).await;
+    app.until_true(
+        "the text sent with its preview card",
+        "[...document.querySelectorAll('[data-testid=message][data-status=sent]')].some(e => e.textContent.includes('read this')
+            && e.querySelector('[data-testid=link-card] img')?.naturalWidth > 0)",
+    )
+    .await;
+    app.screenshot("link-preview").await;
+    let history = bob.history("amy", 3);
+    let sent = history.iter().find(|m| m["content"]["text"] == format!("read this: {article}")).expect("Bob has it");
+    assert_eq!(sent["content"]["preview"]["site"], "Ling News", "{sent}");
+    assert_eq!(sent["content"]["preview"]["image"]["file"]["mime"], "image/png", "{sent}");
+    // The preview taken away before sending: the text goes alone.
+    app.type_into("[data-testid=composer-input]", &format!("again, bare: {article}?again")).await;
+    app.wait("[data-testid=preview-dismiss]").await;
+    app.click("[data-testid=preview-dismiss]").await;
+    app.type_into("[data-testid=composer-input]", ENTER).await;
+    app.until_true(
+        "the bare link sent",
+        "[...document.querySelectorAll('[data-testid=message][data-status=sent]')].some(e => e.textContent.includes('again, bare'))",
+    )
+    .await;
+    let history = bob.history("amy", 3);
+    let bare = history.iter().find(|m| m["content"]["text"].as_str().is_some_and(|t| t.starts_with("again, bare")));
+    assert!(bare.is_some_and(|m| m["content"].get("preview").is_none()), "{history:?}");
 
     // The history is searched in full text (Ctrl+F), the older lines included.
     app.type_into("[data-testid=composer-input]", &format!("{CONTROL}f{NO_KEY}")).await;

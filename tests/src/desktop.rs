@@ -147,6 +147,9 @@ impl XSession {
             // back to "C" and cannot set a non-ASCII title as WM_NAME.
             ("LANG", "C.UTF-8".into()),
             ("GDK_BACKEND", "x11".into()),
+            // The tests' web pages are on loopback, which link previews
+            // otherwise never reach.
+            ("LING_PREVIEW_ALLOW", "127.0.0.1/32".into()),
         ]
     }
 }
