@@ -24,6 +24,8 @@ pub struct NoticeLabels {
     pub app_name: String,
     /// `notice.image`
     pub image: String,
+    /// `notice.voice`
+    pub voice: String,
     /// `notice.file`
     pub file: String,
     /// `notice.call`
@@ -44,6 +46,7 @@ impl Default for NoticeLabels {
         NoticeLabels {
             app_name: "Ling".into(),
             image: "[image]".into(),
+            voice: "[voice message]".into(),
             file: "[file] {name}".into(),
             call: "[call]".into(),
             incoming_voice_call: "Incoming voice call".into(),
@@ -61,6 +64,7 @@ impl NoticeLabels {
             NoticeText::Verbatim(s) => s.clone(),
             NoticeText::AppName => self.app_name.clone(),
             NoticeText::Image => self.image.clone(),
+            NoticeText::Voice => self.voice.clone(),
             NoticeText::File { name } => self.file.replace("{name}", name),
             NoticeText::CallRecord => self.call.clone(),
             NoticeText::IncomingVoiceCall => self.incoming_voice_call.clone(),

@@ -531,6 +531,7 @@ fn summary(m: &CachedMessage) -> String {
         MessageContent::Text { text, .. } => text.lines().next().unwrap_or_default().to_owned(),
         MessageContent::Image { file, .. } => format!("[image] {}", file.name),
         MessageContent::File { file } => format!("[file] {}", file.name),
+        MessageContent::Voice { duration_ms, .. } => format!("[voice {:.1} s]", *duration_ms as f64 / 1000.0),
         MessageContent::CallRecord { .. } => "[call]".into(),
         MessageContent::System { .. } => "[system]".into(),
         MessageContent::Recalled => "[recalled]".into(),

@@ -39,6 +39,8 @@ pub enum NoticeText {
     AppName,
     /// "[image]"
     Image,
+    /// "[voice message]"
+    Voice,
     /// "[file] {name}"
     File { name: String },
     /// "[call]"
@@ -60,6 +62,7 @@ impl NoticeText {
             NoticeText::Verbatim(_) => return None,
             NoticeText::AppName => "app.name",
             NoticeText::Image => "notice.image",
+            NoticeText::Voice => "notice.voice",
             NoticeText::File { .. } => "notice.file",
             NoticeText::CallRecord => "notice.call",
             NoticeText::IncomingVoiceCall => "notice.incomingVoiceCall",
@@ -214,6 +217,7 @@ pub fn preview(content: &MessageContent) -> Option<NoticeText> {
         MessageContent::Assistant { end: ling_proto::messages::ReplyEnd::Failed, .. } => NoticeText::AssistantFailed,
         MessageContent::Text { .. } | MessageContent::Assistant { .. } => return None,
         MessageContent::Image { .. } => NoticeText::Image,
+        MessageContent::Voice { .. } => NoticeText::Voice,
         MessageContent::File { file } => NoticeText::File { name: file.name.clone() },
         MessageContent::CallRecord { .. } => NoticeText::CallRecord,
         MessageContent::System { .. }

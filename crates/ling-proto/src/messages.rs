@@ -40,6 +40,18 @@ pub enum MessageContent {
         /// The uploaded file.
         file: FileRef,
     },
+    /// A recorded voice note: Opus in Ogg (the upload must sniff as
+    /// `audio/opus`), at most [`VOICE_MAX_MS`] long.
+    Voice {
+        /// The uploaded recording.
+        file: FileRef,
+        /// How long it plays, 1 to [`VOICE_MAX_MS`].
+        duration_ms: u64,
+        /// Its loudness over time, at most [`WAVEFORM_BARS`] values from 0
+        /// (silence) to 255, drawn as bars.
+        #[serde(default)]
+        waveform: Vec<u8>,
+    },
     /// The record of a call, written by the server when a call ends.
     CallRecord {
         /// Voice or video.
@@ -112,6 +124,7 @@ impl MessageContent {
             MessageContent::Text { .. } => "text",
             MessageContent::Image { .. } => "image",
             MessageContent::File { .. } => "file",
+            MessageContent::Voice { .. } => "voice",
             MessageContent::CallRecord { .. } => "call_record",
             MessageContent::System { .. } => "system",
             MessageContent::Recalled => "recalled",
@@ -152,7 +165,9 @@ impl MessageContent {
     /// The file this content refers to, if any.
     pub fn file(&self) -> Option<&FileRef> {
         match self {
-            MessageContent::Image { file, .. } | MessageContent::File { file } => Some(file),
+            MessageContent::Image { file, .. } | MessageContent::File { file } | MessageContent::Voice { file, .. } => {
+                Some(file)
+            }
             MessageContent::Text { preview: Some(LinkPreview { image: Some(image), .. }), .. } => Some(&image.file),
             _ => None,
         }
@@ -212,6 +227,12 @@ pub struct PreviewImage {
     #[serde(default)]
     pub height: u32,
 }
+
+/// The longest voice note, in milliseconds (5 minutes).
+pub const VOICE_MAX_MS: u64 = 5 * 60 * 1000;
+
+/// A voice note's waveform has at most this many bars.
+pub const WAVEFORM_BARS: usize = 64;
 
 /// A file as a message refers to it. The server fills `name`, `size` and
 /// `mime` from the upload; a client sends only `id`.
@@ -705,6 +726,10 @@ mod tests {
                 "url": "https://x.test/a", "title": "A", "site": "X",
                 "image": {"file": file_json, "width": 4, "height": 5}
             }}),
+        );
+        pin(
+            &MessageContent::Voice { file: file.clone(), duration_ms: 4200, waveform: vec![0, 128, 255] },
+            json!({"kind": "voice", "file": file_json, "duration_ms": 4200, "waveform": [0, 128, 255]}),
         );
         pin(&MessageContent::File { file }, json!({"kind": "file", "file": file_json}));
         pin(

@@ -2,7 +2,7 @@
 //! error a client gets.
 
 use ling_proto::ErrorCode;
-use ling_proto::messages::LinkPreview;
+use ling_proto::messages::{LinkPreview, VOICE_MAX_MS, WAVEFORM_BARS};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -122,6 +122,19 @@ pub fn link_preview(text: &str, preview: &LinkPreview) -> ApiResult<()> {
     }
     if preview.title.trim().is_empty() && preview.description.trim().is_empty() && preview.image.is_none() {
         return bad("it has no title, description or image".into());
+    }
+    Ok(())
+}
+
+/// Checks a voice note's length (1 ms to [`VOICE_MAX_MS`]) and waveform
+/// (at most [`WAVEFORM_BARS`] values).
+pub fn voice(duration_ms: u64, waveform: &[u8]) -> ApiResult<()> {
+    if !(1..=VOICE_MAX_MS).contains(&duration_ms) {
+        let max = VOICE_MAX_MS / 1000;
+        return Err(ApiError::new(ErrorCode::InvalidContent, format!("a voice note lasts 1 ms to {max} s")));
+    }
+    if waveform.len() > WAVEFORM_BARS {
+        return Err(ApiError::new(ErrorCode::InvalidContent, format!("a waveform has at most {WAVEFORM_BARS} bars")));
     }
     Ok(())
 }

@@ -112,7 +112,17 @@ async fn prepare_content(state: &AppState, user: UserId, content: MessageContent
             let info = readable_file(state, user, &file).await?;
             Ok(MessageContent::File { file: file_ref(&info) })
         }
-        _ => Err(ApiError::new(ErrorCode::InvalidContent, "clients may send text, image and file messages only")),
+        MessageContent::Voice { file, duration_ms, waveform } => {
+            validate::voice(duration_ms, &waveform)?;
+            let info = readable_file(state, user, &file).await?;
+            if info.mime != "audio/opus" {
+                return Err(ApiError::new(ErrorCode::InvalidContent, "a voice note must be Opus in an Ogg file"));
+            }
+            Ok(MessageContent::Voice { file: file_ref(&info), duration_ms, waveform })
+        }
+        _ => {
+            Err(ApiError::new(ErrorCode::InvalidContent, "clients may send text, image, file and voice messages only"))
+        }
     }
 }
 

@@ -389,3 +389,46 @@ async fn test_a_link_preview_travels_with_its_text_and_its_image_is_an_upload_th
     let got: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
     assert_eq!(got.content, MessageContent::text("no link now"));
 }
+
+#[tokio::test]
+async fn test_a_voice_note_is_an_ogg_opus_upload_of_at_most_five_minutes() {
+    use ling_proto::messages::Message;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let conv = befriend(&alice, &bob).await;
+    // What the server sniffs: an Ogg page whose first packet is an Opus head.
+    let mut ogg = b"OggS".to_vec();
+    ogg.extend_from_slice(&[0; 24]);
+    ogg.extend_from_slice(b"OpusHead\x01\x01\x38\x01\x80\xbb\0\0\0\0\0");
+    let note = upload(&alice, "note.ogg", ogg).await.unwrap();
+    assert_eq!(note.mime, "audio/opus");
+    let voice = |id: &str, duration_ms: u64, bars: usize| SendMessageRequest {
+        client_msg_id: new_id(),
+        content: MessageContent::Voice {
+            file: FileRef { id: id.into(), name: String::new(), size: 0, mime: String::new() },
+            duration_ms,
+            waveform: vec![200; bars],
+        },
+        reply_to: None,
+        forwarded: false,
+        mentions: Default::default(),
+    };
+    let path = format!("/v1/conversations/{conv}/messages");
+    let ack: SendAck = alice.post(&path, &voice(&note.id, 4200, 64)).await.unwrap();
+    let got: Message = bob.get(&format!("/v1/conversations/{conv}/messages/{}", ack.seq)).await.unwrap();
+    let MessageContent::Voice { file, duration_ms, waveform } = got.content else { panic!("{:?}", got.content) };
+    assert_eq!(
+        (file.name.as_str(), file.mime.as_str(), duration_ms, waveform.len()),
+        ("note.ogg", "audio/opus", 4200, 64)
+    );
+    let bytes = bob.request(Method::GET, &format!("/v1/files/{}", note.id)).send().await.unwrap();
+    assert_eq!(bytes.status(), StatusCode::OK, "the reader downloads it as any file");
+
+    let refused = |r: Result<SendAck, ApiErr>| r.unwrap_err().code();
+    assert_eq!(refused(alice.post(&path, &voice(&note.id, 0, 10)).await), ErrorCode::InvalidContent);
+    assert_eq!(refused(alice.post(&path, &voice(&note.id, 300_001, 10)).await), ErrorCode::InvalidContent);
+    assert_eq!(refused(alice.post(&path, &voice(&note.id, 1000, 65)).await), ErrorCode::InvalidContent);
+    let text = upload(&alice, "note.txt", b"not audio".to_vec()).await.unwrap();
+    assert_eq!(refused(alice.post(&path, &voice(&text.id, 1000, 10)).await), ErrorCode::InvalidContent);
+}

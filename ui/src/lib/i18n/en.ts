@@ -186,6 +186,7 @@ export const en = {
   'tray.unread': 'Ling: {n} unread',
 
   'notice.image': '[image]',
+  'notice.voice': '[voice message]',
   'notice.file': '[file] {name}',
   'notice.call': '[call]',
   'notice.incomingVoiceCall': 'Incoming voice call',

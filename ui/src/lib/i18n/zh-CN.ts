@@ -186,6 +186,7 @@ export const zhCN: Record<MessageKey, string> = {
   'tray.unread': '翎：{n} 条未读',
 
   'notice.image': '[图片]',
+  'notice.voice': '[语音]',
   'notice.file': '[文件] {name}',
   'notice.call': '[通话]',
   'notice.incomingVoiceCall': '语音来电',

@@ -351,6 +351,7 @@ class AppStore {
     return {
       app_name: t('app.name'),
       image: t('notice.image'),
+      voice: t('notice.voice'),
       file: t('notice.file'),
       call: t('notice.call'),
       incoming_voice_call: t('notice.incomingVoiceCall'),
