@@ -45,6 +45,13 @@ impl OpusEncoder {
         self.inner.set_packet_loss_perc(i32::from(percent.min(100))).map_err(|e| CallError::codec("opus", e))
     }
 
+    /// How many samples the encoder delays its output by (an Ogg file's
+    /// pre-skip).
+    pub fn lookahead(&mut self) -> CallResult<u32> {
+        let n = self.inner.get_lookahead().map_err(|e| CallError::codec("opus", e))?;
+        Ok(n.max(0) as u32)
+    }
+
     /// One packet for one frame.
     pub fn encode(&mut self, frame: &AudioFrame) -> CallResult<Vec<u8>> {
         if frame.samples.len() != FRAME_SAMPLES {

@@ -27,6 +27,7 @@ pub mod media;
 pub mod record;
 pub mod resample;
 pub mod synthetic;
+pub mod voice;
 
 pub use engine::{
     CallEngine, EngineConfig, EngineEvent, IceServer, Media, MediaKind, PeerId, PeerSignal, PeerState, PeerStats,
