@@ -88,6 +88,11 @@ pub(crate) async fn upload_bytes(api: &Api, name: &str, bytes: Vec<u8>) -> Clien
     api.fetch(req).await
 }
 
+/// Where `file` lives in the file cache of the account at `account_dir`.
+pub(crate) fn cache_path(account_dir: &Path, file: &FileRef) -> ClientResult<PathBuf> {
+    Ok(account_dir.join("files").join(checked_id(&file.id)?).join(safe_name(&file.name)))
+}
+
 /// A file's name, as sent.
 pub(crate) fn file_name(path: &Path) -> ClientResult<String> {
     path.file_name()
@@ -96,10 +101,14 @@ pub(crate) fn file_name(path: &Path) -> ClientResult<String> {
         .ok_or_else(|| ClientError::InvalidInput(format!("{} has no usable file name", path.display())))
 }
 
-/// The message for an uploaded file: an image when the server read it as
-/// one, else a file.
-pub(crate) fn content_of(info: &FileInfo) -> MessageContent {
+/// The message for an uploaded file, from what was listed while it
+/// uploaded: a voice note stays one (its file now named); otherwise an image
+/// when the server read it as one, else a file.
+pub(crate) fn content_of(listed: &MessageContent, info: &FileInfo) -> MessageContent {
     let file = FileRef { id: info.id.clone(), name: info.name.clone(), size: info.size, mime: info.mime.clone() };
+    if let MessageContent::Voice { duration_ms, waveform, .. } = listed {
+        return MessageContent::Voice { file, duration_ms: *duration_ms, waveform: waveform.clone() };
+    }
     match (info.mime.starts_with("image/"), info.width, info.height) {
         (true, Some(width), Some(height)) => MessageContent::Image { file, width, height },
         _ => MessageContent::File { file },
@@ -120,7 +129,7 @@ impl Client {
 
     /// Where a downloaded file lives in the account's file cache.
     pub fn cached_file_path(&self, file: &FileRef) -> ClientResult<PathBuf> {
-        Ok(self.account_dir().join("files").join(checked_id(&file.id)?).join(safe_name(&file.name)))
+        cache_path(self.account_dir(), file)
     }
 
     /// Downloads a file into the account's file cache (or finds it there).

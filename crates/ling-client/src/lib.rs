@@ -37,6 +37,7 @@ pub mod timeline;
 pub mod tls;
 pub mod tokens;
 pub mod uploads;
+pub mod voice;
 
 pub use client::Client;
 pub use error::{ClientError, ClientResult};

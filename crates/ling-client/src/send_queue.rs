@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ling_proto::messages::{FileRef, LinkPreview, Mentions, MessageContent};
+use ling_proto::messages::{FileRef, LinkPreview, Mentions, MessageContent, VOICE_MAX_MS};
 use ling_proto::{ConversationId, Seq};
 use tracing::{debug, instrument};
 
@@ -20,6 +20,7 @@ use crate::files::{file_name, safe_name};
 use crate::inner::{Inner, now_ms};
 use crate::profile::create_private_dir;
 use crate::uploads::{OUTGOING, UploadQueue, remove_if_staged};
+use crate::voice::RecordedVoice;
 
 /// The account's send queue ([`crate::Client::send_queue`]).
 #[derive(Clone)]
@@ -200,22 +201,33 @@ impl SendQueue {
         Ok(())
     }
 
-    /// Sends a file. Its message is listed at once, uploading (named by
-    /// the file's name and size); the send queue uploads the file, with
-    /// [`crate::Event::UploadProgress`], then sends it, as an image when the
-    /// server read it as one, else as a file (see [`crate::uploads`]). It
-    /// survives a restart; [`SendQueue::discard`] stops it. The file is read
-    /// when its turn comes: until then it must stay where it is.
-    pub async fn send_file(&self, conversation_id: ConversationId, path: &Path) -> ClientResult<CachedMessage> {
-        let name = file_name(path)?;
-        let meta = tokio::fs::metadata(path).await.map_err(unreadable(path))?;
-        if !meta.is_file() {
-            return Err(ClientError::InvalidInput(format!("{} is not a file", path.display())));
+    /// Sends a recorded voice note ([`crate::Client::record_voice`]): listed
+    /// at once as uploading, like a file, and sent as a voice message once
+    /// its file is up; the staged file goes then.
+    pub async fn send_voice(
+        &self,
+        conversation_id: ConversationId,
+        note: &RecordedVoice,
+    ) -> ClientResult<CachedMessage> {
+        let path = PathBuf::from(&note.path);
+        let meta = tokio::fs::metadata(&path).await.map_err(unreadable(&path))?;
+        if note.duration_ms == 0 || note.duration_ms > VOICE_MAX_MS {
+            return Err(ClientError::InvalidInput("a voice note lasts up to five minutes".into()));
         }
-        let path = std::path::absolute(path).map_err(unreadable(path))?;
+        let file = FileRef { id: String::new(), name: file_name(&path)?, size: meta.len(), mime: "audio/opus".into() };
+        let content = MessageContent::Voice { file, duration_ms: note.duration_ms, waveform: note.waveform.clone() };
+        self.queue_upload(conversation_id, path, content).await
+    }
+
+    /// Lists `content` as uploading and hands its file to the upload task.
+    async fn queue_upload(
+        &self,
+        conversation_id: ConversationId,
+        path: PathBuf,
+        content: MessageContent,
+    ) -> ClientResult<CachedMessage> {
+        let path = std::path::absolute(&path).map_err(unreadable(&path))?;
         let upload = NewUpload { client_msg_id: uuid::Uuid::now_v7().to_string(), path };
-        let content =
-            MessageContent::File { file: FileRef { id: String::new(), name, size: meta.len(), mime: String::new() } };
         let sender = self.inner.own_id();
         let message = self
             .inner
@@ -229,6 +241,23 @@ impl SendQueue {
         self.inner.emit(Event::ConversationUpdated { conversation_id });
         self.uploads.kick();
         Ok(message)
+    }
+
+    /// Sends a file. Its message is listed at once, uploading (named by
+    /// the file's name and size); the send queue uploads the file, with
+    /// [`crate::Event::UploadProgress`], then sends it, as an image when the
+    /// server read it as one, else as a file (see [`crate::uploads`]). It
+    /// survives a restart; [`SendQueue::discard`] stops it. The file is read
+    /// when its turn comes: until then it must stay where it is.
+    pub async fn send_file(&self, conversation_id: ConversationId, path: &Path) -> ClientResult<CachedMessage> {
+        let name = file_name(path)?;
+        let meta = tokio::fs::metadata(path).await.map_err(unreadable(path))?;
+        if !meta.is_file() {
+            return Err(ClientError::InvalidInput(format!("{} is not a file", path.display())));
+        }
+        let content =
+            MessageContent::File { file: FileRef { id: String::new(), name, size: meta.len(), mime: String::new() } };
+        self.queue_upload(conversation_id, path.to_path_buf(), content).await
     }
 
     /// Keeps pasted or dropped bytes (an image from the clipboard) as a

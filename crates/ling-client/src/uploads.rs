@@ -190,13 +190,28 @@ async fn upload_one(
         }
     });
     let info = upload_file(inner.api(), &upload.path, Some(progress), token).await?;
-    Ok(content_of(&info))
+    let id = upload.client_msg_id.clone();
+    let listed = inner.db(move |c| c.message_by_client_id(&id)).await?.map(|m| m.content);
+    Ok(content_of(listed.as_ref().unwrap_or(&MessageContent::text("")), &info))
 }
 
 /// The file is up: its message joins the outbox (unless it was discarded
 /// meanwhile), and a staged copy goes.
 async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> ClientResult<()> {
     let id = upload.client_msg_id.clone();
+    // A voice note one recorded goes into the file cache, to play back
+    // without fetching it.
+    if let MessageContent::Voice { file, .. } = &content
+        && let Ok(dest) = crate::files::cache_path(inner.account_dir(), file)
+        && let Some(dir) = dest.parent()
+    {
+        // Copied beside it first, so a file in the cache is always whole.
+        let copy = dir.join(".voice-copy");
+        let kept = tokio::fs::create_dir_all(dir).await.is_ok()
+            && tokio::fs::copy(&upload.path, &copy).await.is_ok()
+            && tokio::fs::rename(&copy, &dest).await.is_ok();
+        debug!(kept, "a recorded voice note into the file cache");
+    }
     let message = inner.db(move |c| c.finish_upload(&id, &content)).await?;
     remove_if_staged(inner.account_dir(), &upload.path).await;
     if let Some(message) = message {

@@ -11,3 +11,4 @@ mod link_preview;
 mod probe;
 mod session;
 mod timeline;
+mod voice;

@@ -1,0 +1,496 @@
+//! Voice notes: recording one from the chosen microphone (through
+//! `ling-call`'s devices; `LING_MEDIA` swaps in a tone or a WAV file) into an
+//! Ogg Opus file staged for sending, at most [`VOICE_MAX_MS`]; and playing
+//! one from the file cache through the chosen speaker, with pause, seek
+//! and speed (the pitch kept: [`ling_call::voice::stretch`]).
+//!
+//! Both run on a thread of their own (devices block); what they decide —
+//! where a recording stands, which frame plays when — is small and pure.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ling_call::devices::{AudioInput, Speaker};
+use ling_call::media::AudioSink;
+use ling_call::record::Discard;
+use ling_call::voice::{VoiceSummary, VoiceWriter, decode, stretch};
+use ling_call::{AudioFrame, FRAME_SAMPLES, SAMPLE_RATE};
+use ling_proto::messages::{FileRef, VOICE_MAX_MS};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::Client;
+use crate::error::{ClientError, ClientResult};
+use crate::profile::create_private_dir;
+use crate::uploads::OUTGOING;
+
+/// A voice note recorded and staged, ready to send or to throw away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RecordedVoice {
+    /// The Ogg Opus file, in the account's `outgoing/` (removed once sent).
+    pub path: String,
+    /// How long it plays.
+    pub duration_ms: u64,
+    /// Its loudness over time.
+    pub waveform: Vec<u8>,
+}
+
+/// Where a recording stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RecordingLevel {
+    /// Recorded so far.
+    pub elapsed_ms: u64,
+    /// The latest loudness, 0 to 255.
+    pub level: u8,
+    /// It stopped by itself: the longest a note may be, or the microphone
+    /// failed. Stop it to keep what it has.
+    pub done: bool,
+}
+
+/// A recording in progress ([`Client::record_voice`]). Dropped, it stops
+/// and its file goes.
+pub struct VoiceRecording {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    elapsed_ms: Arc<AtomicU64>,
+    level: Arc<AtomicU8>,
+    thread: Option<JoinHandle<ClientResult<VoiceSummary>>>,
+}
+
+/// Whether a recording goes on: not asked to stop, and shorter than a note
+/// may be.
+fn goes_on(elapsed_ms: u64, stop: bool) -> bool {
+    !stop && elapsed_ms < VOICE_MAX_MS
+}
+
+impl VoiceRecording {
+    /// Starts recording `input` into a new file in `dir`. A live microphone
+    /// sets the pace; a tone or a file is paced to real time.
+    pub fn start(input: AudioInput, dir: &Path) -> ClientResult<VoiceRecording> {
+        create_private_dir(dir)?;
+        let path = dir.join("voice-note.ogg");
+        let file = std::fs::File::create(&path).map_err(|e| crate::error::io_error("could not create", &path, e))?;
+        let mut source = input.open()?;
+        let live = matches!(input, AudioInput::Microphone(_));
+        let stop = Arc::new(AtomicBool::new(false));
+        let elapsed_ms = Arc::new(AtomicU64::new(0));
+        let level = Arc::new(AtomicU8::new(0));
+        let (s, e, l) = (stop.clone(), elapsed_ms.clone(), level.clone());
+        let thread = std::thread::Builder::new()
+            .name("voice-record".into())
+            .spawn(move || {
+                let mut writer = VoiceWriter::new(std::io::BufWriter::new(file))?;
+                let started = Instant::now();
+                while goes_on(writer.duration_ms(), s.load(Ordering::Relaxed)) {
+                    let frame = source.read()?;
+                    writer.push(&frame)?;
+                    e.store(writer.duration_ms(), Ordering::Relaxed);
+                    l.store(writer.level(), Ordering::Relaxed);
+                    if !live {
+                        let due = started + Duration::from_millis(writer.duration_ms());
+                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                    }
+                }
+                let (out, summary) = writer.finish()?;
+                out.into_inner().map_err(|e| ClientError::Storage(e.to_string()))?.sync_all().ok();
+                Ok(summary)
+            })
+            .map_err(|e| ClientError::Storage(e.to_string()))?;
+        Ok(VoiceRecording { path, stop, elapsed_ms, level, thread: Some(thread) })
+    }
+
+    /// How far it got.
+    pub fn level(&self) -> RecordingLevel {
+        RecordingLevel {
+            elapsed_ms: self.elapsed_ms.load(Ordering::Relaxed),
+            level: self.level.load(Ordering::Relaxed),
+            done: self.thread.as_ref().is_none_or(JoinHandle::is_finished),
+        }
+    }
+
+    /// Stops; the note, ready to send (or to preview, or to discard).
+    pub async fn stop(mut self) -> ClientResult<RecordedVoice> {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.take().expect("a recording has its thread until stopped");
+        let summary = crate::account::blocking(move || {
+            thread.join().map_err(|_| ClientError::Storage("the recording thread failed".into()))?
+        })
+        .await?;
+        let path = std::mem::take(&mut self.path);
+        Ok(RecordedVoice {
+            path: path.to_string_lossy().into_owned(),
+            duration_ms: summary.duration_ms,
+            waveform: summary.waveform,
+        })
+    }
+}
+
+impl Drop for VoiceRecording {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        if !self.path.as_os_str().is_empty() {
+            discard_staged(&self.path);
+        }
+    }
+}
+
+/// Removes a staged recording (its own directory in `outgoing/`).
+pub fn discard_staged(path: &Path) {
+    let dir = path.parent().filter(|d| d.parent().and_then(Path::file_name) == Some(OUTGOING.as_ref()));
+    match dir {
+        Some(dir) => drop(std::fs::remove_dir_all(dir)),
+        None => drop(std::fs::remove_file(path)),
+    }
+}
+
+impl Client {
+    /// Starts recording a voice note from the microphone the settings chose
+    /// (`LING_MEDIA` overrides it), into the account's `outgoing/`.
+    pub async fn record_voice(&self) -> ClientResult<VoiceRecording> {
+        let microphone = self.prefs().await?.devices.microphone;
+        let dir = self.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
+        crate::account::blocking(move || {
+            VoiceRecording::start(AudioInput::from_env_or(AudioInput::Microphone(microphone)), &dir)
+        })
+        .await
+    }
+
+    /// A voice note's sound: from the file cache, downloaded first when
+    /// it is not there yet (so it plays offline once played, or once
+    /// fetched), or from the staged file of one being previewed.
+    pub async fn voice_samples(&self, file: &FileRef) -> ClientResult<Arc<[i16]>> {
+        let path = self.download(file, None, &CancellationToken::new()).await?;
+        read_samples(path).await
+    }
+}
+
+/// The samples of an Ogg Opus file on disk.
+pub async fn read_samples(path: PathBuf) -> ClientResult<Arc<[i16]>> {
+    crate::account::blocking(move || {
+        let bytes = std::fs::read(&path).map_err(crate::error::unreadable(&path))?;
+        let frames = decode(&bytes)?;
+        Ok(frames.into_iter().flat_map(|f| f.samples).collect::<Vec<i16>>().into())
+    })
+    .await
+}
+
+/// What a player is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Playback {
+    /// What is loaded (the app's name for it: a file id, or a staged path).
+    pub key: String,
+    /// Where it is, in the note's own time.
+    pub position_ms: u64,
+    /// How long the note is.
+    pub duration_ms: u64,
+    /// Playing, or paused (or ended: paused at its end, which is then
+    /// position 0 again).
+    pub playing: bool,
+    /// 1, 1.5 or 2 (0.5 to 2 taken).
+    pub speed: f32,
+}
+
+enum Command {
+    Load { key: String, samples: Arc<[i16]>, from_ms: u64 },
+    Pause,
+    Resume,
+    Seek(u64),
+    Speed(f32),
+    Stop,
+}
+
+/// Plays voice notes, one at a time, through a speaker; tells `on_change`
+/// what it does (on each change, and about four times a second while
+/// playing).
+pub struct VoicePlayer {
+    commands: mpsc::Sender<Command>,
+    state: Arc<Mutex<Option<Playback>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Frames written ahead of time (the speaker holds 200 ms).
+const LEAD: Duration = Duration::from_millis(80);
+
+/// A note's samples at `speed`, and where `position` (in the note's
+/// samples) falls in them.
+fn at_speed(samples: &[i16], speed: f32) -> Vec<i16> {
+    stretch(samples, speed)
+}
+
+fn ms_to_samples(ms: u64) -> usize {
+    (ms * u64::from(SAMPLE_RATE) / 1000) as usize
+}
+
+fn samples_to_ms(n: usize) -> u64 {
+    n as u64 * 1000 / u64::from(SAMPLE_RATE)
+}
+
+impl VoicePlayer {
+    /// A player writing to the speaker `speaker` (the default one with
+    /// `None`; nowhere, paced as if, where none opens).
+    pub fn new(speaker: Option<String>, on_change: impl Fn(&Playback) + Send + 'static) -> VoicePlayer {
+        Self::with_sink(
+            move || match Speaker::open(speaker.as_deref()) {
+                Ok(s) => Box::new(s),
+                Err(e) => {
+                    tracing::info!(error = %e, "voice notes play nowhere: no speaker");
+                    Box::new(Discard)
+                }
+            },
+            on_change,
+        )
+    }
+
+    /// A player writing to what `open` opens (on the player's thread).
+    pub fn with_sink(
+        open: impl FnOnce() -> Box<dyn AudioSink> + Send + 'static,
+        on_change: impl Fn(&Playback) + Send + 'static,
+    ) -> VoicePlayer {
+        let (commands, rx) = mpsc::channel();
+        let state: Arc<Mutex<Option<Playback>>> = Arc::default();
+        let shared = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("voice-play".into())
+            .spawn(move || run_player(open(), rx, shared, on_change))
+            .expect("a thread starts");
+        VoicePlayer { commands, state, thread: Some(thread) }
+    }
+
+    /// Loads `samples` as `key` and plays from `from_ms`.
+    pub fn play(&self, key: String, samples: Arc<[i16]>, from_ms: u64) {
+        let _ = self.commands.send(Command::Load { key, samples, from_ms });
+    }
+
+    /// Pauses.
+    pub fn pause(&self) {
+        let _ = self.commands.send(Command::Pause);
+    }
+
+    /// Goes on where it paused.
+    pub fn resume(&self) {
+        let _ = self.commands.send(Command::Resume);
+    }
+
+    /// Moves to `ms` in the note.
+    pub fn seek(&self, ms: u64) {
+        let _ = self.commands.send(Command::Seek(ms));
+    }
+
+    /// Plays faster or slower, the pitch kept.
+    pub fn set_speed(&self, speed: f32) {
+        let _ = self.commands.send(Command::Speed(speed));
+    }
+
+    /// What it is doing.
+    pub fn state(&self) -> Option<Playback> {
+        self.state.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+impl Drop for VoicePlayer {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The player's loop: commands between frames; frames written on time.
+fn run_player(
+    mut sink: Box<dyn AudioSink>,
+    rx: mpsc::Receiver<Command>,
+    shared: Arc<Mutex<Option<Playback>>>,
+    on_change: impl Fn(&Playback),
+) {
+    let mut note: Option<(Arc<[i16]>, Vec<i16>)> = None; // the note, and at the current speed
+    let mut state: Option<Playback> = None;
+    // The speed chosen, kept from note to note.
+    let mut speed = 1.0f32;
+    // Where playing is, in the stretched samples; when it (re)started, and from where.
+    let mut at = 0usize;
+    let mut clock: Option<(Instant, usize)> = None;
+    let mut last_told = Instant::now();
+    let publish = |state: &Option<Playback>| {
+        if let Ok(mut s) = shared.lock() {
+            s.clone_from(state);
+        }
+        if let Some(p) = state {
+            on_change(p);
+        }
+    };
+    loop {
+        let playing = state.as_ref().is_some_and(|s| s.playing);
+        let command = if playing {
+            match rx.try_recv() {
+                Ok(c) => Some(c),
+                Err(mpsc::TryRecvError::Empty) => None,
+                Err(mpsc::TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv() {
+                Ok(c) => Some(c),
+                Err(_) => return,
+            }
+        };
+        if let Some(command) = command {
+            match command {
+                Command::Stop => return,
+                Command::Load { key, samples, from_ms } => {
+                    let stretched = at_speed(&samples, speed);
+                    let duration_ms = samples_to_ms(samples.len());
+                    let from = from_ms.min(duration_ms);
+                    at = (ms_to_samples(from) as f32 / speed) as usize;
+                    note = Some((samples, stretched));
+                    state = Some(Playback { key, position_ms: from, duration_ms, playing: true, speed });
+                    clock = None;
+                }
+                Command::Pause => {
+                    if let Some(s) = state.as_mut() {
+                        s.playing = false;
+                    }
+                    clock = None;
+                }
+                Command::Resume => {
+                    if let Some(s) = state.as_mut() {
+                        s.playing = note.is_some();
+                    }
+                    clock = None;
+                }
+                Command::Seek(ms) => {
+                    if let Some(s) = state.as_mut() {
+                        s.position_ms = ms.min(s.duration_ms);
+                        at = (ms_to_samples(s.position_ms) as f32 / s.speed) as usize;
+                    }
+                    clock = None;
+                }
+                Command::Speed(new) => {
+                    let new = new.clamp(0.5, 2.0);
+                    speed = new;
+                    if let (Some(s), Some((samples, stretched))) = (state.as_mut(), note.as_mut()) {
+                        *stretched = at_speed(samples, new);
+                        at = (ms_to_samples(s.position_ms) as f32 / new) as usize;
+                        s.speed = new;
+                    }
+                    clock = None;
+                }
+            }
+            publish(&state);
+            last_told = Instant::now();
+            continue;
+        }
+        // Playing: the next frame, on time.
+        let (Some(s), Some((_, stretched))) = (state.as_mut(), note.as_ref()) else { continue };
+        if at >= stretched.len() {
+            s.playing = false;
+            s.position_ms = 0;
+            at = 0;
+            clock = None;
+            publish(&state);
+            continue;
+        }
+        let (started, from) = *clock.get_or_insert((Instant::now(), at));
+        let due = started + Duration::from_micros(((at - from) as u64 * 1_000_000) / u64::from(SAMPLE_RATE));
+        std::thread::sleep(due.saturating_duration_since(Instant::now() + LEAD));
+        let end = (at + FRAME_SAMPLES).min(stretched.len());
+        let mut samples = stretched[at..end].to_vec();
+        samples.resize(FRAME_SAMPLES, 0);
+        if let Err(e) = sink.write(&AudioFrame { samples, capture_us: 0 }) {
+            tracing::warn!(error = %e, "voice note: the speaker failed; playing nowhere");
+            sink = Box::new(Discard);
+        }
+        at = end;
+        s.position_ms = (samples_to_ms(at) as f32 * s.speed) as u64;
+        if last_told.elapsed() >= Duration::from_millis(250) {
+            publish(&state);
+            last_told = Instant::now();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_a_note_plays_faster_without_a_higher_pitch_seeks_and_ends() {
+        use ling_call::media::AudioSource;
+        let mut tone = ling_call::synthetic::Tone::new(440.0);
+        let note: Arc<[i16]> = (0..50).flat_map(|_| tone.read().unwrap().samples).collect::<Vec<_>>().into();
+        let heard = ling_call::record::AudioRecorder::new(5);
+        let sink = heard.clone();
+        let (tx, told) = mpsc::channel();
+        let player = VoicePlayer::with_sink(move || Box::new(sink), move |p| drop(tx.send(p.clone())));
+        player.set_speed(2.0);
+        player.play("note".into(), note.clone(), 0);
+        let ended = loop {
+            let p = told.recv_timeout(Duration::from_secs(10)).expect("the player tells");
+            if !p.playing {
+                break p;
+            }
+            assert_eq!((p.key.as_str(), p.duration_ms), ("note", 1000));
+        };
+        assert_eq!(ended.position_ms, 0, "ended, it starts over");
+        let played = heard.samples();
+        assert!((23_500..=24_500).contains(&played.len()), "1 s at 2x is 0.5 s: {}", played.len());
+        let hz = ling_call::synthetic::dominant_frequency(&played[4800..19200]).unwrap();
+        assert!((hz - 440.0).abs() < 10.0, "{hz} Hz");
+        // A seek to 800 ms at 1x plays the last 200 ms.
+        player.set_speed(1.0);
+        player.play("note".into(), note, 800);
+        let mut started = false;
+        loop {
+            let p = told.recv_timeout(Duration::from_secs(10)).unwrap();
+            if p.playing && !started {
+                assert_eq!((p.position_ms, p.speed), (800, 1.0));
+                started = true;
+            } else if started && !p.playing {
+                break;
+            }
+        }
+        let more = heard.samples().len() - played.len();
+        assert!((9_000..=10_560).contains(&more), "{more}");
+    }
+
+    #[test]
+    fn test_a_recording_stops_when_asked_or_at_five_minutes() {
+        assert!(goes_on(0, false));
+        assert!(goes_on(VOICE_MAX_MS - 20, false));
+        assert!(!goes_on(VOICE_MAX_MS, false), "five minutes at most");
+        assert!(!goes_on(1000, true));
+    }
+
+    #[test]
+    fn test_a_tone_recorded_is_staged_as_a_note_and_a_dropped_one_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join(OUTGOING).join("one");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rec = VoiceRecording::start(AudioInput::Tone(440.0), &staged).unwrap();
+        while rec.level().elapsed_ms < 300 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let level = rec.level();
+        assert!(level.level > 100 && !level.done, "{level:?}");
+        let note = rt.block_on(rec.stop()).unwrap();
+        assert!(note.duration_ms >= 300 && note.duration_ms < 2000, "{note:?}");
+        assert!(!note.waveform.is_empty());
+        let samples = rt.block_on(read_samples(PathBuf::from(&note.path))).unwrap();
+        assert!(samples.len() as u64 >= (note.duration_ms - 20) * 48, "{}", samples.len());
+        discard_staged(Path::new(&note.path));
+        assert!(!staged.exists(), "its directory goes with it");
+
+        let other = dir.path().join(OUTGOING).join("two");
+        drop(VoiceRecording::start(AudioInput::Tone(440.0), &other).unwrap());
+        assert!(!other.exists(), "a recording dropped (cancelled) leaves nothing");
+    }
+}
