@@ -47,6 +47,9 @@ pub fn typescript() -> String {
     c.visit::<crate::views::ViewsChanged>();
     c.visit::<ling_client::Event>();
     c.visit::<ling_client::ConnectionState>();
+    c.visit::<ling_client::voice::RecordedVoice>();
+    c.visit::<ling_client::voice::RecordingLevel>();
+    c.visit::<ling_client::voice::Playback>();
     c.visit::<ling_client::cache::ConversationSummary>();
     c.visit::<ling_client::cache::CachedMessage>();
     c.visit::<ling_proto::contacts::Friend>();

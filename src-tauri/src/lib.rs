@@ -24,6 +24,7 @@ pub mod timeline;
 pub mod tray;
 pub mod updates;
 pub mod views;
+pub mod voice;
 
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;
@@ -213,6 +214,15 @@ pub fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
             commands::window::set_notice_labels,
             commands::window::close_window,
             commands::window::ui_ready,
+            voice::voice_record_start,
+            voice::voice_record_level,
+            voice::voice_record_stop,
+            voice::voice_discard,
+            voice::send_voice,
+            voice::voice_play,
+            voice::voice_set_playing,
+            voice::voice_seek,
+            voice::voice_set_speed,
             calls::call_start,
             calls::call_accept,
             calls::call_decline,

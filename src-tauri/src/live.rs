@@ -43,7 +43,8 @@ pub async fn start(app: &AppHandle, state: &AppState, logged_in: LoggedIn) -> Ap
     });
     let devices = crate::devices::DesktopDevices::new(chosen);
     let calls = client.calls(devices.clone(), ling_client::calls::bind_ip_from_env());
-    let session = Arc::new(Session { logged_in, client, stop: stop.clone(), calls, devices });
+    let session =
+        Arc::new(Session { logged_in, client, stop: stop.clone(), calls, devices, voice: Default::default() });
     state.set_session(Some(session.clone()));
     tokio::spawn(forward(app.clone(), session.clone(), events, stop));
     refresh_tray(app, &session).await;

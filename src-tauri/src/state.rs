@@ -25,6 +25,8 @@ pub struct Session {
     pub calls: Arc<ling_client::calls::Calls>,
     /// The devices its calls use, and their pictures.
     pub devices: Arc<crate::devices::DesktopDevices>,
+    /// Its voice notes: the recording, the player.
+    pub voice: crate::voice::VoiceNotes,
 }
 
 impl Session {

@@ -2,8 +2,9 @@
 //! at the top, older pages loaded as far back as needed; it is read once its
 //! end has been seen; then a reply, a recall, an edit, reactions both ways,
 //! the message menu and shortcuts, two messages forwarded, a pin, a message
-//! deleted for oneself, a link sent with its preview (and one without) and a
-//! search of the history.
+//! deleted for oneself, a link sent with its preview (and one without), voice
+//! messages recorded, previewed, sent, received and played (seek, speed)
+//! and a search of the history.
 //! (On the way in, a forgotten password is reset with the recovery code.)
 
 use ling_e2e::desktop::{ARROW_UP, App, CONTROL, Desktop, ENTER, ESCAPE, NO_KEY};
@@ -88,7 +89,8 @@ fn total(counts: &serde_json::Value) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() {
     let server = ServerProcess::start();
-    let desktop = Desktop::start();
+    // The app records a tone where a microphone would be.
+    let desktop = Desktop::start_with(&[("LING_MEDIA", "tone:523")]);
     let people = friends_of_the_first(&server, &["amy", "bob"]);
     let [amy_phone, bob] = &people[..] else { unreachable!() };
     for i in 1..=UNREAD {
@@ -377,6 +379,65 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     let history = bob.history("amy", 3);
     let bare = history.iter().find(|m| m["content"]["text"].as_str().is_some_and(|t| t.starts_with("again, bare")));
     assert!(bare.is_some_and(|m| m["content"].get("preview").is_none()), "{history:?}");
+
+    // A voice message: recorded (the level moves, the time counts), stopped,
+    // previewed, sent; Bob gets Opus in Ogg with its length and waveform.
+    app.click("[data-testid=record-voice]").await;
+    app.until_true(
+        "a second recorded",
+        "document.querySelector('[data-testid=recording-time]')?.textContent.includes('0:01')",
+    )
+    .await;
+    app.screenshot("voice-recording").await;
+    app.click("[data-testid=voice-stop]").await;
+    app.wait("[data-testid=recorder][data-phase=recorded] [data-testid=voice-note]").await;
+    app.click("[data-testid=recorder] [data-testid=voice-play]").await;
+    app.until_true(
+        "the preview played to its end",
+        "(() => { const n = document.querySelector('[data-testid=recorder] [data-testid=voice-note]');
+                  if (n?.dataset.playing === 'true') window.__previewPlayed = true;
+                  return !!window.__previewPlayed && n?.dataset.playing === 'false'; })()",
+    )
+    .await;
+    app.click("[data-testid=voice-send]").await;
+    app.until_true(
+        "the voice message sent",
+        "!document.querySelector('[data-testid=recorder]')
+         && [...document.querySelectorAll('[data-testid=message][data-status=sent]')].some(e => e.querySelector('[data-testid=voice-note]'))",
+    )
+    .await;
+    let history = bob.history("amy", 3);
+    let note = history.iter().find(|m| m["content"]["kind"] == "voice").expect("Bob has the voice message");
+    assert_eq!(note["content"]["file"]["mime"], "audio/opus", "{note}");
+    assert!(note["content"]["duration_ms"].as_u64().is_some_and(|d| d >= 1000), "{note}");
+    assert!(note["content"]["waveform"].as_array().is_some_and(|w| !w.is_empty()), "{note}");
+    // Bob answers with one of his own: Amy plays it, faster, then from its middle.
+    let out = bob
+        .spawn_with(&["send-voice", "amy", "--seconds", "3"], &[("LING_MEDIA", "tone:660")])
+        .wait_with_output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs = "[...document.querySelectorAll('[data-testid=message]')].filter(e => !e.classList.contains('own'))
+                    .map(e => e.querySelector('[data-testid=voice-note]')).filter(Boolean).pop()";
+    app.until_true("Bob's voice message", &format!("!!{theirs}")).await;
+    app.js(&format!("{theirs}.querySelector('[data-testid=voice-play]').click()"), vec![]).await;
+    app.until_true("it plays", &format!("{theirs}.dataset.playing === 'true'")).await;
+    app.js(&format!("{theirs}.querySelector('[data-testid=voice-speed]').click()"), vec![]).await;
+    app.until_true(
+        "at 1.5x",
+        &format!("{theirs}.querySelector('[data-testid=voice-speed]').textContent.includes('1.5')"),
+    )
+    .await;
+    app.js(
+        &format!(
+            "const w = {theirs}.querySelector('[data-testid=voice-wave]'); const r = w.getBoundingClientRect();
+             w.dispatchEvent(new MouseEvent('click', {{bubbles: true, clientX: r.left + r.width * 0.6, clientY: r.top + 5}}));"
+        ),
+        vec![],
+    )
+    .await;
+    app.until_true("played on from past the middle", &format!("Number({theirs}.dataset.position) >= 1800")).await;
+    app.screenshot("voice-note").await;
 
     // The history is searched in full text (Ctrl+F), the older lines included.
     app.type_into("[data-testid=composer-input]", &format!("{CONTROL}f{NO_KEY}")).await;

@@ -99,6 +99,14 @@ enum Command {
     },
     /// Sends a file (an image is sent as an image), and waits for the server to store it.
     SendFile { to: String, path: PathBuf },
+    /// Records a voice message from the microphone (`LING_MEDIA=tone:HZ` or
+    /// `file:WAV` instead) for `seconds`, sends it, and waits for the server
+    /// to store it.
+    SendVoice {
+        to: String,
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
     /// Prints recent history with a friend or conversation, oldest first.
     History {
         to: String,
@@ -378,6 +386,16 @@ async fn with_client(
             let m = client.send_queue().send_file(conv, &path).await?;
             let m = until_stored(&mut events, m, wait).await?;
             println!("sent #{}:{}", conv, m.seq.unwrap_or_default());
+        }
+        Command::SendVoice { to, seconds } => {
+            synced(&mut events, wait).await;
+            let conv = conversation(client, &to).await?;
+            let recording = client.record_voice().await?;
+            tokio::time::sleep(Duration::from_secs_f64(seconds.clamp(0.1, 300.0))).await;
+            let note = recording.stop().await?;
+            let m = client.send_queue().send_voice(conv, &note).await?;
+            let m = until_stored(&mut events, m, wait).await?;
+            println!("sent #{}:{} ({} ms)", conv, m.seq.unwrap_or_default(), note.duration_ms);
         }
         Command::History { to, count } => {
             synced(&mut events, wait).await;

@@ -116,7 +116,10 @@ impl SendQueue {
         for m in messages {
             let forwardable = matches!(
                 m.content,
-                MessageContent::Text { .. } | MessageContent::Image { .. } | MessageContent::File { .. }
+                MessageContent::Text { .. }
+                    | MessageContent::Image { .. }
+                    | MessageContent::File { .. }
+                    | MessageContent::Voice { .. }
             );
             if !forwardable || m.seq.is_none() || m.content.file().is_some_and(|f| f.id.is_empty()) {
                 return Err(ClientError::InvalidInput("only sent texts, images and files can be forwarded".into()));

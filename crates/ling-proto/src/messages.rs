@@ -154,6 +154,7 @@ impl MessageContent {
             MessageContent::Text { .. }
                 | MessageContent::Image { .. }
                 | MessageContent::File { .. }
+                | MessageContent::Voice { .. }
                 | MessageContent::CallRecord { .. }
                 | MessageContent::Assistant { .. }
         )

@@ -759,7 +759,20 @@ height: number, } | { "kind": "file",
 /**
  * The uploaded file.
  */
-file: FileRef, } | { "kind": "call_record", 
+file: FileRef, } | { "kind": "voice", 
+/**
+ * The uploaded recording.
+ */
+file: FileRef, 
+/**
+ * How long it plays, 1 to [`VOICE_MAX_MS`].
+ */
+duration_ms: number, 
+/**
+ * Its loudness over time, at most [`WAVEFORM_BARS`] values from 0
+ * (silence) to 255, drawn as bars.
+ */
+waveform: Array<number>, } | { "kind": "call_record", 
 /**
  * Voice or video.
  */
@@ -851,6 +864,10 @@ app_name: string,
  */
 image: string, 
 /**
+ * `notice.voice`
+ */
+voice: string, 
+/**
  * `notice.file`
  */
 file: string, 
@@ -874,6 +891,32 @@ assistant_failed: string,
  * `notice.reacted` (`{name}`, `{emoji}`)
  */
 reacted: string, };
+
+/**
+ * What a player is doing.
+ */
+export type Playback = { 
+/**
+ * What is loaded (the app's name for it: a file id, or a staged path).
+ */
+key: string, 
+/**
+ * Where it is, in the note's own time.
+ */
+position_ms: number, 
+/**
+ * How long the note is.
+ */
+duration_ms: number, 
+/**
+ * Playing, or paused (or ended: paused at its end, which is then
+ * position 0 again).
+ */
+playing: boolean, 
+/**
+ * 1, 1.5 or 2 (0.5 to 2 taken).
+ */
+speed: number, };
 
 /**
  * This device's preferences for the account.
@@ -956,6 +999,41 @@ seq: number,
  * On, or taken back.
  */
 on: boolean, };
+
+/**
+ * A voice note recorded and staged, ready to send or to throw away.
+ */
+export type RecordedVoice = { 
+/**
+ * The Ogg Opus file, in the account's `outgoing/` (removed once sent).
+ */
+path: string, 
+/**
+ * How long it plays.
+ */
+duration_ms: number, 
+/**
+ * Its loudness over time.
+ */
+waveform: Array<number>, };
+
+/**
+ * Where a recording stands.
+ */
+export type RecordingLevel = { 
+/**
+ * Recorded so far.
+ */
+elapsed_ms: number, 
+/**
+ * The latest loudness, 0 to 255.
+ */
+level: number, 
+/**
+ * It stopped by itself: the longest a note may be, or the microphone
+ * failed. Stop it to keep what it has.
+ */
+done: boolean, };
 
 /**
  * A new account.

@@ -30,7 +30,10 @@ import type {
   TimelineItem,
   TimelineSnapshot,
   TrayLabels,
+  Playback,
   Prefs,
+  RecordedVoice,
+  RecordingLevel,
   NoticeLabels,
   UpdateStatus,
   UserProfile,
@@ -207,6 +210,17 @@ export const api = {
   launchAtLogin: () => call<boolean>('launch_at_login'),
   setLaunchAtLogin: (enabled: boolean) => call<void>('set_launch_at_login', { enabled }),
 
+  voiceRecordStart: () => call<void>('voice_record_start'),
+  voiceRecordLevel: () => call<RecordingLevel>('voice_record_level'),
+  voiceRecordStop: () => call<RecordedVoice>('voice_record_stop'),
+  voiceDiscard: (path: string | null) => call<void>('voice_discard', { path }),
+  sendVoice: (conversationId: number, note: RecordedVoice) => call<CachedMessage>('send_voice', { conversationId, note }),
+  voicePlay: (key: string, file: FileRef | null, path: string | null, fromMs: number) =>
+    call<void>('voice_play', { key, file, path, fromMs }),
+  voiceSetPlaying: (playing: boolean) => call<void>('voice_set_playing', { playing }),
+  voiceSeek: (ms: number) => call<void>('voice_seek', { ms }),
+  voiceSetSpeed: (speed: number) => call<void>('voice_set_speed', { speed }),
+
   callStart: (conversationId: number, video: boolean) => call<CallView>('call_start', { conversationId, video }),
   callAccept: (callId: string) => call<CallView>('call_accept', { callId }),
   callDecline: (callId: string) => call<void>('call_decline', { callId }),
@@ -273,6 +287,10 @@ export function onOpenConversation(handler: (conversationId: number) => void): P
 }
 
 /** The updater's status changed. */
+export function onVoice(handler: (p: Playback) => void): Promise<UnlistenFn> {
+  return on<Playback>('ling://voice', handler);
+}
+
 export function onUpdate(handler: (s: UpdateStatus) => void): Promise<UnlistenFn> {
   return on<UpdateStatus>('ling://update', handler);
 }

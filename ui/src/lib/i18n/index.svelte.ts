@@ -119,6 +119,15 @@ export function formatListTime(ms: number, now = Date.now()): string {
 }
 
 /** Bytes for people: 1.2 MB. */
+/** `m:ss`, or `h:mm:ss` past an hour. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB'];
   let v = n;

@@ -3,8 +3,10 @@
 // a call rings here; a ringback tone while one's own call rings there.
 import type { AppError, CallEnd, CallView, MessageContent } from '../bindings';
 import { api, toAppError } from '../ipc';
-import { t } from '../i18n/index.svelte';
+import { formatDuration, t } from '../i18n/index.svelte';
 import { Ringer } from '../ringtone';
+
+export { formatDuration };
 
 /** How long "Call ended" stays up. */
 const ENDED_SHOWN_MS = 2500;
@@ -75,15 +77,6 @@ export class CallStore {
 }
 
 export const callStore = new CallStore();
-
-/** `m:ss`, or `h:mm:ss` past an hour. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
-}
 
 /** What the end of a call says. */
 export function endText(end: CallEnd | null): string {

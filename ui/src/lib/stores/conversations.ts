@@ -1,6 +1,6 @@
 // Pure helpers for the conversation list (tested in conversations.test.ts).
 import type { CachedMessage, ConversationSummary, MessageContent, SystemEvent } from '../bindings';
-import { t } from '../i18n/index.svelte';
+import { formatDuration, t } from '../i18n/index.svelte';
 
 /** Conversations whose title or last message contains `query` (case-insensitive). */
 export function filterConversations(list: ConversationSummary[], query: string): ConversationSummary[] {
@@ -81,6 +81,8 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
       return t('chat.image');
     case 'file':
       return t('chat.file', { name: content.file.name });
+    case 'voice':
+      return t('chat.voice', { duration: formatDuration(Number(content.duration_ms)) });
     case 'call_record':
       return t(content.media === 'video' ? 'call.preview.video' : 'call.preview.voice');
     case 'recalled':

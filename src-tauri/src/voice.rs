@@ -1,0 +1,167 @@
+//! Voice notes in the desktop app: the commands over
+//! `ling_client::voice` — recording (one at a time; level polled while it
+//! runs), previewing, sending or throwing the recording away, and playing
+//! notes through the speaker the settings chose, with what the player does
+//! sent as `ling://voice` (`Playback`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ling_client::cache::CachedMessage;
+use ling_client::error::ClientError;
+use ling_client::voice::{Playback, RecordedVoice, RecordingLevel, VoicePlayer, VoiceRecording, discard_staged};
+use ling_proto::ConversationId;
+use ling_proto::messages::FileRef;
+use tauri::{AppHandle, Emitter, State};
+
+use crate::error::AppResult;
+use crate::state::{AppState, Session};
+
+/// The event the player's changes go out as.
+pub const EVENT: &str = "ling://voice";
+
+/// A session's voice notes: the recording in progress and the player.
+#[derive(Default)]
+pub struct VoiceNotes {
+    recording: Mutex<Option<VoiceRecording>>,
+    player: Mutex<Option<VoicePlayer>>,
+}
+
+fn invalid(what: &str) -> ClientError {
+    ClientError::InvalidInput(what.into())
+}
+
+/// `path`, when it is a recording staged in the account's `outgoing/`
+/// (nothing else is played, sent or removed by path).
+fn staged(session: &Session, path: &str) -> AppResult<PathBuf> {
+    let outgoing = session.client.account_dir().join("outgoing");
+    let path = Path::new(path);
+    let inside = std::path::absolute(path).ok().is_some_and(|p| {
+        p.components().all(|c| !matches!(c, std::path::Component::ParentDir))
+            && p.parent().and_then(Path::parent) == Some(outgoing.as_path())
+    });
+    if inside { Ok(path.to_path_buf()) } else { Err(invalid("not a recorded voice note").into()) }
+}
+
+impl VoiceNotes {
+    /// Runs `f` with the player, made on first use (through the speaker
+    /// the settings chose; its changes go to the UI).
+    fn with_player<T>(&self, app: &AppHandle, speaker: Option<String>, f: impl FnOnce(&VoicePlayer) -> T) -> T {
+        let mut player = self.player.lock().expect("player lock");
+        let app = app.clone();
+        let player = player.get_or_insert_with(|| {
+            VoicePlayer::new(speaker, move |p: &Playback| {
+                let _ = app.emit(EVENT, p);
+            })
+        });
+        f(player)
+    }
+}
+
+/// Starts recording from the chosen microphone (a recording already running
+/// is thrown away).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_record_start(state: State<'_, AppState>) -> AppResult<()> {
+    let session = state.session()?;
+    let recording = session.client.record_voice().await?;
+    *session.voice.recording.lock().expect("recording lock") = Some(recording);
+    Ok(())
+}
+
+/// Where the recording stands (polled while it runs).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_record_level(state: State<'_, AppState>) -> AppResult<RecordingLevel> {
+    let session = state.session()?;
+    let recording = session.voice.recording.lock().expect("recording lock");
+    Ok(recording.as_ref().ok_or_else(|| invalid("nothing is being recorded"))?.level())
+}
+
+/// Stops recording; the note, staged, to preview and send (or discard).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_record_stop(state: State<'_, AppState>) -> AppResult<RecordedVoice> {
+    let session = state.session()?;
+    let recording = session.voice.recording.lock().expect("recording lock").take();
+    Ok(recording.ok_or_else(|| invalid("nothing is being recorded"))?.stop().await?)
+}
+
+/// Throws away the recording in progress, or a recorded note (`path`).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_discard(state: State<'_, AppState>, path: Option<String>) -> AppResult<()> {
+    let session = state.session()?;
+    drop(session.voice.recording.lock().expect("recording lock").take());
+    if let Some(path) = path {
+        discard_staged(&staged(&session, &path)?);
+    }
+    Ok(())
+}
+
+/// Sends a recorded note.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn send_voice(
+    state: State<'_, AppState>,
+    conversation_id: ConversationId,
+    note: RecordedVoice,
+) -> AppResult<CachedMessage> {
+    let session = state.session()?;
+    staged(&session, &note.path)?;
+    Ok(session.client.send_queue().send_voice(conversation_id, &note).await?)
+}
+
+/// Plays a note from `from_ms`: a message's (`file`, from the file cache,
+/// fetched once) or a recording being previewed (`path`). `key` names it in
+/// what the player tells.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_play(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    key: String,
+    file: Option<FileRef>,
+    path: Option<String>,
+    from_ms: u64,
+) -> AppResult<()> {
+    let session = state.session()?;
+    let samples = match (file, path) {
+        (Some(file), _) => session.client.voice_samples(&file).await?,
+        (None, Some(path)) => ling_client::voice::read_samples(staged(&session, &path)?).await?,
+        (None, None) => return Err(invalid("which note?").into()),
+    };
+    let speaker = session.client.prefs().await?.devices.speaker;
+    session.voice.with_player(&app, speaker, |p| p.play(key, samples, from_ms));
+    Ok(())
+}
+
+/// Pauses (`playing` false) or goes on.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_set_playing(app: AppHandle, state: State<'_, AppState>, playing: bool) -> AppResult<()> {
+    let session = state.session()?;
+    let speaker = session.client.prefs().await?.devices.speaker;
+    session.voice.with_player(&app, speaker, |p| if playing { p.resume() } else { p.pause() });
+    Ok(())
+}
+
+/// Moves to `ms` in the note playing (or paused).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_seek(app: AppHandle, state: State<'_, AppState>, ms: u64) -> AppResult<()> {
+    let session = state.session()?;
+    let speaker = session.client.prefs().await?.devices.speaker;
+    session.voice.with_player(&app, speaker, |p| p.seek(ms));
+    Ok(())
+}
+
+/// Plays notes at `speed` (1, 1.5 or 2), the pitch kept.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn voice_set_speed(app: AppHandle, state: State<'_, AppState>, speed: f32) -> AppResult<()> {
+    let session = state.session()?;
+    let speaker = session.client.prefs().await?.devices.speaker;
+    session.voice.with_player(&app, speaker, |p| p.set_speed(speed));
+    Ok(())
+}
