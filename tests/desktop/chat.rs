@@ -382,6 +382,15 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
 
     // A voice message: recorded (the level moves, the time counts), stopped,
     // previewed, sent; Bob gets Opus in Ogg with its length and waveform.
+    // (One thrown away first leaves the composer as it was.)
+    app.click("[data-testid=record-voice]").await;
+    app.wait("[data-testid=recorder][data-phase=recording]").await;
+    app.click("[data-testid=voice-discard]").await;
+    app.until_true(
+        "the recording thrown away",
+        "!document.querySelector('[data-testid=recorder]') && !!document.querySelector('[data-testid=composer-input]')",
+    )
+    .await;
     app.click("[data-testid=record-voice]").await;
     app.until_true(
         "a second recorded",
