@@ -58,6 +58,14 @@ impl VoiceNotes {
     }
 }
 
+/// Runs `f` with the session's player (made on first use, through the
+/// speaker the settings chose).
+async fn player(app: &AppHandle, session: &Session, f: impl FnOnce(&VoicePlayer)) -> AppResult<()> {
+    let speaker = session.client.prefs().await?.devices.speaker;
+    session.voice.with_player(app, speaker, f);
+    Ok(())
+}
+
 /// Starts recording from the chosen microphone (a recording already running
 /// is thrown away).
 #[tauri::command]
@@ -131,37 +139,26 @@ pub async fn voice_play(
         (None, Some(path)) => ling_client::voice::read_samples(staged(&session, &path)?).await?,
         (None, None) => return Err(invalid("which note?").into()),
     };
-    let speaker = session.client.prefs().await?.devices.speaker;
-    session.voice.with_player(&app, speaker, |p| p.play(key, samples, from_ms));
-    Ok(())
+    player(&app, &session, |p| p.play(key, samples, from_ms)).await
 }
 
 /// Pauses (`playing` false) or goes on.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_set_playing(app: AppHandle, state: State<'_, AppState>, playing: bool) -> AppResult<()> {
-    let session = state.session()?;
-    let speaker = session.client.prefs().await?.devices.speaker;
-    session.voice.with_player(&app, speaker, |p| if playing { p.resume() } else { p.pause() });
-    Ok(())
+    player(&app, &*state.session()?, |p| if playing { p.resume() } else { p.pause() }).await
 }
 
 /// Moves to `ms` in the note playing (or paused).
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_seek(app: AppHandle, state: State<'_, AppState>, ms: u64) -> AppResult<()> {
-    let session = state.session()?;
-    let speaker = session.client.prefs().await?.devices.speaker;
-    session.voice.with_player(&app, speaker, |p| p.seek(ms));
-    Ok(())
+    player(&app, &*state.session()?, |p| p.seek(ms)).await
 }
 
 /// Plays notes at `speed` (1, 1.5 or 2), the pitch kept.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_set_speed(app: AppHandle, state: State<'_, AppState>, speed: f32) -> AppResult<()> {
-    let session = state.session()?;
-    let speaker = session.client.prefs().await?.devices.speaker;
-    session.voice.with_player(&app, speaker, |p| p.set_speed(speed));
-    Ok(())
+    player(&app, &*state.session()?, |p| p.set_speed(speed)).await
 }

@@ -74,6 +74,7 @@ pub mod info;
 pub mod messages;
 mod patch;
 pub mod relations;
+pub mod text;
 pub mod users;
 pub mod ws;
 

@@ -3,6 +3,7 @@
 
 use dom_query::Document;
 use ling_proto::messages::LinkPreview;
+use ling_proto::text::is_deceptive;
 use url::Url;
 
 /// A page's words for a preview, and where its picture is.
@@ -87,21 +88,12 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     encoding.decode(bytes).0.into_owned()
 }
 
-/// Whitespace runs made one space; control and invisible formatting
-/// characters dropped; trimmed.
+/// Whitespace runs made one space; control characters and those the
+/// server refuses ([`is_deceptive`]) dropped; trimmed.
 fn tidy(s: &str) -> String {
     let kept: String =
-        s.chars().filter(|&c| !c.is_control() || c.is_whitespace()).filter(|&c| !is_invisible(c)).collect();
+        s.chars().filter(|&c| !c.is_control() || c.is_whitespace()).filter(|&c| !is_deceptive(c)).collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Characters the server refuses in a preview (direction overrides and
-/// invisible ones).
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{061C}'
-        | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
-        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
 /// At most `max` characters, the last an ellipsis when cut.
