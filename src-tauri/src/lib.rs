@@ -25,6 +25,7 @@ pub mod tray;
 pub mod updates;
 pub mod views;
 pub mod voice;
+pub mod voice_notes;
 
 use ling_client::profile::Profile;
 use ling_client::tokens::TokenStorePolicy;

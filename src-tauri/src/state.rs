@@ -26,7 +26,7 @@ pub struct Session {
     /// The devices its calls use, and their pictures.
     pub devices: Arc<crate::devices::DesktopDevices>,
     /// Its voice notes: the recording, the player.
-    pub voice: crate::voice::VoiceNotes,
+    pub voice: crate::voice_notes::VoiceNotes,
 }
 
 impl Session {

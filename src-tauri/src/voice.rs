@@ -5,27 +5,16 @@
 //! sent as `ling://voice` (`Playback`).
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use ling_client::cache::CachedMessage;
 use ling_client::error::ClientError;
-use ling_client::voice::{Playback, RecordedVoice, RecordingLevel, VoicePlayer, VoiceRecording, discard_staged};
+use ling_client::voice::{RecordedVoice, RecordingLevel, VoicePlayer, discard_staged};
 use ling_proto::ConversationId;
 use ling_proto::messages::FileRef;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::error::AppResult;
 use crate::state::{AppState, Session};
-
-/// The event the player's changes go out as.
-pub const EVENT: &str = "ling://voice";
-
-/// A session's voice notes: the recording in progress and the player.
-#[derive(Default)]
-pub struct VoiceNotes {
-    recording: Mutex<Option<VoiceRecording>>,
-    player: Mutex<Option<VoicePlayer>>,
-}
 
 fn invalid(what: &str) -> ClientError {
     ClientError::InvalidInput(what.into())
@@ -43,21 +32,6 @@ fn staged(session: &Session, path: &str) -> AppResult<PathBuf> {
     if inside { Ok(path.to_path_buf()) } else { Err(invalid("not a recorded voice note").into()) }
 }
 
-impl VoiceNotes {
-    /// Runs `f` with the player, made on first use (through the speaker
-    /// the settings chose; its changes go to the UI).
-    fn with_player<T>(&self, app: &AppHandle, speaker: Option<String>, f: impl FnOnce(&VoicePlayer) -> T) -> T {
-        let mut player = self.player.lock().expect("player lock");
-        let app = app.clone();
-        let player = player.get_or_insert_with(|| {
-            VoicePlayer::new(speaker, move |p: &Playback| {
-                let _ = app.emit(EVENT, p);
-            })
-        });
-        f(player)
-    }
-}
-
 /// Runs `f` with the session's player (made on first use, through the
 /// speaker the settings chose).
 async fn player(app: &AppHandle, session: &Session, f: impl FnOnce(&VoicePlayer)) -> AppResult<()> {
@@ -73,7 +47,7 @@ async fn player(app: &AppHandle, session: &Session, f: impl FnOnce(&VoicePlayer)
 pub async fn voice_record_start(state: State<'_, AppState>) -> AppResult<()> {
     let session = state.session()?;
     let recording = session.client.record_voice().await?;
-    *session.voice.recording.lock().expect("recording lock") = Some(recording);
+    *session.voice.recording() = Some(recording);
     Ok(())
 }
 
@@ -82,7 +56,7 @@ pub async fn voice_record_start(state: State<'_, AppState>) -> AppResult<()> {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_record_level(state: State<'_, AppState>) -> AppResult<RecordingLevel> {
     let session = state.session()?;
-    let recording = session.voice.recording.lock().expect("recording lock");
+    let recording = session.voice.recording();
     Ok(recording.as_ref().ok_or_else(|| invalid("nothing is being recorded"))?.level())
 }
 
@@ -91,7 +65,7 @@ pub async fn voice_record_level(state: State<'_, AppState>) -> AppResult<Recordi
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_record_stop(state: State<'_, AppState>) -> AppResult<RecordedVoice> {
     let session = state.session()?;
-    let recording = session.voice.recording.lock().expect("recording lock").take();
+    let recording = session.voice.recording().take();
     Ok(recording.ok_or_else(|| invalid("nothing is being recorded"))?.stop().await?)
 }
 
@@ -100,7 +74,7 @@ pub async fn voice_record_stop(state: State<'_, AppState>) -> AppResult<Recorded
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_discard(state: State<'_, AppState>, path: Option<String>) -> AppResult<()> {
     let session = state.session()?;
-    drop(session.voice.recording.lock().expect("recording lock").take());
+    drop(session.voice.recording().take());
     if let Some(path) = path {
         discard_staged(&staged(&session, &path)?);
     }
