@@ -107,12 +107,13 @@ impl Cache {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO conversations (id, kind, peer_id, group_id, last_seq, read_seq, peer_read_seq, unread, last_activity, last_message, pins)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                "INSERT INTO conversations (id, kind, peer_id, group_id, last_seq, read_seq, peer_read_seq, unread, last_activity, last_message, pins, pins_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)
                  ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), read_seq = excluded.read_seq,
                    peer_read_seq = excluded.peer_read_seq, unread = excluded.unread,
                    last_activity = max(last_activity, excluded.last_activity), last_message = excluded.last_message,
-                   pins = excluded.pins",
+                   pins = CASE WHEN excluded.pins_seq >= pins_seq THEN excluded.pins ELSE pins END,
+                   pins_seq = max(pins_seq, excluded.pins_seq)",
             )?;
             for c in list {
                 let activity = c.last_message.as_ref().map(|m| m.send_time).unwrap_or(0);

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ling_proto::messages::{Mentions, Message, MessageContent, SendAck};
+use ling_proto::messages::{Mentions, Message, MessageContent, SendAck, SystemEvent};
 use ling_proto::{ConversationId, Millis, Seq, UserId, relations};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -120,22 +120,40 @@ fn follow_conversations(tx: &Transaction<'_>, new: &[Message], own_id: Option<Us
     Ok(())
 }
 
-/// Pin notes seen for the first time move their conversations' pins.
+/// Pin notes newer than what a conversation's pins are as of move them (in
+/// seq order); an older one (a page of history loaded later) does not.
 fn fold_pin_notes(tx: &Transaction<'_>, new: &[Message]) -> ClientResult<()> {
-    for m in new {
+    let mut notes: Vec<&Message> = new
+        .iter()
+        .filter(|m| {
+            matches!(
+                &m.content,
+                MessageContent::System {
+                    event: SystemEvent::MessagePinned { .. } | SystemEvent::MessageUnpinned { .. }
+                }
+            )
+        })
+        .collect();
+    notes.sort_by_key(|m| (m.conversation_id, m.seq));
+    for m in notes {
         let MessageContent::System { event } = &m.content else { continue };
-        let Some(json) = tx
-            .prepare_cached("SELECT pins FROM conversations WHERE id = ?1")?
-            .query_row([m.conversation_id], |r| r.get::<_, String>(0))
+        let Some((json, as_of)) = tx
+            .prepare_cached("SELECT pins, pins_seq FROM conversations WHERE id = ?1")?
+            .query_row([m.conversation_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?)))
             .optional()?
         else {
             continue;
         };
-        let mut pins: Vec<Seq> = serde_json::from_str(&json).unwrap_or_default();
-        if event.fold_pins(&mut pins) {
-            tx.prepare_cached("UPDATE conversations SET pins = ?2 WHERE id = ?1")?
-                .execute(params![m.conversation_id, to_json(&pins)?])?;
+        if m.seq <= as_of {
+            continue;
         }
+        let mut pins: Vec<Seq> = serde_json::from_str(&json).unwrap_or_default();
+        event.fold_pins(&mut pins);
+        tx.prepare_cached("UPDATE conversations SET pins = ?2, pins_seq = ?3 WHERE id = ?1")?.execute(params![
+            m.conversation_id,
+            to_json(&pins)?,
+            m.seq
+        ])?;
     }
     Ok(())
 }
@@ -1030,6 +1048,39 @@ mod tests {
         assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [1, 2], "once");
         cache.upsert_messages(&[note(4, SystemEvent::MessageUnpinned { by: 2, seq: 1 })]).unwrap();
         assert_eq!(cache.conversation(7).unwrap().unwrap().pins, [2]);
+    }
+
+    #[test]
+    fn test_older_pin_notes_loaded_later_do_not_move_the_pins() {
+        use ling_proto::messages::SystemEvent;
+        let (_d, mut cache) = open();
+        let pins = |cache: &Cache| cache.conversation(7).unwrap().unwrap().pins;
+        let note = |seq: i64, event: SystemEvent| relation(7, seq, 2, MessageContent::System { event });
+        // The server's list at seq 14: message 5 pinned (pinned at 10,
+        // unpinned at 12, pinned again at 14).
+        list_conversation(&mut cache, ling_proto::messages::ConversationKind::Direct, 14, vec![5]);
+        // Scrolling back loads the older notes, out of order: nothing moves.
+        cache.upsert_messages(&[note(12, SystemEvent::MessageUnpinned { by: 2, seq: 5 })]).unwrap();
+        cache.upsert_messages(&[note(10, SystemEvent::MessagePinned { by: 2, seq: 5 })]).unwrap();
+        assert_eq!(pins(&cache), [5]);
+        // A newer note does, once, and a stale copy of the list after it does not undo it.
+        let unpinned = note(15, SystemEvent::MessageUnpinned { by: 2, seq: 5 });
+        cache.upsert_messages(std::slice::from_ref(&unpinned)).unwrap();
+        assert_eq!(pins(&cache), Vec::<i64>::new());
+        list_conversation(&mut cache, ling_proto::messages::ConversationKind::Direct, 14, vec![5]);
+        assert_eq!(pins(&cache), Vec::<i64>::new(), "the list was older than the note");
+        // A catch-up page with several notes folds them in seq order.
+        cache
+            .upsert_messages(&[
+                note(18, SystemEvent::MessageUnpinned { by: 2, seq: 6 }),
+                note(16, SystemEvent::MessagePinned { by: 2, seq: 6 }),
+                note(17, SystemEvent::MessagePinned { by: 2, seq: 7 }),
+            ])
+            .unwrap();
+        assert_eq!(pins(&cache), [7]);
+        // The list at a newer seq is taken as it is.
+        list_conversation(&mut cache, ling_proto::messages::ConversationKind::Direct, 20, vec![7, 8]);
+        assert_eq!(pins(&cache), [7, 8]);
     }
 
     #[test]

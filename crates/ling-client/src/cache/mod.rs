@@ -40,6 +40,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("../../migrations/007_pins.sql")),
     (8, include_str!("../../migrations/008_hidden.sql")),
     (9, include_str!("../../migrations/009_mentions.sql")),
+    (10, include_str!("../../migrations/010_pins_seq.sql")),
 ];
 
 /// Where a cached message stands with the server.
