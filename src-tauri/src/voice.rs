@@ -136,3 +136,47 @@ pub async fn voice_seek(app: AppHandle, state: State<'_, AppState>, ms: u64) -> 
 pub async fn voice_set_speed(app: AppHandle, state: State<'_, AppState>, speed: f32) -> AppResult<()> {
     player(&app, &*state.session()?, |p| p.set_speed(speed)).await
 }
+
+/// Starts following the chosen microphone's loudness (the settings' meter).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn mic_test_start(state: State<'_, AppState>) -> AppResult<()> {
+    let session = state.session()?;
+    let meter = session.client.mic_level().await?;
+    *session.voice.meter() = Some(meter);
+    Ok(())
+}
+
+/// The microphone's loudness now, 0 to 255 (`device_unavailable` once it
+/// failed).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn mic_test_level(state: State<'_, AppState>) -> AppResult<u8> {
+    let session = state.session()?;
+    let meter = session.voice.meter();
+    let meter = meter.as_ref().ok_or_else(|| invalid("the microphone is not being tested"))?;
+    meter.level().ok_or_else(|| {
+        ClientError::from(ling_call::CallError::DeviceUnavailable {
+            device: "microphone".into(),
+            reason: "it stopped giving sound".into(),
+        })
+        .into()
+    })
+}
+
+/// Closes the microphone the meter followed.
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn mic_test_stop(state: State<'_, AppState>) -> AppResult<()> {
+    drop(state.session()?.voice.meter().take());
+    Ok(())
+}
+
+/// Plays a short chime through the chosen speaker (reported as the note
+/// `speaker-test`).
+#[tauri::command]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn speaker_test(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
+    let sound = ling_client::voice::test_sound();
+    player(&app, &*state.session()?, |p| p.play("speaker-test".into(), sound, 0)).await
+}

@@ -1,7 +1,8 @@
 //! Contacts, groups and settings in the window: a remark and a friend group,
 //! a group made, staffed, someone in it mentioned and the group dissolved, the
 //! profile renamed, another device
-//! signed out, notifications switched off; the other people (`ling-cli`) see
+//! signed out, notifications switched off, the microphone's meter and the speaker's test
+//! chime; the other people (`ling-cli`) see
 //! each change through the server.
 
 use ling_e2e::desktop::{App, CONTROL, Desktop, ENTER, eventually};
@@ -43,7 +44,8 @@ fn cli_until(cli: &Cli, args: &[&str], text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_contacts_groups_and_settings_change_through_the_window() {
     let server = ServerProcess::start();
-    let desktop = Desktop::start();
+    // A tone stands in for the microphone.
+    let desktop = Desktop::start_with(&[("LING_MEDIA", "tone:440")]);
     // Amy's other device (the cli) makes her friends with Bob and Carol.
     let people = friends_of_the_first(&server, &["amy", "bob", "carol"]);
     let [amy_phone, bob, carol] = &people[..] else { unreachable!() };
@@ -156,6 +158,23 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.click("[data-testid=nav-chats]").await;
     app.click("[data-testid=nav-settings]").await;
     app.until_true("notifications kept off", "document.querySelector('[data-testid=notify]')?.checked === false").await;
+    // The microphone's meter moves with what it hears; the speaker plays its test chime.
+    app.click("[data-testid=mic-test]").await;
+    app.until_true("the meter moves", "Number(document.querySelector('[data-testid=mic-meter]')?.dataset.level) > 50")
+        .await;
+    app.js("document.querySelector('[data-testid=mic-meter]').scrollIntoView({block: 'center'})", vec![]).await;
+    app.screenshot("settings-devices").await;
+    app.click("[data-testid=mic-test]").await;
+    app.until_true("the meter stopped", "!document.querySelector('[data-testid=mic-meter]')").await;
+    app.click("[data-testid=speaker-test]").await;
+    app.until_true(
+        "the chime played",
+        "(() => { const b = document.querySelector('[data-testid=speaker-test]');
+                  if (b.dataset.playing === 'true') window.__chimed = true;
+                  return !!window.__chimed && b.dataset.playing === 'false'; })()",
+    )
+    .await;
+    app.js("document.querySelector('.settings').scrollTop = 0", vec![]).await;
     app.screenshot("settings").await;
     // Launch at login: an XDG autostart entry that starts this app, gone again when switched off.
     let entry = desktop.home.path().join(".config/autostart/Ling.desktop");

@@ -79,7 +79,7 @@ impl<W: Write> VoiceWriter<W> {
     /// Encodes one 20 ms frame.
     pub fn push(&mut self, frame: &AudioFrame) -> CallResult<()> {
         let packet = self.encoder.encode(frame)?;
-        self.peaks.push(frame.samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0));
+        self.peaks.push(peak(frame));
         if let Some(previous) = self.held.replace(packet) {
             self.write(previous, false)?;
         }
@@ -111,12 +111,17 @@ impl<W: Write> VoiceWriter<W> {
     }
 }
 
+/// A frame's peak.
+pub fn peak(frame: &AudioFrame) -> u16 {
+    frame.samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0)
+}
+
 /// How many bars [`waveform`] makes for a voice note.
 pub const WAVEFORM_BARS: usize = 64;
 
 /// A peak as a bar's height, 0 to 255, on a square-root curve so that
 /// quiet speech still shows.
-fn loudness(peak: u16) -> u8 {
+pub fn loudness(peak: u16) -> u8 {
     ((f64::from(peak) / f64::from(i16::MAX as u16 + 1)).sqrt() * 255.0).round().min(255.0) as u8
 }
 

@@ -183,6 +183,88 @@ pub async fn read_samples(path: PathBuf) -> ClientResult<Arc<[i16]>> {
     .await
 }
 
+/// The chosen microphone's loudness, for a level meter in the settings:
+/// the device stays open until this is dropped.
+pub struct MicLevel {
+    stop: Arc<AtomicBool>,
+    level: Arc<AtomicU8>,
+    failed: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MicLevel {
+    /// Opens `input` and follows its loudness (a tone or a file paced to
+    /// real time).
+    pub fn start(input: AudioInput) -> ClientResult<MicLevel> {
+        let mut source = input.open()?;
+        let live = matches!(input, AudioInput::Microphone(_));
+        let stop = Arc::new(AtomicBool::new(false));
+        let level = Arc::new(AtomicU8::new(0));
+        let failed = Arc::new(AtomicBool::new(false));
+        let (s, l, f) = (stop.clone(), level.clone(), failed.clone());
+        let thread = std::thread::Builder::new()
+            .name("mic-level".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    match source.read() {
+                        Ok(frame) => {
+                            l.store(ling_call::voice::loudness(ling_call::voice::peak(&frame)), Ordering::Relaxed)
+                        }
+                        Err(e) => {
+                            tracing::info!(error = %e, "the microphone stopped");
+                            f.store(true, Ordering::Relaxed);
+                            return;
+                        }
+                    }
+                    if !live {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+            })
+            .map_err(|e| ClientError::Storage(e.to_string()))?;
+        Ok(MicLevel { stop, level, failed, thread: Some(thread) })
+    }
+
+    /// The latest loudness, 0 to 255; `None` once the device failed.
+    pub fn level(&self) -> Option<u8> {
+        (!self.failed.load(Ordering::Relaxed)).then(|| self.level.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for MicLevel {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A short two-note chime at a comfortable level, to test a speaker with.
+pub fn test_sound() -> Arc<[i16]> {
+    let rate = SAMPLE_RATE as f32;
+    let note = |hz: f32, seconds: f32| {
+        let n = (seconds * rate) as usize;
+        (0..n).map(move |i| {
+            let t = i as f32 / rate;
+            // A soft attack and a long fade, so it does not click.
+            let envelope = (t / 0.01).min(1.0) * (1.0 - i as f32 / n as f32).powi(2);
+            (8000.0 * envelope * (2.0 * std::f32::consts::PI * hz * t).sin()) as i16
+        })
+    };
+    note(660.0, 0.25).chain(note(880.0, 0.45)).collect::<Vec<_>>().into()
+}
+
+impl Client {
+    /// Follows the loudness of the microphone the settings chose
+    /// (`LING_MEDIA` overrides it), for a level meter.
+    pub async fn mic_level(&self) -> ClientResult<MicLevel> {
+        let microphone = self.prefs().await?.devices.microphone;
+        crate::account::blocking(move || MicLevel::start(AudioInput::from_env_or(AudioInput::Microphone(microphone))))
+            .await
+    }
+}
+
 /// What a player is doing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -460,6 +542,23 @@ mod tests {
         }
         let more = heard.samples().len() - played.len();
         assert!((9_000..=10_560).contains(&more), "{more}");
+    }
+
+    #[test]
+    fn test_the_level_meter_follows_the_microphone_and_the_test_sound_is_a_chime() {
+        let meter = MicLevel::start(AudioInput::Tone(440.0)).unwrap();
+        let started = Instant::now();
+        while meter.level() == Some(0) && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(meter.level().is_some_and(|l| l > 100), "{:?}", meter.level());
+        drop(meter);
+        let chime = test_sound();
+        assert_eq!(chime.len(), 33_600, "0.7 s");
+        let first = ling_call::synthetic::dominant_frequency(&chime[1000..10_000]).unwrap();
+        let second = ling_call::synthetic::dominant_frequency(&chime[13_000..25_000]).unwrap();
+        assert!((first - 660.0).abs() < 10.0 && (second - 880.0).abs() < 10.0, "{first} {second}");
+        assert!(chime.iter().all(|s| s.unsigned_abs() <= 8000));
     }
 
     #[test]

@@ -221,6 +221,11 @@ export const api = {
   voiceSeek: (ms: number) => call<void>('voice_seek', { ms }),
   voiceSetSpeed: (speed: number) => call<void>('voice_set_speed', { speed }),
 
+  micTestStart: () => call<void>('mic_test_start'),
+  micTestLevel: () => call<number>('mic_test_level'),
+  micTestStop: () => call<void>('mic_test_stop'),
+  speakerTest: () => call<void>('speaker_test'),
+
   callStart: (conversationId: number, video: boolean) => call<CallView>('call_start', { conversationId, video }),
   callAccept: (callId: string) => call<CallView>('call_accept', { callId }),
   callDecline: (callId: string) => call<void>('call_decline', { callId }),

@@ -189,6 +189,11 @@ export const en = {
   'settings.themeLight': 'Light',
   'settings.themeDark': 'Dark',
   'settings.enterSends': 'Enter sends, Shift+Enter makes a new line',
+  'settings.testMicrophone': 'Test the microphone',
+  'settings.stopTest': 'Stop the test',
+  'settings.microphoneLevel': 'Microphone level',
+  'settings.testSpeaker': 'Play a test sound',
+  'settings.playingTestSound': 'Playing…',
   'settings.linkPreviews': 'Show a preview of links I send',
   'settings.linkPreviewsHint': 'This device fetches the page (public addresses only) and sends its title, description and picture with your message; people who read it never open the link themselves.',
 

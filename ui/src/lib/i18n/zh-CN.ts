@@ -189,6 +189,11 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.themeLight': '浅色',
   'settings.themeDark': '深色',
   'settings.enterSends': 'Enter 发送，Shift+Enter 换行',
+  'settings.testMicrophone': '测试麦克风',
+  'settings.stopTest': '停止测试',
+  'settings.microphoneLevel': '麦克风音量',
+  'settings.testSpeaker': '播放测试音',
+  'settings.playingTestSound': '正在播放…',
   'settings.linkPreviews': '为我发送的链接显示预览',
   'settings.linkPreviewsHint': '由本设备获取网页（仅限公网地址），并把标题、简介和图片随消息发送；阅读者不会自己打开链接。',
 
