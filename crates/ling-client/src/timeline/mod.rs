@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 pub use eyeball_im::VectorDiff;
 use eyeball_im::{ObservableVector, Vector, VectorSubscriberBatchedStream};
-use ling_proto::messages::{Message, MessageContent, ReplyEnd};
+use ling_proto::messages::{Message, MessageContent, ReplyEnd, SystemEvent};
 use ling_proto::{Millis, Seq, UserId, relations};
 
 pub use self::item::{Calendar, FixedCalendar, LocalCalendar, MessageItem, TimelineItem};
@@ -582,6 +582,10 @@ fn split_relations(messages: impl IntoIterator<Item = CachedMessage>) -> (Vec<Me
                 mentions: Default::default(),
             }),
             (Some(_), None) => {}
+            // The recalled message's own row says it was recalled, where it
+            // was: the server's note of the recall would say it twice.
+            (None, _) if matches!(m.content, MessageContent::System { event: SystemEvent::MessageRecalled { .. } }) => {
+            }
             (None, _) => shown.push(m),
         }
     }

@@ -263,6 +263,15 @@ fn test_a_recall_replaces_the_content_and_splits_the_group() {
     t.recall(2);
     t.recall(99);
     assert!(w.diffs(&t).is_empty(), "nothing twice, nothing unknown");
+    // The server's note of the recall adds no row: the recalled one says it.
+    let note = CachedMessage {
+        content: MessageContent::System { event: SystemEvent::MessageRecalled { by: PEER, seq: 2 } },
+        ..text(4, PEER, T0 + 4_000, "")
+    };
+    t.upsert([note.clone()]);
+    assert!(w.diffs(&t).is_empty(), "{:?}", kinds(&t.items()));
+    t.reset((1..=3).map(|s| text(s, PEER, T0 + s * 1000, "x")).chain([note]));
+    assert_eq!(kinds(&t.items()), ["day", "c:id1 first", "c:id2 middle", "c:id3 last"]);
 }
 
 #[test]
