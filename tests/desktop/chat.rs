@@ -324,7 +324,7 @@ async fn test_a_chat_opens_at_its_first_unread_message_and_is_read_at_its_end() 
     app.until_true(
         "the pinned bar",
         "document.querySelector('[data-testid=pinned-bar]')?.textContent.includes('line 066')
-         && document.querySelector('[data-testid=history]').textContent.includes('Amy pinned a message')",
+         && document.querySelector('[data-testid=history]').textContent.includes('You pinned a message')",
     )
     .await;
     app.screenshot("pinned").await;

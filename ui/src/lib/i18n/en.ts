@@ -132,6 +132,7 @@ export const en = {
   'chat.close': 'Close',
 
   'system.friends_connected': 'You are now friends. Say hello!',
+  'system.you': 'You',
   'system.group_created': '{name} created the group',
   'system.members_joined': '{names} joined',
   'system.member_left': '{name} left',

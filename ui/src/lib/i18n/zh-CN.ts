@@ -132,6 +132,7 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.close': '关闭',
 
   'system.friends_connected': '你们已经是好友了，打个招呼吧！',
+  'system.you': '你',
   'system.group_created': '{name} 创建了群聊',
   'system.members_joined': '{names} 加入了群聊',
   'system.member_left': '{name} 退出了群聊',

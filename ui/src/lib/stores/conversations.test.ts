@@ -55,5 +55,9 @@ describe('conversation list', () => {
     expect(lastMessageLine(renamed, names, 1)).toBe('Bob renamed the group to "Trip"');
     expect(systemLine({ event: 'members_joined', by: 5, user_ids: [5, 6] }, names)).toBe('Bob, Carol joined');
     expect(systemLine({ event: 'role_changed', by: 5, user_id: 6, role: 'admin' }, names)).toBe('Carol is now an admin');
+    // What one did oneself is said as "You".
+    expect(systemLine({ event: 'message_pinned', by: 5, seq: 3 }, names, 5)).toBe('You pinned a message');
+    expect(systemLine({ event: 'message_pinned', by: 6, seq: 3 }, names, 5)).toBe('Carol pinned a message');
+    expect(systemLine({ event: 'role_changed', by: 6, user_id: 5, role: 'admin' }, names, 5)).toBe('Bob is now an admin');
   });
 });

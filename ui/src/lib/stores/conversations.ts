@@ -18,13 +18,15 @@ export type NameOf = (id: number) => string;
 
 const unnamed: NameOf = (id) => `#${id}`;
 
-/** A system event as a sentence ("Amy created the group"). */
-export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed): string {
+/** A system event as a sentence ("Amy created the group"; "You created the
+ * group" when `me` did it). */
+export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed, me: number | null = null): string {
+  const actor = (id: number) => (id === me ? t('system.you') : nameOf(id));
   switch (e.event) {
     case 'friends_connected':
       return t('system.friends_connected');
     case 'group_created':
-      return t('system.group_created', { name: nameOf(e.by) });
+      return t('system.group_created', { name: actor(e.by) });
     case 'members_joined':
       return t('system.members_joined', { names: e.user_ids.map(nameOf).join(', ') });
     case 'member_left':
@@ -32,29 +34,29 @@ export function systemLine(e: SystemEvent, nameOf: NameOf = unnamed): string {
     case 'member_kicked':
       return t('system.member_kicked', { name: nameOf(e.user_id) });
     case 'group_renamed':
-      return t('system.group_renamed', { name: nameOf(e.by), title: e.name });
+      return t('system.group_renamed', { name: actor(e.by), title: e.name });
     case 'announcement_changed':
-      return t('system.announcement_changed', { name: nameOf(e.by) });
+      return t('system.announcement_changed', { name: actor(e.by) });
     case 'group_avatar_changed':
-      return t('system.group_avatar_changed', { name: nameOf(e.by) });
+      return t('system.group_avatar_changed', { name: actor(e.by) });
     case 'join_policy_changed':
       return t(e.join_policy === 'open' ? 'system.join_policy_open' : 'system.join_policy_approval', {
-        name: nameOf(e.by),
+        name: actor(e.by),
       });
     case 'role_changed':
       return t(e.role === 'admin' ? 'system.made_admin' : 'system.made_member', { name: nameOf(e.user_id) });
     case 'ownership_transferred':
       return t('system.ownership_transferred', { name: nameOf(e.to) });
     case 'group_dissolved':
-      return t('system.group_dissolved', { name: nameOf(e.by) });
+      return t('system.group_dissolved', { name: actor(e.by) });
     case 'message_recalled':
-      return t('chat.recalledBy', { name: nameOf(e.by) });
+      return t('chat.recalledBy', { name: actor(e.by) });
     case 'new_topic':
       return t('assistant.newTopic');
     case 'message_pinned':
-      return t('system.message_pinned', { name: nameOf(e.by) });
+      return t('system.message_pinned', { name: actor(e.by) });
     case 'message_unpinned':
-      return t('system.message_unpinned', { name: nameOf(e.by) });
+      return t('system.message_unpinned', { name: actor(e.by) });
     default:
       return t('system.other');
   }
@@ -73,7 +75,7 @@ export function markdownLine(text: string): string {
 }
 
 /** A one-line preview of a message's content. */
-export function previewText(content: MessageContent, nameOf: NameOf = unnamed): string {
+export function previewText(content: MessageContent, nameOf: NameOf = unnamed, me: number | null = null): string {
   switch (content.kind) {
     case 'text':
       return content.text.replace(/\s+/g, ' ');
@@ -88,7 +90,7 @@ export function previewText(content: MessageContent, nameOf: NameOf = unnamed): 
     case 'recalled':
       return t('chat.recalledBy', { name: '' }).trim();
     case 'system':
-      return systemLine(content.event, nameOf);
+      return systemLine(content.event, nameOf, me);
     case 'assistant':
       if (content.text.trim() !== '') return markdownLine(content.text);
       return content.code ? t(`error.${content.code}`) : '';
@@ -108,7 +110,7 @@ export function totalUnread(list: ConversationSummary[]): number {
 export function lastMessageLine(c: ConversationSummary, senderName: (id: number) => string, me: number): string {
   const m: CachedMessage | null = c.last_message;
   if (!m) return '';
-  const text = previewText(m.content, senderName);
+  const text = previewText(m.content, senderName, me);
   if (c.kind === 'group' && m.content.kind !== 'system' && m.sender_id !== me && m.sender_id !== 0) {
     return `${senderName(m.sender_id)}: ${text}`;
   }
