@@ -74,7 +74,7 @@ async fn open_menu(app: &App<'_>, text: &str) {
 async fn seam(app: &App<'_>) -> serde_json::Value {
     app.js(
         "const s = window.__lingSeam; const out = JSON.parse(JSON.stringify(s));
-         s.invokes = {}; s.events = {}; s.kinds = {};
+         s.invokes = {}; s.events = {}; s.kinds = {}; s.views = [];
          return out;",
         vec![],
     )

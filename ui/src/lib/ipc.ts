@@ -58,6 +58,9 @@ export const seam = {
   events: {} as Record<string, number>,
   /** `ling://event`s by type. */
   kinds: {} as Record<string, number>,
+  /** Each `ling://views` as what it carried: the timeline's and the list's
+   * diffs by kind ("t:set,set c:remove,insert"), to tell why there were more. */
+  views: [] as string[],
   /** Chats opened: how long from asking to the first page painted, to the
    * core's answer (`timeline_open`) and to the start of the frame that
    * draws it, in ms, and its rows. */
@@ -271,7 +274,11 @@ function onViews<K extends 'conversations' | 'timeline'>(
     const mine = changed[part];
     if (!mine) return;
     const first = changed.conversations ? 'conversations' : 'timeline';
-    if (first === part) count(seam.events, 'ling://views');
+    if (first === part) {
+      count(seam.events, 'ling://views');
+      const kinds = (d: { diffs: { op: string }[] } | null | undefined) => (d?.diffs ?? []).map((x) => x.op).join(',');
+      seam.views.push(`t:${kinds(changed.timeline)} c:${kinds(changed.conversations)}`);
+    }
     handler(mine as NonNullable<ViewsChanged[K]>);
   });
 }
