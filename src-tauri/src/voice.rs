@@ -2,13 +2,12 @@
 //! `ling_client::voice` — recording (one at a time; level polled while it
 //! runs), previewing, sending or throwing the recording away, and playing
 //! notes through the speaker the settings chose, with what the player does
-//! sent as `ling://voice` (`Playback`).
-
-use std::path::{Path, PathBuf};
+//! sent as `ling://voice` (`Playback`). A path from the UI is used only
+//! when the core says it is a recording staged for the account.
 
 use ling_client::cache::CachedMessage;
 use ling_client::error::ClientError;
-use ling_client::voice::{RecordedVoice, RecordingLevel, VoicePlayer, discard_staged};
+use ling_client::voice::{RecordedVoice, RecordingLevel, VoicePlayer};
 use ling_proto::ConversationId;
 use ling_proto::messages::FileRef;
 use tauri::{AppHandle, State};
@@ -18,18 +17,6 @@ use crate::state::{AppState, Session};
 
 fn invalid(what: &str) -> ClientError {
     ClientError::InvalidInput(what.into())
-}
-
-/// `path`, when it is a recording staged in the account's `outgoing/`
-/// (nothing else is played, sent or removed by path).
-fn staged(session: &Session, path: &str) -> AppResult<PathBuf> {
-    let outgoing = session.client.account_dir().join("outgoing");
-    let path = Path::new(path);
-    let inside = std::path::absolute(path).ok().is_some_and(|p| {
-        p.components().all(|c| !matches!(c, std::path::Component::ParentDir))
-            && p.parent().and_then(Path::parent) == Some(outgoing.as_path())
-    });
-    if inside { Ok(path.to_path_buf()) } else { Err(invalid("not a recorded voice note").into()) }
 }
 
 /// Runs `f` with the session's player (made on first use, through the
@@ -76,7 +63,7 @@ pub async fn voice_discard(state: State<'_, AppState>, path: Option<String>) -> 
     let session = state.session()?;
     drop(session.voice.recording().take());
     if let Some(path) = path {
-        discard_staged(&staged(&session, &path)?);
+        session.client.discard_recording(&path)?;
     }
     Ok(())
 }
@@ -90,7 +77,7 @@ pub async fn send_voice(
     note: RecordedVoice,
 ) -> AppResult<CachedMessage> {
     let session = state.session()?;
-    staged(&session, &note.path)?;
+    session.client.staged_recording(&note.path)?;
     Ok(session.client.send_queue().send_voice(conversation_id, &note).await?)
 }
 
@@ -110,7 +97,7 @@ pub async fn voice_play(
     let session = state.session()?;
     let samples = match (file, path) {
         (Some(file), _) => session.client.voice_samples(&file).await?,
-        (None, Some(path)) => ling_client::voice::read_samples(staged(&session, &path)?).await?,
+        (None, Some(path)) => ling_client::voice::read_samples(session.client.staged_recording(&path)?).await?,
         (None, None) => return Err(invalid("which note?").into()),
     };
     player(&app, &session, |p| p.play(key, samples, from_ms)).await

@@ -9,7 +9,7 @@
 //! `SendQueue::discard` stops it. What is left at a restart is in the
 //! cache (`uploads`), so it goes on from there.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -223,13 +223,23 @@ async fn finish(inner: &Inner, upload: &NewUpload, content: MessageContent) -> C
     Ok(())
 }
 
-/// Removes a file sent from the account's `outgoing/` (a copy staged with
-/// `SendQueue::stage_bytes`) and the directory made for it; a file from
-/// elsewhere is the person's and stays.
+/// The directory made for a file staged in the account's `outgoing/` (a
+/// copy staged with `SendQueue::stage_bytes`, a voice recording: one
+/// directory each); `None` for a file from elsewhere, which is the person's.
+pub(crate) fn staged_dir(account_dir: &Path, path: &Path) -> Option<PathBuf> {
+    let outgoing = std::path::absolute(account_dir.join(OUTGOING)).ok()?;
+    let path = std::path::absolute(path).ok()?;
+    if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return None;
+    }
+    path.parent().filter(|d| d.parent() == Some(outgoing.as_path())).map(Path::to_path_buf)
+}
+
+/// Removes a file sent from the account's `outgoing/` and the directory
+/// made for it ([`staged_dir`]); a file from elsewhere stays.
 pub(crate) async fn remove_if_staged(account_dir: &Path, path: &Path) {
-    let outgoing = std::path::absolute(account_dir.join(OUTGOING)).unwrap_or_default();
-    let Some(dir) = path.parent().filter(|d| d.parent() == Some(outgoing.as_path())) else { return };
-    if let Err(e) = tokio::fs::remove_dir_all(dir).await {
+    let Some(dir) = staged_dir(account_dir, path) else { return };
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
         debug!(error = %e, path = %path.display(), "a staged file was already gone");
     }
 }
@@ -240,6 +250,17 @@ mod tests {
 
     use super::*;
     use crate::error::ClientCode;
+
+    #[test]
+    fn only_a_file_in_its_own_directory_in_outgoing_is_staged() {
+        let account = Path::new("/data/acct");
+        let staged = |p: &str| staged_dir(account, Path::new(p));
+        assert_eq!(staged("/data/acct/outgoing/u1/note.ogg"), Some(PathBuf::from("/data/acct/outgoing/u1")));
+        assert_eq!(staged("/home/me/photo.png"), None, "the person's own file");
+        assert_eq!(staged("/data/acct/outgoing/note.ogg"), None, "not in a directory of its own");
+        assert_eq!(staged("/data/acct/outgoing/u1/../../cache.db"), None);
+        assert_eq!(staged("/data/acct/files/f1/note.ogg"), None);
+    }
 
     #[test]
     fn progress_is_told_at_the_start_each_whole_percent_and_the_end() {

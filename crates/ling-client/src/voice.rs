@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Client;
 use crate::error::{ClientError, ClientResult};
 use crate::profile::create_private_dir;
-use crate::uploads::OUTGOING;
+use crate::uploads::{OUTGOING, staged_dir};
 
 /// A voice note recorded and staged, ready to send or to throw away.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,11 +56,40 @@ pub struct RecordingLevel {
 /// A recording in progress ([`Client::record_voice`]). Dropped, it stops
 /// and its file goes.
 pub struct VoiceRecording {
+    /// Its own directory in `outgoing/` (removed with it unless sent on),
+    /// and the file there.
+    dir: PathBuf,
     path: PathBuf,
     stop: Arc<AtomicBool>,
     elapsed_ms: Arc<AtomicU64>,
     level: Arc<AtomicU8>,
     thread: Option<JoinHandle<ClientResult<VoiceSummary>>>,
+}
+
+/// Frames from an input at the pace of real time: a microphone sets its
+/// own; a tone or a file, which answer at once, are slowed to it.
+struct Paced {
+    source: Box<dyn ling_call::media::AudioSource>,
+    live: bool,
+    started: Instant,
+    frames: u32,
+}
+
+impl Paced {
+    fn open(input: &AudioInput) -> ClientResult<Paced> {
+        let live = matches!(input, AudioInput::Microphone(_));
+        Ok(Paced { source: input.open()?, live, started: Instant::now(), frames: 0 })
+    }
+
+    fn read(&mut self) -> ClientResult<AudioFrame> {
+        let frame = self.source.read()?;
+        self.frames += 1;
+        if !self.live {
+            let due = self.started + Duration::from_millis(20) * self.frames;
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+        Ok(frame)
+    }
 }
 
 /// Whether a recording goes on: not asked to stop, and shorter than a note
@@ -76,8 +105,7 @@ impl VoiceRecording {
         create_private_dir(dir)?;
         let path = dir.join("voice-note.ogg");
         let file = std::fs::File::create(&path).map_err(|e| crate::error::io_error("could not create", &path, e))?;
-        let mut source = input.open()?;
-        let live = matches!(input, AudioInput::Microphone(_));
+        let mut source = Paced::open(&input)?;
         let stop = Arc::new(AtomicBool::new(false));
         let elapsed_ms = Arc::new(AtomicU64::new(0));
         let level = Arc::new(AtomicU8::new(0));
@@ -86,23 +114,17 @@ impl VoiceRecording {
             .name("voice-record".into())
             .spawn(move || {
                 let mut writer = VoiceWriter::new(std::io::BufWriter::new(file))?;
-                let started = Instant::now();
                 while goes_on(writer.duration_ms(), s.load(Ordering::Relaxed)) {
-                    let frame = source.read()?;
-                    writer.push(&frame)?;
+                    writer.push(&source.read()?)?;
                     e.store(writer.duration_ms(), Ordering::Relaxed);
                     l.store(writer.level(), Ordering::Relaxed);
-                    if !live {
-                        let due = started + Duration::from_millis(writer.duration_ms());
-                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
-                    }
                 }
                 let (out, summary) = writer.finish()?;
                 out.into_inner().map_err(|e| ClientError::Storage(e.to_string()))?.sync_all().ok();
                 Ok(summary)
             })
             .map_err(|e| ClientError::Storage(e.to_string()))?;
-        Ok(VoiceRecording { path, stop, elapsed_ms, level, thread: Some(thread) })
+        Ok(VoiceRecording { dir: dir.to_path_buf(), path, stop, elapsed_ms, level, thread: Some(thread) })
     }
 
     /// How far it got.
@@ -122,6 +144,8 @@ impl VoiceRecording {
             thread.join().map_err(|_| ClientError::Storage("the recording thread failed".into()))?
         })
         .await?;
+        // Kept: it is the caller's now, to send or to discard.
+        self.dir = PathBuf::new();
         let path = std::mem::take(&mut self.path);
         Ok(RecordedVoice {
             path: path.to_string_lossy().into_owned(),
@@ -137,31 +161,50 @@ impl Drop for VoiceRecording {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        if !self.path.as_os_str().is_empty() {
-            discard_staged(&self.path);
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
 
-/// Removes a staged recording (its own directory in `outgoing/`).
-pub fn discard_staged(path: &Path) {
-    let dir = path.parent().filter(|d| d.parent().and_then(Path::file_name) == Some(OUTGOING.as_ref()));
-    match dir {
-        Some(dir) => drop(std::fs::remove_dir_all(dir)),
-        None => drop(std::fs::remove_file(path)),
-    }
+/// Removes a recording staged in the `outgoing/` of the account at
+/// `account_dir`, with its directory; whether it was one (anything else
+/// stays).
+pub fn discard_staged(account_dir: &Path, path: &Path) -> bool {
+    let Some(dir) = staged_dir(account_dir, path) else { return false };
+    let _ = std::fs::remove_dir_all(dir);
+    true
 }
 
 impl Client {
-    /// Starts recording a voice note from the microphone the settings chose
-    /// (`LING_MEDIA` overrides it), into the account's `outgoing/`.
-    pub async fn record_voice(&self) -> ClientResult<VoiceRecording> {
+    /// The microphone the settings chose (`LING_MEDIA` overrides it).
+    async fn chosen_microphone(&self) -> ClientResult<AudioInput> {
         let microphone = self.prefs().await?.devices.microphone;
+        Ok(AudioInput::from_env_or(AudioInput::Microphone(microphone)))
+    }
+
+    /// Starts recording a voice note from the chosen microphone, into the
+    /// account's `outgoing/`.
+    pub async fn record_voice(&self) -> ClientResult<VoiceRecording> {
+        let input = self.chosen_microphone().await?;
         let dir = self.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
-        crate::account::blocking(move || {
-            VoiceRecording::start(AudioInput::from_env_or(AudioInput::Microphone(microphone)), &dir)
-        })
-        .await
+        crate::account::blocking(move || VoiceRecording::start(input, &dir)).await
+    }
+
+    /// `path`, when it is a recording staged for this account (nothing
+    /// else is played, sent or removed by a path the app was handed).
+    pub fn staged_recording(&self, path: &str) -> ClientResult<PathBuf> {
+        let path = PathBuf::from(path);
+        staged_dir(self.account_dir(), &path)
+            .map(|_| path)
+            .ok_or_else(|| ClientError::InvalidInput("not a recorded voice note".into()))
+    }
+
+    /// Throws away a recording staged for this account.
+    pub fn discard_recording(&self, path: &str) -> ClientResult<()> {
+        let path = self.staged_recording(path)?;
+        discard_staged(self.account_dir(), &path);
+        Ok(())
     }
 
     /// A voice note's sound: from the file cache, downloaded first when
@@ -196,8 +239,7 @@ impl MicLevel {
     /// Opens `input` and follows its loudness (a tone or a file paced to
     /// real time).
     pub fn start(input: AudioInput) -> ClientResult<MicLevel> {
-        let mut source = input.open()?;
-        let live = matches!(input, AudioInput::Microphone(_));
+        let mut source = Paced::open(&input)?;
         let stop = Arc::new(AtomicBool::new(false));
         let level = Arc::new(AtomicU8::new(0));
         let failed = Arc::new(AtomicBool::new(false));
@@ -215,9 +257,6 @@ impl MicLevel {
                             f.store(true, Ordering::Relaxed);
                             return;
                         }
-                    }
-                    if !live {
-                        std::thread::sleep(Duration::from_millis(20));
                     }
                 }
             })
@@ -256,12 +295,10 @@ pub fn test_sound() -> Arc<[i16]> {
 }
 
 impl Client {
-    /// Follows the loudness of the microphone the settings chose
-    /// (`LING_MEDIA` overrides it), for a level meter.
+    /// Follows the loudness of the chosen microphone, for a level meter.
     pub async fn mic_level(&self) -> ClientResult<MicLevel> {
-        let microphone = self.prefs().await?.devices.microphone;
-        crate::account::blocking(move || MicLevel::start(AudioInput::from_env_or(AudioInput::Microphone(microphone))))
-            .await
+        let input = self.chosen_microphone().await?;
+        crate::account::blocking(move || MicLevel::start(input)).await
     }
 }
 
@@ -302,12 +339,6 @@ pub struct VoicePlayer {
 
 /// Frames written ahead of time (the speaker holds 200 ms).
 const LEAD: Duration = Duration::from_millis(80);
-
-/// A note's samples at `speed`, and where `position` (in the note's
-/// samples) falls in them.
-fn at_speed(samples: &[i16], speed: f32) -> Vec<i16> {
-    stretch(samples, speed)
-}
 
 fn ms_to_samples(ms: u64) -> usize {
     (ms * u64::from(SAMPLE_RATE) / 1000) as usize
@@ -429,7 +460,7 @@ fn run_player(
             match command {
                 Command::Stop => return,
                 Command::Load { key, samples, from_ms } => {
-                    let stretched = at_speed(&samples, speed);
+                    let stretched = stretch(&samples, speed);
                     let duration_ms = samples_to_ms(samples.len());
                     let from = from_ms.min(duration_ms);
                     at = (ms_to_samples(from) as f32 / speed) as usize;
@@ -460,7 +491,7 @@ fn run_player(
                     let new = new.clamp(0.5, 2.0);
                     speed = new;
                     if let (Some(s), Some((samples, stretched))) = (state.as_mut(), note.as_mut()) {
-                        *stretched = at_speed(samples, new);
+                        *stretched = stretch(samples, new);
                         at = (ms_to_samples(s.position_ms) as f32 / new) as usize;
                         s.speed = new;
                     }
@@ -585,7 +616,7 @@ mod tests {
         assert!(!note.waveform.is_empty());
         let samples = rt.block_on(read_samples(PathBuf::from(&note.path))).unwrap();
         assert!(samples.len() as u64 >= (note.duration_ms - 20) * 48, "{}", samples.len());
-        discard_staged(Path::new(&note.path));
+        assert!(discard_staged(dir.path(), Path::new(&note.path)));
         assert!(!staged.exists(), "its directory goes with it");
 
         let other = dir.path().join(OUTGOING).join("two");
