@@ -104,9 +104,9 @@ pub(crate) fn file_name(path: &Path) -> ClientResult<String> {
 /// The message for an uploaded file, from what was listed while it
 /// uploaded: a voice note stays one (its file now named); otherwise an image
 /// when the server read it as one, else a file.
-pub(crate) fn content_of(listed: &MessageContent, info: &FileInfo) -> MessageContent {
+pub(crate) fn content_of(listed: Option<&MessageContent>, info: &FileInfo) -> MessageContent {
     let file = FileRef { id: info.id.clone(), name: info.name.clone(), size: info.size, mime: info.mime.clone() };
-    if let MessageContent::Voice { duration_ms, waveform, .. } = listed {
+    if let Some(MessageContent::Voice { duration_ms, waveform, .. }) = listed {
         return MessageContent::Voice { file, duration_ms: *duration_ms, waveform: waveform.clone() };
     }
     match (info.mime.starts_with("image/"), info.width, info.height) {

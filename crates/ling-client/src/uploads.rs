@@ -192,7 +192,7 @@ async fn upload_one(
     let info = upload_file(inner.api(), &upload.path, Some(progress), token).await?;
     let id = upload.client_msg_id.clone();
     let listed = inner.db(move |c| c.message_by_client_id(&id)).await?.map(|m| m.content);
-    Ok(content_of(listed.as_ref().unwrap_or(&MessageContent::text("")), &info))
+    Ok(content_of(listed.as_ref(), &info))
 }
 
 /// The file is up: its message joins the outbox (unless it was discarded

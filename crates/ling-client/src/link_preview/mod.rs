@@ -289,15 +289,18 @@ impl Client {
         }
         let fetched = fetch(link, limits).await?;
         let image = match fetched.image {
-            Some((bytes, media)) => match crate::files::upload_bytes(self.api(), &image_name(&media), bytes).await {
-                Ok(info) if info.width.is_some() => Some(PreviewImage {
-                    file: FileRef { id: info.id, name: info.name, size: info.size, mime: info.mime },
-                    width: info.width.unwrap_or_default(),
-                    height: info.height.unwrap_or_default(),
-                }),
-                Ok(_) => None,
-                Err(e) => return Err(e),
-            },
+            Some((bytes, media)) => {
+                let info = crate::files::upload_bytes(self.api(), &image_name(&media), bytes).await?;
+                // What the server could not read as an image is left out.
+                match (info.width, info.height) {
+                    (Some(width), Some(height)) => Some(PreviewImage {
+                        file: FileRef { id: info.id, name: info.name, size: info.size, mime: info.mime },
+                        width,
+                        height,
+                    }),
+                    _ => None,
+                }
+            }
             None => None,
         };
         let PageMeta { title, description, site, .. } = fetched.meta;

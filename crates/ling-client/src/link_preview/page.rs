@@ -65,10 +65,15 @@ pub fn read(html: &str, base: &Url) -> PageMeta {
 /// The charset a page declares in its first bytes (`<meta charset>` or
 /// `http-equiv`), as the HTML standard's prescan looks for it (simplified).
 pub fn declared_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
-    let head = &head[..head.len().min(1024)];
-    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let at = text.find("charset=")? + "charset=".len();
-    let rest = text[at..].trim_start_matches(['"', '\'', ' ']);
+    charset_in(&String::from_utf8_lossy(&head[..head.len().min(1024)]))
+}
+
+/// The encoding named after the first `charset=` in `text` (a
+/// `Content-Type`, or the start of a page), quoted or not.
+fn charset_in(text: &str) -> Option<&'static encoding_rs::Encoding> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find("charset=")? + "charset=".len();
+    let rest = lower[at..].trim_start_matches(['"', '\'', ' ']);
     let label: String =
         rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.')).collect();
     encoding_rs::Encoding::for_label(label.as_bytes())
@@ -77,13 +82,7 @@ pub fn declared_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
 /// Decodes a page: the charset of its `Content-Type`, else the one it
 /// declares, else UTF-8 (a byte-order mark wins over both).
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
-    let from_header = content_type.and_then(|ct| {
-        let lower = ct.to_ascii_lowercase();
-        let at = lower.find("charset=")? + "charset=".len();
-        let label = lower[at..].trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-        let label = label.split(';').next().unwrap_or_default().trim_matches('"');
-        encoding_rs::Encoding::for_label(label.as_bytes())
-    });
+    let from_header = content_type.and_then(charset_in);
     let encoding = from_header.or_else(|| declared_charset(bytes)).unwrap_or(encoding_rs::UTF_8);
     encoding.decode(bytes).0.into_owned()
 }
