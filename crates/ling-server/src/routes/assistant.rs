@@ -200,8 +200,11 @@ async fn answer(state: &AppState, question: Message, group: bool, members: Vec<U
     }
     let stop = a.writing(conversation, seq, asker);
     let (text, end, code) = write(state, a, &question, group, &members, &stop).await;
-    // Done writing: nothing left to stop, and it may be asked again.
+    // Done writing: nothing left to stop, and it may be asked again. The
+    // slot is free before the reply is seen, so the asker's next question,
+    // sent the moment the reply arrives, is not refused as busy.
     a.written(conversation, seq);
+    drop(slot);
     if state.shutdown.is_cancelled() && code == Some(ErrorCode::AssistantInterrupted) {
         // The server is stopping: the store may close before this reply is
         // stored; it stays recorded and the next start ends it (`recover`).
@@ -217,7 +220,6 @@ async fn answer(state: &AppState, question: Message, group: bool, members: Vec<U
         // Left recorded: the next start ends it with a note.
         Err(e) => tracing::warn!(error = %e.message, "could not store a reply"),
     }
-    drop(slot);
 }
 
 /// Asks the model and streams its reply to `members`; its text, end and code.
