@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libasound2-dev               # microphones and speakers (cpal's ALSA backend)
   libclang-dev                 # cameras: nokhwa's V4L2 bindings are generated with bindgen
   chromium chromium-driver     # the call interop test: a standard WebRTC peer (headless, fake devices)
+  espeak-ng                    # the echo canceller's simulated room: speech made in the test
   dbus-daemon gnome-keyring    # the keychain test: a Secret Service on a private session bus
   libwebkit2gtk-4.1-dev        # the desktop app (Tauri 2: webkit, gtk3, soup3)
   libayatana-appindicator3-dev # the desktop app's tray icon

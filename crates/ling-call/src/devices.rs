@@ -225,6 +225,10 @@ impl AudioSource for Microphone {
         &self.name
     }
 
+    fn in_room(&self) -> bool {
+        true
+    }
+
     fn read(&mut self) -> CallResult<AudioFrame> {
         match self.frames.recv_timeout(SILENT_DEVICE) {
             Ok(samples) => Ok(AudioFrame { samples, capture_us: self.opened.elapsed().as_micros() as u64 }),
@@ -252,6 +256,8 @@ pub struct Speaker {
     name: String,
     queue: Arc<Mutex<VecDeque<f32>>>,
     resampler: Resampler,
+    /// The device's rate.
+    rate: u32,
     capacity: usize,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -277,6 +283,7 @@ impl Speaker {
             name,
             queue,
             resampler: Resampler::new(SAMPLE_RATE, rate)?,
+            rate,
             capacity: rate as usize * SPEAKER_QUEUE_MS / 1000,
             stop,
             thread: Some(thread),
@@ -323,6 +330,11 @@ impl AudioSink for Speaker {
         let excess = q.len().saturating_sub(self.capacity);
         q.drain(..excess);
         Ok(())
+    }
+
+    fn latency(&self) -> Duration {
+        let queued = lock(&self.queue).len() as u64;
+        Duration::from_micros(queued * 1_000_000 / self.rate.max(1) as u64)
     }
 }
 

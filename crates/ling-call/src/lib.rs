@@ -12,6 +12,8 @@
 //! - [`files`]: WAV and Y4M sources and sinks;
 //! - [`codec`]: Opus for audio and H.264 (constrained baseline, which
 //!   browsers also speak) for video.
+//! - [`processing`]: echo cancellation, noise suppression and gain on the
+//!   microphone's sound; [`room`], the simulated room that measures them.
 //!
 //! - [`engine`]: the [`CallEngine`], WebRTC peer connections (webrtc-rs) to
 //!   everyone in a call, fed by one capture pipeline and one mixer.
@@ -24,8 +26,10 @@ pub mod error;
 pub mod files;
 pub mod frame;
 pub mod media;
+pub mod processing;
 pub mod record;
 pub mod resample;
+pub mod room;
 pub mod synthetic;
 pub mod voice;
 

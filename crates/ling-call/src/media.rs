@@ -12,12 +12,23 @@ pub trait AudioSource: Send {
     /// captured; a synthetic or file source answers at once and the caller
     /// keeps time. A file that has ended gives `CallError::Ended`.
     fn read(&mut self) -> CallResult<AudioFrame>;
+    /// Whether this is a microphone in a room, whose sound goes through
+    /// echo cancellation, noise suppression and gain. A tone or a file is
+    /// sent as it is.
+    fn in_room(&self) -> bool {
+        false
+    }
 }
 
 /// Takes 20 ms audio frames: a speaker, a file, a recorder.
 pub trait AudioSink: Send {
     fn name(&self) -> &str;
     fn write(&mut self, frame: &AudioFrame) -> CallResult<()>;
+    /// How long until a frame written now is heard (a speaker's queue; the
+    /// echo canceller aligns its reference with it). Nothing by default.
+    fn latency(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// Gives pictures, one per `read`, at `frame_rate`.

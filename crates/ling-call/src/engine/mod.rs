@@ -21,6 +21,7 @@ use std::sync::atomic::Ordering;
 use rtc::peer_connection::transport::RTCIceCandidateInit;
 use tokio::sync::{Mutex, mpsc};
 
+use crate::processing::Processing;
 use crate::{CallError, CallResult, VideoSource};
 use peer::Peer;
 pub use pipeline::{Media, VideoSinkFactory};
@@ -47,11 +48,18 @@ pub struct EngineConfig {
     pub bind_ip: IpAddr,
     /// Opus bitrate.
     pub audio_bitrate: u32,
+    /// What the microphone's sound goes through (all on by default).
+    pub processing: Processing,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { ice_servers: Vec::new(), bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED), audio_bitrate: 32_000 }
+        EngineConfig {
+            ice_servers: Vec::new(),
+            bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            audio_bitrate: 32_000,
+            processing: Processing::default(),
+        }
     }
 }
 
@@ -129,7 +137,7 @@ impl CallEngine {
     /// and [`signal`](Self::signal). Call inside a Tokio runtime.
     pub fn start(config: EngineConfig, media: Media) -> CallResult<(CallEngine, mpsc::UnboundedReceiver<EngineEvent>)> {
         let (events, rx) = mpsc::unbounded_channel();
-        let pipeline = Pipeline::start(media, config.audio_bitrate, events.clone())?;
+        let pipeline = Pipeline::start(media, config.audio_bitrate, config.processing, events.clone())?;
         Ok((CallEngine { config, pipeline, peers: Mutex::default(), events }, rx))
     }
 
@@ -185,6 +193,15 @@ impl CallEngine {
 
     pub fn muted(&self) -> bool {
         self.pipeline.muted()
+    }
+
+    /// Turns echo cancellation, noise suppression and gain on or off.
+    pub fn set_processing(&self, processing: Processing) {
+        self.pipeline.processor.set(processing);
+    }
+
+    pub fn processing(&self) -> Processing {
+        self.pipeline.processor.settings()
     }
 
     /// Turns video on with a source (a camera, a test pattern) or off.

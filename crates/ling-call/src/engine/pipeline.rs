@@ -28,6 +28,7 @@ use super::reorder::{FrameAssembler, VideoPacket};
 use super::{EngineEvent, MediaKind, PeerId};
 use crate::codec::{H264Decoder, H264Encoder, OpusDecoder, OpusEncoder};
 use crate::lock;
+use crate::processing::{AudioProcessor, Processing};
 use crate::{AudioFrame, AudioSink, AudioSource, CallError, FRAME_MS, FRAME_SAMPLES, VideoSink, VideoSource};
 
 const FRAME: Duration = Duration::from_millis(FRAME_MS as u64);
@@ -99,12 +100,15 @@ pub(crate) struct Pipeline {
     stop: Arc<AtomicBool>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     audio_bitrate: u32,
+    /// Echo cancellation (the mix is its reference), noise, gain.
+    pub(crate) processor: AudioProcessor,
 }
 
 impl Pipeline {
     pub(crate) fn start(
         media: Media,
         audio_bitrate: u32,
+        processing: Processing,
         events: mpsc::UnboundedSender<EngineEvent>,
     ) -> crate::CallResult<Arc<Pipeline>> {
         let (encoded, _) = broadcast::channel(256);
@@ -120,6 +124,7 @@ impl Pipeline {
             stop: Arc::new(AtomicBool::new(false)),
             threads: Mutex::default(),
             audio_bitrate,
+            processor: AudioProcessor::new(processing),
         });
         let encoder = OpusEncoder::new(audio_bitrate)?;
         let threads = vec![
@@ -190,6 +195,7 @@ impl Pipeline {
     }
 
     fn capture_audio(&self, mut source: Box<dyn AudioSource>, mut encoder: OpusEncoder) {
+        let in_room = source.in_room();
         let mut failed = false;
         let mut deadline = Instant::now();
         while !self.stopped() {
@@ -212,6 +218,11 @@ impl Pipeline {
                     }
                 }
             };
+            // Processed even when muted: the canceller keeps up with the room.
+            let mut frame = frame;
+            if in_room {
+                self.processor.capture(&mut frame);
+            }
             let frame = if self.muted() { AudioFrame::silence(frame.capture_us) } else { frame };
             if self.encoded.receiver_count() == 0 {
                 continue;
@@ -350,7 +361,11 @@ impl Pipeline {
                 continue;
             }
             let samples = mix.into_iter().map(|s| s.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16).collect();
-            if let Err(e) = sink.write(&AudioFrame { samples, capture_us: now }) {
+            let mixed = AudioFrame { samples, capture_us: now };
+            // What the speaker will play is what the echo canceller must
+            // take out of the microphone.
+            self.processor.render(&mixed, sink.latency());
+            if let Err(e) = sink.write(&mixed) {
                 self.device_failed(MediaKind::Audio, &e);
                 sink_failed = true;
             }
