@@ -18,6 +18,7 @@ use ling_call::AudioSink;
 use ling_call::camera::VideoInput;
 use ling_call::devices::{AudioInput, Speaker};
 use ling_call::engine::VideoSinkFactory;
+use ling_call::processing::Processing;
 use ling_call::record::Discard;
 use ling_call::synthetic::Silence;
 use ling_call::{CallEngine, CallError, EngineConfig, EngineEvent, IceServer, Media, VideoSource};
@@ -107,6 +108,8 @@ enum Command {
     Invite(UserId),
     SetMuted(bool),
     SetCamera(bool),
+    /// The preferences changed: the sound processing follows them.
+    PrefsChanged,
 }
 
 type Reply = oneshot::Sender<ClientResult<CallView>>;
@@ -218,6 +221,27 @@ impl Calls {
     pub async fn set_camera(&self, on: bool) -> ClientResult<CallView> {
         self.ask(Command::SetCamera(on)).await
     }
+
+    /// Applies the account's preferences (echo cancellation, noise
+    /// suppression, gain) to the call in progress, once they have changed
+    /// ([`crate::Client::set_prefs`]); the next call reads them itself.
+    pub async fn prefs_changed(&self) {
+        // Without a call there is nothing to apply; that is not a failure.
+        let _ = self.ask(Command::PrefsChanged).await;
+    }
+}
+
+/// The sound processing the account's preferences ask for (all of it
+/// where they cannot be read).
+async fn sound_processing(inner: &Arc<Inner>) -> Processing {
+    let dir = inner.account_dir().to_owned();
+    match inner.db(move |c| crate::prefs::load(c, &dir)).await {
+        Ok(prefs) => prefs.sound.into(),
+        Err(e) => {
+            warn!(error = %e, "the preferences could not be read; the sound is processed");
+            Processing::default()
+        }
+    }
 }
 
 /// The one task that owns the machine and the engine.
@@ -284,6 +308,12 @@ impl Driver {
             Command::Invite(user) => self.machine.invite(user)?,
             Command::SetMuted(muted) => self.machine.set_muted(muted)?,
             Command::SetCamera(on) => self.machine.set_camera(on)?,
+            Command::PrefsChanged => {
+                if let Some(engine) = &self.engine {
+                    engine.set_processing(sound_processing(&self.inner).await);
+                }
+                Step::default()
+            }
         };
         self.carry_out(step).await?;
         self.machine.view().cloned().ok_or_else(|| ClientError::Call {
@@ -433,7 +463,8 @@ impl Driver {
                     Vec::new()
                 }
             };
-            let config = EngineConfig { ice_servers, bind_ip, ..EngineConfig::default() };
+            let processing = sound_processing(&inner).await;
+            let config = EngineConfig { ice_servers, bind_ip, processing, ..EngineConfig::default() };
             let (media, problems) = devices.open(video, devices.remote_video());
             let camera_on = media.video_in.is_some();
             let problem = problems.into_iter().map(|p| p.to_string()).reduce(|a, b| format!("{a}; {b}"));

@@ -28,6 +28,36 @@ pub struct DeviceChoice {
     pub camera: Option<String>,
 }
 
+/// What the microphone's sound goes through in a call (and a voice note,
+/// but for the echo: nothing plays then). All on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct SoundProcessing {
+    /// The far end does not hear itself come back from this speaker.
+    pub echo_cancellation: bool,
+    /// A fan, a keyboard, a street are turned down.
+    pub noise_suppression: bool,
+    /// A quiet voice is brought up.
+    pub auto_gain: bool,
+}
+
+impl Default for SoundProcessing {
+    fn default() -> Self {
+        SoundProcessing { echo_cancellation: true, noise_suppression: true, auto_gain: true }
+    }
+}
+
+impl From<SoundProcessing> for ling_call::processing::Processing {
+    fn from(s: SoundProcessing) -> Self {
+        ling_call::processing::Processing {
+            echo_cancellation: s.echo_cancellation,
+            noise_suppression: s.noise_suppression,
+            auto_gain: s.auto_gain,
+        }
+    }
+}
+
 /// This device's preferences for the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -46,6 +76,8 @@ pub struct Prefs {
     pub notify_reactions: bool,
     /// Links in what one sends get a preview, fetched by this device.
     pub link_previews: bool,
+    /// Echo cancellation, noise suppression and gain on the microphone.
+    pub sound: SoundProcessing,
 }
 
 /// The reactions offered before any was used.
@@ -60,6 +92,7 @@ impl Default for Prefs {
             recent_reactions: QUICK_REACTIONS.map(str::to_owned).to_vec(),
             notify_reactions: false,
             link_previews: true,
+            sound: SoundProcessing::default(),
         }
     }
 }
@@ -100,6 +133,7 @@ mod tests {
         let c = cache(dir.path());
         assert_eq!(load(&c, dir.path()).unwrap(), Prefs::default());
         assert!(Prefs::default().notifications && Prefs::default().enter_sends && Prefs::default().link_previews);
+        assert_eq!(ling_call::processing::Processing::from(Prefs::default().sound), Default::default());
         let mine = Prefs {
             notifications: false,
             enter_sends: false,
@@ -107,6 +141,7 @@ mod tests {
             recent_reactions: vec!["🚀".into(), "👍".into()],
             notify_reactions: true,
             link_previews: false,
+            sound: SoundProcessing { echo_cancellation: true, noise_suppression: false, auto_gain: true },
         };
         store(&c, &mine).unwrap();
         drop(c);

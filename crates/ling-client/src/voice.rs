@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use ling_call::devices::{AudioInput, Speaker};
 use ling_call::media::AudioSink;
+use ling_call::processing::{AudioProcessor, Processing};
 use ling_call::record::Discard;
 use ling_call::voice::{VoiceSummary, VoiceWriter, decode, stretch};
 use ling_call::{AudioFrame, FRAME_SAMPLES, SAMPLE_RATE};
@@ -67,22 +68,33 @@ pub struct VoiceRecording {
 }
 
 /// Frames from an input at the pace of real time: a microphone sets its
-/// own; a tone or a file, which answer at once, are slowed to it.
+/// own; a tone or a file, which answer at once, are slowed to it. A
+/// microphone's sound goes through `processing` (noise and gain: nothing
+/// plays while one records, so there is no echo to take out).
 struct Paced {
     source: Box<dyn ling_call::media::AudioSource>,
     live: bool,
+    processor: Option<AudioProcessor>,
     started: Instant,
     frames: u32,
 }
 
 impl Paced {
-    fn open(input: &AudioInput) -> ClientResult<Paced> {
+    fn open(input: &AudioInput, processing: Processing) -> ClientResult<Paced> {
         let live = matches!(input, AudioInput::Microphone(_));
-        Ok(Paced { source: input.open()?, live, started: Instant::now(), frames: 0 })
+        Ok(Paced::new(input.open()?, live, processing))
+    }
+
+    fn new(source: Box<dyn ling_call::media::AudioSource>, live: bool, processing: Processing) -> Paced {
+        let processor = source.in_room().then(|| AudioProcessor::new(processing.without_echo()));
+        Paced { source, live, processor, started: Instant::now(), frames: 0 }
     }
 
     fn read(&mut self) -> ClientResult<AudioFrame> {
-        let frame = self.source.read()?;
+        let mut frame = self.source.read()?;
+        if let Some(p) = &self.processor {
+            p.capture(&mut frame);
+        }
         self.frames += 1;
         if !self.live {
             let due = self.started + Duration::from_millis(20) * self.frames;
@@ -99,13 +111,14 @@ fn goes_on(elapsed_ms: u64, stop: bool) -> bool {
 }
 
 impl VoiceRecording {
-    /// Starts recording `input` into a new file in `dir`. A live microphone
-    /// sets the pace; a tone or a file is paced to real time.
-    pub fn start(input: AudioInput, dir: &Path) -> ClientResult<VoiceRecording> {
+    /// Starts recording `input` into a new file in `dir`, a microphone's
+    /// sound through `processing`. A live microphone sets the pace; a tone
+    /// or a file is paced to real time.
+    pub fn start(input: AudioInput, dir: &Path, processing: Processing) -> ClientResult<VoiceRecording> {
         create_private_dir(dir)?;
         let path = dir.join("voice-note.ogg");
         let file = std::fs::File::create(&path).map_err(|e| crate::error::io_error("could not create", &path, e))?;
-        let mut source = Paced::open(&input)?;
+        let mut source = Paced::open(&input, processing)?;
         let stop = Arc::new(AtomicBool::new(false));
         let elapsed_ms = Arc::new(AtomicU64::new(0));
         let level = Arc::new(AtomicU8::new(0));
@@ -187,8 +200,9 @@ impl Client {
     /// account's `outgoing/`.
     pub async fn record_voice(&self) -> ClientResult<VoiceRecording> {
         let input = self.chosen_microphone().await?;
+        let processing = self.prefs().await?.sound.into();
         let dir = self.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
-        crate::account::blocking(move || VoiceRecording::start(input, &dir)).await
+        crate::account::blocking(move || VoiceRecording::start(input, &dir, processing)).await
     }
 
     /// `path`, when it is a recording staged for this account (nothing
@@ -239,7 +253,7 @@ impl MicLevel {
     /// Opens `input` and follows its loudness (a tone or a file paced to
     /// real time).
     pub fn start(input: AudioInput) -> ClientResult<MicLevel> {
-        let mut source = Paced::open(&input)?;
+        let mut source = Paced::open(&input, Processing::OFF)?; // the microphone as it is
         let stop = Arc::new(AtomicBool::new(false));
         let level = Arc::new(AtomicU8::new(0));
         let failed = Arc::new(AtomicBool::new(false));
@@ -535,6 +549,40 @@ fn run_player(
 mod tests {
     use super::*;
 
+    /// A microphone in a room with a fan running and nobody talking.
+    struct Fan(Vec<f32>, usize);
+
+    impl ling_call::media::AudioSource for Fan {
+        fn name(&self) -> &str {
+            "fan"
+        }
+        fn in_room(&self) -> bool {
+            true
+        }
+        fn read(&mut self) -> ling_call::CallResult<AudioFrame> {
+            let samples = self.0[self.1..self.1 + 960].iter().map(|&s| (s * 32767.0) as i16).collect();
+            self.1 += 960;
+            Ok(AudioFrame { samples, capture_us: 0 })
+        }
+    }
+
+    #[test]
+    fn test_a_microphone_is_recorded_through_the_sound_processing_and_a_tone_as_it_is() {
+        let fan = ling_call::room::Room { noise_db: -40.0, ..ling_call::room::Room::LAPTOP }.noise(48_000 * 3);
+        let last_second = |processing: Processing| {
+            let mut paced = Paced::new(Box::new(Fan(fan.clone(), 0)), true, processing);
+            let heard: Vec<f32> =
+                (0..150).flat_map(|_| paced.read().unwrap().samples).map(|s| f32::from(s) / 32768.0).collect();
+            ling_call::room::level_db(&heard[48_000 * 2..])
+        };
+        let processed = last_second(Processing::default());
+        let raw = last_second(Processing::OFF);
+        assert!((raw + 40.0).abs() < 0.5, "{raw}");
+        assert!(processed < raw - 10.0, "the fan is turned down: {processed:.1} against {raw:.1} dBFS");
+        let tone = Paced::open(&AudioInput::Tone(440.0), Processing::default()).unwrap();
+        assert!(tone.processor.is_none(), "a tone is not a microphone");
+    }
+
     #[test]
     fn test_a_note_plays_faster_without_a_higher_pitch_seeks_and_ends() {
         use ling_call::media::AudioSource;
@@ -605,7 +653,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let staged = dir.path().join(OUTGOING).join("one");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let rec = VoiceRecording::start(AudioInput::Tone(440.0), &staged).unwrap();
+        let rec = VoiceRecording::start(AudioInput::Tone(440.0), &staged, Processing::default()).unwrap();
         while rec.level().elapsed_ms < 300 {
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -620,7 +668,7 @@ mod tests {
         assert!(!staged.exists(), "its directory goes with it");
 
         let other = dir.path().join(OUTGOING).join("two");
-        drop(VoiceRecording::start(AudioInput::Tone(440.0), &other).unwrap());
+        drop(VoiceRecording::start(AudioInput::Tone(440.0), &other, Processing::default()).unwrap());
         assert!(!other.exists(), "a recording dropped (cancelled) leaves nothing");
     }
 }

@@ -15,7 +15,8 @@ pub async fn prefs(state: State<'_, AppState>) -> AppResult<Prefs> {
 }
 
 /// Keeps this device's preferences for the account (in its cache); the
-/// call devices chosen serve the next call.
+/// call devices chosen serve the next call, the sound processing also the
+/// call in progress.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<()> {
@@ -23,6 +24,7 @@ pub async fn set_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<()
     let devices = prefs.devices.clone();
     session.client.set_prefs(prefs).await?;
     session.devices.choose(devices);
+    session.calls.prefs_changed().await;
     Ok(())
 }
 

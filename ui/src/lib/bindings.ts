@@ -946,7 +946,11 @@ notify_reactions: boolean,
 /**
  * Links in what one sends get a preview, fetched by this device.
  */
-link_previews: boolean, };
+link_previews: boolean, 
+/**
+ * Echo cancellation, noise suppression and gain on the microphone.
+ */
+sound: SoundProcessing, };
 
 /**
  * A link preview's picture.
@@ -1117,6 +1121,24 @@ current: boolean, };
  * core's.
  */
 export type ShellCode = "not_logged_in" | "no_server" | "io_failed" | "open_failed" | "shell_failed" | "autostart_failed" | "view_closed" | "update_unreachable" | "update_bad_signature" | "update_invalid" | "update_install_failed" | "update_not_permitted" | "update_package_refused" | "update_misconfigured" | "update_not_installable" | "update_not_found";
+
+/**
+ * What the microphone's sound goes through in a call (and a voice note,
+ * but for the echo: nothing plays then). All on by default.
+ */
+export type SoundProcessing = { 
+/**
+ * The far end does not hear itself come back from this speaker.
+ */
+echo_cancellation: boolean, 
+/**
+ * A fan, a keyboard, a street are turned down.
+ */
+noise_suppression: boolean, 
+/**
+ * A quiet voice is brought up.
+ */
+auto_gain: boolean, };
 
 /**
  * Where the app stands at start-up (and after a reload of the UI).

@@ -284,3 +284,142 @@ async fn a_stranger_cannot_ring_anyone() {
     assert_eq!((rung.call_id.as_str(), rung.caller), (placed.call_id.as_str(), bob.person.id()));
     let _ = &mut bob;
 }
+
+/// A laptop's speaker and microphone: what the speaker plays comes back
+/// into the microphone 50 ms later at half its level; nobody talks here.
+#[derive(Clone, Default)]
+struct Laptop {
+    played: Arc<std::sync::Mutex<Vec<i16>>>,
+}
+
+struct LaptopMic(Laptop, usize);
+
+impl ling_call::AudioSource for LaptopMic {
+    fn name(&self) -> &str {
+        "laptop microphone"
+    }
+    fn in_room(&self) -> bool {
+        true
+    }
+    fn read(&mut self) -> ling_call::CallResult<ling_call::AudioFrame> {
+        let played = self.0.played.lock().unwrap();
+        let samples = (self.1..self.1 + ling_call::FRAME_SAMPLES)
+            .map(|i| i.checked_sub(2400).and_then(|j| played.get(j)).map_or(0, |s| s / 2))
+            .collect();
+        self.1 += ling_call::FRAME_SAMPLES;
+        Ok(ling_call::AudioFrame { samples, capture_us: 0 })
+    }
+}
+
+impl ling_call::AudioSink for Laptop {
+    fn name(&self) -> &str {
+        "laptop speaker"
+    }
+    fn write(&mut self, frame: &ling_call::AudioFrame) -> ling_call::CallResult<()> {
+        self.played.lock().unwrap().extend_from_slice(&frame.samples);
+        Ok(())
+    }
+}
+
+impl CallDevices for Laptop {
+    fn open(&self, _video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
+        let media = Media {
+            audio_in: Box::new(LaptopMic(self.clone(), 0)),
+            audio_out: Box::new(self.clone()),
+            video_in: None,
+            self_view: None,
+            remote_video,
+        };
+        (media, Vec::new())
+    }
+    fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
+        Err(CallError::Unsupported("no camera".into()))
+    }
+    fn remote_video(&self) -> VideoSinkFactory {
+        VideoRecorders::new().factory()
+    }
+}
+
+/// Someone who talks on and on (espeak-ng) and records what they hear.
+struct Talker {
+    speech: Vec<f32>,
+    heard: AudioRecorder,
+}
+
+struct Speech(Vec<f32>, usize);
+
+impl ling_call::AudioSource for Speech {
+    fn name(&self) -> &str {
+        "speech"
+    }
+    fn read(&mut self) -> ling_call::CallResult<ling_call::AudioFrame> {
+        let n = self.0.len();
+        let samples = (self.1..self.1 + ling_call::FRAME_SAMPLES).map(|i| (self.0[i % n] * 32767.0) as i16).collect();
+        self.1 += ling_call::FRAME_SAMPLES;
+        Ok(ling_call::AudioFrame { samples, capture_us: 0 })
+    }
+}
+
+impl CallDevices for Talker {
+    fn open(&self, _video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
+        let media = Media {
+            audio_in: Box::new(Speech(self.speech.clone(), 0)),
+            audio_out: Box::new(self.heard.clone()),
+            video_in: None,
+            self_view: None,
+            remote_video,
+        };
+        (media, Vec::new())
+    }
+    fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
+        Err(CallError::Unsupported("no camera".into()))
+    }
+    fn remote_video(&self) -> VideoSinkFactory {
+        VideoRecorders::new().factory()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn echo_cancellation_follows_the_preferences_during_a_call() {
+    let server = TestServer::start().await;
+    let mut amy = Person::register(&server, "amy").await;
+    let mut bob = Person::register(&server, "bob").await;
+    let conv = befriend(&mut amy, &mut bob).await;
+    let laptop = Arc::new(Laptop::default());
+    let amy_calls = amy.client.calls(laptop.clone(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let speech = ling_call::room::speech(
+        "Good morning everyone, the numbers came in and the team wants to review them before Friday.",
+        "en-us+m3",
+    )
+    .unwrap();
+    let talker = Arc::new(Talker { speech, heard: AudioRecorder::new(10) });
+    let bob_calls = bob.client.calls(talker.clone(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+
+    amy_calls.call(conv, CallMedia::Audio).await.unwrap();
+    let ringing =
+        match bob.wait_for(|e| matches!(e, Event::CallChanged { call } if call.phase == CallPhase::Incoming)).await {
+            Event::CallChanged { call } => call,
+            _ => unreachable!(),
+        };
+    bob_calls.accept(&ringing.call_id).await.unwrap();
+    let level = |samples: &[i16]| {
+        ling_call::room::level_db(&samples.iter().map(|&s| f32::from(s) / 32768.0).collect::<Vec<_>>())
+    };
+    until("Bob's voice plays on Amy's laptop", || level(&laptop.played.lock().unwrap()) > -50.0).await;
+    // Over the last 2 s, after 3 s of talk: Bob's voice comes back into
+    // Amy's microphone at about -26 dBFS.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let processed = level(&talker.heard.last(96_000));
+    assert!(processed < -50.0, "Bob hears himself at {processed:.1} dBFS with echo cancellation on");
+
+    // Amy turns echo cancellation off in the settings, mid-call.
+    let mut prefs = amy.client.prefs().await.unwrap();
+    assert!(prefs.sound.echo_cancellation, "on by default");
+    prefs.sound.echo_cancellation = false;
+    amy.client.set_prefs(prefs).await.unwrap();
+    amy_calls.prefs_changed().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let unprocessed = level(&talker.heard.last(96_000));
+    assert!(unprocessed > processed + 15.0, "off, Bob hears himself at {unprocessed:.1} dBFS (on: {processed:.1})");
+    amy_calls.hang_up().await.unwrap();
+}

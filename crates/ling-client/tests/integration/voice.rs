@@ -18,7 +18,7 @@ async fn test_a_voice_note_is_recorded_sent_and_played_from_the_cache_offline() 
     let (mut amy, mut bob, conv) = amy_and_bob(&server).await;
 
     let staged = amy.client.account_dir().join("outgoing").join("note");
-    let recording = VoiceRecording::start(AudioInput::Tone(330.0), &staged).unwrap();
+    let recording = VoiceRecording::start(AudioInput::Tone(330.0), &staged, Default::default()).unwrap();
     eventually("a second recorded", async || recording.level().elapsed_ms >= 1000).await;
     let note = recording.stop().await.unwrap();
     assert!(note.duration_ms >= 1000 && !note.waveform.is_empty(), "{note:?}");

@@ -196,6 +196,13 @@ export const en = {
   'settings.testSpeaker': 'Play a test sound',
   'settings.playingTestSound': 'Playing…',
   'settings.linkPreviews': 'Show a preview of links I send',
+  'settings.sound': 'Call sound',
+  'settings.echoCancellation': 'Echo cancellation',
+  'settings.echoCancellationHint': 'Others do not hear themselves come back from your speakers.',
+  'settings.noiseSuppression': 'Noise suppression',
+  'settings.noiseSuppressionHint': 'Fans, keyboards and street noise are turned down (also in voice messages).',
+  'settings.autoGain': 'Automatic volume',
+  'settings.autoGainHint': 'A quiet voice is brought up to a steady level (also in voice messages).',
   'settings.linkPreviewsHint': 'This device fetches the page (public addresses only) and sends its title, description and picture with your message; people who read it never open the link themselves.',
 
   'tray.open': 'Open Ling',

@@ -196,6 +196,13 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.testSpeaker': '播放测试音',
   'settings.playingTestSound': '正在播放…',
   'settings.linkPreviews': '为我发送的链接显示预览',
+  'settings.sound': '通话声音',
+  'settings.echoCancellation': '回声消除',
+  'settings.echoCancellationHint': '对方不会从你的扬声器里听到自己的回声。',
+  'settings.noiseSuppression': '降噪',
+  'settings.noiseSuppressionHint': '压低风扇、键盘和街道的噪声（语音消息也适用）。',
+  'settings.autoGain': '自动音量',
+  'settings.autoGainHint': '把较轻的声音提升到稳定的音量（语音消息也适用）。',
   'settings.linkPreviewsHint': '由本设备获取网页（仅限公网地址），并把标题、简介和图片随消息发送；阅读者不会自己打开链接。',
 
   'tray.open': '打开翎',

@@ -11,6 +11,7 @@ const DEFAULTS: Prefs = {
   recent_reactions: ['👍', '❤️', '😂', '🎉', '😮', '😢'],
   notify_reactions: false,
   link_previews: true,
+  sound: { echo_cancellation: true, noise_suppression: true, auto_gain: true },
 };
 
 /** Reactions offered in the quick row. */
