@@ -162,6 +162,13 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.click("[data-testid=mic-test]").await;
     app.until_true("the meter moves", "Number(document.querySelector('[data-testid=mic-meter]')?.dataset.level) > 50")
         .await;
+    // Noise suppression off: kept, and the sound switches are seen beside the meter.
+    app.until_true(
+        "the sound switches, all on",
+        "[...document.querySelectorAll('[data-testid^=sound-]')].filter((b) => b.checked).length === 3",
+    )
+    .await;
+    app.click("[data-testid=sound-noise_suppression]").await;
     app.js("document.querySelector('[data-testid=mic-meter]').scrollIntoView({block: 'center'})", vec![]).await;
     app.screenshot("settings-devices").await;
     app.click("[data-testid=mic-test]").await;
@@ -196,6 +203,13 @@ async fn test_contacts_groups_and_settings_change_through_the_window() {
     app.until_true(
         "launch at login kept on",
         "document.querySelector('[data-testid=launch-at-login]')?.checked === true",
+    )
+    .await;
+    app.until_true(
+        "noise suppression kept off, the rest on",
+        "document.querySelector('[data-testid=sound-noise_suppression]')?.checked === false
+           && document.querySelector('[data-testid=sound-echo_cancellation]').checked
+           && document.querySelector('[data-testid=sound-auto_gain]').checked",
     )
     .await;
     app.click("[data-testid=launch-at-login]").await;
