@@ -6,35 +6,12 @@
 
 use std::time::{Duration, Instant};
 
+use ling_call::SAMPLE_RATE;
 use ling_call::processing::{AudioProcessor, Processing};
-use ling_call::room::{EchoReport, Room, Scene, speech, with_pauses};
-use ling_call::{AudioFrame, FRAME_SAMPLES, SAMPLE_RATE};
+use ling_call::room::{EchoReport, Room, Scene, conversation, frames};
 
 fn scene(room: &Room) -> Scene {
-    let far = speech(
-        "The quarterly numbers came in this morning, and the team in Shanghai wants to review them before \
-         Friday. Can everyone look over the spreadsheet and send their comments by tomorrow afternoon? \
-         I will collect them and write the summary for the board.",
-        "en-us+m3",
-    )
-    .expect("espeak-ng (scripts/setup.sh installs it)");
-    let near: Vec<Vec<f32>> =
-        ["Sure, I can do that.", "But the shipping costs changed last week.", "Let me check them first."]
-            .iter()
-            .map(|t| speech(t, "en+f2").expect("espeak-ng"))
-            .collect();
-    Scene::new(room, &far, &with_pauses(&near, 700), 8000)
-}
-
-fn frames(signal: &[f32]) -> Vec<AudioFrame> {
-    signal
-        .chunks(FRAME_SAMPLES)
-        .map(|c| {
-            let mut samples: Vec<i16> = c.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32767.0).round() as i16).collect();
-            samples.resize(FRAME_SAMPLES, 0);
-            AudioFrame { samples, capture_us: 0 }
-        })
-        .collect()
+    conversation(room).expect("espeak-ng makes the speech (scripts/setup.sh installs it)")
 }
 
 /// The output and the time the processing itself took.

@@ -17,7 +17,7 @@ use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
 use crate::resample::Resampler;
-use crate::{CallError, CallResult, SAMPLE_RATE};
+use crate::{AudioFrame, CallError, CallResult, SAMPLE_RATE};
 
 /// Samples in `ms` milliseconds at 48 kHz.
 pub const fn samples(ms: u32) -> usize {
@@ -185,6 +185,35 @@ impl Scene {
             near_alone: far_end.max(start_near)..len,
         }
     }
+}
+
+/// The conversation the tests and the benchmark use, in `room`: a man at
+/// the far end talks for about 13 s; a woman at the near end answers over
+/// him from 8 s on, three phrases 700 ms apart, and goes on alone.
+pub fn conversation(room: &Room) -> CallResult<Scene> {
+    let far = speech(
+        "The quarterly numbers came in this morning, and the team in Shanghai wants to review them before \
+         Friday. Can everyone look over the spreadsheet and send their comments by tomorrow afternoon? \
+         I will collect them and write the summary for the board.",
+        "en-us+m3",
+    )?;
+    let near = ["Sure, I can do that.", "But the shipping costs changed last week.", "Let me check them first."]
+        .iter()
+        .map(|text| speech(text, "en+f2"))
+        .collect::<CallResult<Vec<_>>>()?;
+    Ok(Scene::new(room, &far, &with_pauses(&near, 700), 8000))
+}
+
+/// `signal` in 20 ms frames, the last padded with silence.
+pub fn frames(signal: &[f32]) -> Vec<AudioFrame> {
+    signal
+        .chunks(crate::FRAME_SAMPLES)
+        .map(|c| {
+            let mut samples: Vec<i16> = c.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32767.0).round() as i16).collect();
+            samples.resize(crate::FRAME_SAMPLES, 0);
+            AudioFrame { samples, capture_us: 0 }
+        })
+        .collect()
 }
 
 /// What processing did to a scene, read from the microphone's signal and

@@ -7,37 +7,10 @@
 use std::time::Duration;
 
 use ling_call::processing::{AudioProcessor, Processing};
-use ling_call::room::{EchoReport, Room, Scene, speech, with_pauses};
-use ling_call::{AudioFrame, FRAME_SAMPLES};
-
-/// The far end talks alone for this long, then both talk.
-const FAR_ALONE_MS: u32 = 8000;
+use ling_call::room::{EchoReport, Room, Scene, conversation, frames};
 
 fn scene(room: &Room) -> Scene {
-    let far = speech(
-        "The quarterly numbers came in this morning, and the team in Shanghai wants to review them before \
-         Friday. Can everyone look over the spreadsheet and send their comments by tomorrow afternoon? \
-         I will collect them and write the summary for the board.",
-        "en-us+m3",
-    )
-    .expect("espeak-ng makes the far end's speech");
-    let near: Vec<Vec<f32>> =
-        ["Sure, I can do that.", "But the shipping costs changed last week.", "Let me check them first."]
-            .iter()
-            .map(|text| speech(text, "en+f2").expect("espeak-ng makes the near end's speech"))
-            .collect();
-    Scene::new(room, &far, &with_pauses(&near, 700), FAR_ALONE_MS)
-}
-
-fn to_frames(signal: &[f32]) -> Vec<AudioFrame> {
-    signal
-        .chunks(FRAME_SAMPLES)
-        .map(|c| {
-            let mut samples: Vec<i16> = c.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32767.0).round() as i16).collect();
-            samples.resize(FRAME_SAMPLES, 0);
-            AudioFrame { samples, capture_us: 0 }
-        })
-        .collect()
+    conversation(room).expect("espeak-ng makes the speech (scripts/setup.sh installs it)")
 }
 
 /// The scene through `settings`, as a call runs it: each 20 ms the mix goes
@@ -47,7 +20,7 @@ fn to_frames(signal: &[f32]) -> Vec<AudioFrame> {
 fn process(scene: &Scene, settings: Processing, devices: Duration) -> Vec<f32> {
     let processor = AudioProcessor::new(settings);
     let mut out = Vec::with_capacity(scene.mic.len());
-    for (far, mut mic) in to_frames(&scene.far).into_iter().zip(to_frames(&scene.mic)) {
+    for (far, mut mic) in frames(&scene.far).into_iter().zip(frames(&scene.mic)) {
         processor.render(&far, devices);
         processor.capture(&mut mic);
         out.extend(mic.samples.iter().map(|&s| f32::from(s) / 32768.0));
