@@ -361,10 +361,14 @@ impl Client {
         Ok(())
     }
 
-    /// Keeps a draft (local).
+    /// Keeps a draft (local); the conversation list shows it.
     pub async fn set_draft(&self, conversation_id: ConversationId, draft: &str) -> ClientResult<()> {
         let d = draft.to_owned();
-        self.inner.db(move |c| c.set_draft(conversation_id, &d)).await
+        self.inner.db(move |c| c.set_draft(conversation_id, &d)).await?;
+        // Without this the list learnt of the draft only from the
+        // conversation's next change (the flaky conversation_list test).
+        self.inner.emit(Event::ConversationUpdated { conversation_id });
+        Ok(())
     }
 
     /// Sends a call signal to `to_user` (or one of their devices).
