@@ -58,7 +58,10 @@ impl Client {
     }
 
     /// Keeps `prefs` as this device's preferences for the account.
+    /// A call in progress takes up its sound settings at once.
     pub async fn set_prefs(&self, prefs: Prefs) -> ClientResult<()> {
-        self.inner.db(move |c| crate::prefs::store(c, &prefs)).await
+        self.inner.db(move |c| crate::prefs::store(c, &prefs)).await?;
+        self.inner.prefs_stored();
+        Ok(())
     }
 }

@@ -108,8 +108,6 @@ enum Command {
     Invite(UserId),
     SetMuted(bool),
     SetCamera(bool),
-    /// The preferences changed: the sound processing follows them.
-    PrefsChanged,
 }
 
 type Reply = oneshot::Sender<ClientResult<CallView>>;
@@ -221,14 +219,6 @@ impl Calls {
     pub async fn set_camera(&self, on: bool) -> ClientResult<CallView> {
         self.ask(Command::SetCamera(on)).await
     }
-
-    /// Applies the account's preferences (echo cancellation, noise
-    /// suppression, gain) to the call in progress, once they have changed
-    /// ([`crate::Client::set_prefs`]); the next call reads them itself.
-    pub async fn prefs_changed(&self) {
-        // Without a call there is nothing to apply; that is not a failure.
-        let _ = self.ask(Command::PrefsChanged).await;
-    }
 }
 
 /// The sound processing the account's preferences ask for (all of it
@@ -265,6 +255,7 @@ impl Driver {
     ) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut prefs = self.inner.prefs_changes();
         loop {
             tokio::select! {
                 command = commands.recv() => {
@@ -285,6 +276,13 @@ impl Driver {
                 _ = tick.tick() => {
                     let step = self.stats().await;
                     self.carry_out(step).await.ok();
+                }
+                // The call in progress follows the sound settings; the next
+                // one reads them as it starts.
+                Ok(()) = prefs.changed() => {
+                    if let Some(engine) = &self.engine {
+                        engine.set_processing(sound_processing(&self.inner).await);
+                    }
                 }
             }
         }
@@ -308,12 +306,6 @@ impl Driver {
             Command::Invite(user) => self.machine.invite(user)?,
             Command::SetMuted(muted) => self.machine.set_muted(muted)?,
             Command::SetCamera(on) => self.machine.set_camera(on)?,
-            Command::PrefsChanged => {
-                if let Some(engine) = &self.engine {
-                    engine.set_processing(sound_processing(&self.inner).await);
-                }
-                Step::default()
-            }
         };
         self.carry_out(step).await?;
         self.machine.view().cloned().ok_or_else(|| ClientError::Call {

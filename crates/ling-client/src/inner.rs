@@ -74,6 +74,9 @@ pub(crate) struct Inner {
     index_kick: Arc<Notify>,
     /// Where the session hands call signals (the calls' task).
     call_inbox: CallInbox,
+    /// Marked each time the account's preferences are stored (a call in
+    /// progress follows its sound settings).
+    prefs_stored: watch::Sender<()>,
     /// Events emitted so far (held while one is sent, so that a view
     /// subscribing knows where it starts).
     emitted: Arc<Mutex<u64>>,
@@ -105,6 +108,7 @@ impl Inner {
             reconnect_now: Notify::new(),
             index_kick: Arc::new(Notify::new()),
             call_inbox: CallInbox::default(),
+            prefs_stored: watch::channel(()).0,
             emitted: Arc::new(Mutex::new(0)),
             reading: Mutex::new(None),
         });
@@ -396,6 +400,16 @@ impl Inner {
         .await?;
         self.emit(Event::GroupChanged { group_id });
         Ok(())
+    }
+
+    /// Tells those following the preferences that they were stored anew.
+    pub(crate) fn prefs_stored(&self) {
+        self.prefs_stored.send_replace(());
+    }
+
+    /// Marked each time the preferences are stored from now on.
+    pub(crate) fn prefs_changes(&self) -> watch::Receiver<()> {
+        self.prefs_stored.subscribe()
     }
 
     /// Events from now on (for the crate's own listeners).

@@ -24,7 +24,6 @@ pub async fn set_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<()
     let devices = prefs.devices.clone();
     session.client.set_prefs(prefs).await?;
     session.devices.choose(devices);
-    session.calls.prefs_changed().await;
     Ok(())
 }
 

@@ -321,11 +321,17 @@ impl ling_call::AudioSink for Laptop {
     }
 }
 
-impl CallDevices for Laptop {
+/// Sound only: a microphone and a speaker made for each call.
+struct SoundOnly {
+    mic: Box<dyn Fn() -> Box<dyn ling_call::AudioSource> + Send + Sync>,
+    speaker: Box<dyn Fn() -> Box<dyn ling_call::AudioSink> + Send + Sync>,
+}
+
+impl CallDevices for SoundOnly {
     fn open(&self, _video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
         let media = Media {
-            audio_in: Box::new(LaptopMic(self.clone(), 0)),
-            audio_out: Box::new(self.clone()),
+            audio_in: (self.mic)(),
+            audio_out: (self.speaker)(),
             video_in: None,
             self_view: None,
             remote_video,
@@ -340,12 +346,7 @@ impl CallDevices for Laptop {
     }
 }
 
-/// Someone who talks on and on (espeak-ng) and records what they hear.
-struct Talker {
-    speech: Vec<f32>,
-    heard: AudioRecorder,
-}
-
+/// Someone who talks on and on (espeak-ng, over and over).
 struct Speech(Vec<f32>, usize);
 
 impl ling_call::AudioSource for Speech {
@@ -360,40 +361,33 @@ impl ling_call::AudioSource for Speech {
     }
 }
 
-impl CallDevices for Talker {
-    fn open(&self, _video: bool, remote_video: VideoSinkFactory) -> (Media, Vec<CallError>) {
-        let media = Media {
-            audio_in: Box::new(Speech(self.speech.clone(), 0)),
-            audio_out: Box::new(self.heard.clone()),
-            video_in: None,
-            self_view: None,
-            remote_video,
-        };
-        (media, Vec::new())
-    }
-    fn camera(&self) -> Result<Box<dyn VideoSource>, CallError> {
-        Err(CallError::Unsupported("no camera".into()))
-    }
-    fn remote_video(&self) -> VideoSinkFactory {
-        VideoRecorders::new().factory()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn echo_cancellation_follows_the_preferences_during_a_call() {
     let server = TestServer::start().await;
     let mut amy = Person::register(&server, "amy").await;
     let mut bob = Person::register(&server, "bob").await;
     let conv = befriend(&mut amy, &mut bob).await;
-    let laptop = Arc::new(Laptop::default());
-    let amy_calls = amy.client.calls(laptop.clone(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let laptop = Laptop::default();
+    let (mic, speaker) = (laptop.clone(), laptop.clone());
+    let sound = SoundOnly {
+        mic: Box::new(move || Box::new(LaptopMic(mic.clone(), 0))),
+        speaker: Box::new(move || Box::new(speaker.clone())),
+    };
+    let amy_calls = amy.client.calls(Arc::new(sound), IpAddr::V4(Ipv4Addr::LOCALHOST));
     let speech = ling_call::room::speech(
         "Good morning everyone, the numbers came in and the team wants to review them before Friday.",
         "en-us+m3",
     )
     .unwrap();
-    let talker = Arc::new(Talker { speech, heard: AudioRecorder::new(10) });
-    let bob_calls = bob.client.calls(talker.clone(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let heard = AudioRecorder::new(10);
+    let sound = SoundOnly {
+        mic: Box::new(move || Box::new(Speech(speech.clone(), 0))),
+        speaker: Box::new({
+            let heard = heard.clone();
+            move || Box::new(heard.clone())
+        }),
+    };
+    let bob_calls = bob.client.calls(Arc::new(sound), IpAddr::V4(Ipv4Addr::LOCALHOST));
 
     amy_calls.call(conv, CallMedia::Audio).await.unwrap();
     let ringing =
@@ -409,7 +403,7 @@ async fn echo_cancellation_follows_the_preferences_during_a_call() {
     // Over the last 2 s, after 3 s of talk: Bob's voice comes back into
     // Amy's microphone at about -26 dBFS.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let processed = level(&talker.heard.last(96_000));
+    let processed = level(&heard.last(96_000));
     assert!(processed < -50.0, "Bob hears himself at {processed:.1} dBFS with echo cancellation on");
 
     // Amy turns echo cancellation off in the settings, mid-call.
@@ -417,9 +411,8 @@ async fn echo_cancellation_follows_the_preferences_during_a_call() {
     assert!(prefs.sound.echo_cancellation, "on by default");
     prefs.sound.echo_cancellation = false;
     amy.client.set_prefs(prefs).await.unwrap();
-    amy_calls.prefs_changed().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let unprocessed = level(&talker.heard.last(96_000));
+    let unprocessed = level(&heard.last(96_000));
     assert!(unprocessed > processed + 15.0, "off, Bob hears himself at {unprocessed:.1} dBFS (on: {processed:.1})");
     amy_calls.hang_up().await.unwrap();
 }
