@@ -156,15 +156,7 @@ impl AudioProcessor {
 mod tests {
     use super::*;
     use crate::FRAME_SAMPLES;
-    use crate::room::{Room, samples};
-
-    fn frames(signal: &[f32]) -> impl Iterator<Item = AudioFrame> + '_ {
-        signal.chunks(FRAME_SAMPLES).map(|c| {
-            let mut samples: Vec<i16> = c.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32767.0) as i16).collect();
-            samples.resize(FRAME_SAMPLES, 0);
-            AudioFrame { samples, capture_us: 0 }
-        })
-    }
+    use crate::room::{Room, frames, samples};
 
     #[test]
     fn test_off_passes_the_microphone_through_untouched() {
@@ -183,6 +175,7 @@ mod tests {
         let noise = room.noise(samples(3000));
         let p = AudioProcessor::new(Processing { noise_suppression: true, ..Processing::OFF });
         let out: Vec<i16> = frames(&noise)
+            .into_iter()
             .flat_map(|mut f| {
                 p.capture(&mut f);
                 f.samples
@@ -200,7 +193,7 @@ mod tests {
         p.set(Processing::OFF);
         assert_eq!(p.settings(), Processing::OFF);
         let noise = Room::LAPTOP.noise(FRAME_SAMPLES);
-        let frame = frames(&noise).next().unwrap();
+        let frame = frames(&noise).remove(0);
         let mut f = frame.clone();
         p.capture(&mut f);
         assert_eq!(f, frame, "off now");

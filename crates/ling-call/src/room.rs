@@ -319,8 +319,10 @@ const TAPS: usize = 64;
 /// (dB): the energy of the least-squares fit of `out` by `reference`
 /// through a short filter centred `lag` samples late.
 fn fit_gain_db(reference: &[f32], out: &[f32], range: Range<usize>, lag: usize) -> f32 {
-    let shift = |i: usize, k: usize| (i + TAPS / 2).checked_sub(lag + k).and_then(|j| reference.get(j)).copied();
-    let at = |i: usize, k: usize| f64::from(shift(i, k).unwrap_or(0.0));
+    // The reference `k` taps into the filter, for the output's sample `i`.
+    let at = |i: usize, k: usize| {
+        (i + TAPS / 2).checked_sub(lag + k).and_then(|j| reference.get(j)).map_or(0.0, |&s| f64::from(s))
+    };
     // The reference's autocorrelation (the normal equations' Toeplitz
     // matrix) and its correlation with the output.
     let auto: Vec<f64> = (0..TAPS)
