@@ -74,8 +74,6 @@ impl Processing {
 struct State {
     apm: AudioProcessing,
     settings: Processing,
-    /// When the last rendered frame will be heard.
-    render_latency: Duration,
     scratch: Vec<i16>,
 }
 
@@ -93,7 +91,7 @@ impl AudioProcessor {
             .capture_config(StreamConfig::new(SAMPLE_RATE, 1))
             .render_config(StreamConfig::new(SAMPLE_RATE, 1))
             .build();
-        let state = State { apm, settings, render_latency: Duration::ZERO, scratch: vec![0; BLOCK] };
+        let state = State { apm, settings, scratch: vec![0; BLOCK] };
         AudioProcessor { state: Arc::new(Mutex::new(state)) }
     }
 
@@ -115,11 +113,15 @@ impl AudioProcessor {
     /// `latency` (the speaker's queue and buffer).
     pub fn render(&self, frame: &AudioFrame, latency: Duration) {
         let mut state = lock(&self.state);
-        state.render_latency = latency;
         if !state.settings.echo_cancellation {
             return;
         }
         let State { apm, scratch, .. } = &mut *state;
+        // The sound's trip from the mixer to the speaker's cone; the
+        // canceller's own estimate finds the room's part (and the
+        // microphone's buffer, which it does not say). It holds until set
+        // again.
+        let _ = apm.set_stream_delay_ms(latency.as_millis().min(500) as i32);
         for block in frame.samples.chunks_exact(BLOCK) {
             // The reference is analysed, not changed: the output is unused.
             if let Err(e) = apm.process_render_i16(block, scratch) {
@@ -133,13 +135,6 @@ impl AudioProcessor {
         let mut state = lock(&self.state);
         if state.settings == Processing::OFF {
             return;
-        }
-        if state.settings.echo_cancellation {
-            // The sound's trip from the mixer to the speaker's cone; the
-            // canceller's own estimate finds the room's part (and the
-            // microphone's buffer, which it does not say).
-            let delay = state.render_latency.as_millis().min(500) as i32;
-            let _ = state.apm.set_stream_delay_ms(delay);
         }
         let State { apm, scratch, .. } = &mut *state;
         for block in frame.samples.chunks_exact_mut(BLOCK) {
