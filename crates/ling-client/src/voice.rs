@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Client;
 use crate::error::{ClientError, ClientResult};
+use crate::prefs::Prefs;
 use crate::profile::create_private_dir;
 use crate::uploads::{OUTGOING, staged_dir};
 
@@ -180,6 +181,11 @@ impl Drop for VoiceRecording {
     }
 }
 
+/// The microphone the settings chose (`LING_MEDIA` overrides it).
+fn chosen_microphone(prefs: &Prefs) -> AudioInput {
+    AudioInput::from_env_or(AudioInput::Microphone(prefs.devices.microphone.clone()))
+}
+
 /// Removes a recording staged in the `outgoing/` of the account at
 /// `account_dir`, with its directory; whether it was one (anything else
 /// stays).
@@ -190,17 +196,11 @@ pub fn discard_staged(account_dir: &Path, path: &Path) -> bool {
 }
 
 impl Client {
-    /// The microphone the settings chose (`LING_MEDIA` overrides it).
-    async fn chosen_microphone(&self) -> ClientResult<AudioInput> {
-        let microphone = self.prefs().await?.devices.microphone;
-        Ok(AudioInput::from_env_or(AudioInput::Microphone(microphone)))
-    }
-
     /// Starts recording a voice note from the chosen microphone, into the
     /// account's `outgoing/`.
     pub async fn record_voice(&self) -> ClientResult<VoiceRecording> {
-        let input = self.chosen_microphone().await?;
-        let processing = self.prefs().await?.sound.into();
+        let prefs = self.prefs().await?;
+        let (input, processing) = (chosen_microphone(&prefs), prefs.sound.into());
         let dir = self.account_dir().join(OUTGOING).join(uuid::Uuid::now_v7().to_string());
         crate::account::blocking(move || VoiceRecording::start(input, &dir, processing)).await
     }
@@ -311,7 +311,7 @@ pub fn test_sound() -> Arc<[i16]> {
 impl Client {
     /// Follows the loudness of the chosen microphone, for a level meter.
     pub async fn mic_level(&self) -> ClientResult<MicLevel> {
-        let input = self.chosen_microphone().await?;
+        let input = chosen_microphone(&self.prefs().await?);
         crate::account::blocking(move || MicLevel::start(input)).await
     }
 }
@@ -356,6 +356,11 @@ const LEAD: Duration = Duration::from_millis(80);
 
 fn ms_to_samples(ms: u64) -> usize {
     (ms * u64::from(SAMPLE_RATE) / 1000) as usize
+}
+
+/// Where `ms` into a note is among its samples played at `speed`.
+fn stretched_at(ms: u64, speed: f32) -> usize {
+    (ms_to_samples(ms) as f32 / speed) as usize
 }
 
 fn samples_to_ms(n: usize) -> u64 {
@@ -477,7 +482,7 @@ fn run_player(
                     let stretched = stretch(&samples, speed);
                     let duration_ms = samples_to_ms(samples.len());
                     let from = from_ms.min(duration_ms);
-                    at = (ms_to_samples(from) as f32 / speed) as usize;
+                    at = stretched_at(from, speed);
                     note = Some((samples, stretched));
                     state = Some(Playback { key, position_ms: from, duration_ms, playing: true, speed });
                     clock = None;
@@ -497,7 +502,7 @@ fn run_player(
                 Command::Seek(ms) => {
                     if let Some(s) = state.as_mut() {
                         s.position_ms = ms.min(s.duration_ms);
-                        at = (ms_to_samples(s.position_ms) as f32 / s.speed) as usize;
+                        at = stretched_at(s.position_ms, s.speed);
                     }
                     clock = None;
                 }
@@ -506,7 +511,7 @@ fn run_player(
                     speed = new;
                     if let (Some(s), Some((samples, stretched))) = (state.as_mut(), note.as_mut()) {
                         *stretched = stretch(samples, new);
-                        at = (ms_to_samples(s.position_ms) as f32 / new) as usize;
+                        at = stretched_at(s.position_ms, new);
                         s.speed = new;
                     }
                     clock = None;
