@@ -20,11 +20,9 @@ fn invalid(what: &str) -> ClientError {
 }
 
 /// Runs `f` with the session's player (made on first use, through the
-/// speaker the settings chose).
-async fn player(app: &AppHandle, session: &Session, f: impl FnOnce(&VoicePlayer)) -> AppResult<()> {
-    let speaker = session.client.prefs().await?.devices.speaker;
-    session.voice.with_player(app, speaker, f);
-    Ok(())
+/// speaker the settings chose, as the session's devices hold it).
+fn player(app: &AppHandle, session: &Session, f: impl FnOnce(&VoicePlayer)) {
+    session.voice.with_player(app, session.devices.choice().speaker, f);
 }
 
 /// Starts recording from the chosen microphone (a recording already running
@@ -100,28 +98,32 @@ pub async fn voice_play(
         (None, Some(path)) => ling_client::voice::read_samples(session.client.staged_recording(&path)?).await?,
         (None, None) => return Err(invalid("which note?").into()),
     };
-    player(&app, &session, |p| p.play(key, samples, from_ms)).await
+    player(&app, &session, |p| p.play(key, samples, from_ms));
+    Ok(())
 }
 
 /// Pauses (`playing` false) or goes on.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_set_playing(app: AppHandle, state: State<'_, AppState>, playing: bool) -> AppResult<()> {
-    player(&app, &*state.session()?, |p| if playing { p.resume() } else { p.pause() }).await
+    player(&app, &*state.session()?, |p| if playing { p.resume() } else { p.pause() });
+    Ok(())
 }
 
 /// Moves to `ms` in the note playing (or paused).
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_seek(app: AppHandle, state: State<'_, AppState>, ms: u64) -> AppResult<()> {
-    player(&app, &*state.session()?, |p| p.seek(ms)).await
+    player(&app, &*state.session()?, |p| p.seek(ms));
+    Ok(())
 }
 
 /// Plays notes at `speed` (1, 1.5 or 2), the pitch kept.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn voice_set_speed(app: AppHandle, state: State<'_, AppState>, speed: f32) -> AppResult<()> {
-    player(&app, &*state.session()?, |p| p.set_speed(speed)).await
+    player(&app, &*state.session()?, |p| p.set_speed(speed));
+    Ok(())
 }
 
 /// Starts following the chosen microphone's loudness (the settings' meter).
@@ -165,5 +167,6 @@ pub async fn mic_test_stop(state: State<'_, AppState>) -> AppResult<()> {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn speaker_test(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     let sound = ling_client::voice::test_sound();
-    player(&app, &*state.session()?, |p| p.play("speaker-test".into(), sound, 0)).await
+    player(&app, &*state.session()?, |p| p.play("speaker-test".into(), sound, 0));
+    Ok(())
 }
