@@ -123,20 +123,17 @@ fn follow_conversations(tx: &Transaction<'_>, new: &[Message], own_id: Option<Us
 /// Pin notes newer than what a conversation's pins are as of move them (in
 /// seq order); an older one (a page of history loaded later) does not.
 fn fold_pin_notes(tx: &Transaction<'_>, new: &[Message]) -> ClientResult<()> {
-    let mut notes: Vec<&Message> = new
+    let mut notes: Vec<(&Message, &SystemEvent)> = new
         .iter()
-        .filter(|m| {
-            matches!(
-                &m.content,
-                MessageContent::System {
-                    event: SystemEvent::MessagePinned { .. } | SystemEvent::MessageUnpinned { .. }
-                }
-            )
+        .filter_map(|m| match &m.content {
+            MessageContent::System {
+                event: event @ (SystemEvent::MessagePinned { .. } | SystemEvent::MessageUnpinned { .. }),
+            } => Some((m, event)),
+            _ => None,
         })
         .collect();
-    notes.sort_by_key(|m| (m.conversation_id, m.seq));
-    for m in notes {
-        let MessageContent::System { event } = &m.content else { continue };
+    notes.sort_by_key(|(m, _)| (m.conversation_id, m.seq));
+    for (m, event) in notes {
         let Some((json, as_of)) = tx
             .prepare_cached("SELECT pins, pins_seq FROM conversations WHERE id = ?1")?
             .query_row([m.conversation_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Seq>(1)?)))
