@@ -102,11 +102,12 @@ impl<W: Write> VoiceWriter<W> {
         self.out.write_packet(packet, SERIAL, end, granule).map_err(ogg_error)
     }
 
-    /// Ends the stream; what it was. Nothing recorded is an error.
-    pub fn finish(mut self) -> CallResult<(W, VoiceSummary)> {
+    /// Ends the stream; what it was, its waveform in at most `bars` bars
+    /// (the protocol's limit). Nothing recorded is an error.
+    pub fn finish(mut self, bars: usize) -> CallResult<(W, VoiceSummary)> {
         let last = self.held.take().ok_or_else(|| ogg_error("nothing was recorded"))?;
         self.write(last, true)?;
-        let summary = VoiceSummary { duration_ms: self.duration_ms(), waveform: waveform(&self.peaks, WAVEFORM_BARS) };
+        let summary = VoiceSummary { duration_ms: self.duration_ms(), waveform: waveform(&self.peaks, bars) };
         Ok((self.out.into_inner(), summary))
     }
 }
@@ -115,9 +116,6 @@ impl<W: Write> VoiceWriter<W> {
 pub fn peak(frame: &AudioFrame) -> u16 {
     frame.samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0)
 }
-
-/// How many bars [`waveform`] makes for a voice note.
-pub const WAVEFORM_BARS: usize = 64;
 
 /// A peak as a bar's height, 0 to 255, on a square-root curve so that
 /// quiet speech still shows.
@@ -246,9 +244,9 @@ mod tests {
             writer.push(f).unwrap();
         }
         assert!(writer.level() > 100, "a loud tone: {}", writer.level());
-        let (bytes, summary) = writer.finish().unwrap();
+        let (bytes, summary) = writer.finish(64).unwrap();
         assert_eq!(summary.duration_ms, 3000);
-        assert_eq!(summary.waveform.len(), WAVEFORM_BARS);
+        assert_eq!(summary.waveform.len(), 64);
         assert!(summary.waveform.iter().all(|&b| b > 100), "{:?}", summary.waveform);
         assert_eq!(&bytes[..4], b"OggS");
         assert_eq!(&bytes[28..36], b"OpusHead", "what servers sniff as audio/opus");
@@ -268,13 +266,13 @@ mod tests {
             writer.push(f).unwrap();
         }
         let pre_skip = writer.pre_skip;
-        let (bytes, _) = writer.finish().unwrap();
+        let (bytes, _) = writer.finish(64).unwrap();
         // The last page: flags (byte 5) say end of stream; the granule (bytes 6..14) ends the 73rd frame.
         let last = bytes.windows(4).rposition(|w| w == b"OggS").unwrap();
         assert_eq!(bytes[last + 5] & 0x04, 0x04, "end of stream");
         let granule = u64::from_le_bytes(bytes[last + 6..last + 14].try_into().unwrap());
         assert_eq!(granule, pre_skip + 73 * FRAME_SAMPLES as u64);
-        assert!(VoiceWriter::new(Vec::new()).unwrap().finish().is_err(), "nothing recorded");
+        assert!(VoiceWriter::new(Vec::new()).unwrap().finish(64).is_err(), "nothing recorded");
         assert!(decode(b"not ogg at all").is_err());
     }
 

@@ -20,7 +20,7 @@ use ling_call::processing::{AudioProcessor, Processing};
 use ling_call::record::Discard;
 use ling_call::voice::{VoiceSummary, VoiceWriter, decode, stretch};
 use ling_call::{AudioFrame, FRAME_SAMPLES, SAMPLE_RATE};
-use ling_proto::messages::{FileRef, VOICE_MAX_MS};
+use ling_proto::messages::{FileRef, VOICE_MAX_MS, WAVEFORM_BARS};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -133,7 +133,7 @@ impl VoiceRecording {
                     e.store(writer.duration_ms(), Ordering::Relaxed);
                     l.store(writer.level(), Ordering::Relaxed);
                 }
-                let (out, summary) = writer.finish()?;
+                let (out, summary) = writer.finish(WAVEFORM_BARS)?;
                 out.into_inner().map_err(|e| ClientError::Storage(e.to_string()))?.sync_all().ok();
                 Ok(summary)
             })
