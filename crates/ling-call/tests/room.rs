@@ -2,7 +2,8 @@
 //! (espeak-ng) plays from the speaker and comes back through the room with
 //! the near end's speech and a fan's noise. The goals: the far end hears
 //! its echo at least 25 dB quieter within 2 s, and the near end's voice
-//! loses under 3 dB, alone and while both talk.
+//! loses under 3 dB, alone and while both talk. And a quiet voice is
+//! brought up by the automatic gain.
 
 use std::time::Duration;
 
@@ -56,4 +57,37 @@ fn test_echo_is_cancelled_with_a_short_delay_and_with_a_long_one() {
     // 200 ms is mostly the devices' buffers, which the speaker tells.
     let far = Room { delay_ms: 200, rt60_ms: 300, attenuation_db: 10.0, noise_db: -55.0, seed: 12 };
     check(far, Duration::from_millis(190));
+}
+
+#[test]
+fn test_a_quiet_voice_is_brought_up_by_the_automatic_gain() {
+    use ling_call::room::{level_db, speech};
+    // Someone far from the microphone: speech at about -45 dBFS, 8 s of it.
+    let voice = speech(
+        "I am sitting quite far from the microphone today, so my voice is rather quiet. \
+         The automatic volume should bring it up to a level the others can hear without straining.",
+        "en+f2",
+    )
+    .expect("espeak-ng");
+    let quiet: Vec<f32> = voice.iter().map(|s| s * 10f32.powf(-25.0 / 20.0)).collect();
+    let through = |settings: Processing| {
+        let processor = AudioProcessor::new(settings);
+        let out: Vec<f32> = frames(&quiet)
+            .into_iter()
+            .flat_map(|mut f| {
+                processor.capture(&mut f);
+                f.samples.into_iter().map(|s| f32::from(s) / 32768.0)
+            })
+            .collect();
+        let half = out.len() / 2;
+        level_db(&out[half..])
+    };
+    let half = quiet.len() / 2;
+    let before = level_db(&quiet[half..]);
+    let raised = through(Processing { auto_gain: true, ..Processing::OFF });
+    let left = through(Processing { auto_gain: false, noise_suppression: true, ..Processing::OFF });
+    println!("a quiet voice at {before:.1} dBFS: {raised:.1} with the gain, {left:.1} without");
+    assert!(before < -40.0, "{before}");
+    assert!(raised > before + 10.0, "brought up by only {:.1} dB", raised - before);
+    assert!((left - before).abs() < 3.0, "without the gain it stays: {left:.1}");
 }
