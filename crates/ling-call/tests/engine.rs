@@ -240,8 +240,8 @@ impl AudioSource for RoomMic {
         true
     }
     fn read(&mut self) -> CallResult<AudioFrame> {
-        let played = self.room.played.lock().unwrap().clone();
-        let near = self.room.near.lock().unwrap().clone();
+        let played = self.room.played.lock().unwrap();
+        let near = self.room.near.lock().unwrap();
         let mut echo = Vec::with_capacity(FRAME_SAMPLES);
         let samples = (self.at..self.at + FRAME_SAMPLES)
             .map(|i| {
